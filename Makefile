@@ -1,0 +1,33 @@
+# Two entry points, each sets itself up: `make demo`, `make test`.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test setup tools build lint bench clean
+
+setup: $(STAMP) tools
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip >/dev/null
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+tools:
+	@scripts/ensure-debian-tools.sh
+
+demo: setup
+	$(PY) -m vvdash demo
+
+test: setup
+	$(PY) -m vvdash build --check
+	$(PY) -m pytest -q
+
+build: $(STAMP)
+	$(PY) -m vvdash build
+
+bench: setup
+	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache *.egg-info

@@ -1,0 +1,5 @@
+import sys
+
+from vvdash.cli import main
+
+sys.exit(main())

@@ -1,0 +1,30 @@
+"""Build prometheus_client instruments from the catalog, so no metric name is typed twice."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from vvdash.catalog import load
+from vvdash.catalog.model import Metric
+
+
+def instrument(metric: Metric, registry: CollectorRegistry):
+    """One prometheus_client object for a catalog metric, registered in `registry`."""
+    kwargs = dict(labelnames=metric.labels, registry=registry)
+    if metric.type == "counter":
+        # prometheus_client appends _total itself.
+        return Counter(metric.name[: -len("_total")], metric.help, **kwargs)
+    if metric.type == "histogram":
+        return Histogram(metric.name, metric.help, buckets=metric.buckets, **kwargs)
+    return Gauge(metric.name, metric.help, **kwargs)
+
+
+def instruments(component: str, registry: CollectorRegistry, skip: tuple[str, ...] = ()) -> dict:
+    """Every catalog metric of `component` as {exposed name: instrument}.
+
+    `skip` leaves out metrics that must stay absent (e.g. GPU gauges without a GPU).
+    """
+    metrics = load().for_component(component)
+    if not metrics:
+        raise KeyError(f"catalog: no metrics for component {component!r}")
+    return {m.name: instrument(m, registry) for m in metrics if m.name not in skip}

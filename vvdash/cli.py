@@ -1,0 +1,49 @@
+"""`vvdash` / `python -m vvdash`: one entry point, a subcommand per module in vvdash/commands/."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from vvdash import __version__
+from vvdash.errors import EXIT_INVALID, VVError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vvdash",
+        description="Monitoring as code for the VV Video AI System.",
+        epilog="Exit codes: 0 ok, 1 findings or stale output, 2 invalid input or could not run.",
+    )
+    parser.add_argument("--version", action="version", version=f"vvdash {__version__}")
+    parser.add_argument("--inventory", "-i", metavar="FILE", default=None,
+                        help="inventory file (default: vvdash.yaml in the project)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    import vvdash.commands as commands
+
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"vvdash.commands.{info.name}")
+        if hasattr(module, "register"):
+            module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_INVALID
+    try:
+        return int(args.func(args) or 0)
+    except VVError as exc:
+        for line in str(exc).splitlines():
+            print(f"vvdash: error: {line}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("vvdash: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,7 @@
+"""generated/METRICS.md: the metrics reference with the seed-name mapping."""
+
+from vvdash.catalog.render import as_markdown
+
+
+def emit(project) -> dict[str, bytes]:
+    return {"METRICS.md": as_markdown(project.catalog).encode()}

@@ -1,0 +1,198 @@
+"""The inventory (vvdash.yaml): load, validate, and read values from one place.
+
+Every error is one line: `<file>: <key path>: expected <what>, got <value>`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import jsonschema
+import yaml
+
+from vvdash import PROJECT_ROOT
+from vvdash.errors import VVError
+from vvdash.inventory.schema import SCHEMA
+
+DEFAULT_INVENTORY = PROJECT_ROOT / "vvdash.yaml"
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
+
+def key_path(parts) -> str:
+    """['sites', 0, 'dvrs', 1, 'port'] -> 'sites[0].dvrs[1].port'."""
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or "(top level)"
+
+
+def _got(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _describe(error: jsonschema.ValidationError) -> tuple[list, str]:
+    """Pick the most useful (path, message) for one schema error."""
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        # A secret reference or union: the node's own phrase says it best.
+        pass
+    if error.validator == "required":
+        missing = re.match(r"'([^']+)'", error.message)
+        name = missing.group(1) if missing else error.message
+        return list(error.absolute_path) + [name], "missing required key"
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        path = list(error.absolute_path) + extra[:1]
+        allowed = ", ".join(sorted(error.schema.get("properties", {})))
+        return path, f"unknown key (allowed: {allowed})"
+    expected = error.schema.get("expected") if isinstance(error.schema, dict) else None
+    if not expected:
+        expected = error.message
+    return list(error.absolute_path), f"expected {expected}, got {_got(error.instance)}"
+
+
+class Inventory(dict):
+    """The validated inventory as a dict, plus the few lookups every emitter needs."""
+
+    def __init__(self, data: dict, path: Path):
+        super().__init__(data)
+        self.path = path
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    # -- lookups --------------------------------------------------------------
+    @property
+    def sites(self) -> list[dict]:
+        return self["sites"]
+
+    def service(self, name: str) -> dict:
+        svc = dict(self["services"][name])
+        svc.setdefault("address", self["services"]["bind_address"])
+        svc.setdefault("enabled", True)
+        return svc
+
+    def service_url(self, name: str, path: str = "") -> str:
+        svc = self.service(name)
+        return f"http://{svc['address']}:{svc['port']}{path}"
+
+    def threshold(self, area: str, key: str):
+        return self["thresholds"][area][key]
+
+    def storage_root(self, site: dict | None = None) -> Path:
+        site = site or self.sites[0]
+        root = Path(site["video_storage_root"])
+        return root if root.is_absolute() else (self.path.parent / root)
+
+
+def duration_seconds(text: str) -> float:
+    """'1h30m' -> 5400.0 (Prometheus duration syntax)."""
+    total = 0.0
+    for number, unit in re.findall(r"([0-9]+)(ms|s|m|h|d|w|y)", text):
+        total += int(number) * _DURATION_UNITS[unit]
+    return total
+
+
+def resolve_secret(ref: dict | None, what: str) -> str:
+    """Read a secret from {env: NAME} or {file: PATH}; errors name the reference, never the value."""
+    if not ref:
+        raise VVError(f"{what}: no secret configured")
+    if "env" in ref:
+        value = os.environ.get(ref["env"])
+        if not value:
+            raise VVError(f"{what}: environment variable {ref['env']} is not set")
+        return value.strip()
+    path = Path(ref["file"])
+    try:
+        value = path.read_text().strip()
+    except OSError as exc:
+        raise VVError(f"{what}: cannot read secret file {path}: {exc.strerror}") from None
+    if not value:
+        raise VVError(f"{what}: secret file {path} is empty")
+    return value
+
+
+def _semantic_errors(data: dict) -> list[tuple[list, str]]:
+    errors: list[tuple[list, str]] = []
+
+    def unique(items, key, where):
+        seen = {}
+        for i, item in enumerate(items):
+            val = item.get(key)
+            if val in seen:
+                errors.append((where + [i, key], f"duplicate {key} {val!r} (also at index {seen[val]})"))
+            seen.setdefault(val, i)
+
+    unique(data["sites"], "name", ["sites"])
+    for i, site in enumerate(data["sites"]):
+        unique(site["dvrs"], "name", ["sites", i, "dvrs"])
+        unique(site["tvs"], "id", ["sites", i, "tvs"])
+        unique(site["hosts"], "name", ["sites", i, "hosts"])
+    receivers = data["alerting"]["receivers"]
+    unique(receivers, "name", ["alerting", "receivers"])
+    names = {r["name"] for r in receivers}
+    for sev, target in data["alerting"]["routes"].items():
+        if target not in names:
+            errors.append((["alerting", "routes", sev],
+                           f"expected one of the receivers ({', '.join(sorted(names))}), got {target!r}"))
+    for i, rec in enumerate(receivers):
+        where = ["alerting", "receivers", i]
+        needs = {"webhook": ["url"], "slack": ["api_url", "channel"], "pagerduty": ["routing_key"],
+                 "email": ["to", "from", "smarthost"]}[rec["type"]]
+        for key in needs:
+            if key not in rec:
+                errors.append((where + [key], f"missing required key for a {rec['type']} receiver"))
+        url = rec.get("url")
+        if isinstance(url, str) and urlparse(url).hostname not in _LOOPBACK:
+            errors.append((where + ["url"],
+                           "expected a secret reference {env: NAME} or {file: PATH} for a receiver "
+                           "off this machine, got an inline URL"))
+    ports: dict[int, str] = {}
+    for name, svc in data["services"].items():
+        if name == "bind_address" or not svc.get("enabled", True):
+            continue
+        if svc["port"] in ports:
+            errors.append((["services", name, "port"],
+                           f"port {svc['port']} is already used by {ports[svc['port']]}"))
+        ports.setdefault(svc["port"], name)
+    return errors
+
+
+def load(path: str | Path | None = None) -> Inventory:
+    """Load and validate an inventory; raise VVError with one line on the first problem."""
+    path = Path(path) if path else DEFAULT_INVENTORY
+    label = str(path) if path != DEFAULT_INVENTORY else path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise VVError(f"{label}: inventory file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise VVError(f"{label}: cannot read inventory: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "?"
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise VVError(f"{label}: {where}: invalid YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise VVError(f"{label}: (top level): expected a mapping, got {_got(data)}")
+    validator = jsonschema.Draft202012Validator(SCHEMA)
+    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if errors:
+        # Report the deepest error on the first failing path: it names the real culprit.
+        first = max((e for e in errors if list(e.absolute_path)[:1] == list(errors[0].absolute_path)[:1]),
+                    key=lambda e: len(e.absolute_path))
+        parts, message = _describe(first)
+        raise VVError(f"{label}: {key_path(parts)}: {message}")
+    semantic = _semantic_errors(data)
+    if semantic:
+        parts, message = semantic[0]
+        raise VVError(f"{label}: {key_path(parts)}: {message}")
+    return Inventory(data, path.resolve())
