@@ -1,0 +1,127 @@
+"""Start and stop local processes (services, Debian binaries) for the stack and tests.
+
+Each process runs in its own session so stopping it takes its children too.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import requests
+
+from vvdash.errors import VVError
+
+# Which Debian package provides each binary (for "missing binary" messages).
+DEBIAN_PACKAGE = {
+    "prometheus": "prometheus", "promtool": "prometheus",
+    "prometheus-alertmanager": "prometheus-alertmanager", "amtool": "prometheus-alertmanager",
+    "prometheus-pushgateway": "prometheus-pushgateway",
+    "prometheus-node-exporter": "prometheus-node-exporter",
+    "prometheus-blackbox-exporter": "prometheus-blackbox-exporter",
+    "prometheus-nginx-exporter": "prometheus-nginx-exporter",
+}
+
+
+def require_binary(name: str) -> str:
+    path = shutil.which(name)
+    if not path:
+        pkg = DEBIAN_PACKAGE.get(name, name)
+        raise VVError(f"{name}: binary not found; install the Debian package {pkg} (apt-get install {pkg})")
+    return path
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(0.2)
+        return s.connect_ex((host, port)) == 0
+
+
+def wait_http(url: str, timeout: float = 20.0, proc: subprocess.Popen | None = None,
+              ok=lambda r: r.status_code == 200) -> None:
+    """Poll `url` until it answers OK; fail early if `proc` exits."""
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise VVError(f"{url}: process exited with code {proc.returncode} before it became ready")
+        try:
+            r = requests.get(url, timeout=1)
+            if ok(r):
+                return
+            last = f"HTTP {r.status_code}"
+        except requests.RequestException as exc:
+            last = type(exc).__name__
+        time.sleep(0.1)
+    raise VVError(f"{url}: not ready after {timeout:.0f}s ({last})")
+
+
+class Process:
+    """A child process with its log file; `stop()` terminates its whole process group."""
+
+    def __init__(self, name: str, argv: list[str], log_path: Path, env: dict | None = None,
+                 cwd: Path | None = None):
+        self.name = name
+        self.argv = argv
+        self.log_path = Path(log_path)
+        self.env = env
+        self.cwd = cwd
+        self.popen: subprocess.Popen | None = None
+
+    def start(self) -> "Process":
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")
+        try:
+            self.popen = subprocess.Popen(
+                self.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                env={**os.environ, **(self.env or {})}, cwd=self.cwd, start_new_session=True,
+            )
+        finally:
+            log.close()
+        return self
+
+    @property
+    def pid(self) -> int | None:
+        return self.popen.pid if self.popen else None
+
+    def alive(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if not self.popen or self.popen.poll() is not None:
+            return
+        try:
+            os.killpg(self.popen.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.popen.wait(timeout)
+
+    def kill(self) -> None:
+        """SIGKILL, no grace: for crash tests."""
+        if self.alive():
+            os.killpg(self.popen.pid, signal.SIGKILL)
+            self.popen.wait()
+
+    def tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
