@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 
 from vvdash.catalog import load
 from vvdash.catalog.model import Metric
+
+# `_created` series double the series count and are not in the catalog.
+disable_created_metrics()
 
 
 def instrument(metric: Metric, registry: CollectorRegistry):

@@ -1,0 +1,19 @@
+"""Helpers shared by tests: run the CLI against a copy of the project, digest a folder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run_vvdash(args: list[str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    """`python -m vvdash ARGS` with `cwd`'s copy of the code first on the import path."""
+    env = {**os.environ, "PYTHONPATH": str(cwd)}
+    return subprocess.run([sys.executable, "-m", "vvdash", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def tree_digest(path: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
