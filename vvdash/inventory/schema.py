@@ -128,7 +128,7 @@ SCHEMA = _obj({
             "predict_window": DURATION, "fill_warning_horizon": DURATION,
             "fill_critical_horizon": DURATION, "fill_free_floor_ratio": RATIO,
             "almost_full_free_ratio": RATIO, "subfolder_growth_bytes_per_hour": POS_NUMBER,
-            "for": DURATION,
+            "for": DURATION, "almost_full_for": DURATION,
         }),
         "pipeline": _section({
             "stage_error_ratio": RATIO, "min_items_per_second": POS_NUMBER,
@@ -137,6 +137,7 @@ SCHEMA = _obj({
         "dvr": _section({
             "disconnected_for": DURATION, "no_segments_for": DURATION,
             "probe_slow_seconds": POS_NUMBER, "connection_errors_per_minute": POS_NUMBER,
+            "for": DURATION,
         }),
         "summarizer": _section({"inference_p95_seconds": POS_NUMBER, "failure_ratio": RATIO,
                                 "for": DURATION}),

@@ -1,0 +1,35 @@
+"""Pieces every rules module shares: the recording window, stage names, dashboard uids, runbooks."""
+
+from __future__ import annotations
+
+from vvdash.model.rules import Runbook
+
+# Rate window of the recording rules; it is part of their names (…:rate5m).
+RATE_WINDOW = "5m"
+
+# Pipeline stages: the `stage` label value -> the service (job) that runs it.
+STAGES = {"scan": "scan_video", "summarize": "summarize_scene", "logline": "logline_generator"}
+
+# Dashboards an alert links to (uids of the modules in dashboards/).
+DASHBOARD = {
+    "overview": "vv-overview",
+    "pipeline": "vv-pipeline",
+    "summarizer": "vv-summarizer",
+    "host": "vv-host",
+    "storage": "vv-storage",
+    "tv_dvr": "vv-tv-dvr",
+    "maintenance": "vv-maintenance",
+}
+
+
+def runbook(meaning: str, causes: list[str], checks: list[str]) -> Runbook:
+    return Runbook(meaning, tuple(causes), tuple(checks))
+
+
+def number(value: float) -> str:
+    """A threshold as PromQL text without float noise (0.14400000000000013 -> 0.144)."""
+    return f"{value:.6g}"
+
+
+def seconds(value: float) -> str:
+    return f"{int(value)}" if float(value).is_integer() else number(value)

@@ -1,0 +1,85 @@
+"""DVR capture: disconnected, connection errors, connected without segments, probe failing or slow."""
+
+from __future__ import annotations
+
+from rules._common import DASHBOARD, number, runbook, seconds
+from vvdash.inventory import duration_seconds
+from vvdash.jobs import selector
+from vvdash.model.rules import Alert, Group
+
+
+def _alerts(inv) -> list[Alert]:
+    t = lambda key: inv.threshold("dvr", key)  # noqa: E731
+    agent = selector("agent_dvr")
+    probe = selector("blackbox_exporter")
+    dash = DASHBOARD["tv_dvr"]
+    no_seg = t("no_segments_for")
+    return [
+        Alert(
+            "VVDvrDisconnected",
+            f"max by (site, job, dvr) (vv_agent_dvr_connection_status{{{agent}}}) == 0",
+            "critical", "The DVR agent lost its connection to a DVR.",
+            "agent_dvr at site {{ $labels.site }} has not been connected to DVR {{ $labels.dvr }} "
+            f"for more than {t('disconnected_for')}.",
+            dash, runbook(
+                "agent_dvr reports no connection to the DVR, so no new video arrives from it.",
+                ["The DVR powered off or rebooting.", "Network between the host and the DVR.",
+                 "Wrong address, port or path in vvdash.yaml."],
+                ["TV scheduler and DVR dashboard: connection state over time and errors.",
+                 "VVDvrProbeFailing for the same DVR (network reachability).", "agent_dvr log."]),
+            for_=t("disconnected_for")),
+        Alert(
+            "VVDvrConnectionErrors",
+            f"sum by (site, job, dvr) (rate(vv_agent_dvr_connection_errors_total{{{agent}}}[5m])) * 60 "
+            f"> {number(t('connection_errors_per_minute'))}",
+            "warning", "The DVR connection keeps failing.",
+            "agent_dvr at site {{ $labels.site }} sees {{ $value | humanize }} connection errors per minute "
+            "to DVR {{ $labels.dvr }}.",
+            dash, runbook(
+                "Connections to the DVR fail or drop repeatedly.",
+                ["An unstable network link.", "The DVR refusing extra clients.", "Stream format changes."],
+                ["TV scheduler and DVR dashboard: connection errors and connect latency.",
+                 "agent_dvr log for the error.", "The DVR's own status page."]),
+            for_=t("for")),
+        Alert(
+            "VVDvrNoSegments",
+            f"time() - max by (site, job, dvr) (vv_agent_dvr_last_segment_timestamp_seconds{{{agent}}}) "
+            f"> {seconds(duration_seconds(no_seg))}\n"
+            f"and on (site, job, dvr)\nmax by (site, job, dvr) (vv_agent_dvr_connection_status{{{agent}}}) == 1",
+            "warning", "A connected DVR is producing no video segments.",
+            "agent_dvr at site {{ $labels.site }} is connected to DVR {{ $labels.dvr }} but wrote its last "
+            "segment {{ $value | humanizeDuration }} ago.",
+            dash, runbook(
+                "The agent holds a connection but writes no segments to input/.",
+                ["The stream delivers no frames (camera covered, encoder stuck).",
+                 "input/ not writable or the disk full.", "The agent's segment writer hung."],
+                ["TV scheduler and DVR dashboard: frames captured and segments created.",
+                 "Free space and permissions of input/.", "agent_dvr log."])),
+        Alert(
+            "VVDvrProbeFailing",
+            f"probe_success{{{probe}}} == 0",
+            "warning", "The DVR does not answer its probe.",
+            "The {{ $labels.job }} probe of DVR {{ $labels.dvr }} at site {{ $labels.site }} has been failing "
+            f"for more than {t('disconnected_for')}.",
+            dash, runbook(
+                "blackbox_exporter cannot reach the DVR's stream endpoint.",
+                ["The DVR down or its address changed.", "A firewall between the host and the DVR."],
+                ["TV scheduler and DVR dashboard: probe latency.", "Reach the DVR by hand from the host.",
+                 "The DVR entry in vvdash.yaml (address, port, probe)."]),
+            for_=t("disconnected_for")),
+        Alert(
+            "VVDvrProbeSlow",
+            f"probe_duration_seconds{{{probe}}} > {number(t('probe_slow_seconds'))}",
+            "warning", "The DVR answers its probe slowly.",
+            "The {{ $labels.job }} probe of DVR {{ $labels.dvr }} at site {{ $labels.site }} takes "
+            "{{ $value | humanizeDuration }}.",
+            dash, runbook(
+                "The DVR responds, but slower than the threshold; streams may stall.",
+                ["Network congestion.", "The DVR overloaded by other clients."],
+                ["TV scheduler and DVR dashboard: probe latency over time.", "Network usage on the host dashboard."]),
+            for_=t("for")),
+    ]
+
+
+def groups(inv) -> list[Group]:
+    return [Group("vv_dvr_alerts", tuple(_alerts(inv)))]

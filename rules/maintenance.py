@@ -1,0 +1,69 @@
+"""Maintenance jobs pushed through the Pushgateway: stale, failed runs, failed pushes."""
+
+from __future__ import annotations
+
+from rules._common import DASHBOARD, runbook, seconds
+from vvdash.jobs import job as job_name
+from vvdash.jobs import selector
+from vvdash.model.rules import Alert, Group
+
+# Cron-style job -> (its inventory section under pipeline, the metric prefix it pushes, alert word).
+JOBS = {
+    "cleanup_old_files": ("cleanup", "vv_cleanup", "Cleanup"),
+    "log_exporter": ("log_export", "vv_log_exporter", "LogExport"),
+}
+
+
+def _job_alerts(inv, job: str) -> list[Alert]:
+    section, prefix, word = JOBS[job]
+    periods = inv.threshold("maintenance", "stale_periods")
+    period = inv["pipeline"][section]["period_seconds"]
+    window = seconds(periods * period)
+    sel = selector(job)
+    dash = DASHBOARD["maintenance"]
+    return [
+        Alert(
+            f"VV{word}Stale",
+            f"time() - max by (site, job) ({prefix}_last_success_timestamp_seconds{{{sel}}}) > {window}",
+            "warning", f"The {job} job has not succeeded recently.",
+            "{{ $labels.job }} at site {{ $labels.site }} last succeeded {{ $value | humanizeDuration }} ago "
+            f"({periods} periods of {seconds(period)}s allowed).",
+            dash, runbook(
+                f"No successful {job} run was pushed within {periods} periods.",
+                ["The cron entry or systemd timer missing.", "The job failing every run.",
+                 "The Pushgateway unreachable from the job."],
+                ["Maintenance dashboard: time since last success per job.",
+                 f"Run `vvdash pipeline cron {job}` by hand and read its output.",
+                 "Pushgateway page for the job's group."])),
+        Alert(
+            f"VV{word}Failed",
+            f'sum by (site, job) (increase({prefix}_runs_total{{{sel}, status="failure"}}[{window}s])) > 0',
+            "warning", f"A {job} run failed.",
+            "{{ $value | humanize }} {{ $labels.job }} runs failed at site {{ $labels.site }} "
+            f"in the last {window}s.",
+            dash, runbook(
+                f"{job} finished with status failure.",
+                ["Permissions on VIDEO_STORAGE_ROOT.", "A full disk while archiving.", "Bad retention settings."],
+                ["Maintenance dashboard: runs by status.", "The job's log of its last run."])),
+    ]
+
+
+def _push_alert(inv) -> Alert:
+    jobs = "|".join(job_name(j) for j in JOBS)
+    return Alert(
+        "VVPushgatewayPushFailing",
+        f'max by (site, job) (push_failure_time_seconds{{job=~"{jobs}"}})\n'
+        f'> on (site, job)\nmax by (site, job) (push_time_seconds{{job=~"{jobs}"}})',
+        "warning", "Pushes to the Pushgateway are failing.",
+        "The last push of {{ $labels.job }} at site {{ $labels.site }} was rejected by the Pushgateway.",
+        DASHBOARD["maintenance"], runbook(
+            "The Pushgateway rejected the job's most recent push, so its metrics are old.",
+            ["Metrics pushed with a type or help text that clashes with an earlier push.",
+             "Inconsistent label sets in one push."],
+            ["Pushgateway status page for the group's error.", "The job's log of its last run.",
+             "Maintenance dashboard: Pushgateway freshness."]))
+
+
+def groups(inv) -> list[Group]:
+    rules = [a for job in JOBS for a in _job_alerts(inv, job)] + [_push_alert(inv)]
+    return [Group("vv_maintenance_alerts", tuple(rules))]

@@ -1,0 +1,93 @@
+"""Platform: scrape targets down or absent, restart loops, Prometheus and Alertmanager failures."""
+
+from __future__ import annotations
+
+from rules._common import DASHBOARD, RATE_WINDOW, runbook
+from vvdash.jobs import BLACKBOX_SELF_JOB, JOB, PIPELINE_SERVICES, PUSHED_JOBS, selector
+from vvdash.model.rules import Alert, Group
+
+# Components scraped directly, beyond the pipeline services (optional ones only when enabled).
+_SCRAPED = ("node_exporter", "blackbox_exporter", "pushgateway", "prometheus", "alertmanager")
+_OPTIONAL = ("cadvisor", "nginx_exporter")
+
+
+def scraped_jobs(inv) -> list[str]:
+    components = [*PIPELINE_SERVICES, *_SCRAPED,
+                  *(c for c in _OPTIONAL if inv.service(c)["enabled"])]
+    return [JOB[c] for c in components] + [BLACKBOX_SELF_JOB]
+
+
+def _absent_expr(inv) -> str:
+    parts = [f'absent(up{{job="{job}"}})' for job in scraped_jobs(inv)]
+    parts += [f"absent(push_time_seconds{{{selector(job)}}})" for job in PUSHED_JOBS]
+    return "\nor\n".join(parts)
+
+
+def _alerts(inv) -> list[Alert]:
+    t = lambda key: inv.threshold("platform", key)  # noqa: E731
+    dash = DASHBOARD["overview"]
+    w = RATE_WINDOW
+    return [
+        Alert(
+            "VVTargetDown", "up == 0", "critical", "A scrape target is down.",
+            "{{ $labels.job }} target {{ $labels.instance }} at site {{ $labels.site }} has been down "
+            f"for more than {t('target_down_for')}.",
+            dash, runbook(
+                "Prometheus cannot scrape the target; its other alerts are muted while it is down.",
+                ["The service crashed or was stopped.", "Wrong port in vvdash.yaml.", "The host is down."],
+                ["Overview dashboard: service up/down.", "Prometheus targets page for the scrape error.",
+                 "The service's log; self_monitor restarts."]),
+            for_=t("target_down_for")),
+        Alert(
+            "VVJobAbsent", _absent_expr(inv), "warning", "A monitored job has no series at all.",
+            "Prometheus has no series for job {{ $labels.job }}: it is missing from the scrape "
+            "configuration or has never pushed.",
+            dash, runbook(
+                "A job the rules expect has disappeared from Prometheus entirely, so its alerts cannot fire.",
+                ["The job removed from the generated prometheus.yml.", "A cron job that never ran.",
+                 "A relabelling that renamed the job."],
+                ["Prometheus targets page.", "generated/prometheus/prometheus.yml for the job.",
+                 "Pushgateway page for pushed jobs."]),
+            for_=t("target_down_for")),
+        Alert(
+            "VVServiceRestartLoop",
+            f"sum by (site, job, service) (increase(vv_self_monitor_container_restarts_triggered_total"
+            f"{{{selector('self_monitor')}}}[{t('restart_loop_window')}])) >= {t('restart_loop_count')}",
+            "warning", "A service keeps being restarted.",
+            "self_monitor at site {{ $labels.site }} restarted {{ $labels.service }} {{ $value | humanize }} "
+            f"times in the last {t('restart_loop_window')}.",
+            DASHBOARD["maintenance"], runbook(
+                "self_monitor restarts the service again and again; it dies soon after each start.",
+                ["A configuration error the service hits at start.", "A missing dependency.", "Out of memory."],
+                ["Maintenance dashboard: restarts per service.", "The service's log around each start.",
+                 "self_monitor's restart budget: a service over it is left down."])),
+        Alert(
+            "VVPrometheusRuleEvaluationFailures",
+            f"sum by (site, job, rule_group) (increase(prometheus_rule_evaluation_failures_total"
+            f"{{{selector('prometheus')}}}[{w}])) > 0",
+            "warning", "Prometheus fails to evaluate rules.",
+            "{{ $value | humanize }} evaluations of rule group {{ $labels.rule_group }} failed in the last "
+            f"{w}.",
+            dash, runbook(
+                "Some recording or alerting rules are not evaluated, so alerts may be silent.",
+                ["A query that returns many-to-many matches.", "Out of memory or query timeouts."],
+                ["Prometheus rules page for the error.", "`vvdash lint` on the current definitions."])),
+        Alert(
+            "VVAlertmanagerNotificationsFailing",
+            f"sum by (site, job, integration) (rate(alertmanager_notifications_failed_total"
+            f"{{{selector('alertmanager')}}}[{w}])) > 0",
+            "warning", "Alertmanager cannot deliver notifications.",
+            "Alertmanager fails {{ $value | humanize }} {{ $labels.integration }} notifications per second "
+            "at site {{ $labels.site }}.",
+            dash, runbook(
+                "Notifications to a receiver fail; people may not be told about alerts.",
+                ["The receiver's endpoint down.", "An expired or missing secret (webhook URL, API key)."],
+                ["Alertmanager log for the integration's error.", "The receiver's secret file or environment.",
+                 "`vvdash lint` routing cases."])),
+    ]
+
+
+def groups(inv) -> list[Group]:
+    return [Group("vv_platform_alerts", tuple(_alerts(inv)))]
+
+

@@ -1,0 +1,44 @@
+"""TV scheduler: playlists stale, generation failures."""
+
+from __future__ import annotations
+
+from rules._common import DASHBOARD, runbook, seconds
+from vvdash.jobs import selector
+from vvdash.model.rules import Alert, Group
+
+
+def _alerts(inv) -> list[Alert]:
+    periods = inv.threshold("scheduler", "stale_periods")
+    period = inv["pipeline"]["tv_scheduler"]["period_seconds"]
+    stale = periods * period
+    sel = selector("tv_scheduler")
+    dash = DASHBOARD["tv_dvr"]
+    return [
+        Alert(
+            "VVSchedulerPlaylistsStale",
+            f"time() - max by (site, job) (vv_tv_scheduler_last_success_timestamp_seconds{{{sel}}}) "
+            f"> {seconds(stale)}",
+            "warning", "TV playlists are not being refreshed.",
+            "The TV scheduler at site {{ $labels.site }} last produced playlists {{ $value | humanizeDuration }} "
+            f"ago ({periods} periods of {seconds(period)}s allowed).",
+            dash, runbook(
+                "No successful scheduling run within two scheduler periods; TVs show old content.",
+                ["tv_scheduler hung or crashing.", "No signed loglines arriving.", "The playlist folder not writable."],
+                ["TV scheduler and DVR dashboard: playlists per TV and loglines processed.",
+                 "tv_scheduler log.", "Rejected loglines by reason."])),
+        Alert(
+            "VVSchedulerGenerationFailures",
+            f'sum by (site, job, tv_id) (increase(vv_tv_scheduler_playlists_generated_total{{{sel}, '
+            f'status="failure"}}[{seconds(stale)}s])) > 0',
+            "warning", "TV playlist generation is failing.",
+            "{{ $value | humanize }} playlist generations for TV {{ $labels.tv_id }} at site {{ $labels.site }} "
+            f"failed in the last {seconds(stale)}s.",
+            dash, runbook(
+                "Generating a TV's playlist ended in an error.",
+                ["A TV entry in vvdash.yaml with impossible constraints.", "Playlist folder permissions."],
+                ["TV scheduler and DVR dashboard: playlists per TV by status.", "tv_scheduler log for the TV."])),
+    ]
+
+
+def groups(inv) -> list[Group]:
+    return [Group("vv_scheduler_alerts", tuple(_alerts(inv)))]

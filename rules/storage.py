@@ -1,0 +1,69 @@
+"""Storage: disk exhaustion prediction, almost full, abnormal subfolder growth."""
+
+from __future__ import annotations
+
+from rules import _records as R
+from rules._common import DASHBOARD, number, runbook
+from vvdash.exprs import storage_filling_up, storage_free_ratio, storage_selector
+from vvdash.jobs import selector
+from vvdash.model.rules import Alert, Group, Record
+
+
+def _records() -> list[Record]:
+    sel = selector("storage_exporter")
+    return [Record(R.FOLDER_GROWTH, f"sum by (site, job, folder) (deriv(vv_storage_used_bytes{{{sel}}}[1h]))")]
+
+
+def _alerts(inv) -> list[Alert]:
+    t = lambda key: inv.threshold("storage", key)  # noqa: E731
+    dash = DASHBOARD["storage"]
+    fill_book = runbook(
+        "The storage filesystem is below its free-space floor and, at the rate it has been filling, "
+        "will be full within the horizon.",
+        ["Cleanup not running or its budget too large.", "More DVR segments than planned.",
+         "A folder growing abnormally (processed/, logs)."],
+        ["Storage dashboard: free space, growth per folder, predicted time to full.",
+         "Maintenance dashboard: last cleanup run and bytes deleted.",
+         "pipeline.cleanup in vvdash.yaml (max_age_days, max_bytes)."])
+    desc = ("Filesystem {{ $labels.mountpoint }} on {{ $labels.instance }} at site {{ $labels.site }} has "
+            "{{ $value | humanizePercentage }} free and is predicted to fill within {horizon}.")
+    fill = []
+    for severity, key in (("warning", "fill_warning_horizon"), ("critical", "fill_critical_horizon")):
+        fill.append(Alert(
+            "VVStorageFillingUp", storage_filling_up(inv, t(key)), severity,
+            "The video storage is predicted to fill up.", desc.replace("{horizon}", t(key)),
+            dash, fill_book, for_=t("for")))
+    sel = storage_selector(inv)
+    return [
+        *fill,
+        Alert(
+            "VVStorageAlmostFull",
+            f"(\n  {storage_free_ratio(inv)} < {number(t('almost_full_free_ratio'))}\nand\n"
+            f"  node_filesystem_readonly{{{sel}}} == 0\n)",
+            "critical", "The video storage is almost full.",
+            "Filesystem {{ $labels.mountpoint }} on {{ $labels.instance }} at site {{ $labels.site }} has only "
+            "{{ $value | humanizePercentage }} free.",
+            dash, runbook(
+                "Free space on the storage filesystem is below the hard floor; writes fail soon.",
+                ["Cleanup not keeping up.", "Log or archive files accumulating."],
+                ["Storage dashboard: used bytes per folder.", "Run `vvdash pipeline cron cleanup_old_files`.",
+                 "Whether corrupted/ or logs hold unexpected data."]),
+            for_=t("almost_full_for")),
+        Alert(
+            "VVStorageFolderGrowing",
+            f"{R.FOLDER_GROWTH} * 3600 > {number(t('subfolder_growth_bytes_per_hour'))}",
+            "warning", "A storage folder is growing abnormally fast.",
+            "Folder {{ $labels.folder }} at site {{ $labels.site }} grows by {{ $value | humanize1024 }}B "
+            "per hour.",
+            dash, runbook(
+                "One subfolder of VIDEO_STORAGE_ROOT grows faster than the configured rate.",
+                ["Failures piling files into corrupted/.", "Verbose logging.",
+                 "A DVR producing unusually large segments."],
+                ["Storage dashboard: growth rate per folder.", "Pipeline dashboard: corrupted files.",
+                 "File sizes in the folder."]),
+            for_=t("for")),
+    ]
+
+
+def groups(inv) -> list[Group]:
+    return [Group("vv_storage_records", tuple(_records())), Group("vv_storage_alerts", tuple(_alerts(inv)))]
