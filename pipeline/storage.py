@@ -124,16 +124,19 @@ class Storage:
         finally:
             tmp.unlink(missing_ok=True)
 
-    def move(self, src: Path, folder: str, name: str | None = None) -> Path:
-        """Rename `src` into `folder`, never over an existing entry (a suffix is added instead)."""
+    def free_name(self, folder: str, name: str) -> str:
+        """`name`, or `name` with a ~N suffix, so nothing in `folder` is ever overwritten."""
         dest_dir = self.root / folder
-        name = name or src.name
-        dest = dest_dir / name
-        n = 1
-        while dest.exists() or dest.is_symlink():
+        candidate, n = name, 1
+        while (dest_dir / candidate).exists() or (dest_dir / candidate).is_symlink():
             stem, dot, ext = name.rpartition(".")
-            dest = dest_dir / (f"{stem}~{n}.{ext}" if dot and stem else f"{name}~{n}")
+            candidate = f"{stem}~{n}.{ext}" if dot and stem else f"{name}~{n}"
             n += 1
+        return candidate
+
+    def move(self, src: Path, folder: str, name: str | None = None) -> Path:
+        """Rename `src` into `folder` under a free name (an existing entry is never replaced)."""
+        dest = self.root / folder / self.free_name(folder, name or src.name)
         os.rename(src, dest)
         return dest
 

@@ -1,0 +1,67 @@
+"""What every pipeline service shares: its argument parser, inventory, registry and HTTP face."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import threading
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry, ProcessCollector
+
+from pipeline.service import json_response
+from vvdash.catalog.instrument import instruments
+from vvdash.inventory import Inventory, load
+
+# Catalog component of the process_* series every service exposes (vvdash/catalog/exporters.py).
+PROCESS_COMPONENT = "process"
+
+
+def service_parser(name: str, description: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=name, description=description)
+    parser.add_argument("--inventory", type=Path, help="vvdash.yaml (default: the project's)")
+    parser.add_argument("--storage-root", type=Path, help="override the site's VIDEO_STORAGE_ROOT")
+    return parser
+
+
+def load_inventory(args) -> Inventory:
+    return load(args.inventory)
+
+
+def storage_root(inv: Inventory, args) -> Path:
+    return Path(args.storage_root) if getattr(args, "storage_root", None) else inv.storage_root()
+
+
+def registry_for(component: str, skip: tuple[str, ...] = (), process: bool = True):
+    """A fresh registry holding the component's catalog instruments (and process_* series)."""
+    registry = CollectorRegistry(auto_describe=True)
+    if process:
+        ProcessCollector(registry=registry)
+    return registry, instruments(component, registry, skip=skip)
+
+
+def serve_until_stopped(http, on_stop=None) -> int:
+    """Block until SIGTERM/SIGINT, then stop the HTTP face (and `on_stop`)."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    http.start()
+    stop.wait()
+    if on_stop:
+        on_stop()
+    http.stop()
+    return 0
+
+
+def json_route(fn):
+    """A ServiceHTTP handler calling fn(request dict) -> answer dict, both JSON."""
+    def handler(body: bytes, _query: str):
+        try:
+            request = json.loads(body or b"{}")
+        except json.JSONDecodeError as exc:
+            return json_response(400, {"status": "failure", "reason": "bad_request", "detail": exc.msg})
+        if not isinstance(request, dict):
+            return json_response(400, {"status": "failure", "reason": "bad_request", "detail": "not an object"})
+        return json_response(200, fn(request))
+    return handler

@@ -1,0 +1,273 @@
+"""orchestrator: claim each video in input/, run scan -> summarize -> logline, file the result.
+
+Crash safety (a kill -9 at any moment loses no video and duplicates no logline):
+  * a video is claimed by renaming it from input/ into processing/ (atomic, one claimant);
+  * on start, everything left in processing/ is run again before new input;
+  * every stage output is keyed by the video's id (name + content) and a finished output is
+    reused, so a re-run repeats work but never writes a second logline (created once, by link);
+  * the video leaves processing/ by one rename, into processed/ or corrupted/ (reason first).
+Symlinks in input/ are never followed: they are refused, logged once and left where they are.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+from pipeline import _common
+from pipeline.service import ServiceHTTP, setup_logging
+from pipeline.storage import Storage, video_id
+
+COMPONENT = "orchestrator"
+STAGES = ("scan", "summarize", "logline")
+SERVICE_OF_STAGE = {"scan": "scan_video", "summarize": "summarize_scene", "logline": "logline_generator"}
+# Stage answers that will not get better by retrying: the input goes to corrupted/ with this reason.
+PERMANENT = {"analytic_schema_invalid", "summary_schema_invalid", "logline_schema_invalid", "refused_path"}
+log = logging.getLogger(COMPONENT)
+
+
+class HTTPStages:
+    """Calls the stage services' POST /process."""
+
+    def __init__(self, urls: dict[str, str], timeout: float):
+        self.urls = urls
+        self.timeout = timeout
+        self.session = requests.Session()
+
+    def call(self, stage: str, request: dict) -> dict:
+        url = self.urls[stage]
+        try:
+            r = self.session.post(url, json=request, timeout=self.timeout)
+            answer = r.json()
+        except (requests.RequestException, ValueError) as exc:
+            return {"status": "failure", "reason": "stage_unreachable", "detail": f"{url}: {type(exc).__name__}"}
+        if r.status_code != 200 or not isinstance(answer, dict):
+            return {"status": "failure", "reason": "stage_error", "detail": f"{url}: HTTP {r.status_code}"}
+        return answer
+
+
+class LocalStages:
+    """Runs the same stage objects in this process (vvdash pipeline process --once)."""
+
+    def __init__(self, scanner, summarizer, writer):
+        self.handlers = {"scan": scanner.handle, "summarize": summarizer.handle, "logline": writer.handle}
+
+    def call(self, stage: str, request: dict) -> dict:
+        return self.handlers[stage](request)
+
+
+class Orchestrator:
+    def __init__(self, storage: Storage, stages, workers: dict, metrics: dict, retry_seconds: float = 5.0):
+        self.storage = storage
+        self.stages = stages
+        self.workers = {s: max(1, int(workers.get(s, 1))) for s in STAGES}
+        self.m = metrics
+        self.retry_seconds = retry_seconds
+        self.slots = {s: threading.BoundedSemaphore(n) for s, n in self.workers.items()}
+        self.capacity = sum(self.workers.values())
+        self.pool = ThreadPoolExecutor(self.capacity, thread_name_prefix="item")
+        self.in_flight: set[str] = set()
+        self.lock = threading.Lock()
+        self.refused: set[str] = set()             # symlinks already reported
+        self.retry_after: dict[str, float] = {}    # input name -> monotonic time it may be claimed again
+        self.counts = {"processed": 0, "corrupted": 0, "refused": 0, "retry": 0}
+        for s, n in self.workers.items():
+            self.m["vv_pipeline_stage_workers"].labels(stage=s).set(n)
+            self.m["vv_pipeline_stage_active_processors"].labels(stage=s).set(0)
+        for status in ("success", "corrupted", "failure"):
+            self.m["vv_videos_processed_total"].labels(status=status)
+        self.refresh_gauges()
+
+    # -- gauges ---------------------------------------------------------------
+    def refresh_gauges(self) -> None:
+        waiting = [p for p in self.storage.entries("input") if p.name not in self.refused]
+        self.m["vv_videos_in_input_queue"].set(len(waiting))
+        self.m["vv_files_in_corrupted"].set(len(self.storage.corrupted_videos()))
+
+    def _count(self, what: str) -> None:
+        with self.lock:
+            self.counts[what] += 1
+
+    # -- one video --------------------------------------------------------------
+    def _stage(self, stage: str, request: dict) -> dict:
+        active = self.m["vv_pipeline_stage_active_processors"].labels(stage=stage)
+        with self.slots[stage]:
+            active.inc()
+            try:
+                return self.stages.call(stage, request)
+            finally:
+                active.dec()
+
+    def process(self, path: Path) -> str:
+        """Run one claimed video (in processing/) through the stages and file it; returns the outcome."""
+        started = time.perf_counter()
+        try:
+            vid = video_id(path)
+            answer = self._stage("scan", {"video_id": vid, "path": self.storage.relative(path)})
+            if answer.get("status") == "ok":
+                answer = self._stage("summarize", {"video_id": vid})
+            if answer.get("status") == "ok":
+                answer = self._stage("logline", {"video_id": vid})
+        except OSError as exc:
+            answer = {"status": "failure", "reason": "io_error", "detail": f"{type(exc).__name__}: {exc}"}
+        if answer.get("status") == "ok":
+            outcome = "success"
+            dest = self.storage.move(path, "processed")
+            log.info("%s: processed -> %s", path.name, self.storage.relative(dest))
+        elif answer.get("status") == "corrupted" or answer.get("reason") in PERMANENT:
+            outcome = "corrupted"
+            self.corrupt(path, answer.get("reason", "unknown"), answer.get("detail", ""))
+        else:
+            outcome = "failure"
+            self._count("retry")
+            name = self.storage.free_name("input", path.name)
+            self.retry_after[name] = time.monotonic() + self.retry_seconds
+            os.rename(path, self.storage.input / name)
+            log.warning("%s: %s (%s); back in input/, retried in %gs", path.name, answer.get("reason"),
+                        answer.get("detail", ""), self.retry_seconds)
+        if outcome == "success":
+            self._count("processed")
+        self.m["vv_videos_processed_total"].labels(status=outcome).inc()
+        self.m["vv_video_processing_duration_seconds"].labels(status=outcome).observe(time.perf_counter() - started)
+        return outcome
+
+    def corrupt(self, path: Path, reason: str, detail: str) -> None:
+        name = self.storage.free_name("corrupted", path.name)
+        self.storage.write_reason(name, reason, detail)   # the reason first: a crash leaves no unexplained file
+        os.rename(path, self.storage.corrupted / name)
+        self._count("corrupted")
+        self.m["vv_videos_corrupted_total"].labels(reason=reason).inc()
+        log.warning("%s: corrupted (%s: %s) -> corrupted/%s", path.name, reason, detail, name)
+
+    # -- claiming -----------------------------------------------------------------
+    def _run(self, path: Path) -> None:
+        try:
+            self.process(path)
+        except Exception:
+            log.exception("%s: unexpected error; it stays in processing/ and is retried on restart", path.name)
+        finally:
+            with self.lock:
+                self.in_flight.discard(path.name)
+            self.refresh_gauges()
+
+    def _submit(self, path: Path) -> None:
+        with self.lock:
+            self.in_flight.add(path.name)
+        self.pool.submit(self._run, path)
+
+    def recover(self) -> int:
+        """Re-run what a previous run left in processing/; drop partial writes of dead processes."""
+        for tmp in list(self.storage.tmp.iterdir()):
+            pid = tmp.name.lstrip(".").split("-", 1)[0]
+            if pid.isdigit() and not _pid_alive(int(pid)):
+                tmp.unlink(missing_ok=True)
+        left = [p for p in self.storage.entries("processing") if p.name not in self.in_flight]
+        if left:
+            log.info("resuming %d video(s) left in processing/", len(left))
+        for path in left:
+            self._submit(path)
+        return len(left)
+
+    def claim_next(self, once: bool = False) -> int:
+        """Claim inputs while there is capacity; returns how many were claimed."""
+        claimed = 0
+        now = time.monotonic()
+        for entry in self.storage.entries("input"):
+            with self.lock:
+                if len(self.in_flight) >= self.capacity:
+                    break
+            if entry.name in self.refused:
+                continue
+            if entry.is_symlink():
+                self.refuse(entry)
+                continue
+            if self.retry_after.get(entry.name, 0) > now or (once and entry.name in self.retry_after):
+                continue
+            target = self.storage.processing / self.storage.free_name("processing", entry.name)
+            try:
+                os.rename(entry, target)             # the claim: atomic, and only one claimant wins
+            except FileNotFoundError:
+                continue
+            self.retry_after.pop(entry.name, None)
+            if not target.is_file():
+                self.corrupt(target, "not_a_file", "not a regular file (a directory or a device)")
+                continue
+            claimed += 1
+            self._submit(target)
+        self.refresh_gauges()
+        return claimed
+
+    def refuse(self, entry: Path) -> None:
+        self.refused.add(entry.name)
+        self._count("refused")
+        self.m["vv_videos_corrupted_total"].labels(reason="symlink").inc()
+        target = os.readlink(entry)
+        where = "outside" if not self.storage.inside(Path(os.path.join(entry.parent, target))) else "inside"
+        log.warning("%s: refused: a symlink to %s (%s the storage root); never followed, left in place",
+                    self.storage.relative(entry), target, where)
+
+    def busy(self) -> bool:
+        with self.lock:
+            return bool(self.in_flight)
+
+    def run_once(self, poll: float = 0.05) -> dict:
+        """Process what is in processing/ and input/ now, then return the counts."""
+        self.recover()
+        while self.claim_next(once=True) or self.busy():
+            time.sleep(poll)
+        self.refresh_gauges()
+        return dict(self.counts)
+
+    def run_forever(self, stop: threading.Event, poll: float = 0.5) -> None:
+        self.recover()
+        while not stop.is_set():
+            self.claim_next()
+            stop.wait(poll)
+
+    def shutdown(self, wait: bool = True) -> None:
+        self.pool.shutdown(wait=wait, cancel_futures=True)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def main(argv=None) -> int:
+    parser = _common.service_parser(COMPONENT, __doc__.splitlines()[0])
+    parser.add_argument("--poll-seconds", type=float, default=0.5)
+    parser.add_argument("--retry-seconds", type=float, default=5.0)
+    args = parser.parse_args(argv)
+    setup_logging(COMPONENT)
+    inv = _common.load_inventory(args)
+    storage = Storage(_common.storage_root(inv, args)).ensure()
+    registry, metrics = _common.registry_for(COMPONENT)
+    timeout = float(inv["pipeline"]["summarizer"]["timeout_seconds"]) + 30
+    stages = HTTPStages({s: inv.service_url(svc, "/process") for s, svc in SERVICE_OF_STAGE.items()}, timeout)
+    orch = Orchestrator(storage, stages, inv["pipeline"]["workers"], metrics, args.retry_seconds)
+    svc = inv.service(COMPONENT)
+    http = ServiceHTTP(COMPONENT, svc["address"], svc["port"], registry).start()
+    log.info("watching %s (workers %s)", storage.input, orch.workers)
+    stop = threading.Event()
+    import signal
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    orch.run_forever(stop, args.poll_seconds)
+    orch.shutdown(wait=True)
+    http.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
