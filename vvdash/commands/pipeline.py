@@ -20,6 +20,8 @@ def register(sub):
     run.add_argument("--only", metavar="NAMES", help="comma-separated services to start (default: all)")
     run.add_argument("--storage-root", metavar="DIR", type=Path, help="override the site's VIDEO_STORAGE_ROOT")
     run.add_argument("--log-dir", metavar="DIR", type=Path, help="where service logs go (default: <root>/logs)")
+    run.add_argument("--with-simulator", action="store_true",
+                     help="also start the simulated DVR (pipeline.dvr_simulator) on services.dvr_simulator.port")
     run.set_defaults(func=_dispatch("pipeline.run"))
 
     proc = psub.add_parser("process", help="process everything in DIR/input once and print a summary")
@@ -36,4 +38,5 @@ def register(sub):
     cron.add_argument("--dry-run", action="store_true", help="report what would be deleted; delete nothing")
     cron.add_argument("--storage-root", metavar="DIR", type=Path, help="override the site's VIDEO_STORAGE_ROOT")
     cron.add_argument("--pushgateway", metavar="URL", help="override the Pushgateway URL from the inventory")
+    cron.add_argument("--site", metavar="NAME", help="which inventory site to run for (default: the first)")
     cron.set_defaults(func=_dispatch("pipeline.cron"))
