@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dashboards._common import UID
 from vvdash.model.rules import Runbook
 
 # Rate window of the recording rules; it is part of their names (…:rate5m).
@@ -10,16 +11,8 @@ RATE_WINDOW = "5m"
 # Pipeline stages: the `stage` label value -> the service (job) that runs it.
 STAGES = {"scan": "scan_video", "summarize": "summarize_scene", "logline": "logline_generator"}
 
-# Dashboards an alert links to (uids of the modules in dashboards/).
-DASHBOARD = {
-    "overview": "vv-overview",
-    "pipeline": "vv-pipeline",
-    "summarizer": "vv-summarizer",
-    "host": "vv-host",
-    "storage": "vv-storage",
-    "tv_dvr": "vv-tv-dvr",
-    "maintenance": "vv-maintenance",
-}
+# Dashboards an alert links to: the uids the dashboards/ modules use.
+DASHBOARD = UID
 
 
 def runbook(meaning: str, causes: list[str], checks: list[str]) -> Runbook:
@@ -28,7 +21,7 @@ def runbook(meaning: str, causes: list[str], checks: list[str]) -> Runbook:
 
 def number(value: float) -> str:
     """A threshold as PromQL text without float noise (0.14400000000000013 -> 0.144)."""
-    return f"{value:.6g}"
+    return format(round(value, 12), ".12g")
 
 
 def seconds(value: float) -> str:

@@ -10,11 +10,15 @@ def runbook_anchor(alert_name: str) -> str:
     return re.sub(r"[^a-z0-9_-]", "", alert_name.lower())
 
 
+def dashboard_url(alert, inv) -> str:
+    return f"{inv['links']['grafana_url'].rstrip('/')}/d/{alert.dashboard}"
+
+
 def annotations(alert, inv) -> dict:
     links = inv["links"]
     out = dict(alert.annotations)
     out["summary"] = alert.summary
     out["description"] = alert.description
     out["runbook_url"] = f"{links['runbook_url']}#{runbook_anchor(alert.alert)}"
-    out["dashboard_url"] = f"{links['grafana_url'].rstrip('/')}/d/{alert.dashboard}"
+    out["dashboard_url"] = dashboard_url(alert, inv)
     return out

@@ -1,0 +1,124 @@
+"""generated/alertmanager/alertmanager.yml from the inventory's `alerting` section.
+
+Routing by severity, grouping by alertname and site, inhibitions that mute the symptoms
+of a root cause. Secrets never land in the file: Slack, PagerDuty and email secrets are
+`*_file` paths, and a webhook URL given as a secret reference becomes a placeholder that
+`write_runtime()` replaces when a running Alertmanager gets its own copy.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from vvdash.emit.serialize import GENERATED_HEADER, dump_yaml
+from vvdash.errors import VVError
+from vvdash.inventory import resolve_secret
+
+CONFIG_PATH = "alertmanager/alertmanager.yml"
+GROUP_BY = ["alertname", "site"]
+SEVERITIES = ("critical", "warning", "info")
+# Secrets from the environment are written here, beside the runtime copy of the config
+# (Alertmanager reads relative *_file paths from the config file's folder).
+SECRETS_DIR = "secrets"
+# Which receiver field takes which secret, as Alertmanager 0.25 names its *_file field.
+_SECRET_FILE_FIELD = {("slack", "api_url"): "api_url_file",
+                      ("pagerduty", "routing_key"): "routing_key_file",
+                      ("email", "auth_password"): "auth_password_file"}
+
+# Root causes muting their symptoms. Each: (source matchers, target matchers, equal labels).
+INHIBITIONS = (
+    # A disconnected DVR explains its own missing segments...
+    (['alertname="VVDvrDisconnected"'], ['alertname="VVDvrNoSegments"'], ["site", "dvr"]),
+    # ...and a stalled pipeline at the same site (no new input).
+    (['alertname="VVDvrDisconnected"'], ['alertname="VVPipelineStalled"'], ["site"]),
+    # A target that cannot be scraped makes that job's other alerts meaningless.
+    (['alertname="VVTargetDown"'], ['alertname!="VVTargetDown"'], ["site", "job"]),
+    # The critical variant of an alert mutes its warning variant on the same object.
+    (['severity="critical"'], ['severity="warning"'], ["alertname", "site", "job", "instance"]),
+)
+
+
+def placeholder_url(receiver: str) -> str:
+    """Stands in for a webhook URL kept secret (the .invalid domain never resolves)."""
+    return f"http://{receiver}.secret.invalid/webhook-url"
+
+
+def _secret_file(ref: dict) -> str:
+    return ref["file"] if "file" in ref else f"{SECRETS_DIR}/{ref['env']}"
+
+
+def receiver_config(rec: dict) -> dict:
+    kind = rec["type"]
+    send_resolved = rec.get("send_resolved", True)
+    if kind == "webhook":
+        url = rec["url"]
+        conf = {"url": url if isinstance(url, str) else placeholder_url(rec["name"])}
+    elif kind == "slack":
+        conf = {"api_url_file": _secret_file(rec["api_url"]), "channel": rec["channel"]}
+    elif kind == "pagerduty":
+        conf = {"routing_key_file": _secret_file(rec["routing_key"])}
+    else:
+        conf = {"to": rec["to"], "from": rec["from"], "smarthost": rec["smarthost"]}
+        if "auth_username" in rec:
+            conf["auth_username"] = rec["auth_username"]
+        if "auth_password" in rec:
+            conf["auth_password_file"] = _secret_file(rec["auth_password"])
+    conf["send_resolved"] = send_resolved
+    return {"name": rec["name"], f"{kind}_configs": [conf]}
+
+
+def config(inv) -> dict:
+    alerting = inv["alerting"]
+    routes = alerting["routes"]
+    return {
+        "route": {
+            "receiver": routes["info"],
+            "group_by": list(GROUP_BY),
+            "group_wait": alerting["group_wait"],
+            "group_interval": alerting["group_interval"],
+            "repeat_interval": alerting["repeat_interval"],
+            "routes": [{"matchers": [f'severity="{sev}"'], "receiver": routes[sev]} for sev in SEVERITIES],
+        },
+        "inhibit_rules": [{"source_matchers": list(src), "target_matchers": list(tgt), "equal": list(eq)}
+                          for src, tgt, eq in INHIBITIONS],
+        "receivers": [receiver_config(rec) for rec in alerting["receivers"]],
+    }
+
+
+def emit(project) -> dict[str, bytes]:
+    return {CONFIG_PATH: dump_yaml(config(project.inventory), GENERATED_HEADER, sort_keys=False)}
+
+
+def write_runtime(inv, dest: Path) -> Path:
+    """Write the config a running Alertmanager reads, with its secrets, into `dest` (private files).
+
+    Environment secrets go to dest/secrets/NAME (mode 0600); a secret webhook URL replaces its
+    placeholder in this copy only. Returns the config path.
+    """
+    dest = Path(dest)
+    text = dump_yaml(config(inv), GENERATED_HEADER, sort_keys=False).decode()
+    secrets = dest / SECRETS_DIR
+    for rec in inv["alerting"]["receivers"]:
+        where = f"alerting.receivers[{rec['name']}]"
+        if rec["type"] == "webhook" and not isinstance(rec["url"], str):
+            text = text.replace(placeholder_url(rec["name"]), resolve_secret(rec["url"], f"{where}.url"))
+        for (kind, key), _ in _SECRET_FILE_FIELD.items():
+            ref = rec.get(key) if rec["type"] == kind else None
+            if ref and "env" in ref:
+                secrets.mkdir(parents=True, exist_ok=True, mode=0o700)
+                _write_private(secrets / ref["env"], resolve_secret(ref, f"{where}.{key}"))
+    path = dest / "alertmanager.yml"
+    _write_private(path, text)
+    return path
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+    if path.stat().st_mode & 0o077:
+        raise VVError(f"{path}: could not make the file private")

@@ -1,0 +1,158 @@
+"""The lint steps, in order; the tool steps run side by side on the rendered build."""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import yaml
+
+from vvdash import PROJECT_ROOT
+from vvdash.build import render
+from vvdash.check import alert_style, contract, rule_tests
+from vvdash.emit.alertmanager import CONFIG_PATH as AM_CONFIG
+from vvdash.errors import VVError
+from vvdash.lint import Issue, StepResult, inhibitions, tools
+from vvdash.project import Project, load_project
+
+ROUTES_FILE = PROJECT_ROOT / "rules" / "tests" / "routes.yaml"
+PROMETHEUS_CONFIG = "prometheus/prometheus.yml"
+RULES_DIR = "prometheus/rules"
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _from_findings(step: str, findings) -> StepResult:
+    issues = []
+    for f in findings:
+        first = f.where.split(" ")[0]
+        issues.append(Issue(f.where, f.message, file=first if first.endswith((".py", ".yml", ".yaml")) else ""))
+    return StepResult(step, issues)
+
+
+def dashboard_lint(project: Project) -> StepResult:
+    try:
+        module = importlib.import_module("vvdash.check.dashboard_lint")
+    except ModuleNotFoundError as exc:
+        if exc.name != "vvdash.check.dashboard_lint":
+            raise
+        return StepResult("dashboard-lint", skipped="vvdash.check.dashboard_lint is not available")
+    return _from_findings("dashboard-lint", module.check_project(project))
+
+
+def load_route_cases(path: Path = ROUTES_FILE) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise VVError(f"{_rel(path)}: cannot read routing cases: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("routes"), list):
+        raise VVError(f"{_rel(path)}: expected a mapping with a routes: list")
+    for i, case in enumerate(data["routes"]):
+        if not isinstance(case, dict) or not {"name", "labels", "receivers"} <= set(case):
+            raise VVError(f"{_rel(path)}: routes[{i}]: needs name, labels and receivers")
+    for i, case in enumerate(data.get("inhibitions") or []):
+        if not isinstance(case, dict) or not {"name", "source", "target", "inhibited"} <= set(case):
+            raise VVError(f"{_rel(path)}: inhibitions[{i}]: needs name, source, target and inhibited")
+    return data
+
+
+def _timed(step: str, func, *args) -> StepResult:
+    start = time.monotonic()
+    issues = func(*args)
+    result = issues if isinstance(issues, StepResult) else StepResult(step, issues)
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def _route_steps(config: Path, cases: dict, cases_file: str) -> list[Issue]:
+    issues = []
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = [pool.submit(tools.amtool_route_case, config, c["labels"], list(c["receivers"]), c["name"],
+                               cases_file) for c in cases["routes"]]
+        for fut in futures:
+            issues += fut.result()
+    return issues
+
+
+def _inhibition_step(config: Path, cases: dict, cases_file: str) -> list[Issue]:
+    rules = (yaml.safe_load(config.read_text()) or {}).get("inhibit_rules") or []
+    issues = []
+    for case in cases.get("inhibitions") or []:
+        got = inhibitions.inhibited(rules, case["source"], case["target"])
+        if got != bool(case["inhibited"]):
+            want = "muted" if case["inhibited"] else "not muted"
+            issues.append(Issue(f"{cases_file} / {case['name']}",
+                                f"target is {'muted' if got else 'not muted'} by the inhibit_rules, expected {want}",
+                                file=cases_file))
+    return issues
+
+
+def lint_dashboards(inventory_path=None) -> list[StepResult]:
+    return [dashboard_lint(load_project(inventory_path))]
+
+
+def lint_all(inventory_path=None, tests_dir: Path = rule_tests.TESTS_DIR,
+             routes_file: Path = ROUTES_FILE) -> list[StepResult]:
+    project = load_project(inventory_path)
+    results = [
+        _timed("contract", lambda: _from_findings("contract", contract.check_project(project))),
+        _timed("alert-style", lambda: _from_findings("alert-style", alert_style.check_project(project))),
+        _timed("rule-test-coverage",
+               lambda: _from_findings("rule-test-coverage", rule_tests.check_project(project, tests_dir))),
+        _timed("dashboard-lint", dashboard_lint, project),
+    ]
+    files = render(project)
+    cases = load_route_cases(routes_file)
+    cases_file = _rel(routes_file)
+    # Binaries first, so a missing one stops lint before any work (exit 2).
+    for binary in ("promtool", "amtool"):
+        tools.require_binary(binary)
+    work = Path(tempfile.mkdtemp(prefix="vvdash-lint-"))
+    try:
+        gen = work / "generated"
+        for rel, content in files.items():
+            (gen / rel).parent.mkdir(parents=True, exist_ok=True)
+            (gen / rel).write_bytes(content)
+        # Test files name their rules as ../../generated/prometheus/rules/X.yml: keep that layout.
+        tests = work / "rules" / "tests"
+        tests.mkdir(parents=True)
+        test_files = rule_tests.test_files(tests_dir)
+        for path in test_files:
+            shutil.copy2(path, tests / path.name)
+        rule_files = sorted((gen / RULES_DIR).glob("*.yml"))
+        shown = {p: f"generated/{RULES_DIR}/{p.name}" for p in rule_files}
+        shown.update({tests / p.name: _rel(p) for p in test_files})
+        am_config = gen / AM_CONFIG
+        prom_config = gen / PROMETHEUS_CONFIG
+        jobs = {
+            "promtool check rules": (tools.promtool_check_rules, rule_files, shown),
+            "promtool test rules": (tools.promtool_test_rules, [tests / p.name for p in test_files], shown),
+            "amtool check-config": (tools.amtool_check_config, am_config, f"generated/{AM_CONFIG}"),
+            "amtool routes test": (_route_steps, am_config, cases, cases_file),
+            "inhibitions": (_inhibition_step, am_config, cases, cases_file),
+        }
+        if not test_files:
+            del jobs["promtool test rules"]
+        if prom_config.exists():
+            jobs["promtool check config"] = (tools.promtool_check_config, prom_config, f"generated/{PROMETHEUS_CONFIG}")
+        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+            futures = {step: pool.submit(_timed, step, func, *args) for step, (func, *args) in jobs.items()}
+            tool_results = {step: fut.result() for step, fut in futures.items()}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if "promtool check config" not in tool_results:
+        tool_results["promtool check config"] = StepResult(
+            "promtool check config", skipped=f"the build renders no {PROMETHEUS_CONFIG} yet")
+    tool_results.setdefault("promtool test rules", StepResult("promtool test rules", skipped="no rules/tests/*.yml"))
+    order = ["promtool check config", "promtool check rules", "promtool test rules",
+             "amtool check-config", "amtool routes test", "inhibitions"]
+    return results + [tool_results[s] for s in order]
