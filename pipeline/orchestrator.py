@@ -197,6 +197,7 @@ class Orchestrator:
             self.retry_after.pop(entry.name, None)
             if not target.is_file():
                 self.corrupt(target, "not_a_file", "not a regular file (a directory or a device)")
+                self.m["vv_videos_processed_total"].labels(status="corrupted").inc()
                 continue
             claimed += 1
             self._submit(target)
