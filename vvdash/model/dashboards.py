@@ -1,4 +1,10 @@
-"""Dashboards as JSON dicts: grafanalib objects are turned into Grafana's dashboard model here."""
+"""Dashboards as JSON dicts: grafanalib objects are turned into Grafana's dashboard model here.
+
+grafanalib (0.7) writes an old model: schemaVersion 12, datasources as names, legacy panel
+keys, no layout. `finalize()` brings a dashboard to the current model: schemaVersion,
+datasource references as {type, uid} objects, panel ids, gridPos laid out on 24 columns,
+refIds on targets, no null or legacy keys. dashboards/_common.py calls it for every dashboard.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,33 @@ import json
 from dataclasses import dataclass
 
 from grafanalib._gen import DashboardEncoder
+
+# Grafana 10.4/11.x write schemaVersion 39; dashboards below it are migrated on load.
+SCHEMA_VERSION = 39
+GRID_COLUMNS = 24
+DATASOURCE_TYPE = "prometheus"
+DATASOURCE_VARIABLE = "datasource"
+
+# Core React panels; everything else in Grafana's core is Angular and is being removed.
+MODERN_PANEL_TYPES = frozenset({
+    "timeseries", "stat", "gauge", "bargauge", "table", "heatmap", "state-timeline", "text", "row",
+})
+ANGULAR_PANEL_TYPES = frozenset({
+    "graph", "singlestat", "table-old", "grafana-piechart-panel", "grafana-worldmap-panel",
+    "natel-discrete-panel", "flant-statusmap-panel", "dashlist-old",
+})
+# Panels that show data and therefore need queries, units and the datasource variable.
+DATA_PANEL_TYPES = MODERN_PANEL_TYPES - {"text", "row"}
+
+# Dashboard and panel keys grafanalib writes that the current model does not have.
+_LEGACY_DASHBOARD_KEYS = ("rows", "style", "hideControls", "sharedCrosshair", "gnetId", "__inputs")
+_LEGACY_PANEL_KEYS = ("cacheTimeout", "editable", "error", "height", "span", "minSpan", "hideTimeOverride",
+                      "repeatDirection", "maxPerRow")
+_HEATMAP_ANGULAR_KEYS = ("cards", "color", "dataFormat", "heatmap", "hideZeroBuckets", "highlightCards",
+                         "legend", "reverseYBuckets", "tooltip", "xAxis", "xBucketNumber", "xBucketSize",
+                         "yAxis", "yBucketBound", "yBucketNumber", "yBucketSize")
+_TARGET_KEYS = ("datasource", "editorMode", "expr", "format", "hide", "instant", "interval",
+                "legendFormat", "range", "refId")
 
 
 @dataclass
@@ -45,3 +78,96 @@ def iter_targets(model: dict):
     for panel in iter_panels(model):
         for target in panel.get("targets", []) or []:
             yield panel, target
+
+
+def datasource_ref(uid: str = "${" + DATASOURCE_VARIABLE + "}") -> dict:
+    """A datasource reference as the current model writes it."""
+    return {"type": DATASOURCE_TYPE, "uid": uid}
+
+
+# -- finalize -------------------------------------------------------------------
+def finalize(obj) -> dict:
+    """The current Grafana model of a grafanalib Dashboard or dict (see the module docstring)."""
+    model = to_model(obj)
+    for key in _LEGACY_DASHBOARD_KEYS:
+        model.pop(key, None)
+    model["schemaVersion"] = SCHEMA_VERSION
+    model["id"] = None
+    panels = [_panel(p) for p in model.get("panels", [])]
+    for p in panels:
+        p["panels"] = [_panel(q) for q in p.get("panels", [])] if p.get("type") == "row" else p.get("panels")
+        if p.get("panels") is None:
+            p.pop("panels", None)
+    model["panels"] = layout(panels)
+    _number(model["panels"])
+    for annotation in model.get("annotations", {}).get("list", []):
+        if annotation.get("datasource") in (None, "") or isinstance(annotation.get("datasource"), str):
+            if annotation.get("builtIn") != 1:
+                annotation["datasource"] = datasource_ref()
+    for var in model.get("templating", {}).get("list", []):
+        if var.get("type") == "query" and not isinstance(var.get("datasource"), dict):
+            var["datasource"] = datasource_ref()
+    return {k: v for k, v in model.items() if v is not None or k == "id"}
+
+
+def _panel(panel: dict) -> dict:
+    panel = {k: v for k, v in panel.items() if v is not None}
+    for key in _LEGACY_PANEL_KEYS:
+        panel.pop(key, None)
+    if panel.get("type") == "heatmap":
+        for key in _HEATMAP_ANGULAR_KEYS:
+            panel.pop(key, None)
+    if panel.get("type") == "row":
+        panel.pop("targets", None)
+        panel.pop("datasource", None)
+        return panel
+    if panel.get("type") in DATA_PANEL_TYPES:
+        if not isinstance(panel.get("datasource"), dict):
+            panel["datasource"] = datasource_ref()
+        targets = []
+        for i, target in enumerate(panel.get("targets", [])):
+            target = {k: v for k, v in target.items() if k in _TARGET_KEYS}
+            target.setdefault("refId", chr(ord("A") + i))
+            if not isinstance(target.get("datasource"), dict):
+                target["datasource"] = dict(panel["datasource"])
+            targets.append(target)
+        panel["targets"] = targets
+    return panel
+
+
+def layout(panels: list[dict]) -> list[dict]:
+    """Flow panels left to right on 24 columns; a row panel starts a new line.
+
+    A panel asks for its size with gridPos {w, h}; x and y are computed. A panel that
+    already carries x and y keeps them (a hand-placed panel).
+    """
+    x = y = line_h = 0
+    for panel in panels:
+        pos = dict(panel.get("gridPos") or {})
+        w = min(int(pos.get("w", 12)), GRID_COLUMNS)
+        h = int(pos.get("h", 8))
+        if "x" in pos and "y" in pos:
+            panel["gridPos"] = {"h": h, "w": w, "x": int(pos["x"]), "y": int(pos["y"])}
+            continue
+        if panel.get("type") == "row":
+            y, x, line_h = y + line_h, 0, 0
+            panel["gridPos"] = {"h": 1, "w": GRID_COLUMNS, "x": 0, "y": y}
+            y += 1
+            continue
+        if x + w > GRID_COLUMNS:
+            y, x, line_h = y + line_h, 0, 0
+        panel["gridPos"] = {"h": h, "w": w, "x": x, "y": y}
+        x += w
+        line_h = max(line_h, h)
+    return panels
+
+
+def _number(panels: list[dict]) -> None:
+    """Panel ids 1..n in reading order (stable: they only change when panels are added or moved)."""
+    n = 0
+    for panel in panels:
+        n += 1
+        panel["id"] = n
+        for inner in panel.get("panels", []) or []:
+            n += 1
+            inner["id"] = n

@@ -1,0 +1,301 @@
+"""Pieces every dashboard shares: variables, the alert annotation, links, panel builders, thresholds.
+
+A dashboard module builds a `Scope` (which jobs it shows, whether it has an instance
+variable), writes its panels with the builders below and returns `build(...)`.
+Panels are grafanalib objects brought to the current model: grafanalib 0.7 writes old
+gauge/heatmap options, so each builder replaces `options`/`fieldConfig` with the current ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from grafanalib import core as G
+
+from vvdash.jobs import JOB
+from vvdash.model.dashboards import DATASOURCE_VARIABLE, datasource_ref, finalize
+
+RI = "$__rate_interval"
+TAG = "vvdash"     # every dashboard carries it; the dashboard links list dashboards by it
+
+# Dashboard uids (stable: alerts link to them, Grafana keeps history by them).
+UID = {
+    "overview": "vv-overview",
+    "pipeline": "vv-pipeline",
+    "summarizer": "vv-summarizer",
+    "host": "vv-host",
+    "storage": "vv-storage",
+    "tv_dvr": "vv-tv-dvr",
+    "maintenance": "vv-maintenance",
+}
+
+
+# -- variables and matchers ----------------------------------------------------
+@dataclass(frozen=True)
+class Scope:
+    """What a dashboard's variables range over, and the matchers its queries carry.
+
+    jobs: job names (from vvdash.jobs) the `job` variable offers; empty means every
+    scraped job. variable_metric: the series the variables are read from (`up` for
+    scraped jobs, `push_time_seconds` for Pushgateway groups). instance: whether
+    the dashboard has an `instance` variable.
+    """
+
+    jobs: tuple[str, ...] = ()
+    instance: bool = True
+    variable_metric: str = "up"
+
+    @property
+    def matchers(self) -> str:
+        parts = ['site=~"$site"', 'job=~"$job"']
+        if self.instance:
+            parts.append('instance=~"$instance"')
+        return ", ".join(parts)
+
+    def m(self, metric: str, extra: str = "") -> str:
+        """`metric{site=~"$site", job=~"$job", instance=~"$instance", extra}`."""
+        inner = self.matchers + (f", {extra}" if extra else "")
+        return f"{metric}{{{inner}}}"
+
+    def rate(self, metric: str, extra: str = "") -> str:
+        return f"rate({self.m(metric, extra)}[{RI}])"
+
+    def variables(self, inv) -> list[dict]:
+        ds = {
+            "name": DATASOURCE_VARIABLE, "label": "Data source", "type": "datasource", "query": "prometheus",
+            "current": {"selected": False, "text": "Prometheus", "value": inv["grafana"]["datasource_uid"]},
+            "hide": 0, "includeAll": False, "multi": False, "options": [], "refresh": 1, "regex": "",
+        }
+        job_filter = f', job=~"{"|".join(sorted(set(self.jobs)))}"' if self.jobs else ""
+        out = [ds,
+               _query_var("site", f"label_values({self.variable_metric}, site)"),
+               _query_var("job", f'label_values({self.variable_metric}{{site=~"$site"{job_filter}}}, job)')]
+        if self.instance:
+            out.append(_query_var(
+                "instance", f'label_values({self.variable_metric}{{site=~"$site", job=~"$job"}}, instance)'))
+        return out
+
+
+def jobs(*components: str) -> tuple[str, ...]:
+    """Job names of the given components, from vvdash.jobs (KeyError on a typo)."""
+    return tuple(JOB[c] for c in components)
+
+
+def _query_var(name: str, query: str) -> dict:
+    return {
+        "name": name, "label": name.title(), "type": "query", "datasource": datasource_ref(),
+        "query": {"query": query, "refId": "PrometheusVariableQueryEditor-VariableQuery"},
+        "definition": query, "refresh": 2, "multi": True, "includeAll": True, "allValue": ".+",
+        "current": {"selected": True, "text": ["All"], "value": ["$__all"]},
+        "hide": 0, "options": [], "regex": "", "sort": 1,
+    }
+
+
+def narrow(expr: str, selector: str, scope: Scope) -> str:
+    """A shared expression (vvdash.exprs) with the dashboard's matchers added to its selector.
+
+    The expression stays the one the alert uses; only the variables' filter is added.
+    """
+    if selector not in expr:
+        raise ValueError(f"selector {selector!r} not found in {expr!r}")
+    return expr.replace(selector, f"{selector}, {scope.matchers}")
+
+
+# -- thresholds (values come from the inventory, as in the alerts) --------------
+def steps(*pairs) -> dict:
+    """steps(("green", None), ("red", 0.05)) -> Grafana's absolute thresholds."""
+    return {"mode": "absolute", "steps": [{"color": c, "value": v} for c, v in pairs]}
+
+
+def above(warn=None, crit=None) -> dict:
+    """Green below, orange from `warn`, red from `crit` (either may be None)."""
+    pairs = [("green", None)]
+    if warn is not None:
+        pairs.append(("orange", warn))
+    if crit is not None:
+        pairs.append(("red", crit))
+    return steps(*pairs)
+
+
+def below(crit=None, warn=None) -> dict:
+    """Red below `crit`, orange below `warn`, green above."""
+    pairs = [("red" if crit is not None else "green", None)]
+    if crit is not None:
+        pairs.append(("orange" if warn is not None else "green", crit))
+    if warn is not None:
+        pairs.append(("green", warn))
+    return steps(*pairs)
+
+
+NEUTRAL = steps(("green", None))
+
+
+# -- targets ---------------------------------------------------------------------
+def q(expr: str, legend: str = "", instant: bool = False, fmt: str = "time_series") -> dict:
+    return {"expr": expr, "legendFormat": legend, "instant": instant, "range": not instant,
+            "format": fmt, "editorMode": "code"}
+
+
+# -- panels ----------------------------------------------------------------------
+def _size(w: int, h: int) -> dict:
+    return {"w": w, "h": h}
+
+
+def _field_config(unit: str, thresholds: dict, custom: dict | None = None, **defaults) -> dict:
+    cfg = {"unit": unit, "thresholds": thresholds, "mappings": defaults.pop("mappings", []),
+           "color": defaults.pop("color", {"mode": "thresholds"})}
+    if custom is not None:
+        cfg["custom"] = custom
+    cfg.update({k: v for k, v in defaults.items() if v is not None})
+    return {"defaults": cfg, "overrides": []}
+
+
+def _modern(obj, field_config: dict, options: dict, w: int, h: int) -> dict:
+    """A grafanalib panel as a dict, with the current fieldConfig/options and a size."""
+    data = obj.to_json_data()
+    data["fieldConfig"] = field_config
+    data["options"] = options
+    data["gridPos"] = _size(w, h)
+    data.pop("thresholds", None)
+    data.pop("mappings", None)
+    return data
+
+
+def timeseries(title: str, description: str, unit: str, targets: list, *, thresholds=NEUTRAL, w=12, h=8,
+               min=None, max=None, stack=False, bars=False, threshold_lines=False, legend_calcs=()) -> dict:
+    custom = {
+        "drawStyle": "bars" if bars else "line", "lineWidth": 1, "fillOpacity": 40 if bars else 10,
+        "showPoints": "never", "spanNulls": False, "axisPlacement": "auto",
+        "stacking": {"mode": "normal" if stack else "none", "group": "A"},
+        "thresholdsStyle": {"mode": "dashed" if threshold_lines else "off"},
+    }
+    fc = _field_config(unit, thresholds, custom, color={"mode": "palette-classic"}, min=min, max=max)
+    legend = {"displayMode": "table" if legend_calcs else "list", "placement": "bottom", "showLegend": True,
+              "calcs": list(legend_calcs)}
+    options = {"legend": legend, "tooltip": {"mode": "multi", "sort": "desc"}}
+    return _modern(G.TimeSeries(title=title, description=description, targets=targets), fc, options, w, h)
+
+
+def stat(title: str, description: str, unit: str, targets: list, *, thresholds=NEUTRAL, w=4, h=4,
+         calc="lastNotNull", mappings=(), graph=True, decimals=None) -> dict:
+    fc = _field_config(unit, thresholds, mappings=list(mappings), decimals=decimals)
+    options = {"reduceOptions": {"calcs": [calc], "fields": "", "values": False}, "colorMode": "value",
+               "graphMode": "area" if graph else "none", "justifyMode": "auto", "orientation": "auto",
+               "textMode": "auto"}
+    return _modern(G.Stat(title=title, description=description, targets=targets), fc, options, w, h)
+
+
+def gauge(title: str, description: str, unit: str, targets: list, *, thresholds=NEUTRAL, w=6, h=6,
+          min=0, max=None) -> dict:
+    fc = _field_config(unit, thresholds, min=min, max=max)
+    options = {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
+               "showThresholdLabels": False, "showThresholdMarkers": True, "orientation": "auto"}
+    return _modern(G.GaugePanel(title=title, description=description, targets=targets), fc, options, w, h)
+
+
+def bargauge(title: str, description: str, unit: str, targets: list, *, thresholds=NEUTRAL, w=12, h=8,
+             calc="lastNotNull", min=0, max=None) -> dict:
+    fc = _field_config(unit, thresholds, min=min, max=max)
+    options = {"reduceOptions": {"calcs": [calc], "fields": "", "values": False},
+               "displayMode": "gradient", "orientation": "horizontal", "showUnfilled": True,
+               "valueMode": "color", "namePlacement": "auto", "sizing": "auto"}
+    return _modern(G.BarGauge(title=title, description=description, targets=targets), fc, options, w, h)
+
+
+def table(title: str, description: str, unit: str, targets: list, *, thresholds=NEUTRAL, w=12, h=8,
+          exclude=("Time",), sort_by=None) -> dict:
+    fc = _field_config(unit, thresholds, {"align": "auto", "cellOptions": {"type": "auto"}, "filterable": False})
+    options = {"showHeader": True, "cellHeight": "sm",
+               "footer": {"show": False, "reducer": ["sum"], "fields": ""},
+               "sortBy": [{"displayName": sort_by, "desc": True}] if sort_by else []}
+    obj = G.Table(title=title, description=description, targets=targets,
+                  transformations=[{"id": "organize", "options": {
+                      "excludeByName": {name: True for name in exclude}, "indexByName": {},
+                      "renameByName": {}}}])
+    panel = _modern(obj, fc, options, w, h)
+    for key in ("columns", "fontSize", "color"):
+        panel.pop(key, None)
+    return panel
+
+
+def heatmap(title: str, description: str, unit: str, targets: list, *, w=12, h=8) -> dict:
+    fc = {"defaults": {"unit": unit, "custom": {"hideFrom": {"legend": False, "tooltip": False, "viz": False},
+                                                 "scaleDistribution": {"type": "linear"}}},
+          "overrides": []}
+    options = {"calculate": False, "cellGap": 1, "yAxis": {"axisPlacement": "left", "unit": unit},
+               "rowsFrame": {"layout": "auto"}, "showValue": "never",
+               "color": {"mode": "scheme", "scheme": "Oranges", "steps": 64, "fill": "dark-orange",
+                         "exponent": 0.5, "scale": "exponential", "reverse": False},
+               "filterValues": {"le": 1e-9}, "legend": {"show": True},
+               "tooltip": {"mode": "single", "yHistogram": False, "showColorScale": False},
+               "exemplars": {"color": "rgba(255,0,255,0.7)"}}
+    return _modern(G.Heatmap(title=title, description=description, targets=targets), fc, options, w, h)
+
+
+def state_timeline(title: str, description: str, unit: str, targets: list, *, mappings=(),
+                   thresholds=NEUTRAL, w=24, h=6) -> dict:
+    fc = _field_config(unit, thresholds, {"fillOpacity": 70, "lineWidth": 0}, mappings=list(mappings))
+    options = {"mergeValues": True, "showValue": "auto", "alignValue": "left", "rowHeight": 0.9,
+               "legend": {"displayMode": "list", "placement": "bottom", "showLegend": True},
+               "tooltip": {"mode": "single", "sort": "none"}}
+    return _modern(G.StateTimeline(title=title, description=description, targets=targets), fc, options, w, h)
+
+
+def text(title: str, description: str, content: str, *, w=24, h=3) -> dict:
+    data = G.Text(title=title, description=description, content=content, mode="markdown").to_json_data()
+    data["options"] = {"content": content, "mode": "markdown",
+                       "code": {"language": "plaintext", "showLineNumbers": False, "showMiniMap": False}}
+    data["gridPos"] = _size(w, h)
+    data.pop("fieldConfig", None)
+    data.pop("targets", None)
+    data.pop("datasource", None)
+    return data
+
+
+def row(title: str) -> dict:
+    return G.RowPanel(title=title).to_json_data()
+
+
+def value_map(mapping: dict) -> list:
+    """{0: ("Down", "red"), 1: ("Up", "green")} -> Grafana value mappings."""
+    return [{"type": "value", "options": {str(k): {"text": t, "color": c, "index": i}
+                                          for i, (k, (t, c)) in enumerate(sorted(mapping.items()))}}]
+
+
+UP_DOWN = value_map({0: ("Down", "red"), 1: ("Up", "green")})
+
+
+# -- the dashboard ------------------------------------------------------------------
+def alert_annotation() -> dict:
+    """Firing alerts from Prometheus' ALERTS series, drawn on every time panel."""
+    return {
+        "name": "Firing alerts", "enable": True, "hide": False, "iconColor": "red",
+        "datasource": datasource_ref(), "expr": 'ALERTS{alertstate="firing"}', "step": "60s",
+        "titleFormat": "{{alertname}}", "textFormat": "{{severity}}: {{alertname}} {{job}} {{instance}}",
+        "tagKeys": "severity,site", "useValueForTime": False,
+    }
+
+
+def _builtin_annotation() -> dict:
+    return {"builtIn": 1, "datasource": {"type": "grafana", "uid": "-- Grafana --"}, "enable": True,
+            "hide": True, "iconColor": "rgba(0, 211, 255, 1)", "name": "Annotations & Alerts", "type": "dashboard"}
+
+
+def build(inv, *, key: str, title: str, description: str, tags: tuple[str, ...], scope: Scope,
+              panels: list, refresh: str = "30s", time_from: str = "now-6h") -> dict:
+    """A finished dashboard model: variables, annotations, links to the others, laid-out panels."""
+    links = [G.DashboardLink(title="VV dashboards", type="dashboards", tags=[TAG], asDropdown=True,
+                             includeVars=True, keepTime=True)]
+    obj = G.Dashboard(
+        title=title, uid=UID[key], description=description, tags=[TAG, *tags], timezone="browser",
+        editable=False, graphTooltip=G.GRAPH_TOOLTIP_MODE_SHARED_CROSSHAIR, refresh=refresh,
+        time=G.Time(time_from, "now"), panels=panels, links=links,
+        templating=G.Templating(list=scope.variables(inv)),
+        annotations=G.Annotations(list=[_builtin_annotation(), alert_annotation()]),
+    )
+    model = finalize(obj)
+    model["timepicker"] = {}
+    model["fiscalYearStartMonth"] = 0
+    model["liveNow"] = False
+    model["weekStart"] = ""
+    return model

@@ -1,0 +1,95 @@
+"""Maintenance: cleanup and log export runs, self_monitor restarts, Pushgateway freshness."""
+
+from dashboards._common import (
+    RI, UP_DOWN, Scope, above, build, jobs, q, row, stat, state_timeline, table, timeseries,
+)
+from vvdash.jobs import PUSHED_JOBS, selector
+
+
+def _panels(inv, sc: Scope) -> list:
+    stale = inv["thresholds"]["maintenance"]["stale_periods"]
+    cleanup_period = inv["pipeline"]["cleanup"]["period_seconds"]
+    export_period = inv["pipeline"]["log_export"]["period_seconds"]
+    restart_loop = inv["thresholds"]["platform"]["restart_loop_count"]
+    # self_monitor is scraped, not pushed: its series are selected by its own job.
+    sm = f'site=~"$site", {selector("self_monitor")}'
+
+    def inc(metric: str) -> str:
+        return f"increase({sc.m(metric)}[{RI}])"
+
+    return [
+        row("Cleanup (cleanup_old_files)"),
+        stat("Since last successful cleanup",
+             "Time since cleanup last finished successfully. Red after maintenance.stale_periods cleanup "
+             "periods (pipeline.cleanup.period_seconds), the stale-cleanup alert's threshold.",
+             "s", [q(f"time() - max({sc.m('vv_cleanup_last_success_timestamp_seconds')})")],
+             thresholds=above(cleanup_period * 1.25, cleanup_period * stale), graph=False, w=6, h=6),
+        timeseries("Cleanup runs by status",
+                   "Cleanup runs per interval by outcome and dry_run.",
+                   "short", [q(f"sum by (status, dry_run) ({inc('vv_cleanup_runs_total')})",
+                               "{{status}} dry_run={{dry_run}}")], bars=True, w=6, h=6),
+        timeseries("Files deleted by cleanup",
+                   "Files deleted by retention per interval.",
+                   "short", [q(f"sum({inc('vv_cleanup_files_deleted_total')})", "files")], bars=True, w=6, h=6),
+        timeseries("Cleanup bytes deleted",
+                   "Bytes deleted by retention per interval.",
+                   "bytes", [q(f"sum({inc('vv_cleanup_bytes_deleted_total')})", "bytes")], bars=True, w=6, h=6),
+        timeseries("Cleanup run duration",
+                   "Duration of the last cleanup run, as pushed after each run.",
+                   "s", [q(f"max({sc.m('vv_cleanup_duration_seconds')})", "duration")], w=12, h=6),
+        row("Log export (log_exporter)"),
+        stat("Since last successful log export",
+             "Time since log export last succeeded. Red after maintenance.stale_periods export periods "
+             "(pipeline.log_export.period_seconds).",
+             "s", [q(f"time() - max({sc.m('vv_log_exporter_last_success_timestamp_seconds')})")],
+             thresholds=above(export_period * 1.25, export_period * stale), graph=False, w=6, h=6),
+        timeseries("Log export runs by status",
+                   "Export runs per interval by outcome.",
+                   "short", [q(f"sum by (status) ({inc('vv_log_exporter_runs_total')})", "{{status}}")],
+                   bars=True, w=6, h=6),
+        timeseries("Archives and files exported",
+                   "Archives written and verified, and log files archived, per interval.",
+                   "short", [q(f"sum({inc('vv_log_exporter_archives_created_total')})", "archives"),
+                             q(f"sum({inc('vv_log_exporter_files_archived_total')})", "files")],
+                   bars=True, w=6, h=6),
+        timeseries("Log export run duration",
+                   "Duration of the last export run, as pushed after each run.",
+                   "s", [q(f"max({sc.m('vv_log_exporter_duration_seconds')})", "duration")], w=6, h=6),
+        row("Pushgateway freshness"),
+        table("Time since last push per job",
+              "Time since each pushing job's group was last pushed successfully (push_time_seconds).",
+              "s", [q(f"time() - max by (job) ({sc.m('push_time_seconds')})", instant=True, fmt="table")],
+              thresholds=above(max(cleanup_period, export_period) * stale), w=12, h=6),
+        table("Last push failed",
+              "1 when a job's most recent push failed (its last failure is newer than its last success).",
+              "none", [q(f"max by (job) ({sc.m('push_failure_time_seconds')}) > bool "
+                         f"max by (job) ({sc.m('push_time_seconds')})", instant=True, fmt="table")],
+              thresholds=above(None, 1), w=12, h=6),
+        row("self_monitor"),
+        state_timeline("Service health (self_monitor probes)",
+                       "1 when self_monitor's last health probe of the service passed.",
+                       "none", [q(f"max by (service) (vv_self_monitor_service_up{{{sm}}})", "{{service}}")],
+                       mappings=UP_DOWN, h=6),
+        timeseries("Restarts triggered by self_monitor",
+                   "Restarts self_monitor started per interval, by service. Red at platform.restart_loop_count, "
+                   "the restart-loop alert's threshold.",
+                   "short", [q(f"sum by (service) (increase(vv_self_monitor_container_restarts_triggered_total"
+                               f"{{{sm}}}[{RI}]))", "{{service}}")],
+                   thresholds=above(None, restart_loop), bars=True, w=8),
+        timeseries("Unhealthy probes",
+                   "Failed health probes per second, by service.",
+                   "ops", [q(f"sum by (service) (rate(vv_self_monitor_unhealthy_services_detected_total{{{sm}}}[{RI}]))",
+                             "{{service}}")], w=8),
+        stat("Services given up",
+             "Services whose restart budget is spent and that self_monitor leaves down. Red when any.",
+             "short", [q(f"sum(vv_self_monitor_service_given_up{{{sm}}})")],
+             thresholds=above(None, 1), graph=False, w=8, h=8),
+    ]
+
+
+def dashboard(inv):
+    sc = Scope(jobs(*PUSHED_JOBS), instance=False, variable_metric="push_time_seconds")
+    return build(
+        inv, key="maintenance", title="VV / Maintenance",
+        description="Cleanup and log export runs, self_monitor restarts and the freshness of pushed metrics.",
+        tags=("maintenance",), scope=sc, panels=_panels(inv, sc))

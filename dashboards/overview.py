@@ -1,0 +1,83 @@
+"""VV overview: the few numbers that say whether the system is healthy, and what is firing."""
+
+from dashboards._common import (
+    UP_DOWN, Scope, above, below, build, narrow, q, row, stat, state_timeline, table, timeseries,
+)
+from vvdash import exprs
+from vvdash.inventory import duration_seconds
+
+NOT_SUCCESS = 'status!="success"'
+
+
+def _panels(inv, sc: Scope) -> list:
+    pipe = inv["thresholds"]["pipeline"]
+    storage = inv["thresholds"]["storage"]
+    storage_sel = exprs.storage_selector(inv)
+    done = sc.rate("vv_videos_processed_total")
+    return [
+        row("Pipeline"),
+        stat("Videos in input queue",
+             "Videos waiting in input/. Red at pipeline.queue_backlog, the backlog alert's threshold.",
+             "short", [q(f"sum({sc.m('vv_videos_in_input_queue')})")],
+             thresholds=above(pipe["queue_backlog"] / 2, pipe["queue_backlog"])),
+        stat("Throughput",
+             "Videos completed per second over the whole pipeline. Red below pipeline.min_items_per_second.",
+             "ops", [q(f"sum({done})")], thresholds=below(pipe["min_items_per_second"])),
+        stat("Error ratio",
+             "Share of videos that did not complete successfully. Red at pipeline.stage_error_ratio.",
+             "percentunit", [q(f"sum({sc.rate('vv_videos_processed_total', NOT_SUCCESS)}) / sum({done})")],
+             thresholds=above(pipe["stage_error_ratio"] / 2, pipe["stage_error_ratio"])),
+        stat("Files in corrupted/",
+             "Inputs currently held in corrupted/.", "short", [q(f"sum({sc.m('vv_files_in_corrupted')})")],
+             thresholds=above(1, 10)),
+        stat("Storage free",
+             "Free share of the filesystem holding VIDEO_STORAGE_ROOT. Red below "
+             "storage.almost_full_free_ratio, orange below storage.fill_free_floor_ratio.",
+             "percentunit", [q(f"min({narrow(exprs.storage_free_ratio(inv), storage_sel, sc)})")],
+             thresholds=below(storage["almost_full_free_ratio"], storage["fill_free_floor_ratio"])),
+        stat("Time until storage full",
+             "At the fill rate of the last storage.predict_window; no value while the disk is not filling. "
+             "Red under storage.fill_critical_horizon, orange under storage.fill_warning_horizon "
+             "(the disk-exhaustion alert's horizons).",
+             "s", [q(f"min({narrow(exprs.seconds_until_full(inv), storage_sel, sc)})")],
+             thresholds=below(duration_seconds(storage["fill_critical_horizon"]),
+                              duration_seconds(storage["fill_warning_horizon"])), graph=False),
+        timeseries("Videos completed by status",
+                   "Videos per second through the whole pipeline, by outcome.",
+                   "ops", [q(f"sum by (status) ({done})", "{{status}}")], stack=True, w=12),
+        timeseries("Input queue depth",
+                   "Videos waiting in input/, per site.",
+                   "short", [q(f"sum by (site) ({sc.m('vv_videos_in_input_queue')})", "{{site}}")],
+                   thresholds=above(pipe["queue_backlog"] / 2, pipe["queue_backlog"]), threshold_lines=True,
+                   w=12),
+        row("Services"),
+        state_timeline("Scrape targets up/down",
+                       "1 when Prometheus' last scrape of the target succeeded, per job and instance.",
+                       "none", [q(f"max by (job, instance) ({sc.m('up')})", "{{job}} {{instance}}")],
+                       mappings=UP_DOWN, h=8),
+        state_timeline("Services by self_monitor's health probe",
+                       "1 when self_monitor's last health probe of the service passed.",
+                       "none", [q(f"max by (service) ({sc.m('vv_self_monitor_service_up')})", "{{service}}")],
+                       mappings=UP_DOWN, h=6),
+        stat("DVRs connected",
+             "DVRs agent_dvr is connected to, out of those it knows.", "short",
+             [q(f"sum({sc.m('vv_agent_dvr_connection_status')})")], thresholds=below(1), w=4, h=6),
+        row("Alerts"),
+        stat("Firing alerts",
+             "Alerts firing in Prometheus now (all sites).", "short",
+             [q('count(ALERTS{alertstate="firing"}) or vector(0)', instant=True)],
+             thresholds=above(1), graph=False, w=4, h=8),
+        table("Firing alerts by name",
+              "Every firing alert with its severity and site, from Prometheus' ALERTS series.",
+              "none", [q('sum by (alertname, severity, site) (ALERTS{alertstate="firing"})', instant=True,
+                         fmt="table")],
+              exclude=("Time", "Value"), w=20, h=8),
+    ]
+
+
+def dashboard(inv):
+    sc = Scope()
+    return build(
+        inv, key="overview", title="VV / Overview",
+        description="Queue depth, throughput, error ratio, storage, service health and firing alerts.",
+        tags=("overview",), scope=sc, panels=_panels(inv, sc))

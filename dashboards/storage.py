@@ -1,0 +1,107 @@
+"""Storage: used and free per mount and per storage subfolder, growth, predicted time to full, cleanup."""
+
+from dashboards._common import (
+    RI, Scope, above, bargauge, below, build, jobs, narrow, q, row, stat, timeseries,
+)
+from vvdash import exprs
+from vvdash.inventory import duration_seconds
+from vvdash.jobs import selector
+
+FS_FILTER = 'fstype!~"tmpfs|ramfs|overlay|squashfs|nsfs|fuse.lxcfs"'
+
+
+def _panels(inv, sc: Scope) -> list:
+    th = inv["thresholds"]["storage"]
+    sel = exprs.storage_selector(inv)
+    warn_h, crit_h = th["fill_warning_horizon"], th["fill_critical_horizon"]
+    free_th = below(th["almost_full_free_ratio"], th["fill_free_floor_ratio"])
+    until_full = narrow(exprs.seconds_until_full(inv), sel, sc)
+    growth_th = above(th["subfolder_growth_bytes_per_hour"] / 2, th["subfolder_growth_bytes_per_hour"])
+    # The cleanup job pushes to the Pushgateway: its series carry the job's name and no instance.
+    cleanup = f'site=~"$site", {selector("cleanup_old_files")}'
+    return [
+        row("Filesystems"),
+        bargauge("Free share per mount",
+                 "Free share of each real filesystem. Red below storage.almost_full_free_ratio, orange below "
+                 "storage.fill_free_floor_ratio (the storage alerts' thresholds).",
+                 "percentunit", [q(f"{sc.m('node_filesystem_avail_bytes', FS_FILTER)} / "
+                                   f"{sc.m('node_filesystem_size_bytes', FS_FILTER)}", "{{mountpoint}}")],
+                 thresholds=free_th, max=1, w=8),
+        timeseries("Used and free per mount",
+                   "Bytes used and free on each real filesystem.",
+                   "bytes", [q(f"{sc.m('node_filesystem_size_bytes', FS_FILTER)} - "
+                               f"{sc.m('node_filesystem_avail_bytes', FS_FILTER)}", "{{mountpoint}} used"),
+                             q(sc.m("node_filesystem_avail_bytes", FS_FILTER), "{{mountpoint}} free")],
+                   min=0, w=16),
+        stat("Time until the storage filesystem is full",
+             "The storage mount's free bytes over its fill rate in the last storage.predict_window: the "
+             "disk-exhaustion alert's expression (vvdash.exprs). No value while the disk is not filling. "
+             "Red under storage.fill_critical_horizon, orange under storage.fill_warning_horizon.",
+             "s", [q(f"min({until_full})")],
+             thresholds=below(duration_seconds(crit_h), duration_seconds(warn_h)), graph=False, w=6, h=6),
+        stat("Filesystems meeting the disk-exhaustion condition",
+             f"Storage filesystems below the free floor, read-write, and predicted full within {warn_h}: "
+             "the warning alert's exact condition. Red when any.",
+             "short", [q(f"count({narrow(exprs.storage_filling_up(inv, warn_h), sel, sc)}) or vector(0)")],
+             thresholds=above(None, 1), graph=False, w=6, h=6),
+        timeseries("Predicted free space",
+                   f"Free bytes of the storage mount predicted {warn_h} and {crit_h} ahead by a linear fit over "
+                   "storage.predict_window (the alert's predict_linear). Below zero means full by then.",
+                   "bytes", [q(narrow(exprs.predicted_free_bytes(inv, warn_h), sel, sc), f"in {warn_h}"),
+                             q(narrow(exprs.predicted_free_bytes(inv, crit_h), sel, sc), f"in {crit_h}"),
+                             q(narrow(f"node_filesystem_avail_bytes{{{sel}}}", sel, sc), "now")],
+                   thresholds=below(0), threshold_lines=True, w=12, h=6),
+        timeseries("Time until full",
+                   "The time-until-full figure over time (same expression as the stat).",
+                   "s", [q(until_full, "{{mountpoint}}")],
+                   thresholds=below(duration_seconds(crit_h), duration_seconds(warn_h)), min=0, w=12),
+        timeseries("Filesystem growth per hour",
+                   "Bytes consumed per hour on each real filesystem (negative: space freed).",
+                   "bytes", [q(f"-deriv({sc.m('node_filesystem_avail_bytes', FS_FILTER)}[1h]) * 3600",
+                               "{{mountpoint}}")], w=12),
+        row("VIDEO_STORAGE_ROOT subfolders"),
+        timeseries("Used per subfolder",
+                   "Bytes used in each subfolder of VIDEO_STORAGE_ROOT (input, processing, processed, "
+                   "corrupted, analytics, summaries, loglines, playlists, logs...).",
+                   "bytes", [q(f"sum by (folder) ({sc.m('vv_storage_used_bytes')})", "{{folder}}")],
+                   stack=True, min=0, w=12),
+        bargauge("Used per subfolder now",
+                 "Current bytes used per subfolder.", "bytes",
+                 [q(f"sum by (folder) ({sc.m('vv_storage_used_bytes')})", "{{folder}}")], w=6),
+        bargauge("Files per subfolder",
+                 "Files currently in each subfolder.", "short",
+                 [q(f"sum by (folder) ({sc.m('vv_storage_files')})", "{{folder}}")], w=6),
+        timeseries("Subfolder growth per hour",
+                   "Bytes added per hour to each subfolder. Red at storage.subfolder_growth_bytes_per_hour, "
+                   "the abnormal-growth alert's threshold.",
+                   "bytes", [q(f"sum by (folder) (deriv({sc.m('vv_storage_used_bytes')}[1h])) * 3600", "{{folder}}")],
+                   thresholds=growth_th, threshold_lines=True, w=12),
+        stat("Storage usage age",
+             "Time since storage_exporter last measured the subfolders; older than a few refresh periods "
+             "means the figures above are stale.", "s",
+             [q(f"time() - max({sc.m('vv_storage_last_scan_timestamp_seconds')})")],
+             thresholds=above(3 * inv["pipeline"]["storage_exporter"]["refresh_seconds"],
+                              10 * inv["pipeline"]["storage_exporter"]["refresh_seconds"]), graph=False, w=6, h=8),
+        stat("Storage mount used",
+             "Bytes used on the filesystem holding VIDEO_STORAGE_ROOT.", "bytes",
+             [q(f"max({narrow(f'node_filesystem_size_bytes{{{sel}}} - node_filesystem_avail_bytes{{{sel}}}', sel, sc)})")],
+             w=6, h=8),
+        row("Cleanup effect"),
+        timeseries("Space freed by cleanup",
+                   "Bytes deleted by the retention job per interval (pushed by cleanup_old_files).",
+                   "bytes", [q(f"sum(increase(vv_cleanup_bytes_deleted_total{{{cleanup}}}[{RI}]))", "bytes freed")],
+                   bars=True, w=12),
+        timeseries("Files deleted by cleanup",
+                   "Files deleted by the retention job per interval.",
+                   "short", [q(f"sum(increase(vv_cleanup_files_deleted_total{{{cleanup}}}[{RI}]))", "files deleted")],
+                   bars=True, w=12),
+    ]
+
+
+def dashboard(inv):
+    sc = Scope(jobs("node_exporter", "storage_exporter"))
+    return build(
+        inv, key="storage", title="VV / Storage",
+        description="Used and free space per mount and per VIDEO_STORAGE_ROOT subfolder, growth, the "
+                    "disk-exhaustion prediction and the effect of cleanup.",
+        tags=("storage",), scope=sc, panels=_panels(inv, sc))

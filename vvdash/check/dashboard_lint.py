@@ -1,0 +1,441 @@
+"""The dashboard linter: grafana/dashboard-linter's rule set plus the model rules vvdash needs.
+
+Rules from grafana/dashboard-linter (same names): template-datasource-rule,
+template-job-rule, template-instance-rule, template-label-promql-rule,
+template-on-time-change-reload-rule, panel-datasource-rule, panel-title-description-rule,
+panel-units-rule, panel-no-targets-rule, target-promql-rule, target-rate-interval-rule
+(here also for increase()), target-job-rule, target-instance-rule, target-counter-agg-rule.
+vvdash's own: uid-rule (present, well-formed, unique), panel-id-rule (set, unique),
+panel-gridpos-rule (inside 24 columns), panel-overlap-rule, schema-version-rule,
+panel-angular-rule.
+
+Every finding names the dashboard and, where there is one, the panel or variable.
+Exceptions live in one file (dashboards/lint-exceptions.yaml), each with a reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import promql_parser as pp
+import yaml
+
+from vvdash import PROJECT_ROOT
+from vvdash.check import Finding
+from vvdash.errors import VVError
+from vvdash.model.dashboards import (
+    ANGULAR_PANEL_TYPES, DATA_PANEL_TYPES, DATASOURCE_TYPE, GRID_COLUMNS, MODERN_PANEL_TYPES,
+    SCHEMA_VERSION, DashboardDef, iter_panels,
+)
+
+CHECK = "dashboard-lint"
+EXCEPTIONS_FILE = PROJECT_ROOT / "dashboards" / "lint-exceptions.yaml"
+
+RULES = {
+    "template-datasource-rule": "The dashboard has a Prometheus datasource variable named 'datasource'.",
+    "template-job-rule": "The dashboard has a 'job' query variable: $datasource, multi, allValue '.+'.",
+    "template-instance-rule": "The dashboard has an 'instance' query variable: $datasource, multi, allValue '.+'.",
+    "template-label-promql-rule": "Variable queries are valid PromQL.",
+    "template-on-time-change-reload-rule": "Query variables refresh on time range change.",
+    "panel-datasource-rule": "Panels and their targets use the datasource variable as a {type, uid} object.",
+    "panel-title-description-rule": "Panels have a title and a description.",
+    "panel-units-rule": "Data panels have a valid unit.",
+    "panel-no-targets-rule": "Data panels have at least one query.",
+    "target-promql-rule": "Queries (and annotation queries) are valid PromQL.",
+    "target-rate-interval-rule": "rate(), irate() and increase() use $__rate_interval.",
+    "target-job-rule": "Every selector has a job=~\"$job\" matcher.",
+    "target-instance-rule": "Every selector has an instance=~\"$instance\" matcher.",
+    "target-counter-agg-rule": "Counters (_total) are only used inside rate(), irate() or increase().",
+    "uid-rule": "Every dashboard has a well-formed uid, unique among the dashboards.",
+    "panel-id-rule": "Every panel has an integer id, unique in its dashboard.",
+    "panel-gridpos-rule": "Every panel has a gridPos inside the 24-column grid.",
+    "panel-overlap-rule": "No two panels' gridPos overlap.",
+    "schema-version-rule": f"schemaVersion is current ({SCHEMA_VERSION}).",
+    "panel-angular-rule": "Only modern (React) panel types; no Angular graph/singlestat.",
+}
+
+# Grafana's unit ids (packages/grafana-data/src/valueFormats/categories.ts), as the upstream linter lists them.
+VALID_UNITS = frozenset("""
+none string short percent percentunit humidity dB hex0x hex sci locale pixel accMS2 accFS2 accG degree radian
+grad arcmin arcsec areaM2 areaF2 areaMI2 flops mflops gflops tflops pflops eflops zflops yflops ppm conppb
+conngm3 conngNm3 conμgm3 conμgNm3 conmgm3 conmgNm3 congm3 congNm3 conmgdL conmmolL currencyUSD currencyGBP
+currencyEUR currencyJPY bytes decbytes bits decbits kbytes deckbytes mbytes decmbytes gbytes decgbytes tbytes
+dectbytes pbytes decpbytes pps binBps Bps binbps bps KiBs Kibits KBs Kbits MiBs Mibits MBs Mbits GiBs Gibits GBs
+Gbits TiBs Tibits TBs Tbits PiBs Pibits PBs Pbits dateTimeAsIso dateTimeAsIsoNoDateIfToday dateTimeAsUS
+dateTimeAsUSNoDateIfToday dateTimeAsLocal dateTimeAsLocalNoDateIfToday dateTimeAsSystem dateTimeFromNow watt
+kwatt megwatt gwatt mwatt Wm2 voltamp kvoltamp voltampreact kvoltampreact watth watthperkg kwatth kwattm amph
+kamph mamph joule ev amp kamp mamp volt kvolt mvolt dBm ohm kohm Mohm farad lumens flowgpm flowcms flowcfs
+flowcfm litreh flowlpm flowmlpm lux forceNm forcekNm forceN forcekN Hs KHs MHs GHs THs PHs EHs massmg massg
+masslb masskg masst lengthmm lengthin lengthft lengthm lengthkm lengthmi pressurembar pressurebar pressurekbar
+pressurepa pressurehpa pressurekpa pressurehg pressurepsi celsius fahrenheit kelvin hertz ns µs ms s m h d
+dtdurationms dtdurations dthms dtdhms timeticks clockms clocks cps ops reqps rps wps iops cpm opm rpm wpm
+velocityms velocitykmh velocitymph velocityknot mlitre litre m3 Nm3 dm3 gallons bool bool_yes_no bool_on_off
+""".split())
+
+_UID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+_DS_VARIABLE_UIDS = ("$datasource", "${datasource}")
+# A duration no one writes by hand: $__rate_interval becomes it, so the parsed tree still shows it.
+_RATE_INTERVAL_MAGIC = "7777s"
+_RATE_INTERVAL = re.compile(r"\$\{?__rate_interval\}?")
+_OTHER_DURATIONS = re.compile(r"\$\{?(__interval|__range|__range_s|__range_ms)(:[a-z]+)?\}?")
+_VARIABLE = re.compile(r"\$\{([A-Za-z0-9_]+)(?::[A-Za-z]+)?\}|\$([A-Za-z_][A-Za-z0-9_]*)|\[\[([A-Za-z0-9_]+)\]\]")
+_LABEL_VALUES = re.compile(r"\s*label_values\(\s*(.*?)\s*,\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*", re.S)
+_RATE_FUNCS = ("rate", "irate", "increase")
+
+
+# -- exceptions -------------------------------------------------------------------
+@dataclass(frozen=True)
+class LintException:
+    rule: str
+    dashboard: str          # uid
+    panel: str | None       # panel title or variable name; None: the whole dashboard
+    reason: str
+
+
+def load_exceptions(path: Path | str = EXCEPTIONS_FILE) -> list[LintException]:
+    """Read the exceptions file; a missing file means no exceptions, a bad entry is a one-line error."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise VVError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    entries = data.get("exceptions", []) if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise VVError(f"{path}: exceptions: expected a list of {{rule, dashboard, panel, reason}}")
+    out = []
+    for i, entry in enumerate(entries):
+        where = f"{path}: exceptions[{i}]"
+        if not isinstance(entry, dict):
+            raise VVError(f"{where}: expected a mapping with rule, dashboard, reason")
+        unknown = sorted(set(entry) - {"rule", "dashboard", "panel", "reason"})
+        if unknown:
+            raise VVError(f"{where}.{unknown[0]}: unknown key (allowed: dashboard, panel, reason, rule)")
+        for key in ("rule", "dashboard", "reason"):
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                raise VVError(f"{where}.{key}: missing required key (every exception needs a rule, a dashboard "
+                              f"and a reason)")
+        if entry["rule"] not in RULES:
+            raise VVError(f"{where}.rule: unknown rule {entry['rule']!r}")
+        panel = entry.get("panel")
+        if panel is not None and not isinstance(panel, str):
+            raise VVError(f"{where}.panel: expected a panel title, got {panel!r}")
+        out.append(LintException(entry["rule"], entry["dashboard"], panel, entry["reason"].strip()))
+    return out
+
+
+# -- findings -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Hit:
+    rule: str
+    dashboard: str
+    element: str | None     # panel title / variable name
+    kind: str               # "panel", "variable", "annotation" or ""
+    message: str
+
+    def finding(self) -> Finding:
+        where = f"dashboard {self.dashboard}"
+        if self.kind:
+            where += f' / {self.kind} "{self.element}"'
+        return Finding(where, f"{self.rule}: {self.message}", CHECK)
+
+    def excused_by(self, exc: LintException) -> bool:
+        return (exc.rule == self.rule and exc.dashboard == self.dashboard
+                and (exc.panel is None or exc.panel == self.element))
+
+
+def lint(models, exceptions=()) -> list[Finding]:
+    """Findings for dashboards (Grafana JSON dicts or DashboardDefs), minus the excused ones.
+
+    An exception that excuses nothing is itself a finding, so stale exceptions do not pile up.
+    """
+    dashboards = [m.model if isinstance(m, DashboardDef) else m for m in models]
+    hits: list[_Hit] = []
+    hits += _uids(dashboards)
+    for model in dashboards:
+        hits += _Dashboard(model).hits
+    used = set()
+    kept = []
+    for hit in hits:
+        excuse = next((e for e in exceptions if hit.excused_by(e)), None)
+        if excuse is None:
+            kept.append(hit)
+        else:
+            used.add(excuse)
+    findings = [h.finding() for h in kept]
+    for exc in exceptions:
+        if exc not in used:
+            where = f"dashboard {exc.dashboard}" + (f' / panel "{exc.panel}"' if exc.panel else "")
+            findings.append(Finding(where, f"{exc.rule}: exception matches no finding; remove it from "
+                                           f"{EXCEPTIONS_FILE.name}", CHECK))
+    return sorted(set(findings))
+
+
+def check_project(project) -> list[Finding]:
+    """The linter over the project's dashboards, with the exceptions file; also every alert's dashboard exists."""
+    findings = lint(project.dashboards, load_exceptions())
+    uids = {d.uid for d in project.dashboards}
+    for rule_file in project.rule_files:
+        for group, rule in rule_file.rules():
+            target = getattr(rule, "dashboard", None)
+            if target and target not in uids:
+                findings.append(Finding(f"rules {group.name} / {rule.name}",
+                                        f"dashboard {target!r} does not exist (uids: {', '.join(sorted(uids))})",
+                                        CHECK))
+    return findings
+
+
+def _uids(dashboards: list[dict]) -> list[_Hit]:
+    hits = []
+    seen: dict[str, str] = {}
+    for model in dashboards:
+        uid = model.get("uid") or ""
+        name = uid or model.get("title", "(untitled)")
+        if not uid:
+            hits.append(_Hit("uid-rule", name, None, "", "has no uid"))
+            continue
+        if not _UID.match(uid):
+            hits.append(_Hit("uid-rule", name, None, "", f"uid {uid!r} must be 1-40 of [A-Za-z0-9_-]"))
+        if uid in seen:
+            hits.append(_Hit("uid-rule", name, None, "",
+                             f"uid {uid!r} is also used by dashboard {seen[uid]!r}"))
+        seen.setdefault(uid, model.get("title", ""))
+    return hits
+
+
+# -- PromQL helpers -------------------------------------------------------------------
+def _substitute(expr: str) -> str:
+    expr = _RATE_INTERVAL.sub(_RATE_INTERVAL_MAGIC, expr)
+    expr = _OTHER_DURATIONS.sub("5m", expr)
+    return _VARIABLE.sub(lambda m: "vvdash_var_" + next(g for g in m.groups() if g), expr)
+
+
+def _parse(expr: str):
+    return pp.parse(_substitute(expr))
+
+
+def _children(node):
+    if isinstance(node, pp.MatrixSelector):
+        return [node.vector_selector]
+    if isinstance(node, (pp.SubqueryExpr, pp.ParenExpr, pp.UnaryExpr)):
+        return [node.expr]
+    if isinstance(node, pp.Call):
+        return list(node.args)
+    if isinstance(node, pp.AggregateExpr):
+        return [node.expr] + ([node.param] if node.param is not None else [])
+    if isinstance(node, pp.BinaryExpr):
+        return [node.lhs, node.rhs]
+    return []
+
+
+def _walk(node, parents=()):
+    yield node, parents
+    for child in _children(node):
+        yield from _walk(child, parents + (node,))
+
+
+def _matchers(selector) -> list:
+    out = list(selector.matchers.matchers)
+    for group in selector.matchers.or_matchers or []:
+        out.extend(group)
+    return out
+
+
+def _selector_text(selector) -> str:
+    return selector.name or "{...}"
+
+
+# -- one dashboard ----------------------------------------------------------------------
+class _Dashboard:
+    def __init__(self, model: dict):
+        self.model = model
+        self.uid = model.get("uid") or model.get("title", "(untitled)")
+        self.variables = {v.get("name"): v for v in model.get("templating", {}).get("list", [])}
+        self.hits: list[_Hit] = []
+        self._dashboard_rules()
+        self._variable_rules()
+        self._panel_rules()
+        self._layout_rules()
+        self._annotation_rules()
+
+    def hit(self, rule, message, element=None, kind=""):
+        self.hits.append(_Hit(rule, self.uid, element, kind, message))
+
+    # dashboard-wide
+    def _dashboard_rules(self):
+        version = self.model.get("schemaVersion")
+        if not isinstance(version, int) or version < SCHEMA_VERSION:
+            self.hit("schema-version-rule", f"schemaVersion is {version!r}, expected {SCHEMA_VERSION} "
+                                            f"(set it when building the model)")
+
+    def _variable_rules(self):
+        ds = [v for v in self.variables.values() if v.get("type") == "datasource"]
+        if not ds:
+            self.hit("template-datasource-rule", "has no templated datasource variable")
+        for v in ds:
+            if v.get("name") != "datasource":
+                self.hit("template-datasource-rule", f"datasource variable is named {v.get('name')!r}, "
+                                                     f"should be named 'datasource'", v.get("name"), "variable")
+            if v.get("query") != DATASOURCE_TYPE:
+                self.hit("template-datasource-rule", f"datasource variable is of type {v.get('query')!r}, "
+                                                     f"should be '{DATASOURCE_TYPE}'", v.get("name"), "variable")
+        for name in ("job", "instance"):
+            self._required_variable(name)
+        for name, v in self.variables.items():
+            if v.get("type") != "query":
+                continue
+            if v.get("refresh") != 2:
+                self.hit("template-on-time-change-reload-rule",
+                         f"refresh is {v.get('refresh')!r}, should be 2 (on time range change)", name, "variable")
+            query = v.get("query")
+            query = query.get("query", "") if isinstance(query, dict) else (query or "")
+            m = _LABEL_VALUES.fullmatch(query)
+            expr = m.group(1) if m else query
+            if not re.fullmatch(r"\s*label_values\(\s*[A-Za-z_][A-Za-z0-9_]*\s*\)\s*", query):
+                try:
+                    _parse(expr)
+                except (ValueError, RuntimeError) as exc:
+                    self.hit("template-label-promql-rule",
+                             f"invalid PromQL query {query!r}: {str(exc).splitlines()[0]}", name, "variable")
+
+    def _required_variable(self, name: str):
+        rule = f"template-{name}-rule"
+        v = self.variables.get(name)
+        if v is None:
+            self.hit(rule, f"is missing the {name} template")
+            return
+        uid = v.get("datasource", {}).get("uid") if isinstance(v.get("datasource"), dict) else v.get("datasource")
+        if uid not in _DS_VARIABLE_UIDS:
+            self.hit(rule, f"{name} template should use datasource '$datasource', is currently {uid!r}",
+                     name, "variable")
+        if v.get("type") != "query":
+            self.hit(rule, f"{name} template should be a Prometheus query, is currently {v.get('type')!r}",
+                     name, "variable")
+        if v.get("label") != name.title():
+            self.hit(rule, f"{name} template should be labeled {name.title()!r}, is currently {v.get('label')!r}",
+                     name, "variable")
+        if not v.get("multi"):
+            self.hit(rule, f"{name} template should be a multi select", name, "variable")
+        if v.get("allValue") != ".+":
+            self.hit(rule, f"{name} template allValue should be '.+', is currently {v.get('allValue')!r}",
+                     name, "variable")
+
+    # panels
+    def _panel_rules(self):
+        for panel in iter_panels(self.model):
+            title = panel.get("title") or f"(untitled, id {panel.get('id')})"
+            ptype = panel.get("type", "")
+            self._angular(panel, title, ptype)
+            if ptype == "row":
+                continue
+            if not panel.get("title") or not (panel.get("description") or "").strip():
+                missing = "title" if not panel.get("title") else "description"
+                self.hit("panel-title-description-rule", f"has no {missing}", title, "panel")
+            if ptype not in DATA_PANEL_TYPES:
+                continue
+            self._datasource(panel, title)
+            self._unit(panel, title)
+            targets = [t for t in panel.get("targets") or [] if (t.get("expr") or "").strip()]
+            if not targets:
+                self.hit("panel-no-targets-rule", "has no queries", title, "panel")
+            for i, target in enumerate(panel.get("targets") or []):
+                if (target.get("expr") or "").strip():
+                    self._target(target["expr"], title, target.get("refId") or str(i))
+
+    def _angular(self, panel, title, ptype):
+        if ptype in ANGULAR_PANEL_TYPES:
+            self.hit("panel-angular-rule", f"panel type {ptype!r} is an Angular panel (removed in Grafana 11); "
+                                           f"use timeseries, stat, table...", title, "panel")
+        elif ptype not in MODERN_PANEL_TYPES:
+            self.hit("panel-angular-rule", f"panel type {ptype!r} is not one of the modern core panels "
+                                           f"({', '.join(sorted(MODERN_PANEL_TYPES))})", title, "panel")
+
+    def _datasource(self, panel, title):
+        for what, ds in [("panel", panel.get("datasource"))] + [
+                (f"target {t.get('refId', i)}", t.get("datasource")) for i, t in enumerate(panel.get("targets") or [])]:
+            if not isinstance(ds, dict):
+                self.hit("panel-datasource-rule", f"{what} datasource is {ds!r}, not a {{type, uid}} reference to "
+                                                  f"the datasource variable", title, "panel")
+            elif ds.get("uid") not in _DS_VARIABLE_UIDS or ds.get("type") != DATASOURCE_TYPE:
+                self.hit("panel-datasource-rule", f"{what} does not use the templated datasource, uses "
+                                                  f"{ds.get('type')!r}/{ds.get('uid')!r}", title, "panel")
+
+    def _unit(self, panel, title):
+        config = panel.get("fieldConfig") or {}
+        unit = (config.get("defaults") or {}).get("unit") or ""
+        for override in config.get("overrides") or []:
+            for prop in override.get("properties") or []:
+                if prop.get("id") == "unit" and prop.get("value") and prop["value"] not in VALID_UNITS:
+                    self.hit("panel-units-rule", f"override has invalid unit {prop['value']!r}", title, "panel")
+        if unit not in VALID_UNITS:
+            self.hit("panel-units-rule", f"has no or invalid unit defined: {unit!r}", title, "panel")
+
+    def _target(self, expr, title, ref):
+        try:
+            tree = _parse(expr)
+        except (ValueError, RuntimeError) as exc:
+            self.hit("target-promql-rule", f"target {ref}: invalid PromQL query {expr!r}: "
+                                           f"{str(exc).splitlines()[0]}", title, "panel")
+            return
+        for node, parents in _walk(tree):
+            if isinstance(node, pp.MatrixSelector) and parents and isinstance(parents[-1], pp.Call) \
+                    and parents[-1].func.name in _RATE_FUNCS and node.range.total_seconds() != 7777:
+                self.hit("target-rate-interval-rule", f"target {ref}: {parents[-1].func.name}() should use "
+                                                      f"$__rate_interval: {expr!r}", title, "panel")
+            if not isinstance(node, pp.VectorSelector):
+                continue
+            name = node.name or ""
+            if name.endswith("_total") and not (
+                    len(parents) >= 2 and isinstance(parents[-1], pp.MatrixSelector)
+                    and isinstance(parents[-2], pp.Call) and parents[-2].func.name in _RATE_FUNCS):
+                self.hit("target-counter-agg-rule", f"target {ref}: counter metric {name!r} is not aggregated "
+                                                    f"with rate, irate, or increase", title, "panel")
+            for label in ("job", "instance"):
+                if not any(m.name == label and str(m.op).endswith("Re") and m.value == f"vvdash_var_{label}"
+                           for m in _matchers(node)):
+                    self.hit(f"target-{label}-rule", f"target {ref}: selector {_selector_text(node)} has no "
+                                                     f'{label}=~"${label}" matcher', title, "panel")
+
+    # layout
+    def _layout_rules(self):
+        boxes = []
+        ids: dict = {}
+        for panel in iter_panels(self.model):
+            title = panel.get("title") or f"(untitled, id {panel.get('id')})"
+            pid = panel.get("id")
+            if not isinstance(pid, int) or isinstance(pid, bool):
+                self.hit("panel-id-rule", f"has no integer id (id: {pid!r})", title, "panel")
+            elif pid in ids:
+                self.hit("panel-id-rule", f"id {pid} is also used by panel {ids[pid]!r}", title, "panel")
+            else:
+                ids[pid] = title
+            pos = panel.get("gridPos")
+            if not isinstance(pos, dict) or not all(isinstance(pos.get(k), int) for k in ("x", "y", "w", "h")):
+                self.hit("panel-gridpos-rule", f"gridPos must have integer x, y, w, h; got {pos!r}", title, "panel")
+                continue
+            if pos["w"] < 1 or pos["h"] < 1 or pos["x"] < 0 or pos["y"] < 0 or pos["x"] + pos["w"] > GRID_COLUMNS:
+                self.hit("panel-gridpos-rule", f"gridPos x={pos['x']} w={pos['w']} h={pos['h']} y={pos['y']} is "
+                                               f"outside the {GRID_COLUMNS}-column grid", title, "panel")
+                continue
+            if panel in self.model.get("panels", []):   # panels inside a collapsed row are laid out on expand
+                boxes.append((title, pos))
+        for i, (title_a, a) in enumerate(boxes):
+            for title_b, b in boxes[:i]:
+                if a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"] and \
+                        a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"]:
+                    self.hit("panel-overlap-rule", f"gridPos overlaps panel {title_b!r}", title_a, "panel")
+
+    def _annotation_rules(self):
+        for annotation in self.model.get("annotations", {}).get("list", []):
+            expr = annotation.get("expr")
+            if not expr:
+                continue
+            name = annotation.get("name", "")
+            try:
+                _parse(expr)
+            except (ValueError, RuntimeError) as exc:
+                self.hit("target-promql-rule", f"invalid PromQL query {expr!r}: {str(exc).splitlines()[0]}",
+                         name, "annotation")
