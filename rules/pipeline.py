@@ -144,10 +144,10 @@ def _alerts(inv) -> list[Alert]:
                  "The DVR's connection errors."])),
         Alert(
             "VVPipelineSchemaValidationErrors",
-            f"{R.STAGE_SCHEMA_ERRORS_RATE} > 0",
+            f"{R.STAGE_SCHEMA_ERRORS_RATE} * 60 > 0",
             "warning", "A pipeline stage is producing documents that fail schema validation.",
             "Stage {{ $labels.stage }} at site {{ $labels.site }} has {{ $value | humanize }} "
-            "schema validation errors per second.",
+            "schema validation errors per minute.",
             dash, runbook(
                 "A stage wrote or received a JSON document that does not match its schema.",
                 ["A stage and its schema out of step after an upgrade.", "A bug producing partial documents."],

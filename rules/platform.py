@@ -74,11 +74,11 @@ def _alerts(inv) -> list[Alert]:
                 ["Prometheus rules page for the error.", "`vvdash lint` on the current definitions."])),
         Alert(
             "VVAlertmanagerNotificationsFailing",
-            f"sum by (site, job, integration) (rate(alertmanager_notifications_failed_total"
+            f"sum by (site, job, integration) (increase(alertmanager_notifications_failed_total"
             f"{{{selector('alertmanager')}}}[{w}])) > 0",
             "warning", "Alertmanager cannot deliver notifications.",
-            "Alertmanager fails {{ $value | humanize }} {{ $labels.integration }} notifications per second "
-            "at site {{ $labels.site }}.",
+            "{{ $value | humanize }} {{ $labels.integration }} notifications failed at site {{ $labels.site }} "
+            f"in the last {w}.",
             dash, runbook(
                 "Notifications to a receiver fail; people may not be told about alerts.",
                 ["The receiver's endpoint down.", "An expired or missing secret (webhook URL, API key)."],
