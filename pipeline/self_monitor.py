@@ -25,8 +25,9 @@ from collections import deque
 from dataclasses import dataclass, field
 
 import requests
-from prometheus_client import CollectorRegistry, disable_created_metrics
+from prometheus_client import CollectorRegistry, ProcessCollector, disable_created_metrics
 
+from pipeline import _common
 from pipeline.restarters import DockerRestarter, SupervisorRestarter
 from pipeline.service import ServiceHTTP, setup_logging
 from pipeline.supervisor import Restarter, Supervisor
@@ -206,10 +207,19 @@ def attach(supervisor: Supervisor, inv: inventory.Inventory, port: int | None = 
     disable_created_metrics()
     cfg = _settings(inv)
     registry = CollectorRegistry()
+    ProcessCollector(registry=registry)
     watched = [Watched(spec.name, spec.health_url) for spec in supervisor.specs.values()]
     monitor = SelfMonitor(SupervisorRestarter(supervisor), watched, period or cfg["period_seconds"],
                           cfg["restart_budget"], cfg["budget_window_seconds"], registry)
-    return serve(monitor, registry, inv, port)
+    running = serve(monitor, registry, inv, port)
+    # Stopping the services must stop the watcher first, or it would restart them on the way out.
+    stop_services = supervisor.stop_all
+
+    def stop_all() -> None:
+        running.stop()
+        stop_services()
+    supervisor.stop_all = stop_all
+    return running
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -237,16 +247,13 @@ def main(argv: list[str] | None = None) -> int:
     watched = [Watched(name, inv.service_url(name, "/healthz")) for name in PIPELINE_SERVICES
                if name != COMPONENT]
     registry = CollectorRegistry()
+    ProcessCollector(registry=registry)
     monitor = SelfMonitor(DockerRestarter(containers), watched, cfg["period_seconds"], cfg["restart_budget"],
                           cfg["budget_window_seconds"], registry)
-    running = serve(monitor, registry, inv, args.port)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        running.stop()
-    return 0
+    svc = inv.service(COMPONENT)
+    http = ServiceHTTP(COMPONENT, svc["address"], args.port or svc["port"], registry, health=monitor.health)
+    monitor.start()
+    return _common.serve_until_stopped(http, on_stop=monitor.stop)
 
 
 if __name__ == "__main__":

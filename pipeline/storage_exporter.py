@@ -12,19 +12,18 @@ anything else at the top of the root is summed under "other".
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import threading
 import time
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry, disable_created_metrics
+from prometheus_client import CollectorRegistry, ProcessCollector, disable_created_metrics
 
-from pipeline import storage
+from pipeline import _common, storage
 from pipeline.service import ServiceHTTP, setup_logging
-from vvdash import inventory
 from vvdash.catalog.instrument import instruments
+from vvdash.errors import VVError
 
 COMPONENT = "storage_exporter"
 # The pipeline's folders, the service logs, the TV playlists and the log archives.
@@ -126,35 +125,26 @@ class StorageExporter:
         return True, "ok"
 
 
-def parse_args(name: str, argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog=f"python -m pipeline.{name}")
-    p.add_argument("--inventory", metavar="FILE", help="inventory file (default: the project's vvdash.yaml)")
-    p.add_argument("--storage-root", metavar="DIR", type=Path, help="override the site's VIDEO_STORAGE_ROOT")
-    p.add_argument("--port", type=int, help="override the inventory's port for this service")
-    return p.parse_args(argv)
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(COMPONENT, argv)
+    p = _common.service_parser(COMPONENT, "Bytes and files per subfolder of VIDEO_STORAGE_ROOT.")
+    p.add_argument("--port", type=int, help="override the inventory's storage_exporter port")
+    args = p.parse_args(argv)
     setup_logging(COMPONENT)
     disable_created_metrics()
-    inv = inventory.load(args.inventory)
-    root = args.storage_root or inv.storage_root()
+    try:
+        inv = _common.load_inventory(args)
+    except VVError as exc:
+        log.error("%s", exc)
+        return 2
     svc = inv.service(COMPONENT)
     registry = CollectorRegistry()
-    exporter = StorageExporter(root, inv["pipeline"]["storage_exporter"]["refresh_seconds"], registry)
-    exporter.scan_once()  # first figures before the first scrape
+    ProcessCollector(registry=registry)
+    exporter = StorageExporter(_common.storage_root(inv, args), inv["pipeline"]["storage_exporter"]["refresh_seconds"],
+                               registry)
+    exporter.scan_once()  # figures before the first scrape
     exporter.start()
     http = ServiceHTTP(COMPONENT, svc["address"], args.port or svc["port"], registry, health=exporter.health)
-    http.start()
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        exporter.stop()
-        http.stop()
-    return 0
+    return _common.serve_until_stopped(http, on_stop=exporter.stop)
 
 
 if __name__ == "__main__":

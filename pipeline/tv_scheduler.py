@@ -18,7 +18,6 @@ Each playlist is written atomically (temporary file, fsync, rename) as
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import threading
@@ -27,8 +26,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry, disable_created_metrics
+from prometheus_client import CollectorRegistry, ProcessCollector, disable_created_metrics
 
+from pipeline import _common
 from pipeline.schemas import first_error
 from pipeline.service import ServiceHTTP, json_response, setup_logging
 from pipeline.signing import SignatureError, load_key, verify
@@ -221,17 +221,41 @@ def pick_site(inv: inventory.Inventory, name: str | None) -> dict:
     raise VVError(f"{inv.name}: sites: no site named {name!r}")
 
 
+class Loop:
+    """Runs the scheduler every `period` seconds in a thread until stopped."""
+
+    def __init__(self, scheduler: Scheduler, period: float):
+        self.scheduler = scheduler
+        self.period = period
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="tv-scheduler", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                log.info("run: %s", self.scheduler.run_once())
+            except Exception:  # a bad run shows in its playlists' failure counts; the loop goes on
+                log.exception("run failed")
+            self._stop.wait(self.period)
+
+    def start(self) -> "Loop":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m pipeline.tv_scheduler", description="playlists per TV")
-    p.add_argument("--inventory", type=Path, help="vvdash.yaml (default: the project's)")
-    p.add_argument("--storage-root", type=Path, help="override the site's VIDEO_STORAGE_ROOT")
+    p = _common.service_parser("tv_scheduler", "Playlists per TV from the signed loglines.")
     p.add_argument("--site", help="inventory site whose TVs to serve (default: the first)")
     p.add_argument("--port", type=int, help="override the inventory's tv_scheduler port")
     args = p.parse_args(argv)
     setup_logging(COMPONENT)
     disable_created_metrics()
     try:
-        inv = inventory.load(args.inventory)
+        inv = _common.load_inventory(args)
         site = pick_site(inv, args.site)
         key = load_key(inv)
     except VVError as exc:
@@ -239,26 +263,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     storage = Storage(args.storage_root or inv.storage_root(site))
     registry = CollectorRegistry()
+    ProcessCollector(registry=registry)
     scheduler = Scheduler(storage, site["tvs"], key, registry)
-    period = inv["pipeline"]["tv_scheduler"]["period_seconds"]
     svc = inv.service(COMPONENT)
     http = ServiceHTTP(COMPONENT, svc["address"], args.port or svc["port"], registry, health=scheduler.health,
                        routes={("POST", "/run"): lambda body, query: json_response(200, scheduler.run_once())})
-    http.start()
-    stop = threading.Event()
-    try:
-        while not stop.is_set():
-            try:
-                summary = scheduler.run_once()
-                log.info("run: %s", summary)
-            except Exception:  # a bad run is counted by its playlists; the loop goes on
-                log.exception("run failed")
-            stop.wait(period)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        http.stop()
-    return 0
+    loop = Loop(scheduler, inv["pipeline"]["tv_scheduler"]["period_seconds"]).start()
+    return _common.serve_until_stopped(http, on_stop=loop.stop)
 
 
 if __name__ == "__main__":
