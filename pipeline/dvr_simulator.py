@@ -87,6 +87,15 @@ def make_server(address: str, port: int, path: str, feed: Feed, log) -> Threadin
                 return self._reply(503, b"dvr down\n")
             self._stream()
 
+        def do_HEAD(self):
+            # What a blackbox HTTP probe sends: the stream's status without its endless body.
+            route = self.path.split("?", 1)[0]
+            status = 404 if route not in (path, "/healthz") else (200 if feed.up else 503)
+            self.send_response(status)
+            self.send_header("Content-Type", f"multipart/x-mixed-replace; boundary={BOUNDARY}"
+                             if route == path else "text/plain")
+            self.end_headers()
+
         def do_POST(self):
             route, _, query = self.path.partition("?")
             if route != "/control":
