@@ -33,7 +33,7 @@ DATA_PANEL_TYPES = MODERN_PANEL_TYPES - {"text", "row"}
 # Dashboard and panel keys grafanalib writes that the current model does not have.
 _LEGACY_DASHBOARD_KEYS = ("rows", "style", "hideControls", "sharedCrosshair", "gnetId", "__inputs")
 _LEGACY_PANEL_KEYS = ("cacheTimeout", "editable", "error", "height", "span", "minSpan", "hideTimeOverride",
-                      "repeatDirection", "maxPerRow")
+                      "repeatDirection", "maxPerRow", "maxDataPoints")
 _HEATMAP_ANGULAR_KEYS = ("cards", "color", "dataFormat", "heatmap", "hideZeroBuckets", "highlightCards",
                          "legend", "reverseYBuckets", "tooltip", "xAxis", "xBucketNumber", "xBucketSize",
                          "yAxis", "yBucketBound", "yBucketNumber", "yBucketSize")

@@ -1,0 +1,180 @@
+"""One failing fixture per linter rule, each caught with its message; exceptions file behaviour."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.dashboards.fixtures import SEL, good, panel, variable
+from vvdash.check.dashboard_lint import RULES, LintException, lint, load_exceptions
+from vvdash.errors import VVError
+
+D = "dashboard fixture"
+QD = 'dashboard fixture / panel "Queue depth"'
+VC = 'dashboard fixture / panel "Videos completed"'
+
+
+def _drop_var(name):
+    def mutate(m):
+        m["templating"]["list"] = [v for v in m["templating"]["list"] if v["name"] != name]
+    return mutate
+
+
+def _set(getter, **values):
+    def mutate(m):
+        getter(m).update(values)
+    return mutate
+
+
+def _expr(title, expr):
+    def mutate(m):
+        panel(m, title)["targets"][0]["expr"] = expr
+    return mutate
+
+
+def _move(title, **pos):
+    def mutate(m):
+        panel(m, title)["gridPos"].update(pos)
+    return mutate
+
+
+def _target_ds(m):
+    panel(m, "Queue depth")["targets"][0]["datasource"] = {"type": "prometheus", "uid": "P1809F7CD0C75ACF3"}
+
+
+def _no_unit(m):
+    panel(m, "Queue depth")["fieldConfig"]["defaults"]["unit"] = ""
+
+
+CASES = [
+    ("template-datasource-rule", _drop_var("datasource"), D, "has no templated datasource variable"),
+    ("template-datasource-rule", _set(lambda m: variable(m, "datasource"), name="ds"),
+     'dashboard fixture / variable "ds"', "should be named 'datasource'"),
+    ("template-job-rule", _drop_var("job"), D, "is missing the job template"),
+    ("template-job-rule", _set(lambda m: variable(m, "job"), multi=False),
+     'dashboard fixture / variable "job"', "job template should be a multi select"),
+    ("template-instance-rule", _set(lambda m: variable(m, "instance"), allValue=None),
+     'dashboard fixture / variable "instance"', "instance template allValue should be '.+', is currently None"),
+    ("template-instance-rule", _set(lambda m: variable(m, "instance"), datasource={"type": "prometheus", "uid": "x"}),
+     'dashboard fixture / variable "instance"', "instance template should use datasource '$datasource'"),
+    ("template-label-promql-rule",
+     _set(lambda m: variable(m, "site"), query={"query": "label_values(up{site=~}, site)"}),
+     'dashboard fixture / variable "site"', "invalid PromQL query 'label_values(up{site=~}, site)'"),
+    ("template-on-time-change-reload-rule", _set(lambda m: variable(m, "site"), refresh=1),
+     'dashboard fixture / variable "site"', "refresh is 1, should be 2 (on time range change)"),
+    ("panel-datasource-rule", _set(lambda m: panel(m, "Queue depth"), datasource="Prometheus"), QD,
+     "panel datasource is 'Prometheus', not a {type, uid} reference"),
+    ("panel-datasource-rule", _target_ds, QD,
+     "target A does not use the templated datasource, uses 'prometheus'/'P1809F7CD0C75ACF3'"),
+    ("panel-title-description-rule", _set(lambda m: panel(m, "Queue depth"), description=""), QD,
+     "has no description"),
+    ("panel-units-rule", _no_unit, QD, "has no or invalid unit defined: ''"),
+    ("panel-units-rule", _set(lambda m: panel(m, "Queue depth")["fieldConfig"]["defaults"], unit="videos"), QD,
+     "has no or invalid unit defined: 'videos'"),
+    ("panel-no-targets-rule", _set(lambda m: panel(m, "Queue depth"), targets=[]), QD, "has no queries"),
+    ("target-promql-rule", _expr("Queue depth", f"sum(vv_videos_in_input_queue{{{SEL}}}"), QD,
+     "target A: invalid PromQL query"),
+    ("target-promql-rule", _set(lambda m: m["annotations"]["list"][0], expr="ALERTS{"),
+     'dashboard fixture / annotation "Firing alerts"', "invalid PromQL query 'ALERTS{'"),
+    ("target-rate-interval-rule", _expr("Videos completed", f"sum(rate(vv_videos_processed_total{{{SEL}}}[5m]))"),
+     VC, "target A: rate() should use $__rate_interval"),
+    ("target-rate-interval-rule",
+     _expr("Videos completed", f"sum(increase(vv_videos_processed_total{{{SEL}}}[1h]))"),
+     VC, "target A: increase() should use $__rate_interval"),
+    ("target-job-rule", _expr("Queue depth", 'sum(vv_videos_in_input_queue{site=~"$site", instance=~"$instance"})'),
+     QD, 'target A: selector vv_videos_in_input_queue has no job=~"$job" matcher'),
+    ("target-instance-rule", _expr("Queue depth", 'sum(vv_videos_in_input_queue{site=~"$site", job=~"$job"})'),
+     QD, 'target A: selector vv_videos_in_input_queue has no instance=~"$instance" matcher'),
+    ("target-counter-agg-rule", _expr("Videos completed", f"sum(vv_videos_processed_total{{{SEL}}})"), VC,
+     "counter metric 'vv_videos_processed_total' is not aggregated with rate, irate, or increase"),
+    ("uid-rule", _set(lambda m: m, uid=None), "dashboard Fixture", "has no uid"),
+    ("uid-rule", _set(lambda m: m, uid="a uid with spaces"), "dashboard a uid with spaces",
+     "must be 1-40 of [A-Za-z0-9_-]"),
+    ("panel-id-rule", _set(lambda m: panel(m, "Queue depth"), id=2), QD, "id 2 is also used by panel 'Videos completed'"),
+    ("panel-id-rule", _set(lambda m: panel(m, "Queue depth"), id=None), QD, "has no integer id"),
+    ("panel-gridpos-rule", _move("Queue depth", x=20), QD, "outside the 24-column grid"),
+    ("panel-gridpos-rule", _set(lambda m: panel(m, "Queue depth"), gridPos=None), QD,
+     "gridPos must have integer x, y, w, h"),
+    ("panel-overlap-rule", _move("Queue depth", x=6), QD, "gridPos overlaps panel 'Videos completed'"),
+    ("schema-version-rule", _set(lambda m: m, schemaVersion=12), D, "schemaVersion is 12, expected 39"),
+    ("panel-angular-rule", _set(lambda m: panel(m, "Queue depth"), type="graph"), QD,
+     "panel type 'graph' is an Angular panel"),
+    ("panel-angular-rule", _set(lambda m: panel(m, "Queue depth"), type="singlestat"), QD,
+     "panel type 'singlestat' is an Angular panel"),
+]
+
+
+def test_the_fixture_is_clean():
+    assert lint([good()]) == []
+
+
+@pytest.mark.parametrize("rule, mutate, where, message", CASES,
+                         ids=[f"{c[0]}:{c[3][:30]}" for c in CASES])
+def test_each_rule_catches_its_fixture(rule, mutate, where, message):
+    model = good()
+    mutate(model)
+    findings = lint([model])
+    assert findings, f"{rule} caught nothing"
+    assert {f.message.split(":")[0] for f in findings} == {rule}, [str(f) for f in findings]
+    assert any(f.where == where and message in f.message for f in findings), [str(f) for f in findings]
+    assert all(f.check == "dashboard-lint" for f in findings)
+
+
+def test_every_rule_has_a_failing_fixture():
+    assert {c[0] for c in CASES} == set(RULES)
+
+
+def test_duplicate_uid_across_dashboards_names_both():
+    other = good()
+    other["title"] = "Other"
+    findings = lint([good(), other])
+    assert [str(f) for f in findings] == ["dashboard fixture: uid-rule: uid 'fixture' is also used by dashboard 'Fixture'"]
+
+
+def test_panels_in_a_collapsed_row_do_not_overlap_the_visible_ones():
+    model = good()
+    hidden = panel(model, "Queue depth")
+    model["panels"].remove(hidden)
+    row = model["panels"][0]
+    row["collapsed"] = True
+    hidden["gridPos"].update(x=0, y=1)     # same place as "Videos completed", but folded away
+    row["panels"] = [hidden]
+    assert lint([model]) == []
+
+
+# -- exceptions -------------------------------------------------------------------
+def test_an_exception_excuses_exactly_its_panel_and_rule():
+    model = good()
+    _expr("Queue depth", 'sum(vv_videos_in_input_queue{site=~"$site"})')(model)
+    findings = lint([model])
+    assert {f.message.split(":")[0] for f in findings} == {"target-job-rule", "target-instance-rule"}
+    excused = lint([model], [LintException("target-job-rule", "fixture", "Queue depth", "pushed")])
+    assert [f.message.split(":")[0] for f in excused] == ["target-instance-rule"]
+    whole = lint([model], [LintException("target-job-rule", "fixture", None, "why"),
+                           LintException("target-instance-rule", "fixture", None, "why")])
+    assert whole == []
+
+
+def test_an_exception_that_matches_nothing_is_reported():
+    findings = lint([good()], [LintException("panel-units-rule", "fixture", "Queue depth", "old")])
+    assert [str(f) for f in findings] == [
+        'dashboard fixture / panel "Queue depth": panel-units-rule: exception matches no finding; '
+        "remove it from lint-exceptions.yaml"]
+
+
+@pytest.mark.parametrize("text, error", [
+    ("exceptions:\n  - rule: panel-units-rule\n    dashboard: vv-overview\n",
+     "exceptions[0].reason: missing required key"),
+    ("exceptions:\n  - rule: no-such-rule\n    dashboard: vv-overview\n    reason: x\n",
+     "exceptions[0].rule: unknown rule 'no-such-rule'"),
+    ("exceptions:\n  - rule: panel-units-rule\n    dashboard: vv-overview\n    reason: x\n    pannel: y\n",
+     "exceptions[0].pannel: unknown key"),
+    ("exceptions: {rule: x}\n", "exceptions: expected a list"),
+    ("exceptions: [\n", "not valid YAML"),
+])
+def test_a_bad_exceptions_file_is_one_line_naming_file_and_key(tmp_path, text, error):
+    path = tmp_path / "lint-exceptions.yaml"
+    path.write_text(text)
+    with pytest.raises(VVError) as info:
+        load_exceptions(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: ") and error in message and "\n" not in message
