@@ -67,7 +67,7 @@ def _panels(inv, sc: Scope) -> list:
               "triggered per service. Red at platform.restart_loop_count.",
               "short", [q(f"sum by (name) (changes({sc.m('container_start_time_seconds', ct)}[$__range]))",
                           instant=True, fmt="table")],
-              thresholds=above(None, inv["thresholds"]["platform"]["restart_loop_count"]), w=8),
+              thresholds=above(None, inv.threshold("platform", "restart_loop_count")), w=8),
         timeseries("Restarts triggered by self_monitor",
                    "Restarts self_monitor started per second, by service.",
                    "ops", [q(f"sum by (service) ({sc.rate('vv_self_monitor_container_restarts_triggered_total')})",

@@ -7,10 +7,10 @@ from vvdash.jobs import PUSHED_JOBS, selector
 
 
 def _panels(inv, sc: Scope) -> list:
-    stale = inv["thresholds"]["maintenance"]["stale_periods"]
+    stale = inv.threshold("maintenance", "stale_periods")
     cleanup_period = inv["pipeline"]["cleanup"]["period_seconds"]
     export_period = inv["pipeline"]["log_export"]["period_seconds"]
-    restart_loop = inv["thresholds"]["platform"]["restart_loop_count"]
+    restart_loop = inv.threshold("platform", "restart_loop_count")
     # self_monitor is scraped, not pushed: its series are selected by its own job.
     sm = f'site=~"$site", {selector("self_monitor")}'
 

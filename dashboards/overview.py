@@ -1,5 +1,7 @@
 """VV overview: the few numbers that say whether the system is healthy, and what is firing."""
 
+from functools import partial
+
 from dashboards._common import (
     UP_DOWN, Scope, above, below, build, narrow, q, row, stat, state_timeline, table, timeseries,
 )
@@ -10,8 +12,8 @@ NOT_SUCCESS = 'status!="success"'
 
 
 def _panels(inv, sc: Scope) -> list:
-    pipe = inv["thresholds"]["pipeline"]
-    storage = inv["thresholds"]["storage"]
+    pipe = partial(inv.threshold, "pipeline")
+    storage = partial(inv.threshold, "storage")
     storage_sel = exprs.storage_selector(inv)
     done = sc.rate("vv_videos_processed_total")
     return [
@@ -19,14 +21,14 @@ def _panels(inv, sc: Scope) -> list:
         stat("Videos in input queue",
              "Videos waiting in input/. Red at pipeline.queue_backlog, the backlog alert's threshold.",
              "short", [q(f"sum({sc.m('vv_videos_in_input_queue')})")],
-             thresholds=above(pipe["queue_backlog"] / 2, pipe["queue_backlog"])),
+             thresholds=above(pipe("queue_backlog") / 2, pipe("queue_backlog"))),
         stat("Throughput",
              "Videos completed per second over the whole pipeline. Red below pipeline.min_items_per_second.",
-             "ops", [q(f"sum({done})")], thresholds=below(pipe["min_items_per_second"])),
+             "ops", [q(f"sum({done})")], thresholds=below(pipe("min_items_per_second"))),
         stat("Error ratio",
              "Share of videos that did not complete successfully. Red at pipeline.stage_error_ratio.",
              "percentunit", [q(f"sum({sc.rate('vv_videos_processed_total', NOT_SUCCESS)}) / sum({done})")],
-             thresholds=above(pipe["stage_error_ratio"] / 2, pipe["stage_error_ratio"])),
+             thresholds=above(pipe("stage_error_ratio") / 2, pipe("stage_error_ratio"))),
         stat("Files in corrupted/",
              "Inputs currently held in corrupted/.", "short", [q(f"sum({sc.m('vv_files_in_corrupted')})")],
              thresholds=above(1, 10)),
@@ -34,21 +36,21 @@ def _panels(inv, sc: Scope) -> list:
              "Free share of the filesystem holding VIDEO_STORAGE_ROOT. Red below "
              "storage.almost_full_free_ratio, orange below storage.fill_free_floor_ratio.",
              "percentunit", [q(f"min({narrow(exprs.storage_free_ratio(inv), storage_sel, sc)})")],
-             thresholds=below(storage["almost_full_free_ratio"], storage["fill_free_floor_ratio"])),
+             thresholds=below(storage("almost_full_free_ratio"), storage("fill_free_floor_ratio"))),
         stat("Time until storage full",
              "At the fill rate of the last storage.predict_window; no value while the disk is not filling. "
              "Red under storage.fill_critical_horizon, orange under storage.fill_warning_horizon "
              "(the disk-exhaustion alert's horizons).",
              "s", [q(f"min({narrow(exprs.seconds_until_full(inv), storage_sel, sc)})")],
-             thresholds=below(duration_seconds(storage["fill_critical_horizon"]),
-                              duration_seconds(storage["fill_warning_horizon"])), graph=False),
+             thresholds=below(duration_seconds(storage("fill_critical_horizon")),
+                              duration_seconds(storage("fill_warning_horizon"))), graph=False),
         timeseries("Videos completed by status",
                    "Videos per second through the whole pipeline, by outcome.",
                    "ops", [q(f"sum by (status) ({done})", "{{status}}")], stack=True, w=12),
         timeseries("Input queue depth",
                    "Videos waiting in input/, per site.",
                    "short", [q(f"sum by (site) ({sc.m('vv_videos_in_input_queue')})", "{{site}}")],
-                   thresholds=above(pipe["queue_backlog"] / 2, pipe["queue_backlog"]), threshold_lines=True,
+                   thresholds=above(pipe("queue_backlog") / 2, pipe("queue_backlog")), threshold_lines=True,
                    w=12),
         row("Services"),
         state_timeline("Scrape targets up/down",

@@ -1,5 +1,7 @@
 """Video pipeline: the funnel input -> scan -> summarize -> logline, per-stage latency and errors."""
 
+from functools import partial
+
 from dashboards._common import Scope, above, bargauge, build, heatmap, jobs, q, row, stat, timeseries
 
 # stage label -> (processed counter, duration histogram) of the service running it.
@@ -27,8 +29,8 @@ def _error_ratio(sc: Scope, counter: str) -> str:
 
 
 def _panels(inv, sc: Scope) -> list:
-    th = inv["thresholds"]["pipeline"]
-    error_th = above(th["stage_error_ratio"] / 2, th["stage_error_ratio"])
+    th = partial(inv.threshold, "pipeline")
+    error_th = above(th("stage_error_ratio") / 2, th("stage_error_ratio"))
     panels = [
         row("Funnel"),
         bargauge(
@@ -44,7 +46,7 @@ def _panels(inv, sc: Scope) -> list:
             "Videos waiting in input/. Orange at half, red at pipeline.queue_backlog from vvdash.yaml "
             "(the backlog alert's threshold).",
             "short", [q(f"sum by (site) ({sc.m('vv_videos_in_input_queue')})", "{{site}}")],
-            thresholds=above(th["queue_backlog"] / 2, th["queue_backlog"]), threshold_lines=True, w=6),
+            thresholds=above(th("queue_backlog") / 2, th("queue_backlog")), threshold_lines=True, w=6),
         timeseries(
             "Active processors by stage",
             "Workers busy on an item per stage, against the configured workers (dashed).",

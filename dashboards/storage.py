@@ -1,5 +1,7 @@
 """Storage: used and free per mount and per storage subfolder, growth, predicted time to full, cleanup."""
 
+from functools import partial
+
 from dashboards._common import (
     RI, Scope, above, bargauge, below, build, jobs, narrow, q, row, stat, timeseries,
 )
@@ -11,12 +13,12 @@ FS_FILTER = 'fstype!~"tmpfs|ramfs|overlay|squashfs|nsfs|fuse.lxcfs"'
 
 
 def _panels(inv, sc: Scope) -> list:
-    th = inv["thresholds"]["storage"]
+    th = partial(inv.threshold, "storage")
     sel = exprs.storage_selector(inv)
-    warn_h, crit_h = th["fill_warning_horizon"], th["fill_critical_horizon"]
-    free_th = below(th["almost_full_free_ratio"], th["fill_free_floor_ratio"])
+    warn_h, crit_h = th("fill_warning_horizon"), th("fill_critical_horizon")
+    free_th = below(th("almost_full_free_ratio"), th("fill_free_floor_ratio"))
     until_full = narrow(exprs.seconds_until_full(inv), sel, sc)
-    growth_th = above(th["subfolder_growth_bytes_per_hour"] / 2, th["subfolder_growth_bytes_per_hour"])
+    growth_th = above(th("subfolder_growth_bytes_per_hour") / 2, th("subfolder_growth_bytes_per_hour"))
     # The cleanup job pushes to the Pushgateway: its series carry the job's name and no instance.
     cleanup = f'site=~"$site", {selector("cleanup_old_files")}'
     return [

@@ -1,5 +1,7 @@
 """BitNet / summarizer: inference latency by backend, success and failure, model, CPU, memory, GPU."""
 
+from functools import partial
+
 from dashboards._common import (
     Scope, above, below, build, gauge, heatmap, jobs, q, row, stat, table, timeseries,
 )
@@ -9,8 +11,8 @@ QUANTILES = ("0.5", "0.95", "0.99")
 
 
 def _panels(inv, sc: Scope) -> list:
-    th = inv["thresholds"]["summarizer"]
-    p95 = th["inference_p95_seconds"]
+    th = partial(inv.threshold, "summarizer")
+    p95 = th("inference_p95_seconds")
     inferences = sc.rate("vv_summarize_scene_inferences_total")
     failed = sc.rate("vv_summarize_scene_inferences_total", 'status!="success"')
     return [
@@ -32,7 +34,7 @@ def _panels(inv, sc: Scope) -> list:
                    "Share of inferences that failed, per backend. Red at summarizer.failure_ratio.",
                    "percentunit", [q(f"sum by (backend) ({failed}) / sum by (backend) ({inferences})",
                                      "{{backend}}")],
-                   thresholds=above(th["failure_ratio"] / 2, th["failure_ratio"]), threshold_lines=True,
+                   thresholds=above(th("failure_ratio") / 2, th("failure_ratio")), threshold_lines=True,
                    min=0, w=8),
         timeseries("Summaries by status",
                    "Analytics summarized per second by outcome, and summary documents failing their schema.",

@@ -1,5 +1,7 @@
 """TV scheduler and DVR: playlists per TV, loglines, DVR connection over time, segments, probe latency."""
 
+from functools import partial
+
 from dashboards._common import (
     Scope, above, build, jobs, q, row, stat, state_timeline, timeseries, value_map,
 )
@@ -10,11 +12,11 @@ PROBE = value_map({0: ("Failing", "red"), 1: ("OK", "green")})
 
 
 def _panels(inv, sc: Scope) -> list:
-    dvr = inv["thresholds"]["dvr"]
+    dvr = partial(inv.threshold, "dvr")
     period = inv["pipeline"]["tv_scheduler"]["period_seconds"]
-    stale = inv["thresholds"]["scheduler"]["stale_periods"] * period
-    slow = dvr["probe_slow_seconds"]
-    no_segments = duration_seconds(dvr["no_segments_for"])
+    stale = inv.threshold("scheduler", "stale_periods") * period
+    slow = dvr("probe_slow_seconds")
+    no_segments = duration_seconds(dvr("no_segments_for"))
     return [
         row("TV scheduler"),
         timeseries("Playlists generated per TV",
@@ -49,7 +51,7 @@ def _panels(inv, sc: Scope) -> list:
                    "Failed connections and dropped streams per minute, per DVR. Red at "
                    "dvr.connection_errors_per_minute, the connection-errors alert's threshold.",
                    "cpm", [q(f"sum by (dvr) ({sc.rate('vv_agent_dvr_connection_errors_total')}) * 60", "{{dvr}}")],
-                   thresholds=above(dvr["connection_errors_per_minute"] / 2, dvr["connection_errors_per_minute"]),
+                   thresholds=above(dvr("connection_errors_per_minute") / 2, dvr("connection_errors_per_minute")),
                    threshold_lines=True, min=0, w=8),
         timeseries("Segments created per minute",
                    "Video segments written to input/ per minute, per DVR.",
