@@ -145,11 +145,13 @@ class SelfMonitor:
 
     # -- the loop -------------------------------------------------------------
     def _loop(self) -> None:
-        while not self._stop.wait(self.period):
+        while True:  # probe at once, so service_up is an answer from the first scrape on
             try:
                 self.probe_all()
             except Exception:  # the watcher must outlive any one bad probe
                 log.exception("probe cycle failed")
+            if self._stop.wait(self.period):
+                return
 
     def start(self) -> "SelfMonitor":
         self.last_cycle = time.monotonic()
