@@ -1,0 +1,81 @@
+"""`vvdash stack up|down|status`: the local stack of real Prometheus, Alertmanager and exporters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vvdash.errors import EXIT_FINDINGS, VVError
+from vvdash.stack.profile import PROFILES
+from vvdash.stack.runner import DEFAULT_WORKDIR, Stack, firing_alerts, targets
+
+
+def register(sub):
+    p = sub.add_parser("stack", help="run the pipeline with Prometheus, Alertmanager and exporters locally")
+    ssub = p.add_subparsers(dest="stack_command", metavar="ACTION", required=True)
+    for name, help_ in (("up", "start everything on 127.0.0.1, wait for health, print the URLs"),
+                        ("down", "stop everything the stack started"),
+                        ("status", "targets up/down and firing alerts (exit 1 if a target is down)")):
+        sp = ssub.add_parser(name, help=help_)
+        sp.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR,
+                        help="the stack's working folder (default: .stack/ in the project)")
+        if name == "up":
+            add_up_options(sp)
+        sp.set_defaults(func={"up": run_up, "down": run_down, "status": run_status}[name])
+
+
+def add_up_options(sp) -> None:
+    sp.add_argument("--profile", choices=sorted(PROFILES), default="demo",
+                    help="intervals and alert durations (default: demo)")
+    sp.add_argument("--inventory-ports", action="store_true",
+                    help="listen on the inventory's ports instead of free ones")
+
+
+def stack_for(args) -> Stack:
+    return Stack(Path(args.workdir).resolve())
+
+
+def bring_up(args) -> Stack:
+    stack = stack_for(args)
+    print(f"vvdash stack: starting in {stack.workdir} (profile {args.profile})")
+    stack.up(args.inventory, args.profile, args.inventory_ports)
+    print("vvdash stack: up")
+    for label, url in stack.urls().items():
+        print(f"  {label:20} {url}")
+    return stack
+
+
+def run_up(args) -> int:
+    bring_up(args)
+    print("Stop it with `vvdash stack down`.")
+    return 0
+
+
+def run_down(args) -> int:
+    stack = stack_for(args)
+    stopped = stack.stop()
+    print(f"vvdash stack: {'stopped' if stopped else 'nothing was running'} in {stack.workdir}")
+    return 0
+
+
+def run_status(args) -> int:
+    stack = stack_for(args)
+    stack.load_running()
+    pids = stack.running_pids()
+    prometheus = stack.url("prometheus")
+    try:
+        active = targets(prometheus)
+        firing = firing_alerts(prometheus)
+    except Exception as exc:  # noqa: BLE001  (any failure to reach Prometheus is the one line below)
+        raise VVError(f"Prometheus at {prometheus} does not answer ({type(exc).__name__}); "
+                      f"processes alive: {', '.join(sorted(pids)) or 'none'}") from None
+    down = [t for t in active if t["health"] != "up"]
+    print(f"processes: {len(pids)} running ({', '.join(pids)})")
+    print(f"targets: {len(active) - len(down)}/{len(active)} up")
+    for t in sorted(active, key=lambda t: (t["labels"]["job"], t["labels"]["instance"])):
+        err = f"  {t['lastError']}" if t["health"] != "up" and t.get("lastError") else ""
+        print(f"  {t['health']:7} {t['labels']['job']:20} {t['labels']['instance']}{err}")
+    print(f"firing alerts: {len(firing)}")
+    for a in sorted(firing, key=lambda a: a["labels"]["alertname"]):
+        labels = ", ".join(f"{k}={v}" for k, v in sorted(a["labels"].items()) if k != "alertname")
+        print(f"  {a['labels']['alertname']} {{{labels}}}")
+    return EXIT_FINDINGS if down else 0

@@ -1,0 +1,128 @@
+"""The stack's own inventory: the project's vvdash.yaml with free ports, one site on 127.0.0.1,
+local receivers and a profile of short intervals, written into the stack's working folder.
+
+Only this rendered copy changes; vvdash.yaml is never edited. Alert `for` durations and other
+thresholds are overridden here and nowhere else, so rules and configs are built exactly as
+from any inventory.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import secrets
+from pathlib import Path
+
+import yaml
+
+from vvdash.inventory import Inventory, load
+from vvdash.inventory.schema import SERVICE_NAMES
+from vvdash.procs import free_port
+
+# Profiles: overrides merged into the inventory. `demo` for a person watching, `test` for CI.
+PROFILES: dict[str, dict] = {
+    "demo": {
+        "prometheus": {"scrape_interval": "5s", "evaluation_interval": "5s"},
+        "thresholds": {"dvr": {"disconnected_for": "30s"}, "platform": {"target_down_for": "30s"}},
+        "alerting": {"group_wait": "5s", "group_interval": "30s", "repeat_interval": "1h"},
+        "pipeline": {"segment_seconds": 5, "tv_scheduler": {"period_seconds": 10},
+                     "self_monitor": {"period_seconds": 5}, "storage_exporter": {"refresh_seconds": 5}},
+    },
+    "test": {
+        "prometheus": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+        "thresholds": {"dvr": {"disconnected_for": "5s"}, "platform": {"target_down_for": "10s"}},
+        "alerting": {"group_wait": "1s", "group_interval": "2s", "repeat_interval": "1h"},
+        "pipeline": {"segment_seconds": 3, "tv_scheduler": {"period_seconds": 2},
+                     "self_monitor": {"period_seconds": 2}, "storage_exporter": {"refresh_seconds": 1}},
+    },
+}
+# Components the stack does not run here (no Docker, no nginx): they stay disabled.
+NOT_RUN = ("cadvisor", "nginx_exporter", "grafana", "bitnet")
+HMAC_KEY_FILE = "secrets/hmac_key"
+INVENTORY_FILE = "vvdash.yaml"
+
+
+def _merge(base: dict, over: dict) -> dict:
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = copy.deepcopy(value)
+    return base
+
+
+def mountpoint(path: Path) -> str:
+    """The mount point holding `path` (what node_exporter reports for its filesystem)."""
+    path = Path(os.path.realpath(path))
+    while not os.path.ismount(path):
+        path = path.parent
+    return str(path)
+
+
+def pick_ports(base: Inventory, fixed: bool) -> dict[str, int]:
+    """A port per service: the inventory's own (`fixed`) or free ones on 127.0.0.1."""
+    ports: dict[str, int] = {}
+    for name in SERVICE_NAMES:
+        if fixed:
+            ports[name] = base["services"][name]["port"]
+            continue
+        port = free_port()
+        while port in ports.values():
+            port = free_port()
+        ports[name] = port
+    return ports
+
+
+def _hmac_key(workdir: Path) -> dict:
+    """A random signing key in a private file, made once per working folder."""
+    path = workdir / HMAC_KEY_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32) + "\n")
+    return {"file": str(path)}
+
+
+def render(base: Inventory, workdir: Path, ports: dict[str, int], profile: str) -> dict:
+    data = copy.deepcopy(dict(base))
+    storage = workdir / "storage"
+    storage.mkdir(parents=True, exist_ok=True)
+    services = {"bind_address": "127.0.0.1"}
+    for name in SERVICE_NAMES:
+        svc = {"port": ports[name]}
+        if name in NOT_RUN:
+            svc["enabled"] = False
+        services[name] = svc
+    data["services"] = services
+
+    site = data["sites"][0]
+    host = site["hosts"][0]
+    dvr = (site["dvrs"] or [{"name": "dvr1"}])[0]
+    data["sites"] = [{
+        **site,
+        "video_storage_root": str(storage),
+        "storage_mountpoint": mountpoint(storage),
+        "hosts": [{"name": host["name"], "address": "127.0.0.1"}],
+        # The simulator stands in for the site's first DVR, probed over HTTP.
+        "dvrs": [{"name": dvr["name"], "address": "127.0.0.1", "port": ports["dvr_simulator"],
+                  "path": dvr.get("path", "/stream.mjpg"), "probe": "http"}],
+    }]
+    _merge(data, PROFILES[profile])
+    data["pipeline"]["hmac_key"] = _hmac_key(workdir)
+    data["pipeline"]["summarizer"]["backend"] = "builtin"
+    # Every receiver delivers to the local webhook receiver, on a path named after it.
+    receiver = f"http://127.0.0.1:{ports['webhook_receiver']}"
+    data["alerting"]["receivers"] = [{"name": r["name"], "type": "webhook", "url": f"{receiver}/{r['name']}",
+                                      "send_resolved": True} for r in data["alerting"]["receivers"]]
+    return data
+
+
+def write(base: Inventory, workdir: Path, ports: dict[str, int], profile: str) -> Inventory:
+    """Render the stack inventory into workdir/vvdash.yaml and load it back (validated)."""
+    data = render(base, workdir, ports, profile)
+    path = workdir / INVENTORY_FILE
+    header = (f"# The local stack's inventory, rendered from {base.path} with the {profile!r} profile.\n"
+              "# Rewritten by every `vvdash stack up`; edit vvdash.yaml instead.\n")
+    path.write_text(header + yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return load(path)

@@ -1,0 +1,298 @@
+"""Start, watch and stop the local stack.
+
+`up` renders the stack inventory and its configs into the working folder, starts every part as
+its own process group on 127.0.0.1, waits for each to be healthy and writes the pid file
+(stack.json), so `down` from another shell stops the same processes. A failure while starting
+stops whatever had started.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from vvdash import PROJECT_ROOT
+from vvdash.emit import alertmanager as am_emit
+from vvdash.errors import VVError
+from vvdash.inventory import Inventory, load
+from vvdash.procs import Process, port_in_use, require_binary, wait_http
+from vvdash.project import load_project
+from vvdash.stack import profile as stack_profile
+
+DEFAULT_WORKDIR = PROJECT_ROOT / ".stack"
+PID_FILE = "stack.json"
+NOTIFICATIONS_FILE = "notifications.jsonl"
+CRON_JOBS = (("cleanup_old_files",), ("log_exporter",))
+
+
+@dataclass
+class Part:
+    """One process of the stack: how to start it and how to tell it is healthy."""
+
+    name: str
+    argv: list[str]
+    health: str                  # URL answering 200 when ready
+    port_of: tuple[str, ...] = ()  # inventory services whose ports it listens on
+    timeout: float = 30.0
+
+
+@dataclass
+class Stack:
+    workdir: Path
+    inventory: Inventory | None = None
+    procs: dict[str, Process] = field(default_factory=dict)
+
+    @property
+    def pid_file(self) -> Path:
+        return self.workdir / PID_FILE
+
+    @property
+    def notifications(self) -> Path:
+        return self.workdir / NOTIFICATIONS_FILE
+
+    def url(self, service: str, path: str = "") -> str:
+        return self.inventory.service_url(service, path)
+
+    # -- rendering --------------------------------------------------------------
+    def render(self, base_inventory: str | Path | None, profile: str, fixed_ports: bool) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        base = load(base_inventory)
+        ports = stack_profile.pick_ports(base, fixed_ports)
+        self.inventory = stack_profile.write(base, self.workdir, ports, profile)
+        project = load_project(self.inventory.path)
+        from vvdash.build import render as render_all  # the same emitters as `vvdash build`
+
+        out = self.workdir / "generated"
+        for rel, content in render_all(project).items():
+            path = out / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+        am_emit.write_runtime(self.inventory, self.workdir / "alertmanager")
+
+    def parts(self) -> list[Part]:
+        inv, w = self.inventory, self.workdir
+        gen = w / "generated"
+        addr = lambda s: f"127.0.0.1:{inv.service(s)['port']}"  # noqa: E731
+        py = sys.executable
+        stack_inv = str(inv.path)
+        pipeline_health = [n for n in ("agent_dvr", "orchestrator", "scan_video", "summarize_scene",
+                                       "logline_generator", "tv_scheduler", "self_monitor", "storage_exporter")]
+        return [
+            Part("webhook_receiver", [py, "-m", "vvdash.stack.webhook", "--port",
+                                      str(inv.service("webhook_receiver")["port"]), "--out", str(self.notifications)],
+                 self.url("webhook_receiver", "/healthz"), ("webhook_receiver",)),
+            Part("pushgateway", [require_binary("prometheus-pushgateway"), f"--web.listen-address={addr('pushgateway')}"],
+                 self.url("pushgateway", "/-/ready"), ("pushgateway",)),
+            Part("node_exporter", [require_binary("prometheus-node-exporter"),
+                                   f"--web.listen-address={addr('node_exporter')}"],
+                 self.url("node_exporter", "/metrics"), ("node_exporter",)),
+            Part("blackbox_exporter", [require_binary("prometheus-blackbox-exporter"),
+                                       f"--config.file={gen / 'blackbox/blackbox.yml'}",
+                                       f"--web.listen-address={addr('blackbox_exporter')}"],
+                 self.url("blackbox_exporter", "/-/healthy"), ("blackbox_exporter",)),
+            Part("alertmanager", [require_binary("prometheus-alertmanager"),
+                                  f"--config.file={w / 'alertmanager/alertmanager.yml'}",
+                                  f"--storage.path={w / 'data/alertmanager'}",
+                                  f"--web.listen-address={addr('alertmanager')}",
+                                  "--cluster.listen-address="],   # no gossip port: one instance
+                 self.url("alertmanager", "/-/ready"), ("alertmanager",)),
+            Part("dvr_simulator", [py, "-m", "pipeline.dvr_simulator", "--inventory", stack_inv],
+                 self.url("dvr_simulator", "/healthz"), ("dvr_simulator",)),
+            Part("pipeline", [py, "-m", "vvdash", "--inventory", stack_inv, "pipeline", "run",
+                              "--log-dir", str(w / "logs/pipeline")],
+                 self.url("self_monitor", "/metrics"),
+                 tuple(pipeline_health), timeout=120.0),
+            Part("prometheus", [require_binary("prometheus"),
+                                f"--config.file={gen / 'prometheus/prometheus.yml'}",
+                                f"--storage.tsdb.path={w / 'data/prometheus'}",
+                                f"--web.listen-address={addr('prometheus')}",
+                                "--web.enable-lifecycle"],
+                 self.url("prometheus", "/-/ready"), ("prometheus",)),
+        ]
+
+    # -- lifecycle --------------------------------------------------------------
+    def running_pids(self) -> dict[str, int]:
+        try:
+            state = json.loads(self.pid_file.read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            return {}
+        return {name: pid for name, pid in state.get("pids", {}).items() if pid_alive(pid)}
+
+    def up(self, base_inventory=None, profile: str = "demo", fixed_ports: bool = False,
+           progress=print) -> None:
+        if self.running_pids():
+            raise VVError(f"{self.workdir}: a stack is already running there; run `vvdash stack down` first")
+        for binary in ("prometheus", "prometheus-alertmanager", "prometheus-pushgateway",
+                       "prometheus-node-exporter", "prometheus-blackbox-exporter"):
+            require_binary(binary)
+        self.render(base_inventory, profile, fixed_ports)
+        parts = self.parts()
+        for part in parts:
+            for service in part.port_of:
+                port = self.inventory.service(service)["port"]
+                if port_in_use(port):
+                    where = f"services.{service}.port in the inventory" if fixed_ports else "picked as free"
+                    raise VVError(f"port {port} for {service} is already in use ({where}); free it or "
+                                  f"{'drop --inventory-ports' if fixed_ports else 'retry'}")
+        try:
+            for part in parts:
+                self._start(part, progress)
+                if part.name == "pipeline":
+                    self._wait_pipeline(part)
+                    self._run_cron_jobs(progress)
+        except BaseException:
+            self.stop(progress=lambda *_: None)
+            raise
+
+    def _start(self, part: Part, progress) -> None:
+        log = self.workdir / "logs" / f"{part.name}.log"
+        proc = Process(part.name, part.argv, log, cwd=self.workdir).start()
+        self.procs[part.name] = proc
+        self._write_pid_file()
+        try:
+            wait_http(part.health, timeout=part.timeout, proc=proc.popen)
+        except VVError:
+            last = (proc.tail(1) or "no output").strip()
+            raise VVError(f"{part.name}: did not become healthy at {part.health} ({last}); log: {log}") from None
+        progress(f"  {part.name:18} up  (pid {proc.pid})")
+
+    def _wait_pipeline(self, part: Part) -> None:
+        deadline = time.monotonic() + part.timeout
+        for service in part.port_of:
+            wait_http(self.url(service, "/healthz"), timeout=max(1.0, deadline - time.monotonic()),
+                      proc=self.procs["pipeline"].popen)
+
+    def _run_cron_jobs(self, progress) -> None:
+        """Each cron-style job once, so its pushed metrics are in the Pushgateway from the start."""
+        import subprocess
+
+        for name, *flags in CRON_JOBS:
+            argv = [sys.executable, "-m", "vvdash", "--inventory", str(self.inventory.path), "pipeline", "cron",
+                    name, *flags]
+            done = subprocess.run(argv, cwd=self.workdir, capture_output=True, text=True, timeout=120)
+            (self.workdir / "logs" / f"cron_{name}.log").write_text(done.stdout + done.stderr)
+            if done.returncode != 0:
+                tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+                raise VVError(f"cron job {name} failed (exit {done.returncode}): {tail}")
+            progress(f"  {'cron ' + name:18} ran once (pushed to the Pushgateway)")
+
+    def _write_pid_file(self) -> None:
+        state = {"inventory": str(self.inventory.path),
+                 "pids": {name: p.pid for name, p in self.procs.items()}}
+        tmp = self.pid_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state, indent=2) + "\n")  # start order: `down` stops in reverse
+        os.replace(tmp, self.pid_file)
+
+    def stop(self, progress=print, timeout: float = 15.0) -> list[str]:
+        """Stop every part (ours or from the pid file), then anything still running from the folder."""
+        stopped = []
+        if self.procs:
+            for name in reversed(list(self.procs)):
+                self.procs[name].stop(timeout)
+                stopped.append(name)
+        else:
+            pids = self.running_pids()
+            for name in reversed(list(pids)):
+                stop_group(pids[name], timeout)
+                stopped.append(name)
+        for pid in leftovers(self.workdir / stack_profile.INVENTORY_FILE):
+            stop_group(pid, timeout, group=False)
+            stopped.append(f"leftover pid {pid}")
+        if self.pid_file.exists():
+            self.pid_file.unlink()
+        for name in stopped:
+            progress(f"  stopped {name}")
+        self.procs.clear()
+        return stopped
+
+    def load_running(self) -> None:
+        """Attach to a stack started elsewhere (its inventory from the pid file)."""
+        try:
+            state = json.loads(self.pid_file.read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            raise VVError(f"{self.workdir}: no stack running (no {PID_FILE}); start one with `vvdash stack up`")
+        self.inventory = load(state["inventory"])
+
+    def urls(self) -> dict[str, str]:
+        return {
+            "Prometheus": self.url("prometheus", "/"),
+            "Prometheus targets": self.url("prometheus", "/targets"),
+            "Prometheus alerts": self.url("prometheus", "/alerts"),
+            "Alertmanager": self.url("alertmanager", "/"),
+            "Pushgateway": self.url("pushgateway", "/"),
+            "DVR simulator": self.url("dvr_simulator", self.inventory.sites[0]["dvrs"][0]["path"]),
+            "Notifications file": str(self.notifications),
+            "Logs": str(self.workdir / "logs"),
+        }
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+
+
+def stop_group(pid: int, timeout: float, group: bool = True) -> None:
+    """SIGTERM the process group (or the process), SIGKILL if it is still there after `timeout`."""
+    kill = os.killpg if group else os.kill
+    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+        try:
+            kill(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            return
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if not pid_alive(pid) and not (group and _group_alive(pid)):
+                return
+            time.sleep(0.1)
+
+
+def _group_alive(pgid: int) -> bool:
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if fields[0] != "Z" and int(fields[2]) == pgid:
+                return True
+    return False
+
+
+def leftovers(inventory_path: Path) -> list[int]:
+    """Processes started with the stack's inventory as an argument (e.g. pipeline services whose
+    supervisor was killed), never this process or its parents."""
+    needle = str(inventory_path).encode()
+    mine = {os.getpid(), os.getppid()}
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) in mine:
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if needle in argv and pid_alive(int(entry.name)):
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def targets(prometheus_url: str) -> list[dict]:
+    r = requests.get(f"{prometheus_url}/api/v1/targets", params={"state": "active"}, timeout=5)
+    r.raise_for_status()
+    return r.json()["data"]["activeTargets"]
+
+
+def firing_alerts(prometheus_url: str) -> list[dict]:
+    r = requests.get(f"{prometheus_url}/api/v1/alerts", timeout=5)
+    r.raise_for_status()
+    return [a for a in r.json()["data"]["alerts"] if a["state"] == "firing"]

@@ -1,0 +1,111 @@
+"""A webhook receiver for Alertmanager: records every notification to a file and prints it.
+
+    POST /<anything>    one Alertmanager notification (JSON); appended as one line to the file
+    GET  /notifications every notification received so far, as a JSON list
+    GET  /healthz       200
+
+Each line of the file is {"received_at": unix time, "path": request path, "payload": body}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+
+def read_notifications(path: Path) -> list[dict]:
+    """Every recorded notification (a torn last line, mid-write, is skipped)."""
+    out = []
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return out
+    for line in lines:
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return out
+
+
+def summary(record: dict) -> str:
+    payload = record.get("payload") or {}
+    alerts = payload.get("alerts") or []
+    names = ", ".join(sorted({a.get("labels", {}).get("alertname", "?") for a in alerts})) or "-"
+    return (f"notification {record['path']} receiver={payload.get('receiver', '?')} "
+            f"status={payload.get('status', '?')} alerts={len(alerts)} [{names}]")
+
+
+def make_server(address: str, port: int, out: Path) -> ThreadingHTTPServer:
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "vv-webhook-receiver"
+
+        def log_message(self, fmt, *args):
+            pass
+
+        def _reply(self, status: int, body: bytes, ctype: str = "text/plain"):
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self):
+            if self.path == "/healthz":
+                return self._reply(200, b"ok\n")
+            if self.path == "/notifications":
+                with lock:
+                    records = read_notifications(out)
+                return self._reply(200, json.dumps(records).encode(), "application/json")
+            return self._reply(404, b"not found\n")
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            try:
+                payload = json.loads(body or b"null")
+            except json.JSONDecodeError:
+                return self._reply(400, b"body is not JSON\n")
+            record = {"received_at": time.time(), "path": self.path, "payload": payload}
+            with lock:
+                with open(out, "a", encoding="utf-8") as fh:
+                    fh.write(json.dumps(record, sort_keys=True) + "\n")
+            print(summary(record), flush=True)
+            return self._reply(200, b"ok\n")
+
+    server = ThreadingHTTPServer((address, port), Handler)
+    server.daemon_threads = True
+    return server
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="vvdash.stack.webhook", description=__doc__.splitlines()[0])
+    parser.add_argument("--address", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--out", type=Path, required=True, help="file every notification is appended to")
+    args = parser.parse_args(argv)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        server = make_server(args.address, args.port, args.out)
+    except OSError as exc:
+        print(f"webhook receiver: cannot listen on {args.address}:{args.port}: {exc.strerror}", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start())
+    print(f"webhook receiver on http://{args.address}:{server.server_address[1]}/ -> {args.out}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
