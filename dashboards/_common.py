@@ -16,6 +16,8 @@ from vvdash.jobs import JOB
 from vvdash.model.dashboards import DATASOURCE_VARIABLE, datasource_ref, finalize
 
 RI = "$__rate_interval"
+# The outcome the error-ratio alerts count (corrupted inputs have their own panels and alert).
+FAILED = 'status="failure"'
 TAG = "vvdash"     # every dashboard carries it; the dashboard links list dashboards by it
 
 # Dashboard uids (stable: alerts link to them, Grafana keeps history by them).

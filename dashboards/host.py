@@ -12,6 +12,10 @@ IDLE = 'mode="idle"'
 def _panels(inv, sc: Scope) -> list:
     cpu_busy = f"1 - avg by (instance) ({sc.rate('node_cpu_seconds_total', IDLE)})"
     ct = 'name!=""'
+
+    def per_device(metric: str, device_filter: str, sign: str = "") -> str:
+        return f"{sign}sum by (instance, device) ({sc.rate(metric, device_filter)})"
+
     return [
         row("Host (node_exporter)"),
         timeseries("CPU busy",
@@ -28,19 +32,19 @@ def _panels(inv, sc: Scope) -> list:
                    thresholds=above(0.85, 0.95), min=0, max=1, w=8),
         timeseries("Disk I/O",
                    "Bytes read (negative: below the axis) and written per second, per device.",
-                   "Bps", [q(f"-sum by (instance, device) ({sc.rate('node_disk_read_bytes_total', DISK_FILTER)})",
+                   "Bps", [q(per_device("node_disk_read_bytes_total", DISK_FILTER, "-"),
                              "{{device}} read"),
-                           q(f"sum by (instance, device) ({sc.rate('node_disk_written_bytes_total', DISK_FILTER)})",
+                           q(per_device("node_disk_written_bytes_total", DISK_FILTER),
                              "{{device}} write")], w=8),
         timeseries("Disk busy",
                    "Share of time each device was doing I/O.",
-                   "percentunit", [q(f"sum by (instance, device) ({sc.rate('node_disk_io_time_seconds_total', DISK_FILTER)})",
+                   "percentunit", [q(per_device("node_disk_io_time_seconds_total", DISK_FILTER),
                                      "{{device}}")], thresholds=above(0.8, 0.95), min=0, w=8),
         timeseries("Network",
                    "Bytes received (negative) and transmitted per second, per interface.",
-                   "Bps", [q(f"-sum by (instance, device) ({sc.rate('node_network_receive_bytes_total', DEVICE_FILTER)})",
+                   "Bps", [q(per_device("node_network_receive_bytes_total", DEVICE_FILTER, "-"),
                              "{{device}} rx"),
-                           q(f"sum by (instance, device) ({sc.rate('node_network_transmit_bytes_total', DEVICE_FILTER)})",
+                           q(per_device("node_network_transmit_bytes_total", DEVICE_FILTER),
                              "{{device}} tx")], w=8),
         row("Containers (cAdvisor)"),
         timeseries("Container CPU",
@@ -83,7 +87,8 @@ def _panels(inv, sc: Scope) -> list:
                                "{{job}} {{instance}}")], min=0, w=8),
         timeseries("Process open files",
                    "Open file descriptors as a share of each process's limit.",
-                   "percentunit", [q(f"{sc.m('process_open_fds')} / {sc.m('process_max_fds')}", "{{job}} {{instance}}")],
+                   "percentunit",
+                   [q(f"{sc.m('process_open_fds')} / {sc.m('process_max_fds')}", "{{job}} {{instance}}")],
                    thresholds=above(0.8, 0.95), min=0, w=8),
         table("Process uptime",
               "Time since each service's process started; a short uptime is a recent restart.",

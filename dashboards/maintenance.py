@@ -78,8 +78,8 @@ def _panels(inv, sc: Scope) -> list:
                    thresholds=above(None, restart_loop), bars=True, w=8),
         timeseries("Unhealthy probes",
                    "Failed health probes per second, by service.",
-                   "ops", [q(f"sum by (service) (rate(vv_self_monitor_unhealthy_services_detected_total{{{sm}}}[{RI}]))",
-                             "{{service}}")], w=8),
+                   "ops", [q(f"sum by (service) (rate(vv_self_monitor_unhealthy_services_detected_total"
+                             f"{{{sm}}}[{RI}]))", "{{service}}")], w=8),
         stat("Services given up",
              "Services whose restart budget is spent and that self_monitor leaves down. Red when any.",
              "short", [q(f"sum(vv_self_monitor_service_given_up{{{sm}}})")],

@@ -3,12 +3,11 @@
 from functools import partial
 
 from dashboards._common import (
-    UP_DOWN, Scope, above, below, build, narrow, q, row, stat, state_timeline, table, timeseries,
+    UP_DOWN, FAILED, Scope, above, below, build, narrow, q, row, stat, state_timeline, table, timeseries,
 )
 from vvdash import exprs
 from vvdash.inventory import duration_seconds
 
-NOT_SUCCESS = 'status!="success"'
 
 
 def _panels(inv, sc: Scope) -> list:
@@ -26,8 +25,8 @@ def _panels(inv, sc: Scope) -> list:
              "Videos completed per second over the whole pipeline. Red below pipeline.min_items_per_second.",
              "ops", [q(f"sum({done})")], thresholds=below(pipe("min_items_per_second"))),
         stat("Error ratio",
-             "Share of videos that did not complete successfully. Red at pipeline.stage_error_ratio.",
-             "percentunit", [q(f"sum({sc.rate('vv_videos_processed_total', NOT_SUCCESS)}) / sum({done})")],
+             "Share of videos whose processing failed (corrupted inputs apart). Red at pipeline.stage_error_ratio.",
+             "percentunit", [q(f"sum({sc.rate('vv_videos_processed_total', FAILED)}) / sum({done})")],
              thresholds=above(pipe("stage_error_ratio") / 2, pipe("stage_error_ratio"))),
         stat("Files in corrupted/",
              "Inputs currently held in corrupted/.", "short", [q(f"sum({sc.m('vv_files_in_corrupted')})")],

@@ -2,7 +2,7 @@
 
 from functools import partial
 
-from dashboards._common import Scope, above, bargauge, build, heatmap, jobs, q, row, stat, timeseries
+from dashboards._common import FAILED, Scope, above, bargauge, build, heatmap, jobs, q, row, stat, timeseries
 
 # stage label -> (processed counter, duration histogram) of the service running it.
 STAGES = {
@@ -16,7 +16,6 @@ SCHEMA_ERRORS = {
     "logline": "vv_logline_schema_validation_errors_total",
 }
 QUANTILES = ("0.5", "0.95", "0.99")
-NOT_SUCCESS = 'status!="success"'
 
 
 def _quantile(sc: Scope, histogram: str, quantile: str, by: str = "") -> str:
@@ -25,7 +24,7 @@ def _quantile(sc: Scope, histogram: str, quantile: str, by: str = "") -> str:
 
 
 def _error_ratio(sc: Scope, counter: str) -> str:
-    return f"sum({sc.rate(counter, NOT_SUCCESS)}) / sum({sc.rate(counter)})"
+    return f"sum({sc.rate(counter, FAILED)}) / sum({sc.rate(counter)})"
 
 
 def _panels(inv, sc: Scope) -> list:
@@ -69,8 +68,8 @@ def _panels(inv, sc: Scope) -> list:
             w=8),
         timeseries(
             "Error ratio by stage",
-            "Share of a stage's items that did not succeed. Red at pipeline.stage_error_ratio from "
-            "vvdash.yaml, the stage error alert's threshold.",
+            "Share of a stage's items that failed (corrupted inputs are counted apart). Red at "
+            "pipeline.stage_error_ratio from vvdash.yaml, the stage error alert's threshold.",
             "percentunit", [q(_error_ratio(sc, counter), stage) for stage, (counter, _) in STAGES.items()],
             thresholds=error_th, threshold_lines=True, min=0, w=8),
         stat(

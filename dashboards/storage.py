@@ -17,6 +17,7 @@ def _panels(inv, sc: Scope) -> list:
     sel = exprs.storage_selector(inv)
     warn_h, crit_h = th("fill_warning_horizon"), th("fill_critical_horizon")
     free_th = below(th("almost_full_free_ratio"), th("fill_free_floor_ratio"))
+    used = f"node_filesystem_size_bytes{{{sel}}} - node_filesystem_avail_bytes{{{sel}}}"
     until_full = narrow(exprs.seconds_until_full(inv), sel, sc)
     growth_th = above(th("subfolder_growth_bytes_per_hour") / 2, th("subfolder_growth_bytes_per_hour"))
     # The cleanup job pushes to the Pushgateway: its series carry the job's name and no instance.
@@ -86,7 +87,7 @@ def _panels(inv, sc: Scope) -> list:
                               10 * inv["pipeline"]["storage_exporter"]["refresh_seconds"]), graph=False, w=6, h=8),
         stat("Storage mount used",
              "Bytes used on the filesystem holding VIDEO_STORAGE_ROOT.", "bytes",
-             [q(f"max({narrow(f'node_filesystem_size_bytes{{{sel}}} - node_filesystem_avail_bytes{{{sel}}}', sel, sc)})")],
+             [q(f"max({narrow(used, sel, sc)})")],
              w=6, h=8),
         row("Cleanup effect"),
         timeseries("Space freed by cleanup",

@@ -3,7 +3,7 @@
 from functools import partial
 
 from dashboards._common import (
-    Scope, above, below, build, gauge, heatmap, jobs, q, row, stat, table, timeseries,
+    FAILED, Scope, above, below, build, gauge, heatmap, jobs, q, row, stat, table, timeseries,
 )
 
 INFERENCE = "vv_summarize_scene_bitnet_inference_duration_seconds"
@@ -14,7 +14,7 @@ def _panels(inv, sc: Scope) -> list:
     th = partial(inv.threshold, "summarizer")
     p95 = th("inference_p95_seconds")
     inferences = sc.rate("vv_summarize_scene_inferences_total")
-    failed = sc.rate("vv_summarize_scene_inferences_total", 'status!="success"')
+    failed = sc.rate("vv_summarize_scene_inferences_total", FAILED)
     return [
         row("Inference"),
         timeseries("Inference duration by backend",
