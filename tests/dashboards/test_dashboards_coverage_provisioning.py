@@ -83,3 +83,26 @@ def test_a_legacy_dashboard_fails_the_build_naming_dashboard_and_panel(project_c
             in result.stderr)
     assert "dashboard zz-legacy: template-datasource-rule: has no templated datasource variable" in result.stderr
     assert not out.exists(), "a failed build writes nothing"
+
+
+def test_vvdash_lint_dashboards_exits_1_naming_the_panel(project_copy):
+    pipeline = project_copy / "dashboards" / "pipeline.py"
+    text = pipeline.read_text()
+    description = ('"Videos waiting in input/. Orange at half, red at pipeline.queue_backlog from vvdash.yaml "\n'
+                   '            "(the backlog alert\'s threshold).",')
+    broken = text.replace(description, '"",')
+    assert broken != text
+    pipeline.write_text(broken)
+    result = run_vvdash(["lint", "dashboards"], project_copy)
+    assert result.returncode == 1, result.stdout + result.stderr
+    out = result.stdout + result.stderr
+    assert 'dashboard vv-pipeline / panel "Input queue depth": panel-title-description-rule: has no description' in out
+
+
+def test_the_build_names_a_catalog_metric_no_dashboard_or_rule_uses(project_copy, tmp_path):
+    catalog = project_copy / "vvdash" / "catalog" / "pipeline_support.py"
+    catalog.write_text(catalog.read_text().rstrip().removesuffix("]") +
+                       '    Metric("vv_zz_orphan_total", "counter", "Nobody reads it.", "tv_scheduler"),\n]\n')
+    result = run_vvdash(["build", "--out", str(tmp_path / "out")], project_copy)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "catalog: 1 vv_* metric(s) on no dashboard and in no rule: vv_zz_orphan_total" in result.stderr
