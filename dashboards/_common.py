@@ -179,8 +179,8 @@ def timeseries(title: str, description: str, unit: str, targets: list, *, thresh
 
 
 def stat(title: str, description: str, unit: str, targets: list, *, thresholds=NEUTRAL, w=4, h=4,
-         calc="lastNotNull", mappings=(), graph=True, decimals=None) -> dict:
-    fc = _field_config(unit, thresholds, mappings=list(mappings), decimals=decimals)
+         calc="lastNotNull", mappings=(), graph=True, decimals=None, no_value=None) -> dict:
+    fc = _field_config(unit, thresholds, mappings=list(mappings), decimals=decimals, noValue=no_value)
     options = {"reduceOptions": {"calcs": [calc], "fields": "", "values": False}, "colorMode": "value",
                "graphMode": "area" if graph else "none", "justifyMode": "auto", "orientation": "auto",
                "textMode": "auto"}

@@ -41,7 +41,8 @@ def _panels(inv, sc: Scope) -> list:
              "disk-exhaustion alert's expression (vvdash.exprs). No value while the disk is not filling. "
              "Red under storage.fill_critical_horizon, orange under storage.fill_warning_horizon.",
              "s", [q(f"min({until_full})")],
-             thresholds=below(duration_seconds(crit_h), duration_seconds(warn_h)), graph=False, w=6, h=6),
+             thresholds=below(duration_seconds(crit_h), duration_seconds(warn_h)), graph=False, w=6, h=6,
+             no_value="Not filling"),
         stat("Filesystems meeting the disk-exhaustion condition",
              f"Storage filesystems below the free floor, read-write, and predicted full within {warn_h}: "
              "the warning alert's exact condition. Red when any.",
