@@ -1,0 +1,168 @@
+"""generated/compose/: a production docker-compose.yml for one site, with the files it mounts.
+
+The seed's stack (Prometheus, Alertmanager, Grafana with the generated provisioning, cAdvisor,
+node_exporter, Pushgateway, blackbox_exporter) plus the pipeline services. Inside compose,
+services reach each other by service name, so two files are rendered for it:
+- compose/prometheus/prometheus.yml: the scrape config with compose service names as hosts;
+- compose/vvdash.yaml: the inventory the pipeline containers read (each service's address is
+  its compose name, storage under /data/video). Secrets stay references: the HMAC key and
+  the Grafana admin password come from the environment through compose secrets.
+Every other mount is a file `vvdash build` writes (rules, blackbox, Alertmanager, dashboards).
+cAdvisor is always part of the compose stack (Docker is there by definition).
+"""
+
+from __future__ import annotations
+
+import copy
+
+from vvdash.emit.alertmanager import CONFIG_PATH as AM_CONFIG, SECRETS_DIR
+from vvdash.emit.prometheus_config import BLACKBOX_PATH, CONFIG_PATH, Addressing, render
+from vvdash.emit.serialize import GENERATED_HEADER, dump_yaml
+from vvdash.inventory import Inventory
+from vvdash.jobs import PIPELINE_SERVICES
+
+COMPOSE_PATH = "compose/docker-compose.yml"
+PROMETHEUS_PATH = "compose/prometheus/prometheus.yml"
+INVENTORY_PATH = "compose/vvdash.yaml"
+IMAGES = {   # pinned to the versions the project is tested with (the Debian packages)
+    "prometheus": "prom/prometheus:v2.42.0",
+    "alertmanager": "prom/alertmanager:v0.25.0",
+    "pushgateway": "prom/pushgateway:v1.5.1",
+    "node_exporter": "prom/node-exporter:v1.5.0",
+    "blackbox_exporter": "prom/blackbox-exporter:v0.23.0",
+    "cadvisor": "gcr.io/cadvisor/cadvisor:v0.47.2",
+    "nginx_exporter": "nginx/nginx-prometheus-exporter:0.11.0",
+    "grafana": "grafana/grafana-oss:10.4.2",
+}
+# The pipeline image: this project installed with pip (override with VVDASH_IMAGE).
+PIPELINE_IMAGE = "${VVDASH_IMAGE:-vvdash:0.1.0}"
+VIDEO_ROOT = "/data/video"
+INVENTORY_IN_CONTAINER = "/etc/vvdash/vvdash.yaml"
+GRAFANA_PASSWORD_ENV = "GRAFANA_ADMIN_PASSWORD"
+# Relative to generated/compose/ (where docker-compose.yml lives).
+GEN = ".."
+
+
+def compose_inventory(inv: Inventory) -> dict:
+    """The inventory as the containers see it: one site, services addressed by compose name."""
+    data = copy.deepcopy(dict(inv))
+    services = data["services"]
+    services["bind_address"] = "0.0.0.0"
+    for name, svc in services.items():
+        if name != "bind_address":
+            svc["address"] = name
+    services["cadvisor"]["enabled"] = True
+    site = data["sites"][0]
+    data["sites"] = [{**site, "video_storage_root": VIDEO_ROOT, "storage_mountpoint": "/"}]
+    return data
+
+
+def compose_addressing(inv: Inventory) -> Addressing:
+    site = inv.sites[0]
+    return Addressing([{**site, "hosts": site["hosts"][:1]}],
+                      lambda s, h, component: component, lambda component: component)
+
+
+def _port(inv: dict, name: str) -> int:
+    return inv["services"][name]["port"]
+
+
+def _published(inv: dict, name: str) -> list[str]:
+    """Reachable from the host's loopback only; put a proxy in front for anything else."""
+    return [f"127.0.0.1:{_port(inv, name)}:{_port(inv, name)}"]
+
+
+def _service(image: str, **extra) -> dict:
+    return {"image": image, "restart": "unless-stopped", **extra}
+
+
+def compose_file(inv: Inventory) -> dict:
+    cinv = compose_inventory(inv)
+    p = lambda name: _port(cinv, name)  # noqa: E731
+    services: dict[str, dict] = {
+        "prometheus": _service(
+            IMAGES["prometheus"], ports=_published(cinv, "prometheus"),
+            volumes=["./prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro",
+                     f"{GEN}/prometheus/rules:/etc/prometheus/rules:ro", "prometheus_data:/prometheus"],
+            command=["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus",
+                     f"--web.listen-address=:{p('prometheus')}", "--web.enable-lifecycle"]),
+        "alertmanager": _service(
+            IMAGES["alertmanager"], ports=_published(cinv, "alertmanager"),
+            volumes=[f"{GEN}/{AM_CONFIG}:/etc/alertmanager/alertmanager.yml:ro", "alertmanager_data:/alertmanager"],
+            command=["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager",
+                     f"--web.listen-address=:{p('alertmanager')}"]),
+        "pushgateway": _service(IMAGES["pushgateway"], expose=[str(p("pushgateway"))],
+                                command=[f"--web.listen-address=:{p('pushgateway')}"]),
+        "node_exporter": _service(
+            IMAGES["node_exporter"], expose=[str(p("node_exporter"))], pid="host",
+            volumes=["/:/host:ro,rslave"],
+            command=["--path.rootfs=/host", f"--web.listen-address=:{p('node_exporter')}"]),
+        "blackbox_exporter": _service(
+            IMAGES["blackbox_exporter"], expose=[str(p("blackbox_exporter"))],
+            volumes=[f"{GEN}/{BLACKBOX_PATH}:/etc/blackbox_exporter/config.yml:ro"],
+            command=["--config.file=/etc/blackbox_exporter/config.yml",
+                     f"--web.listen-address=:{p('blackbox_exporter')}"]),
+        "cadvisor": _service(
+            IMAGES["cadvisor"], expose=[str(p("cadvisor"))], privileged=True,
+            volumes=["/:/rootfs:ro", "/var/run:/var/run:ro", "/sys:/sys:ro", "/var/lib/docker/:/var/lib/docker:ro"],
+            command=[f"--port={p('cadvisor')}"]),
+        "grafana": _service(
+            IMAGES["grafana"], ports=_published(cinv, "grafana"),
+            volumes=[f"{GEN}/grafana/provisioning:/etc/grafana/provisioning:ro",
+                     f"{GEN}/dashboards:/var/lib/grafana/dashboards/vvdash:ro", "grafana_data:/var/lib/grafana"],
+            environment={"GF_SERVER_HTTP_PORT": str(p("grafana")),
+                         "GF_SECURITY_ADMIN_PASSWORD__FILE": "/run/secrets/grafana_admin_password"},
+            secrets=["grafana_admin_password"], depends_on=["prometheus"]),
+    }
+    if cinv["services"]["nginx_exporter"].get("enabled", True):
+        services["nginx_exporter"] = _service(IMAGES["nginx_exporter"], expose=[str(p("nginx_exporter"))],
+                                              command=[f"-web.listen-address=:{p('nginx_exporter')}"])
+    secrets = {"grafana_admin_password": {"environment": GRAFANA_PASSWORD_ENV}}
+    am_secrets = _alertmanager_secrets(inv)
+    if am_secrets:
+        services["alertmanager"]["secrets"] = [{"source": name, "target": f"/etc/alertmanager/{SECRETS_DIR}/{name}"}
+                                               for name in am_secrets]
+        secrets.update({name: {"environment": name} for name in am_secrets})
+    hmac = inv["pipeline"]["hmac_key"]
+    for name in PIPELINE_SERVICES:
+        svc = _service(PIPELINE_IMAGE, container_name=name, expose=[str(p(name))],
+                       command=["python", "-m", f"pipeline.{name}", "--inventory", INVENTORY_IN_CONTAINER],
+                       volumes=[f"./vvdash.yaml:{INVENTORY_IN_CONTAINER}:ro", f"video_storage:{VIDEO_ROOT}"])
+        if name == "logline_generator":
+            if "env" in hmac:
+                svc["secrets"] = [{"source": "hmac_key", "target": "/run/secrets/hmac_key"}]
+                secrets["hmac_key"] = {"environment": hmac["env"]}
+        if name == "self_monitor":   # restarts the other containers through the Docker socket
+            svc["volumes"].append("/var/run/docker.sock:/var/run/docker.sock")
+        services[name] = svc
+    return {
+        "name": "vv-video-ai",
+        "services": services,
+        "volumes": {"prometheus_data": {}, "alertmanager_data": {}, "grafana_data": {}, "video_storage": {}},
+        "secrets": secrets,
+    }
+
+
+def _alertmanager_secrets(inv: Inventory) -> list[str]:
+    """Environment variable names of receiver secrets (Alertmanager reads them as *_file)."""
+    names = []
+    for rec in inv["alerting"]["receivers"]:
+        for key in ("api_url", "routing_key", "auth_password"):
+            ref = rec.get(key)
+            if isinstance(ref, dict) and "env" in ref:
+                names.append(ref["env"])
+    return sorted(set(names))
+
+
+def emit(project) -> dict[str, bytes]:
+    inv = project.inventory
+    cinv = compose_inventory(inv)
+    if "env" in inv["pipeline"]["hmac_key"]:
+        # Inside the container the key is the compose secret file.
+        cinv["pipeline"]["hmac_key"] = {"file": "/run/secrets/hmac_key"}
+    prom = render(Inventory(cinv, inv.path), compose_addressing(inv))
+    files = {f"compose/{path}": content for path, content in prom.items()}
+    files[COMPOSE_PATH] = dump_yaml(compose_file(inv), GENERATED_HEADER, sort_keys=False)
+    files[INVENTORY_PATH] = dump_yaml(cinv, GENERATED_HEADER + "\nThe inventory inside the compose "
+                                      "containers (rendered from vvdash.yaml).", sort_keys=False)
+    return files
