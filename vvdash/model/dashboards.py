@@ -127,7 +127,8 @@ def _panel(panel: dict) -> dict:
         targets = []
         for i, target in enumerate(panel.get("targets", [])):
             target = {k: v for k, v in target.items() if k in _TARGET_KEYS}
-            target.setdefault("refId", chr(ord("A") + i))
+            if not target.get("refId"):
+                target["refId"] = chr(ord("A") + i)
             if not isinstance(target.get("datasource"), dict):
                 target["datasource"] = dict(panel["datasource"])
             targets.append(target)
