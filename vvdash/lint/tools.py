@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from vvdash.errors import VVError
@@ -54,30 +55,32 @@ def promtool_check_config(path: Path, shown: str) -> list[Issue]:
 
 
 def promtool_test_rules(files: list[Path], shown: dict[Path, str]) -> list[Issue]:
-    """`promtool test rules`: one Issue per failing test file, with promtool's own diff as detail."""
-    result = run(["promtool", "test", "rules", *map(str, files)])
-    if result.returncode == 0:
-        return []
-    output = result.stdout + "\n" + result.stderr
+    """`promtool test rules`, one process per file (side by side), so each failure names its file.
+
+    promtool's own exp/got diff goes into the Issue's detail (the JUnit body).
+    """
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda f: (f, run(["promtool", "test", "rules", str(f)])), files))
     issues = []
-    for block in re.split(r"(?m)^Unit Testing:\s*", output)[1:]:
-        head, _, body = block.partition("\n")
-        if "FAILED" not in body:
+    for path, result in results:
+        if result.returncode == 0:
             continue
-        name = shown.get(Path(head.strip()), head.strip())
-        lines = [ln for ln in _lines(body) if ln.strip() != "FAILED:"]
-        first = next((ln.strip() for ln in lines), "failed")
+        name = shown.get(path, str(path))
+        lines = [ln for ln in _lines(result.stdout + "\n" + result.stderr)
+                 if not ln.startswith("Unit Testing") and ln.strip() != "FAILED:"]
+        first = next((ln.strip().rstrip(",") for ln in lines), f"exit {result.returncode}")
         issues.append(Issue(name, f"promtool test failed: {first}", file=name, detail="\n".join(lines)))
-    return issues or [Issue("promtool test rules", _lines(output)[-1] if _lines(output) else "failed",
-                            detail=output.strip())]
+    return issues
 
 
 def amtool_check_config(path: Path, shown: str) -> list[Issue]:
     result = run(["amtool", "check-config", str(path)])
     if result.returncode == 0:
         return []
-    lines = [ln.strip() for ln in _lines(result.stdout + "\n" + result.stderr)
-             if not ln.startswith(("Checking", "amtool: error: failed to validate"))]
+    # amtool reports on the "Checking" line itself: Checking 'FILE'  FAILED: <reason>
+    lines = [ln.split("FAILED:", 1)[1].strip() if "FAILED:" in ln else ln.strip()
+             for ln in _lines(result.stdout + "\n" + result.stderr)
+             if "FAILED:" in ln or not ln.startswith(("Checking", "amtool: error: failed to validate"))]
     return [Issue(shown, ln, file=shown) for ln in lines] or [Issue(shown, f"exit {result.returncode}")]
 
 
