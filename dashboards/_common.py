@@ -258,6 +258,13 @@ def row(title: str) -> dict:
     return G.RowPanel(title=title).to_json_data()
 
 
+def drilldown(panel: dict, *keys: str) -> dict:
+    """Panel links to other dashboards (by UID key), keeping the time range and the site selection."""
+    panel["links"] = [{"title": f"Open {UID[key]}", "targetBlank": False,
+                       "url": f"/d/{UID[key]}?${{__url_time_range}}&${{site:queryparam}}"} for key in keys]
+    return panel
+
+
 def value_map(mapping: dict) -> list:
     """{0: ("Down", "red"), 1: ("Up", "green")} -> Grafana value mappings."""
     return [{"type": "value", "options": {str(k): {"text": t, "color": c, "index": i}

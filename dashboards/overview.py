@@ -3,11 +3,19 @@
 from functools import partial
 
 from dashboards._common import (
-    UP_DOWN, FAILED, Scope, above, below, build, narrow, q, row, stat, state_timeline, table, timeseries,
+    FAILED, UP_DOWN, Scope, above, below, build, drilldown, narrow, q, row, stat, state_timeline, table,
+    timeseries,
 )
 from vvdash import exprs
 from vvdash.inventory import duration_seconds
 
+# Where each headline number is explained in detail.
+DRILLDOWN = {
+    "Videos in input queue": "pipeline", "Throughput": "pipeline", "Error ratio": "pipeline",
+    "Files in corrupted/": "pipeline", "Storage free": "storage", "Time until storage full": "storage",
+    "Scrape targets up/down": "host", "Services by self_monitor's health probe": "maintenance",
+    "DVRs connected": "tv_dvr",
+}
 
 
 def _panels(inv, sc: Scope) -> list:
@@ -82,4 +90,5 @@ def dashboard(inv):
     return build(
         inv, key="overview", title="VV / Overview",
         description="Queue depth, throughput, error ratio, storage, service health and firing alerts.",
-        tags=("overview",), scope=sc, panels=_panels(inv, sc))
+        tags=("overview",), scope=sc,
+        panels=[drilldown(p, DRILLDOWN[p["title"]]) if p["title"] in DRILLDOWN else p for p in _panels(inv, sc)])

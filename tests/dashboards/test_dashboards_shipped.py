@@ -140,3 +140,13 @@ def test_thresholds_follow_the_inventory(tmp_path):
     assert _steps(_panel(pipeline, "Error ratio by stage")) == [None, 0.1, 0.2]
     storage = to_model(dashboards.storage.dashboard(inv))
     assert _steps(_panel(storage, "Time until full"))[1] == 7200
+
+
+def test_overview_headlines_link_to_the_dashboard_that_explains_them(models):
+    links = {p["title"]: p["links"] for p in iter_panels(models["vv-overview"]) if p.get("links")}
+    assert links["Time until storage full"] == [
+        {"title": "Open vv-storage", "targetBlank": False,
+         "url": "/d/vv-storage?${__url_time_range}&${site:queryparam}"}]
+    for title, panel_links in links.items():
+        for link in panel_links:
+            assert link["url"].split("?")[0].removeprefix("/d/") in EXPECTED, title
