@@ -1,0 +1,54 @@
+"""`vvdash upload`: push generated dashboards to Grafana (see vvdash/ship/)."""
+
+from __future__ import annotations
+
+from vvdash.ship import setup
+from vvdash.ship.connection import check_url
+from vvdash.ship.report import Reporter
+from vvdash.ship.sync import Options, upload
+
+DATASOURCE_NAME = "VV Prometheus"
+
+
+def register(sub):
+    p = sub.add_parser(
+        "upload", help="upload generated dashboards to Grafana over its HTTP API",
+        description="Upload generated/dashboards/*.json to Grafana: folder by uid, a managed-by tag, unchanged "
+                    "dashboards skipped. Exit 0 all done, 1 some failed, 2 could not start.")
+    setup.add_arguments(p)
+    p.add_argument("--dry-run", action="store_true", help="say what would change; send no write")
+    p.add_argument("--prune", action="store_true",
+                   help="delete dashboards tagged managed-by:vvdash that are not in the dashboards folder "
+                        "(never anything else; nothing when any upload failed)")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite dashboards someone changed in Grafana since vvdash read them (412)")
+    p.add_argument("--fail-fast", action="store_true", help="stop at the first failed dashboard")
+    p.add_argument("--message", metavar="TEXT", help="version message (default: the git commit of the dashboards)")
+    p.add_argument("--datasource", action="store_true",
+                   help="also ensure the Prometheus datasource with the inventory's grafana.datasource_uid")
+    p.add_argument("--prometheus-url", metavar="URL",
+                   help="Prometheus URL as Grafana reaches it, for --datasource (default: the inventory's)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    report = Reporter(dry_run=args.dry_run)
+    inv, client, dashboards, problems = setup.open_client(args, report)
+    grafana = inv["grafana"]
+    datasource = None
+    if args.datasource:
+        url = check_url(args.prometheus_url, "--prometheus-url") if args.prometheus_url else \
+            inv.service_url("prometheus")
+        datasource = {"uid": grafana["datasource_uid"], "name": DATASOURCE_NAME, "type": "prometheus",
+                      "access": "proxy", "url": url, "isDefault": False,
+                      "jsonData": {"httpMethod": "POST", "timeInterval": inv["prometheus"]["scrape_interval"]}}
+    opts = Options(folder_uid=grafana["folder_uid"], folder_title=grafana["folder_title"],
+                   message=args.message or setup.commit_message(args.dashboards), dry_run=args.dry_run,
+                   prune=args.prune, force=args.force, fail_fast=args.fail_fast, jobs=args.jobs,
+                   datasource=datasource)
+    try:
+        result = upload(client, dashboards, problems, opts, report)
+    finally:
+        client.close()
+    report.summary(result.outcomes)
+    return result.exit_code

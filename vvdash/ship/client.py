@@ -1,0 +1,208 @@
+"""Grafana HTTP API client: one method per endpoint vvdash uses, bounded retries, errors naming the call.
+
+Retried (at most `retries` times, waits doubling from `backoff`, Retry-After honoured up to MAX_WAIT):
+refused or reset connections, timeouts, 429 and 5xx. Everything else is answered at once. A retried
+POST may have been applied before its answer was lost; sync.py handles the 412 that follows.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from urllib.parse import quote
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from vvdash import __version__
+from vvdash.ship.connection import Connection
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_WAIT = 10.0
+
+
+class GrafanaError(Exception):
+    """A call that failed; `str()` is one line that names the call and what it was for."""
+
+    def __init__(self, call: str, what: str, status: int | None, message: str, status_text: str = "",
+                 attempts: int = 1, source: str = ""):
+        self.call, self.what, self.status, self.message = call, what, status, message
+        self.status_text, self.attempts, self.source = status_text, attempts, source
+        super().__init__(self.explain())
+
+    def explain(self) -> str:
+        head = f"{self.what}: {self.call}" if self.what else self.call
+        tried = f" after {self.attempts} attempts" if self.attempts > 1 else ""
+        if self.status is None:
+            return f"{head}: {self.message}{tried}"
+        if self.status == 401:
+            return (f"{head}: Grafana rejected the credential from {self.source} (401: {self.message}); "
+                    "check the token or password")
+        if self.status == 403:
+            return (f"{head}: the credential from {self.source} lacks the permission this call needs "
+                    f"(403: {self.message})")
+        if self.status == 412 and self.status_text == "version-mismatch":
+            return (f"{head}: Grafana's copy was changed by someone else after vvdash read it (412 "
+                    "version-mismatch); see `vvdash diff`, then `vvdash upload --force` to overwrite it")
+        if self.status == 412 and self.status_text == "name-exists":
+            return (f"{head}: another dashboard in the folder already has this title (412 name-exists); "
+                    "rename or delete that one in Grafana")
+        if self.status == 400:
+            return f"{head}: Grafana refused it (400): {self.message}"
+        if self.status == 404:
+            return f"{head}: not found (404: {self.message})"
+        return f"{head}: HTTP {self.status}: {self.message}{tried}"
+
+
+class GrafanaClient:
+    def __init__(self, conn: Connection, notify=lambda line: None, pool_size: int = 4):
+        self.conn = conn
+        self.notify = notify
+        self.session = requests.Session()
+        self.session.headers.update({"Accept": "application/json", "User-Agent": f"vvdash/{__version__}"})
+        self.session.verify = conn.verify
+        self.session.trust_env = False  # proxies and .netrc must not add or replace the credential
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(pool_size, 1))
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        conn.credential.apply(self.session)
+        self._random = random.Random()
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self.session.close()
+
+    # -- transport ------------------------------------------------------------------------------
+    def call(self, method: str, path: str, what: str = "", *, params=None, body=None, allow=()):
+        """(status, JSON payload or None) for 2xx and statuses in `allow`; GrafanaError otherwise."""
+        name = f"{method} {path}"
+        attempts = self.conn.retries + 1
+        for attempt in range(1, attempts + 1):
+            retry_after = None
+            try:
+                resp = self.session.request(method, self.conn.url + path, params=params, json=body,
+                                            timeout=self.conn.timeout)
+            except requests.exceptions.SSLError as exc:
+                raise GrafanaError(name, what, None, f"TLS verification of {self.conn.url} failed "
+                                   f"({_ssl_reason(exc)}); pass --ca-bundle with the CA that signed "
+                                   "Grafana's certificate") from None
+            except requests.exceptions.Timeout:
+                problem = f"no answer within {self.conn.timeout:g} s"
+            except requests.exceptions.ConnectionError as exc:
+                problem = f"cannot connect to {self.conn.url} ({_connection_reason(exc)})"
+            else:
+                payload = _payload(resp)
+                if resp.status_code < 300 or resp.status_code in allow:
+                    return resp.status_code, payload
+                if resp.status_code not in RETRY_STATUSES:
+                    raise self._error(name, what, resp, payload, attempt)
+                problem = f"HTTP {resp.status_code} {resp.reason}"
+                retry_after = _retry_after(resp)
+                if attempt == attempts:
+                    raise self._error(name, what, resp, payload, attempt)
+            if attempt == attempts:
+                raise GrafanaError(name, what, None, problem, attempts=attempt)
+            wait = self._wait(attempt, retry_after)
+            self.notify(f"retry {attempt}/{self.conn.retries}: {name} ({problem}); waiting {wait:.2f} s")
+            time.sleep(wait)
+        raise AssertionError("unreachable")
+
+    def _wait(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, MAX_WAIT)
+        with self._lock:
+            jitter = self._random.uniform(0.8, 1.2)
+        return min(self.conn.backoff * 2 ** (attempt - 1) * jitter, MAX_WAIT)
+
+    def _error(self, name, what, resp, payload, attempt) -> GrafanaError:
+        message = (payload or {}).get("message") if isinstance(payload, dict) else None
+        status_text = (payload or {}).get("status", "") if isinstance(payload, dict) else ""
+        return GrafanaError(name, what, resp.status_code, message or resp.reason or "no message",
+                            status_text=status_text, attempts=attempt, source=self.conn.credential.source)
+
+    # -- endpoints ------------------------------------------------------------------------------
+    def health(self) -> dict:
+        _, payload = self.call("GET", "/api/health", "health check")
+        return payload if isinstance(payload, dict) else {}
+
+    def folder(self, uid: str) -> dict | None:
+        status, payload = self.call("GET", f"/api/folders/{quote(uid)}", f"folder {uid}", allow=(404,))
+        return None if status == 404 else payload
+
+    def create_folder(self, uid: str, title: str) -> dict:
+        return self.call("POST", "/api/folders", f"create folder {uid}", body={"uid": uid, "title": title})[1]
+
+    def dashboard(self, uid: str, what: str = "") -> dict | None:
+        """{"dashboard", "meta"} or None when Grafana has no dashboard with this uid."""
+        status, payload = self.call("GET", f"/api/dashboards/uid/{quote(uid)}", what or f"dashboard {uid}",
+                                    allow=(404,))
+        return None if status == 404 else payload
+
+    def save_dashboard(self, model: dict, folder_uid: str, message: str, overwrite: bool, what: str = "") -> dict:
+        body = {"dashboard": model, "folderUid": folder_uid, "message": message, "overwrite": overwrite}
+        return self.call("POST", "/api/dashboards/db", what or f"dashboard {model.get('uid')}", body=body)[1]
+
+    def search_dashboards(self, tag: str, page_size: int = 1000) -> list[dict]:
+        """Every dashboard carrying `tag` (all pages)."""
+        hits, page = [], 1
+        while True:
+            batch = self.call("GET", "/api/search", f"search tag {tag}",
+                              params={"tag": tag, "type": "dash-db", "limit": page_size, "page": page})[1] or []
+            hits += batch
+            if len(batch) < page_size:
+                return hits
+            page += 1
+
+    def delete_dashboard(self, uid: str, what: str = "") -> bool:
+        """True when deleted, False when Grafana no longer had it."""
+        status, _ = self.call("DELETE", f"/api/dashboards/uid/{quote(uid)}", what or f"delete dashboard {uid}",
+                              allow=(404,))
+        return status != 404
+
+    def datasource(self, uid: str) -> dict | None:
+        status, payload = self.call("GET", f"/api/datasources/uid/{quote(uid)}", f"datasource {uid}",
+                                    allow=(404,))
+        return None if status == 404 else payload
+
+    def create_datasource(self, body: dict) -> dict:
+        return self.call("POST", "/api/datasources", f"create datasource {body.get('uid')}", body=body)[1]
+
+
+def _payload(resp: requests.Response):
+    try:
+        return resp.json()
+    except ValueError:
+        return None
+
+
+def _retry_after(resp: requests.Response) -> float | None:
+    try:
+        return max(float(resp.headers["Retry-After"]), 0.0)
+    except (KeyError, ValueError):
+        return None
+
+
+def _connection_reason(exc: Exception) -> str:
+    text = str(exc).lower()
+    for needle, reason in (("refused", "connection refused"), ("reset", "connection reset"),
+                           ("name or service not known", "host name not found"),
+                           ("nodename nor servname", "host name not found"),
+                           ("temporary failure in name resolution", "host name not found"),
+                           ("no route", "no route to host"), ("aborted", "connection closed"),
+                           ("remote end closed", "connection closed")):
+        if needle in text:
+            return reason
+    return "connection failed"
+
+
+def _ssl_reason(exc: Exception) -> str:
+    text = str(exc)
+    for needle in ("certificate verify failed: self-signed certificate in certificate chain",
+                   "certificate verify failed: self-signed certificate",
+                   "certificate verify failed: unable to get local issuer certificate",
+                   "certificate verify failed: Hostname mismatch", "certificate verify failed",
+                   "wrong version number"):
+        if needle.lower() in text.lower():
+            return needle
+    return "TLS handshake failed"

@@ -1,0 +1,100 @@
+"""The dashboards to ship: generated/dashboards/*.json as vvdash sends them to Grafana.
+
+Each gets the managed-by tag (prune only ever touches dashboards carrying it) and loses `id` and
+`version`, which belong to Grafana. `normalized()` is what "unchanged" compares on both sides.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from vvdash import PROJECT_ROOT
+from vvdash.errors import VVError
+
+MANAGED_TAG = "managed-by:vvdash"
+DEFAULT_DIR = PROJECT_ROOT / "generated" / "dashboards"
+GRAFANA_OWNED_KEYS = ("id", "version")
+
+
+@dataclass
+class LocalDashboard:
+    path: Path
+    model: dict
+
+    @property
+    def uid(self) -> str:
+        return self.model["uid"]
+
+    @property
+    def title(self) -> str:
+        return self.model["title"]
+
+    @property
+    def label(self) -> str:
+        return f"{self.uid} {self.title!r}"
+
+
+@dataclass
+class Problem:
+    path: Path
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+def normalized(model: dict) -> dict:
+    return {k: v for k, v in model.items() if k not in GRAFANA_OWNED_KEYS}
+
+
+def canonical(model: dict) -> str:
+    return json.dumps(normalized(model), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def with_managed_tag(model: dict) -> dict:
+    tags = [t for t in model.get("tags") or [] if isinstance(t, str)]
+    return {**normalized(model), "tags": tags if MANAGED_TAG in tags else [*tags, MANAGED_TAG]}
+
+
+def _read(path: Path) -> LocalDashboard:
+    try:
+        model = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValueError(f"cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    if not isinstance(model, dict):
+        raise ValueError(f"expected a dashboard object, got {type(model).__name__}")
+    uid, title = model.get("uid"), model.get("title")
+    if not isinstance(uid, str) or not uid:
+        raise ValueError("no uid; vvdash needs a stable uid to find the dashboard in Grafana again")
+    if not isinstance(title, str) or not title.strip():
+        raise ValueError(f"dashboard {uid} has no title")
+    return LocalDashboard(path, with_managed_tag(model))
+
+
+def load(folder: Path) -> tuple[list[LocalDashboard], list[Problem]]:
+    """Every readable dashboard (sorted by uid) and one problem per file that is not."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise VVError(f"{folder}: dashboards folder not found; run `python -m vvdash build` or pass --dashboards")
+    files = sorted(folder.glob("*.json"))
+    if not files:
+        raise VVError(f"{folder}: no *.json dashboards; run `python -m vvdash build` or pass --dashboards")
+    dashboards: dict[str, LocalDashboard] = {}
+    problems: list[Problem] = []
+    for path in files:
+        try:
+            dash = _read(path)
+        except ValueError as exc:
+            problems.append(Problem(path, str(exc)))
+            continue
+        if dash.uid in dashboards:
+            problems.append(Problem(path, f"uid {dash.uid} is also used by {dashboards[dash.uid].path.name}"))
+            continue
+        dashboards[dash.uid] = dash
+    return sorted(dashboards.values(), key=lambda d: d.uid), problems

@@ -1,0 +1,574 @@
+"""A Grafana stand-in: a local HTTP server that follows the documented subset of Grafana's HTTP API
+that `vvdash upload` uses. Grafana itself cannot be installed on these machines; this server answers
+with Grafana's status codes and bodies so the client is tested against the real protocol.
+
+Implemented (Grafana 11 behaviour, as documented in the HTTP API reference):
+  GET    /api/health                          no auth; {"commit","database":"ok","version"}
+  GET    /api/folders, /api/folders/:uid      404 {"message":"folder not found","status":"not-found"}
+  POST   /api/folders                         409 when the uid or title is taken
+  GET    /api/dashboards/uid/:uid             {"dashboard","meta"}; 404 {"message":"Dashboard not found"}
+  POST   /api/dashboards/db                   version counters; 412 version-mismatch / name-exists;
+                                              400 bad request data, empty title, bad uid, unknown folder
+  DELETE /api/dashboards/uid/:uid             {"title","message","id"}
+  GET    /api/search?tag=&type=&query=&folderUIDs=&limit=&page=
+  GET    /api/datasources/uid/:uid, POST /api/datasources
+Auth: `Authorization: Bearer <token>` (service-account tokens) or basic auth; roles Viewer, Editor and
+Admin grant Grafana's default RBAC actions; a missing or wrong credential gives 401, a missing action 403.
+
+Knobs for failure tests: `fail()` (any status, e.g. 5xx from a proxy), `delay()` (slow answers),
+`deny()` (401/403 on one endpoint), `concurrent_edit()` (someone else saves between our read and write),
+`refuse()` (stop listening: connections are refused), `latency` (every answer waits, for benchmarks).
+`requests` and `writes` record what the server received (never credentials).
+
+Run by hand: python -m vvdash.testing.grafana_standin [--port N] [--token T]
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+import ssl
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+GRAFANA_VERSION = "11.2.0"
+UID_PATTERN = re.compile(r"^[a-zA-Z0-9\-_]*$")
+MAX_UID_LENGTH = 40
+
+# Grafana's default role grants for the actions these endpoints check (datasources are admin-only).
+_VIEWER = {"dashboards:read", "folders:read"}
+_EDITOR = _VIEWER | {"dashboards:create", "dashboards:write", "dashboards:delete", "folders:create",
+                     "folders:write"}
+_ADMIN = _EDITOR | {"datasources:read", "datasources:create", "datasources:write"}
+ROLE_ACTIONS = {"Viewer": _VIEWER, "Editor": _EDITOR, "Admin": _ADMIN}
+
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def slugify(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+@dataclass
+class _Rule:
+    method: str | None
+    prefix: str
+    times: int | None          # None: every matching request
+    status: int = 0
+    seconds: float = 0.0
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method in (None, method)) and path.startswith(self.prefix) and self.times != 0
+
+    def consume(self) -> None:
+        if self.times is not None:
+            self.times -= 1
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    status: int
+    summary: dict = field(default_factory=dict)
+
+
+class _Reply(Exception):
+    """Ends request handling with a status and a JSON (or raw) body."""
+
+    def __init__(self, status: int, body, content_type: str = "application/json"):
+        super().__init__(status)
+        self.status = status
+        self.body = body
+        self.content_type = content_type
+
+
+def _not_found_dashboard():
+    return _Reply(404, {"message": "Dashboard not found", "status": "not-found"})
+
+
+class GrafanaStandin:
+    """In-process stand-in server on 127.0.0.1; use as a context manager or start()/stop()."""
+
+    def __init__(self, *, tokens: dict[str, str] | None = None, users: dict[str, tuple[str, str]] | None = None,
+                 certfile: str | None = None, keyfile: str | None = None, port: int = 0):
+        self.tokens = dict(tokens if tokens is not None else {"standin-editor-token": "Editor"})
+        self.users = dict(users or {})           # login -> (password, role)
+        self.certfile, self.keyfile = certfile, keyfile
+        self.port = port
+        self.latency = 0.0
+        self.lock = threading.RLock()
+        self.folders: dict[str, dict] = {}
+        self.dashboards: dict[str, dict] = {}    # uid -> {"id","folder_uid","data","version","message",...}
+        self.datasources: dict[str, dict] = {}
+        self.requests: list[Recorded] = []
+        self._next_id = 1
+        self._fail: list[_Rule] = []
+        self._delay: list[_Rule] = []
+        self._deny: list[_Rule] = []
+        self._edits: set[str] = set()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def start(self) -> "GrafanaStandin":
+        standin = self
+
+        class Handler(_Handler):
+            server_state = standin
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server.daemon_threads = True
+        if self.certfile:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(self.certfile, self.keyfile)
+            self._server.socket = ctx.wrap_socket(self._server.socket, server_side=True)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, name="grafana-standin", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread:
+            self._thread.join(5)
+            self._thread = None
+
+    refuse = stop  # after this, connections to the port are refused
+
+    def __enter__(self) -> "GrafanaStandin":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        scheme = "https" if self.certfile else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
+
+    # -- knobs ------------------------------------------------------------------------------------
+    def fail(self, status: int, method: str | None = None, prefix: str = "/api/", times: int | None = 1) -> None:
+        """Answer matching requests with `status` (5xx bodies like a proxy's) `times` times (None: always)."""
+        with self.lock:
+            self._fail.append(_Rule(method, prefix, times, status=status))
+
+    def delay(self, seconds: float, method: str | None = None, prefix: str = "/api/",
+              times: int | None = 1) -> None:
+        """Answer matching requests `seconds` late, after doing the work."""
+        with self.lock:
+            self._delay.append(_Rule(method, prefix, times, seconds=seconds))
+
+    def deny(self, method: str | None, prefix: str, status: int = 403) -> None:
+        """401 or 403 for one endpoint, whatever the credential's role."""
+        with self.lock:
+            self._deny.append(_Rule(method, prefix, None, status=status))
+
+    def concurrent_edit(self, uid: str) -> None:
+        """After the next GET of dashboard `uid`, another user saves it (its version moves on)."""
+        with self.lock:
+            self._edits.add(uid)
+
+    def clear_knobs(self) -> None:
+        with self.lock:
+            self._fail.clear(); self._delay.clear(); self._deny.clear(); self._edits.clear()
+            self.latency = 0.0
+
+    # -- direct state access for tests (not recorded as requests) ----------------------------------
+    def seed_folder(self, uid: str, title: str) -> dict:
+        with self.lock:
+            return self._create_folder(uid, title, "admin")
+
+    def seed_dashboard(self, model: dict, folder_uid: str = "", message: str = "") -> dict:
+        """Save as another user would through the UI."""
+        with self.lock:
+            return self._save(dict(model), folder_uid, message, overwrite=True, user="admin")
+
+    @property
+    def writes(self) -> list[Recorded]:
+        with self.lock:
+            return [r for r in self.requests if r.method in WRITE_METHODS]
+
+    def reset_log(self) -> None:
+        with self.lock:
+            self.requests.clear()
+
+    # -- model ------------------------------------------------------------------------------------
+    def _new_id(self) -> int:
+        value = self._next_id
+        self._next_id += 1
+        return value
+
+    def _create_folder(self, uid: str, title: str, user: str) -> dict:
+        uid = uid or secrets.token_hex(7)
+        if not title.strip():
+            raise _Reply(400, {"message": "folder title cannot be empty"})
+        if not UID_PATTERN.match(uid):
+            raise _Reply(400, {"message": "uid contains illegal characters"})
+        if len(uid) > MAX_UID_LENGTH:
+            raise _Reply(400, {"message": "uid too long, max 40 characters"})
+        if uid in self.folders or uid in self.dashboards:
+            raise _Reply(409, {"message": "a folder or dashboard with the same uid already exists"})
+        if any(f["title"] == title for f in self.folders.values()):
+            raise _Reply(409, {"message": "a folder with the same name already exists"})
+        now = _now()
+        folder = {"id": self._new_id(), "uid": uid, "title": title, "url": f"/dashboards/f/{uid}/{slugify(title)}",
+                  "hasAcl": False, "canSave": True, "canEdit": True, "canAdmin": True, "canDelete": True,
+                  "createdBy": user, "created": now, "updatedBy": user, "updated": now, "version": 1}
+        self.folders[uid] = folder
+        return folder
+
+    def _save(self, dash: dict, folder_uid: str, message: str, overwrite: bool, user: str,
+              check=lambda action: None) -> dict:
+        """Grafana's SaveDashboard: validation, id/uid lookup, version check, title-in-folder check."""
+        title = dash.get("title")
+        if not isinstance(title, str) or not title.strip():
+            raise _Reply(400, {"message": "Dashboard title cannot be empty"})
+        uid = dash.get("uid") or ""
+        if not isinstance(uid, str) or not UID_PATTERN.match(uid):
+            raise _Reply(400, {"message": "uid contains illegal characters"})
+        if len(uid) > MAX_UID_LENGTH:
+            raise _Reply(400, {"message": "uid too long, max 40 characters"})
+        if folder_uid and folder_uid not in self.folders:
+            raise _Reply(400, {"message": "folder not found"})
+        dash_id = dash.get("id") or 0
+        version = dash.get("version") or 0
+        existing = None
+        if dash_id:
+            existing = next((d for d in self.dashboards.values() if d["id"] == dash_id), None)
+            if existing is None:
+                raise _not_found_dashboard()
+            if uid and uid != existing["uid"] and uid in self.dashboards:
+                raise _Reply(400, {"message": "Dashboard with the same uid already exists"})
+            uid = uid or existing["uid"]
+        elif uid in self.dashboards:
+            existing = self.dashboards[uid]
+        check("dashboards:write" if existing else "dashboards:create")
+        if existing is not None and version != existing["version"]:
+            if not overwrite:
+                raise _Reply(412, {"message": "The dashboard has been changed by someone else",
+                                   "status": "version-mismatch"})
+            version = existing["version"]
+        same_title = next((d for d in self.dashboards.values()
+                           if d["folder_uid"] == folder_uid and d["data"]["title"].lower() == title.lower()
+                           and d is not existing), None)
+        if same_title is not None:
+            if not overwrite:
+                raise _Reply(412, {"message": "A dashboard with the same name in the folder already exists",
+                                   "status": "name-exists"})
+            # Grafana replaces the dashboard of that name, taking over its id and uid.
+            existing, uid = same_title, same_title["uid"]
+        if not uid:
+            uid = secrets.token_hex(7)
+        now = _now()
+        if existing is None:
+            record = {"id": self._new_id(), "version": 1, "created": now, "createdBy": user}
+        else:
+            if existing["uid"] != uid:
+                self.dashboards.pop(existing["uid"], None)
+            record = {"id": existing["id"], "version": existing["version"] + 1,
+                      "created": existing["created"], "createdBy": existing["createdBy"]}
+        data = {**dash, "id": record["id"], "uid": uid, "version": record["version"]}
+        record.update(uid=uid, folder_uid=folder_uid, data=data, message=message, updated=now, updatedBy=user)
+        self.dashboards[uid] = record
+        slug = slugify(title)
+        return {"id": record["id"], "uid": uid, "url": f"/d/{uid}/{slug}", "status": "success",
+                "version": record["version"], "slug": slug, "folderUid": folder_uid}
+
+    def _meta(self, record: dict) -> dict:
+        folder = self.folders.get(record["folder_uid"])
+        slug = slugify(record["data"]["title"])
+        return {"type": "db", "canSave": True, "canEdit": True, "canAdmin": True, "canStar": True,
+                "canDelete": True, "slug": slug, "url": f"/d/{record['uid']}/{slug}", "expires": "0001-01-01T00:00:00Z",
+                "created": record["created"], "updated": record["updated"], "updatedBy": record["updatedBy"],
+                "createdBy": record["createdBy"], "version": record["version"], "hasAcl": False,
+                "isFolder": False, "folderId": folder["id"] if folder else 0,
+                "folderUid": record["folder_uid"], "folderTitle": folder["title"] if folder else "General",
+                "folderUrl": folder["url"] if folder else "", "provisioned": False, "provisionedExternalId": ""}
+
+    def _search_hit(self, record: dict) -> dict:
+        folder = self.folders.get(record["folder_uid"])
+        data = record["data"]
+        slug = slugify(data["title"])
+        hit = {"id": record["id"], "uid": record["uid"], "orgId": 1, "title": data["title"], "uri": f"db/{slug}",
+               "url": f"/d/{record['uid']}/{slug}", "slug": "", "type": "dash-db", "tags": list(data.get("tags") or []),
+               "isStarred": False, "sortMeta": 0}
+        if folder:
+            hit.update(folderId=folder["id"], folderUid=folder["uid"], folderTitle=folder["title"],
+                       folderUrl=folder["url"])
+        return hit
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_state: GrafanaStandin
+
+    def log_message(self, *args) -> None:  # quiet: tests read `requests` instead
+        pass
+
+    def do_GET(self): self._handle("GET")
+    def do_POST(self): self._handle("POST")
+    def do_PUT(self): self._handle("PUT")
+    def do_DELETE(self): self._handle("DELETE")
+    def do_PATCH(self): self._handle("PATCH")
+
+    # -- plumbing ---------------------------------------------------------------------------------
+    def _handle(self, method: str) -> None:
+        st = self.server_state
+        parts = urlsplit(self.path)
+        path, query = parts.path, parse_qs(parts.query)
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        summary: dict = {}
+        delay = self._delay_for(method, path)
+        try:
+            self._failure(method, path)
+            body = self._route(method, path, query, raw, summary)
+            status, payload, ctype = 200, body, "application/json"
+        except _Reply as reply:
+            status, payload, ctype = reply.status, reply.body, reply.content_type
+        with st.lock:
+            st.requests.append(Recorded(method, path, status, summary))
+        # A slow answer: the work above is done, the reply is late (a client timeout may lose it).
+        if delay or st.latency:
+            time.sleep(delay + st.latency)
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (timeout): as with a real server, the work may be done anyway
+
+    def _delay_for(self, method: str, path: str) -> float:
+        st = self.server_state
+        with st.lock:
+            rule = next((r for r in st._delay if r.matches(method, path)), None)
+            if rule:
+                rule.consume()
+        return rule.seconds if rule else 0.0
+
+    def _failure(self, method: str, path: str) -> None:
+        st = self.server_state
+        with st.lock:
+            fail = next((r for r in st._fail if r.matches(method, path)), None)
+            if fail:
+                fail.consume()
+        if not fail:
+            return
+        if fail.status in (502, 503, 504):  # these come from the proxy in front of Grafana: HTML
+            reason = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}[fail.status]
+            raise _Reply(fail.status, f"<html><body><h1>{fail.status} {reason}</h1></body></html>\n".encode(),
+                         "text/html")
+        message = {500: "Internal Server Error", 404: "Not found"}.get(fail.status, "error")
+        raise _Reply(fail.status, {"message": message})
+
+    def _auth(self, method: str, path: str) -> set[str]:
+        """The caller's actions; 401 without a valid credential."""
+        st = self.server_state
+        header = self.headers.get("Authorization", "")
+        role = None
+        if header.startswith("Bearer "):
+            role = st.tokens.get(header[len("Bearer "):])
+            if role is None:
+                raise _Reply(401, {"extra": None, "message": "Invalid API key", "messageId": "api-key.invalid",
+                                   "statusCode": 401, "traceID": ""})
+        elif header.startswith("Basic "):
+            try:
+                login, _, password = base64.b64decode(header[6:]).decode().partition(":")
+            except (ValueError, UnicodeDecodeError):
+                login, password = "", ""
+            user = st.users.get(login)
+            if not user or user[0] != password:
+                raise _Reply(401, {"message": "Invalid username or password", "messageId": "password-auth.failed",
+                                   "statusCode": 401, "traceID": ""})
+            role = user[1]
+        else:
+            raise _Reply(401, {"extra": None, "message": "Unauthorized", "messageId": "auth.unauthorized",
+                               "statusCode": 401, "traceID": ""})
+        with st.lock:
+            denied = next((r for r in st._deny if r.matches(method, path)), None)
+        if denied and denied.status == 401:
+            raise _Reply(401, {"extra": None, "message": "Invalid API key", "messageId": "api-key.invalid",
+                               "statusCode": 401, "traceID": ""})
+        actions = set(ROLE_ACTIONS[role])
+        if denied:
+            actions = set()
+        return actions
+
+    @staticmethod
+    def _require(actions: set[str], action: str) -> None:
+        if action not in actions:
+            raise _Reply(403, {"accessErrorId": f"ACE{secrets.randbelow(10**10):010d}",
+                               "message": "You'll need additional permissions to perform this action. "
+                                          f"Permissions needed: {action}",
+                               "title": "Access denied"})
+
+    @staticmethod
+    def _json(raw: bytes):
+        try:
+            return json.loads(raw or b"null")
+        except ValueError:
+            raise _Reply(400, {"message": "bad request data"}) from None
+
+    # -- routes -----------------------------------------------------------------------------------
+    def _route(self, method: str, path: str, query: dict, raw: bytes, summary: dict):
+        st = self.server_state
+        if method == "GET" and path == "/api/health":
+            return {"commit": "standin", "database": "ok", "version": GRAFANA_VERSION}
+        if not path.startswith("/api/"):
+            raise _Reply(404, b"<!doctype html><html><body>Page not found</body></html>\n", "text/html")
+        actions = self._auth(method, path)
+        with st.lock:
+            return self._api(method, path, query, raw, summary, actions)
+
+    def _api(self, method, path, query, raw, summary, actions):
+        st = self.server_state
+        m = re.fullmatch(r"/api/dashboards/uid/([^/]+)", path)
+        if m:
+            uid = m.group(1)
+            summary["uid"] = uid
+            if method == "GET":
+                self._require(actions, "dashboards:read")
+                record = st.dashboards.get(uid)
+                if record is None:
+                    raise _not_found_dashboard()
+                answer = {"dashboard": json.loads(json.dumps(record["data"])), "meta": st._meta(record)}
+                if uid in st._edits:  # another user saves right after our read
+                    st._edits.discard(uid)
+                    st._save({**record["data"], "description": "edited in the UI"}, record["folder_uid"],
+                             "edited in the UI", overwrite=True, user="someone-else")
+                return answer
+            if method == "DELETE":
+                self._require(actions, "dashboards:delete")
+                record = st.dashboards.pop(uid, None)
+                if record is None:
+                    raise _not_found_dashboard()
+                title = record["data"]["title"]
+                return {"title": title, "message": f"Dashboard {title} deleted", "id": record["id"]}
+        if path == "/api/dashboards/db" and method == "POST":
+            body = self._json(raw)
+            if not isinstance(body, dict) or not isinstance(body.get("dashboard", {}), dict):
+                raise _Reply(400, {"message": "bad request data"})
+            dash = body.get("dashboard") or {}
+            summary.update(uid=dash.get("uid"), title=dash.get("title"), message=body.get("message", ""),
+                           overwrite=bool(body.get("overwrite")), folderUid=body.get("folderUid", ""))
+            return st._save(dict(dash), body.get("folderUid") or "", body.get("message") or "",
+                            bool(body.get("overwrite")), user="token",
+                            check=lambda action: self._require(actions, action))
+        if path == "/api/folders":
+            if method == "GET":
+                self._require(actions, "folders:read")
+                limit = int(query.get("limit", ["1000"])[0])
+                page = int(query.get("page", ["1"])[0])
+                items = [{"id": f["id"], "uid": f["uid"], "title": f["title"]} for f in st.folders.values()]
+                return items[(page - 1) * limit: page * limit]
+            if method == "POST":
+                self._require(actions, "folders:create")
+                body = self._json(raw)
+                if not isinstance(body, dict):
+                    raise _Reply(400, {"message": "bad request data"})
+                summary.update(uid=body.get("uid"), title=body.get("title"))
+                return st._create_folder(str(body.get("uid") or ""), str(body.get("title") or ""), "token")
+        m = re.fullmatch(r"/api/folders/([^/]+)", path)
+        if m and method == "GET":
+            self._require(actions, "folders:read")
+            folder = st.folders.get(m.group(1))
+            if folder is None:
+                raise _Reply(404, {"message": "folder not found", "status": "not-found"})
+            return folder
+        if path == "/api/search" and method == "GET":
+            return self._search(query)
+        m = re.fullmatch(r"/api/datasources/uid/([^/]+)", path)
+        if m and method == "GET":
+            self._require(actions, "datasources:read")
+            ds = st.datasources.get(m.group(1))
+            if ds is None:
+                raise _Reply(404, {"message": "Data source not found"})
+            return ds
+        if path == "/api/datasources" and method == "POST":
+            self._require(actions, "datasources:create")
+            body = self._json(raw)
+            if not isinstance(body, dict) or not body.get("name") or not body.get("type"):
+                raise _Reply(400, {"message": "bad request data"})
+            summary.update(uid=body.get("uid"), name=body.get("name"))
+            if any(d["name"] == body["name"] for d in st.datasources.values()):
+                raise _Reply(409, {"message": "data source with the same name already exists"})
+            uid = body.get("uid") or secrets.token_hex(7)
+            if uid in st.datasources:
+                raise _Reply(409, {"message": "data source with the same uid already exists"})
+            ds = {"id": st._new_id(), "uid": uid, "orgId": 1, "name": body["name"], "type": body["type"],
+                  "typeName": body["type"].capitalize(), "access": body.get("access", "proxy"),
+                  "url": body.get("url", ""), "basicAuth": False, "isDefault": bool(body.get("isDefault")),
+                  "jsonData": body.get("jsonData") or {}, "readOnly": False, "version": 1}
+            st.datasources[uid] = ds
+            return {"datasource": ds, "id": ds["id"], "message": "Datasource added", "name": ds["name"]}
+        raise _Reply(404, {"message": "Not found"})
+
+    def _search(self, query: dict) -> list[dict]:
+        st = self.server_state
+        tags = query.get("tag", [])
+        kind = query.get("type", [""])[0]
+        text = query.get("query", [""])[0].lower()
+        folder_uids = set(",".join(query.get("folderUIDs", [])).split(",")) - {""}
+        limit = min(int(query.get("limit", ["1000"])[0]), 5000)
+        page = max(int(query.get("page", ["1"])[0]), 1)
+        hits = []
+        if kind in ("", "dash-folder") and not tags:
+            hits += [{"id": f["id"], "uid": f["uid"], "orgId": 1, "title": f["title"], "uri": f"db/{slugify(f['title'])}",
+                      "url": f["url"], "slug": "", "type": "dash-folder", "tags": [], "isStarred": False,
+                      "sortMeta": 0} for f in st.folders.values() if text in f["title"].lower()]
+        if kind in ("", "dash-db"):
+            for record in st.dashboards.values():
+                data_tags = record["data"].get("tags") or []
+                if all(t in data_tags for t in tags) and text in record["data"]["title"].lower() and (
+                        not folder_uids or record["folder_uid"] in folder_uids):
+                    hits.append(st._search_hit(record))
+        hits.sort(key=lambda h: (h["type"] != "dash-folder", h["title"].lower()))
+        return hits[(page - 1) * limit: page * limit]
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import os
+    import tempfile
+
+    parser = argparse.ArgumentParser(description="Run the Grafana stand-in on 127.0.0.1 until Ctrl-C.")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--token-file", help="file holding the Editor service-account token to accept "
+                                             "(default: a new token written to a private temporary file)")
+    args = parser.parse_args(argv)
+    if args.token_file:
+        token_file = args.token_file
+        token = open(token_file).read().strip()
+    else:
+        token = secrets.token_hex(16)
+        fd, token_file = tempfile.mkstemp(prefix="grafana-standin-token-")
+        with os.fdopen(fd, "w") as f:  # mkstemp makes it readable by this user only
+            f.write(token + "\n")
+    with GrafanaStandin(tokens={token: "Editor"}, port=args.port) as standin:
+        print(f"Grafana stand-in on {standin.url}; token in {token_file}", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
