@@ -37,6 +37,7 @@ _LEGACY_PANEL_KEYS = ("cacheTimeout", "editable", "error", "height", "span", "mi
 _HEATMAP_ANGULAR_KEYS = ("cards", "color", "dataFormat", "heatmap", "hideZeroBuckets", "highlightCards",
                          "legend", "reverseYBuckets", "tooltip", "xAxis", "xBucketNumber", "xBucketSize",
                          "yAxis", "yBucketBound", "yBucketNumber", "yBucketSize")
+_ROW_KEYS = ("collapsed", "gridPos", "id", "panels", "title", "type")
 _TARGET_KEYS = ("datasource", "editorMode", "expr", "format", "hide", "instant", "interval",
                 "legendFormat", "range", "refId")
 
@@ -118,9 +119,7 @@ def _panel(panel: dict) -> dict:
         for key in _HEATMAP_ANGULAR_KEYS:
             panel.pop(key, None)
     if panel.get("type") == "row":
-        panel.pop("targets", None)
-        panel.pop("datasource", None)
-        return panel
+        return {k: v for k, v in panel.items() if k in _ROW_KEYS}
     if panel.get("type") in DATA_PANEL_TYPES:
         if not isinstance(panel.get("datasource"), dict):
             panel["datasource"] = datasource_ref()
