@@ -4,6 +4,7 @@ The seed's stack (Prometheus, Alertmanager, Grafana with the generated provision
 node_exporter, Pushgateway, blackbox_exporter) plus the pipeline services. Inside compose,
 services reach each other by service name, so two files are rendered for it:
 - compose/prometheus/prometheus.yml: the scrape config with compose service names as hosts;
+- compose/grafana/provisioning/datasources/: Grafana's datasource at http://prometheus:<port>;
 - compose/vvdash.yaml: the inventory the pipeline containers read (each service's address is
   its compose name, storage under /data/video). Secrets stay references: the HMAC key and
   the Grafana admin password come from the environment through compose secrets.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import copy
 
+from vvdash.emit import grafana_provisioning
 from vvdash.emit.alertmanager import CONFIG_PATH as AM_CONFIG, SECRETS_DIR
 from vvdash.emit.prometheus_config import BLACKBOX_PATH, CONFIG_PATH, Addressing, render
 from vvdash.emit.serialize import GENERATED_HEADER, dump_yaml
@@ -24,6 +26,8 @@ from vvdash.jobs import PIPELINE_SERVICES
 COMPOSE_PATH = "compose/docker-compose.yml"
 PROMETHEUS_PATH = "compose/prometheus/prometheus.yml"
 INVENTORY_PATH = "compose/vvdash.yaml"
+# Grafana's datasource inside compose points at the prometheus service, not the host's address.
+DATASOURCES_DIR = "grafana/provisioning/datasources"
 IMAGES = {   # pinned to the versions the project is tested with (the Debian packages)
     "prometheus": "prom/prometheus:v2.42.0",
     "alertmanager": "prom/alertmanager:v0.25.0",
@@ -108,8 +112,9 @@ def compose_file(inv: Inventory) -> dict:
             command=[f"--port={p('cadvisor')}"]),
         "grafana": _service(
             IMAGES["grafana"], ports=_published(cinv, "grafana"),
-            volumes=[f"{GEN}/grafana/provisioning:/etc/grafana/provisioning:ro",
-                     f"{GEN}/dashboards:/var/lib/grafana/dashboards/vvdash:ro", "grafana_data:/var/lib/grafana"],
+            volumes=[f"./{DATASOURCES_DIR}:/etc/grafana/provisioning/datasources:ro",
+                     f"{GEN}/grafana/provisioning/dashboards:/etc/grafana/provisioning/dashboards:ro",
+                     f"{GEN}/dashboards:{grafana_provisioning.DASHBOARDS_PATH}:ro", "grafana_data:/var/lib/grafana"],
             environment={"GF_SERVER_HTTP_PORT": str(p("grafana")),
                          "GF_SECURITY_ADMIN_PASSWORD__FILE": "/run/secrets/grafana_admin_password"},
             secrets=["grafana_admin_password"], depends_on=["prometheus"]),
@@ -162,6 +167,8 @@ def emit(project) -> dict[str, bytes]:
         cinv["pipeline"]["hmac_key"] = {"file": "/run/secrets/hmac_key"}
     prom = render(Inventory(cinv, inv.path), compose_addressing(inv))
     files = {f"compose/{path}": content for path, content in prom.items()}
+    files[f"compose/{DATASOURCES_DIR}/vvdash.yaml"] = dump_yaml(
+        grafana_provisioning.datasource(Inventory(cinv, inv.path)), GENERATED_HEADER)
     files[COMPOSE_PATH] = dump_yaml(compose_file(inv), GENERATED_HEADER, sort_keys=False)
     files[INVENTORY_PATH] = dump_yaml(cinv, GENERATED_HEADER + "\nThe inventory inside the compose "
                                       "containers (rendered from vvdash.yaml).", sort_keys=False)

@@ -1,0 +1,216 @@
+"""Scrape config, blackbox config and production compose: rendered from the inventory, checked by
+promtool and blackbox_exporter, and consistent with each other."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+import yaml
+from stack_helpers import base_inventory, fleet, render_to, scrape_addresses, target_groups, write_inventory
+
+from vvdash.emit import compose, prometheus_config
+from vvdash.jobs import BLACKBOX_SELF_JOB, JOB, PIPELINE_SERVICES
+from vvdash.procs import require_binary
+
+
+@pytest.fixture(scope="module")
+def default_build(tmp_path_factory):
+    out = tmp_path_factory.mktemp("gen")
+    render_to(base_inventory_path(tmp_path_factory), out)
+    return out
+
+
+def base_inventory_path(factory):
+    return write_inventory(factory.mktemp("inv"), base_inventory())
+
+
+def promtool_check(config):
+    return subprocess.run([require_binary("promtool"), "check", "config", str(config.name)], cwd=config.parent,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_promtool_accepts_the_scrape_config_and_its_rule_files(default_build):
+    done = promtool_check(default_build / prometheus_config.CONFIG_PATH)
+    assert done.returncode == 0, done.stdout + done.stderr
+    # The rule_files glob found the generated rules (promtool checks each one it names).
+    rule_files = sorted(p.name for p in (default_build / "prometheus/rules").glob("*.yml"))
+    assert rule_files and all(f"rules/{name}" in done.stdout for name in rule_files)
+
+
+def test_blackbox_exporter_accepts_its_config(default_build):
+    done = subprocess.run([require_binary("prometheus-blackbox-exporter"), "--config.check",
+                           f"--config.file={default_build / prometheus_config.BLACKBOX_PATH}"],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    modules = yaml.safe_load((default_build / prometheus_config.BLACKBOX_PATH).read_text())["modules"]
+    assert set(prometheus_config.PROBE_MODULE.values()) == set(modules)
+
+
+def test_one_job_per_component_named_from_jobs_and_a_site_on_every_target(default_build):
+    config = yaml.safe_load((default_build / prometheus_config.CONFIG_PATH).read_text())
+    groups = target_groups(default_build / prometheus_config.CONFIG_PATH)
+    names = [job["job_name"] for job in config["scrape_configs"]]
+    assert len(names) == len(set(names))
+    expected = {JOB[s] for s in PIPELINE_SERVICES} | {JOB[c] for c in (
+        "node_exporter", "blackbox_exporter", "pushgateway", "prometheus", "alertmanager")} | {BLACKBOX_SELF_JOB}
+    assert set(names) == expected           # cAdvisor and nginx exporter are disabled in vvdash.yaml
+    for name, job_groups in groups.items():
+        assert job_groups, name
+        for group in job_groups:
+            assert group["labels"]["site"] == "local", (name, group)
+    pushgateway = next(j for j in config["scrape_configs"] if j["job_name"] == JOB["pushgateway"])
+    assert pushgateway["honor_labels"] is True
+    assert sum(1 for j in config["scrape_configs"] if j.get("honor_labels")) == 1
+    assert config["rule_files"] == ["rules/*.yml"]
+    assert config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] == ["127.0.0.1:9093"]
+    assert config["global"]["scrape_interval"] == base_inventory()["prometheus"]["scrape_interval"]
+
+
+def test_each_dvr_is_probed_with_its_module_and_relabelled_the_usual_way(tmp_path):
+    out = tmp_path / "gen"
+    render_to(write_inventory(tmp_path, fleet(2)), out)
+    config = yaml.safe_load((out / prometheus_config.CONFIG_PATH).read_text())
+    probe = next(j for j in config["scrape_configs"] if j["job_name"] == JOB["blackbox_exporter"])
+    assert probe["metrics_path"] == "/probe"
+    assert [(r["source_labels"], r["target_label"]) for r in probe["relabel_configs"]] == [
+        (["__address__"], "__param_target"), (["__param_target"], "instance"),
+        ([prometheus_config.EXPORTER_LABEL], "__address__")]
+    by_target = {g["targets"][0]: g["labels"] for g in probe["static_configs"]}
+    assert by_target["http://10.0.1.50:8554/live"] == {
+        "site": "site1", "dvr": "cam1", "__param_module": "dvr_http",
+        prometheus_config.EXPORTER_LABEL: "10.0.1.1:9115"}     # the site's own exporter, on its first host
+    assert by_target["10.0.0.51:554"]["__param_module"] == "dvr_tcp"
+    assert len(by_target) == 4
+    node = target_groups(out / prometheus_config.CONFIG_PATH)[JOB["node_exporter"]]
+    assert {t for g in node for t in g["targets"]} == {f"10.0.{i}.{h}:9100" for i in (0, 1) for h in (1, 2)}
+    assert promtool_check(out / prometheus_config.CONFIG_PATH).returncode == 0
+
+
+def test_many_sites_move_targets_into_file_sd_files_promtool_accepts(tmp_path):
+    out = tmp_path / "gen"
+    files = render_to(write_inventory(tmp_path, fleet(prometheus_config.FILE_SD_MIN_SITES)), out)
+    config_path = out / prometheus_config.CONFIG_PATH
+    config = yaml.safe_load(config_path.read_text())
+    by_name = {j["job_name"]: j for j in config["scrape_configs"]}
+    assert "file_sd_configs" in by_name[JOB["agent_dvr"]] and "static_configs" not in by_name[JOB["agent_dvr"]]
+    assert "static_configs" in by_name[JOB["prometheus"]]       # central jobs stay static
+    target_files = sorted(p for p in files if p.startswith(prometheus_config.TARGETS_DIR))
+    assert f"{prometheus_config.TARGETS_DIR}/{JOB['blackbox_exporter']}.json" in target_files
+    sites = {g["labels"]["site"] for g in target_groups(config_path)[JOB["orchestrator"]]}
+    assert sites == {f"site{i}" for i in range(prometheus_config.FILE_SD_MIN_SITES)}
+    done = promtool_check(config_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    # Below the threshold nothing is written there.
+    small = tmp_path / "small"
+    assert not any(p.startswith(prometheus_config.TARGETS_DIR)
+                   for p in render_to(write_inventory(tmp_path, fleet(1), "one.yaml"), small))
+
+
+def test_optional_exporters_only_when_enabled(tmp_path):
+    data = base_inventory()
+    data["services"]["cadvisor"]["enabled"] = True
+    data["services"]["nginx_exporter"]["enabled"] = True
+    out = tmp_path / "gen"
+    render_to(write_inventory(tmp_path, data), out)
+    addresses = scrape_addresses(out / prometheus_config.CONFIG_PATH)
+    assert addresses[JOB["cadvisor"]] == {"127.0.0.1:8080"}
+    assert addresses[JOB["nginx_exporter"]] == {"127.0.0.1:9113"}
+    assert promtool_check(out / prometheus_config.CONFIG_PATH).returncode == 0
+
+
+def test_same_inventory_renders_byte_identical_configs(tmp_path):
+    inv = write_inventory(tmp_path, fleet(5))
+    assert render_to(inv, tmp_path / "a") == render_to(inv, tmp_path / "b")
+
+
+# -- production compose ------------------------------------------------------------------
+
+def _container_ports(service: dict) -> set[int]:
+    ports = {int(p) for p in service.get("expose", [])}
+    ports |= {int(str(p).rsplit(":", 1)[-1]) for p in service.get("ports", [])}
+    return ports
+
+
+def test_every_compose_scrape_target_is_a_compose_service_and_port(default_build):
+    compose_file = yaml.safe_load((default_build / compose.COMPOSE_PATH).read_text())
+    services = compose_file["services"]
+    config_path = default_build / compose.PROMETHEUS_PATH
+    checked = 0
+    for job, addresses in scrape_addresses(config_path).items():
+        for address in addresses:
+            host, port = address.rsplit(":", 1)
+            assert host in services, f"job {job}: {address}: no compose service {host}"
+            assert int(port) in _container_ports(services[host]), f"job {job}: {host} does not listen on {port}"
+            checked += 1
+    config = yaml.safe_load(config_path.read_text())
+    for address in config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"]:
+        host, port = address.rsplit(":", 1)
+        assert int(port) in _container_ports(services[host])
+    assert checked >= len(PIPELINE_SERVICES) + 6
+    assert JOB["cadvisor"] in scrape_addresses(config_path)     # Docker is there, so cAdvisor is scraped
+    assert set(PIPELINE_SERVICES) <= set(services)
+    assert {"prometheus", "alertmanager", "grafana", "cadvisor", "node_exporter", "pushgateway",
+            "blackbox_exporter"} <= set(services)
+
+
+def test_every_file_compose_mounts_is_generated(default_build):
+    compose_dir = default_build / "compose"
+    compose_file = yaml.safe_load((compose_dir / "docker-compose.yml").read_text())
+    named_volumes = set(compose_file["volumes"])
+    mounted = []
+    for name, service in compose_file["services"].items():
+        for volume in service.get("volumes", []):
+            source = volume.split(":", 1)[0]
+            if source in named_volumes or source.startswith("/"):
+                continue      # data volumes and host paths (/proc, the Docker socket)
+            path = (compose_dir / source).resolve()
+            assert path.is_relative_to(default_build.resolve()), f"{name}: {source} is outside generated/"
+            assert path.exists(), f"{name}: mounts {source}, which the build does not write"
+            mounted.append(source)
+    assert "./prometheus/prometheus.yml" in mounted and "../prometheus/rules" in mounted
+    assert promtool_check(compose_dir / "prometheus/prometheus.yml").returncode == 0
+
+
+def test_compose_inventory_is_valid_and_addresses_services_by_name(default_build):
+    from vvdash.inventory import load
+
+    inv = load(default_build / compose.INVENTORY_PATH)
+    assert inv.service_url("scan_video") == "http://scan_video:9303"
+    assert str(inv.storage_root()) == compose.VIDEO_ROOT
+
+
+def test_no_secret_lands_in_the_compose_stack(tmp_path, monkeypatch):
+    data = base_inventory()
+    data["alerting"]["receivers"].append({"name": "chat", "type": "slack", "channel": "#vv",
+                                          "api_url": {"env": "VV_SLACK_URL"}})
+    data["grafana"]["password"] = {"env": "GRAFANA_ADMIN_PASSWORD"}
+    secret_values = {"VV_HMAC_KEY": "hmac-3f9a1c", "VV_SLACK_URL": "https://chat.invalid/hook/77b2",
+                     "GRAFANA_ADMIN_PASSWORD": "pw-c81e"}
+    for key, value in secret_values.items():
+        monkeypatch.setenv(key, value)
+    out = tmp_path / "gen"
+    files = render_to(write_inventory(tmp_path, data), out)
+    for rel, content in files.items():
+        for value in secret_values.values():
+            assert value.encode() not in content, f"{rel} holds a secret"
+    compose_file = yaml.safe_load(files[compose.COMPOSE_PATH])
+    assert compose_file["secrets"]["VV_SLACK_URL"] == {"environment": "VV_SLACK_URL"}
+    assert compose_file["secrets"]["hmac_key"] == {"environment": "VV_HMAC_KEY"}
+    am = compose_file["services"]["alertmanager"]
+    assert {"source": "VV_SLACK_URL", "target": "/etc/alertmanager/secrets/VV_SLACK_URL"} in am["secrets"]
+    grafana_env = compose_file["services"]["grafana"]["environment"]
+    assert grafana_env["GF_SECURITY_ADMIN_PASSWORD__FILE"].startswith("/run/secrets/")
+
+
+def test_compose_grafana_gets_the_dashboards_and_a_datasource_at_the_prometheus_service(default_build):
+    compose_file = yaml.safe_load((default_build / compose.COMPOSE_PATH).read_text())
+    volumes = compose_file["services"]["grafana"]["volumes"]
+    datasource_dir = next(v.split(":")[0] for v in volumes if v.split(":")[1].endswith("/datasources"))
+    source = yaml.safe_load(next((default_build / "compose" / datasource_dir).glob("*.yaml")).read_text())
+    assert source["datasources"][0]["url"] == "http://prometheus:9090"
+    provider_dir = next(v.split(":")[0] for v in volumes if v.split(":")[1].endswith("provisioning/dashboards"))
+    provider = yaml.safe_load(next((default_build / "compose" / provider_dir).glob("*.yaml")).read_text())
+    dashboards_mount = next(v for v in volumes if v.startswith("../dashboards:"))
+    assert dashboards_mount.split(":")[1] == provider["providers"][0]["options"]["path"]
+    assert list((default_build / "dashboards").glob("*.json"))
