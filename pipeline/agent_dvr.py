@@ -165,6 +165,7 @@ def main(argv=None) -> int:
     setup_logging(COMPONENT)
     inv = _common.load_inventory(args)
     storage = Storage(_common.storage_root(inv, args)).ensure()
+    storage.clean_tmp()                      # segments cut short by an earlier crash
     registry, metrics = _common.registry_for(COMPONENT)
     stop = threading.Event()
     agents = [DVRAgent(storage, dvr, float(inv["pipeline"]["segment_seconds"]), metrics,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -38,12 +39,15 @@ class HTTPStages:
     def __init__(self, urls: dict[str, str], timeout: float):
         self.urls = urls
         self.timeout = timeout
-        self.session = requests.Session()
+        self.local = threading.local()     # one keep-alive session per worker thread
 
     def call(self, stage: str, request: dict) -> dict:
         url = self.urls[stage]
+        session = getattr(self.local, "session", None)
+        if session is None:
+            session = self.local.session = requests.Session()
         try:
-            r = self.session.post(url, json=request, timeout=self.timeout)
+            r = session.post(url, json=request, timeout=self.timeout)
             answer = r.json()
         except (requests.RequestException, ValueError) as exc:
             return {"status": "failure", "reason": "stage_unreachable", "detail": f"{url}: {type(exc).__name__}"}
@@ -163,10 +167,7 @@ class Orchestrator:
 
     def recover(self) -> int:
         """Re-run what a previous run left in processing/; drop partial writes of dead processes."""
-        for tmp in list(self.storage.tmp.iterdir()):
-            pid = tmp.name.lstrip(".").split("-", 1)[0]
-            if pid.isdigit() and not _pid_alive(int(pid)):
-                tmp.unlink(missing_ok=True)
+        self.storage.clean_tmp()
         left = [p for p in self.storage.entries("processing") if p.name not in self.in_flight]
         if left:
             log.info("resuming %d video(s) left in processing/", len(left))
@@ -235,16 +236,6 @@ class Orchestrator:
         self.pool.shutdown(wait=wait, cancel_futures=True)
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def main(argv=None) -> int:
     parser = _common.service_parser(COMPONENT, __doc__.splitlines()[0])
     parser.add_argument("--poll-seconds", type=float, default=0.5)
@@ -261,7 +252,6 @@ def main(argv=None) -> int:
     http = ServiceHTTP(COMPONENT, svc["address"], svc["port"], registry).start()
     log.info("watching %s (workers %s)", storage.input, orch.workers)
     stop = threading.Event()
-    import signal
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     orch.run_forever(stop, args.poll_seconds)

@@ -140,6 +140,16 @@ class Storage:
         os.rename(src, dest)
         return dest
 
+    def clean_tmp(self) -> int:
+        """Remove partial writes left in tmp/ by processes that no longer run (names start with .PID-)."""
+        removed = 0
+        for tmp in list(self.tmp.iterdir()) if self.tmp.is_dir() else []:
+            pid = tmp.name.lstrip(".").split("-", 1)[0]
+            if pid.isdigit() and not pid_alive(int(pid)) and not tmp.is_dir():
+                tmp.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
     def write_reason(self, name: str, reason: str, detail: str) -> None:
         doc = {"file": name, "reason": reason, "detail": detail}
         self.write_atomic(self.corrupted / f"{name}{REASON_SUFFIX}",
@@ -153,3 +163,13 @@ def video_id(path: Path, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             digest.update(block)
     return digest.hexdigest()[:24]
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -54,3 +54,15 @@ def test_pipeline_run_names_an_unknown_service(tmp_path):
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2
     assert "--only: unknown service 'scna_video'" in r.stderr
+
+
+def test_pipeline_run_without_a_key_stops_with_the_services_reason(tmp_path):
+    inv_path, _, env = write_inventory(tmp_path, key=False)
+    r = subprocess.run([sys.executable, "-m", "vvdash", "--inventory", str(inv_path), "pipeline", "run",
+                        "--only", "scan_video,logline_generator", "--log-dir", str(tmp_path / "logs")],
+                       cwd=PROJECT_ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=90)
+    assert r.returncode == 2, r.stderr
+    last = r.stderr.strip().splitlines()[-1]
+    assert last.startswith("vvdash: error: logline_generator: did not become healthy (logline_generator: cannot start: "
+                           "pipeline.hmac_key: cannot read secret file"), last
+    assert not port_in_use(port_of(inv_path, "scan_video"))     # what had started is stopped again
