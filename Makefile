@@ -21,10 +21,14 @@ demo: setup
 
 test: setup
 	$(PY) -m vvdash build --check
+	$(PY) -m vvdash lint
 	$(PY) -m pytest -q
 
 build: $(STAMP)
 	$(PY) -m vvdash build
+
+lint: setup
+	$(PY) -m vvdash lint
 
 bench: setup
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done

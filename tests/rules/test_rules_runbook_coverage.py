@@ -96,5 +96,5 @@ def test_storage_alert_uses_the_dashboards_expression(project):
 
     inv = project.inventory
     exprs = {(a.alert, a.severity): a.expr for _, _, a in project.alerts()}
-    assert exprs[("VVStorageFillingUp", "warning")] == storage_filling_up(inv, inv.threshold("storage", "fill_warning_horizon"))
-    assert exprs[("VVStorageFillingUp", "critical")] == storage_filling_up(inv, inv.threshold("storage", "fill_critical_horizon"))
+    for severity, horizon in (("warning", "fill_warning_horizon"), ("critical", "fill_critical_horizon")):
+        assert exprs[("VVStorageFillingUp", severity)] == storage_filling_up(inv, inv.threshold("storage", horizon))
