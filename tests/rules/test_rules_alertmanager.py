@@ -88,7 +88,7 @@ def test_runtime_config_names_a_missing_secret_without_writing(inventory, tmp_pa
 
     with pytest.raises(VVError, match=r"alerting.receivers\[hook\].url: environment variable VV_TEST_HOOK_URL"):
         alertmanager.write_runtime(inv, tmp_path / "run")
-    assert not (tmp_path / "run/alertmanager.yml").exists()
+    assert not (tmp_path / "run").exists(), "nothing is written until every secret resolved"
 
 
 def test_inhibition_evaluator_follows_alertmanager_semantics():

@@ -55,15 +55,14 @@ def receiver_config(rec: dict) -> dict:
         url = rec["url"]
         conf = {"url": url if isinstance(url, str) else placeholder_url(rec["name"])}
     elif kind == "slack":
-        conf = {"api_url_file": _secret_file(rec["api_url"]), "channel": rec["channel"]}
+        conf = {"channel": rec["channel"]}
     elif kind == "pagerduty":
-        conf = {"routing_key_file": _secret_file(rec["routing_key"])}
+        conf = {}
     else:
-        conf = {"to": rec["to"], "from": rec["from"], "smarthost": rec["smarthost"]}
-        if "auth_username" in rec:
-            conf["auth_username"] = rec["auth_username"]
-        if "auth_password" in rec:
-            conf["auth_password_file"] = _secret_file(rec["auth_password"])
+        conf = {key: rec[key] for key in ("to", "from", "smarthost", "auth_username") if key in rec}
+    for (secret_kind, key), file_field in _SECRET_FILE_FIELD.items():
+        if secret_kind == kind and key in rec:
+            conf[file_field] = _secret_file(rec[key])
     conf["send_resolved"] = send_resolved
     return {"name": rec["name"], f"{kind}_configs": [conf]}
 
@@ -98,25 +97,27 @@ def write_runtime(inv, dest: Path) -> Path:
     """
     dest = Path(dest)
     text = dump_yaml(config(inv), GENERATED_HEADER, sort_keys=False).decode()
-    secrets = dest / SECRETS_DIR
-    for rec in inv["alerting"]["receivers"]:
+    files: dict[Path, str] = {}
+    for rec in inv["alerting"]["receivers"]:   # resolve every secret before writing anything
         where = f"alerting.receivers[{rec['name']}]"
         if rec["type"] == "webhook" and not isinstance(rec["url"], str):
             text = text.replace(placeholder_url(rec["name"]), resolve_secret(rec["url"], f"{where}.url"))
-        for (kind, key), _ in _SECRET_FILE_FIELD.items():
+        for kind, key in _SECRET_FILE_FIELD:
             ref = rec.get(key) if rec["type"] == kind else None
             if ref and "env" in ref:
-                secrets.mkdir(parents=True, exist_ok=True, mode=0o700)
-                _write_private(secrets / ref["env"], resolve_secret(ref, f"{where}.{key}"))
+                files[dest / SECRETS_DIR / ref["env"]] = resolve_secret(ref, f"{where}.{key}")
     path = dest / "alertmanager.yml"
-    _write_private(path, text)
+    files[path] = text
+    for target, content in files.items():
+        _write_private(target, content)
     return path
 
 
 def _write_private(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
+        os.fchmod(fd, 0o600)   # an existing file keeps its old mode otherwise
         os.write(fd, text.encode())
     finally:
         os.close(fd)
