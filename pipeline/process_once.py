@@ -7,7 +7,6 @@ filed in corrupted/ with a reason and counted; they do not make the command fail
 from __future__ import annotations
 
 import json
-import logging
 import sys
 import time
 
@@ -18,7 +17,7 @@ from pipeline.scan_video import Scanner, init_metrics
 from pipeline.service import setup_logging
 from pipeline.signing import load_key
 from pipeline.storage import REASON_SUFFIX, Storage
-from pipeline.summarize_scene import Summarizer
+from pipeline.summarize_scene import GPU_METRICS, Summarizer
 from vvdash.errors import VVError
 from vvdash.inventory import load
 
@@ -28,8 +27,7 @@ def build(inv, storage: Storage):
     registries = {}
     metrics = {}
     for component in ("scan_video", "summarize_scene", "logline_generator", "orchestrator"):
-        skip = ("vv_summarize_scene_gpu_utilization_ratio", "vv_summarize_scene_gpu_memory_used_bytes") \
-            if component == "summarize_scene" else ()
+        skip = GPU_METRICS if component == "summarize_scene" else ()   # a one-shot run samples no GPU
         registries[component], metrics[component] = _common.registry_for(component, skip=skip, process=False)
     init_metrics(metrics["scan_video"])
     pipeline_cfg = inv["pipeline"]
@@ -43,7 +41,7 @@ def build(inv, storage: Storage):
 
 
 def run(args) -> int:
-    setup_logging("pipeline", logging.INFO if not getattr(args, "quiet", False) else logging.WARNING)
+    setup_logging("pipeline")
     inv = load(getattr(args, "inventory", None))
     root = args.storage_root
     if not root.is_dir():

@@ -13,7 +13,6 @@ import importlib.util
 import logging
 import signal
 import threading
-import time
 from pathlib import Path
 
 from pipeline.services import LONG_RUNNING

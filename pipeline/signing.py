@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import json
 
-from vvdash.errors import VVError
 from vvdash.inventory import Inventory, resolve_secret
 
 FIELD = "hmac"
@@ -56,8 +55,8 @@ def verify(line: str | bytes, key: bytes) -> dict:
 
 
 def load_key(inv: Inventory) -> bytes:
-    """The logline HMAC key from the inventory's pipeline.hmac_key reference; VVError naming the reference."""
+    """The logline HMAC key from the inventory's pipeline.hmac_key; a VVError names the reference, never the value."""
     return resolve_secret(inv["pipeline"].get("hmac_key"), "pipeline.hmac_key").encode("utf-8")
 
 
-__all__ = ["FIELD", "SignatureError", "VVError", "canonical", "load_key", "sign", "signature", "verify"]
+__all__ = ["FIELD", "SignatureError", "canonical", "load_key", "sign", "signature", "verify"]

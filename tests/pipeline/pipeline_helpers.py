@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -119,6 +118,3 @@ def parse_exposition(text: str) -> dict[str, dict]:
         out[name] = {"type": fam.type, "labels": labels}
     return out
 
-
-def env_with_key(env: dict) -> dict:
-    return {**os.environ, **env}

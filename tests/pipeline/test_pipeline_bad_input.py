@@ -9,12 +9,12 @@ import sys
 
 import cv2
 
-from pipeline.dvr_scenes import Scene
 from pipeline import scan_video
+from pipeline.dvr_scenes import Scene
 from pipeline.process_once import build
+from pipeline.signing import verify
 from pipeline.storage import Storage
 from pipeline_helpers import HMAC_KEY, write_clip, write_inventory
-from pipeline.signing import verify
 from vvdash import PROJECT_ROOT
 from vvdash.inventory import load
 
