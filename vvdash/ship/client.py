@@ -20,6 +20,7 @@ from vvdash.ship.connection import Connection
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_WAIT = 10.0
+SEARCH_PAGE_SIZE = 1000   # Grafana's default search limit
 
 
 class GrafanaError(Exception):
@@ -143,9 +144,9 @@ class GrafanaClient:
         body = {"dashboard": model, "folderUid": folder_uid, "message": message, "overwrite": overwrite}
         return self.call("POST", "/api/dashboards/db", what or f"dashboard {model.get('uid')}", body=body)[1]
 
-    def search_dashboards(self, tag: str, page_size: int = 1000) -> list[dict]:
+    def search_dashboards(self, tag: str) -> list[dict]:
         """Every dashboard carrying `tag` (all pages)."""
-        hits, page = [], 1
+        hits, page, page_size = [], 1, SEARCH_PAGE_SIZE
         while True:
             batch = self.call("GET", "/api/search", f"search tag {tag}",
                               params={"tag": tag, "type": "dash-db", "limit": page_size, "page": page})[1] or []

@@ -26,6 +26,7 @@ Run by hand: python -m vvdash.testing.grafana_standin [--port N] [--token T]
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import secrets
@@ -92,6 +93,14 @@ class _Reply(Exception):
         self.content_type = content_type
 
 
+@contextlib.contextmanager
+def _as_value_error():
+    try:
+        yield
+    except _Reply as reply:
+        raise ValueError(f"stand-in refused: HTTP {reply.status} {reply.body!r}") from None
+
+
 def _not_found_dashboard():
     return _Reply(404, {"message": "Dashboard not found", "status": "not-found"})
 
@@ -133,7 +142,7 @@ class GrafanaStandin:
             ctx.load_cert_chain(self.certfile, self.keyfile)
             self._server.socket = ctx.wrap_socket(self._server.socket, server_side=True)
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="grafana-standin", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="grafana-standin", daemon=True)
         self._thread.start()
         return self
 
@@ -188,12 +197,12 @@ class GrafanaStandin:
 
     # -- direct state access for tests (not recorded as requests) ----------------------------------
     def seed_folder(self, uid: str, title: str) -> dict:
-        with self.lock:
+        with self.lock, _as_value_error():
             return self._create_folder(uid, title, "admin")
 
     def seed_dashboard(self, model: dict, folder_uid: str = "", message: str = "") -> dict:
         """Save as another user would through the UI."""
-        with self.lock:
+        with self.lock, _as_value_error():
             return self._save(dict(model), folder_uid, message, overwrite=True, user="admin")
 
     @property
@@ -313,6 +322,7 @@ class GrafanaStandin:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are separate writes: do not wait for an ACK between
     server_state: GrafanaStandin
 
     def log_message(self, *args) -> None:  # quiet: tests read `requests` instead
