@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -77,3 +80,9 @@ def scrape_addresses(config_path: Path) -> dict[str, set[str]]:
                 addresses.update(group["targets"])
         out[name] = addresses
     return out
+
+
+def run_cli(args: list[str], env: dict | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
+    """`python -m vvdash ARGS` in the project, as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "vvdash", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, **(env or {})})

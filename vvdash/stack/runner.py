@@ -151,6 +151,15 @@ class Stack:
             self.stop(progress=lambda *_: None)
             raise
 
+    def start_part(self, name: str, progress=print) -> None:
+        """(Re)start one part by name, e.g. the DVR simulator after it was stopped."""
+        part = next((p for p in self.parts() if p.name == name), None)
+        if part is None:
+            raise VVError(f"no stack part named {name!r} (known: {', '.join(p.name for p in self.parts())})")
+        if name in self.procs:
+            self.procs[name].stop()
+        self._start(part, progress)
+
     def _start(self, part: Part, progress) -> None:
         log = self.workdir / "logs" / f"{part.name}.log"
         proc = Process(part.name, part.argv, log, cwd=self.workdir).start()

@@ -1,0 +1,275 @@
+"""End to end, with the real binaries: the local stack (test profile: 1s scrape and evaluation,
+short alert `for`s from the stack's rendered inventory) runs the DVR simulator, the pipeline
+services, the exporters, Prometheus with the generated config and rules, and Alertmanager
+delivering to the webhook receiver.
+
+The tests run in file order against one stack; the last one takes it down.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from vvdash import catalog as catalog_mod
+from vvdash.catalog.model import series_of
+from vvdash.inventory import duration_seconds
+from vvdash.stack.runner import Stack, firing_alerts, leftovers, pid_alive, targets
+from vvdash.stack.webhook import read_notifications
+
+pytestmark = pytest.mark.timeout(600)
+
+DVR_ALERT = "VVDvrDisconnected"      # rules/dvr.py
+RATE_INTERVAL = "1m"                 # $__rate_interval: wide enough for a minute-old stack
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("stack")
+    s = Stack(workdir.resolve())
+    try:
+        s.up(profile="test", progress=lambda line: print(line, flush=True))
+        _drop_corrupt_video(s)
+        prom = s.url("prometheus")
+        _wait(lambda: all(t["health"] == "up" for t in targets(prom)) and len(targets(prom)) > 10,
+              60, "every target up")
+        # Data through the whole pipeline: a segment scanned, summarized and logged, and the bad file filed.
+        _wait(lambda: _value(prom, "sum(vv_logline_generated_total)") > 0, 120, "a logline generated")
+        _wait(lambda: _value(prom, "sum(vv_videos_corrupted_total)") > 0, 60, "the corrupt input filed")
+        time.sleep(5)   # a few more evaluations, so recording rules over the new series have run
+        yield s
+    finally:
+        s.stop(progress=lambda *_: None)
+
+
+def _drop_corrupt_video(stack: Stack) -> None:
+    """A truncated, unreadable clip in input/ (written as a dot-file, then renamed in)."""
+    root = stack.inventory.storage_root()
+    tmp = root / "input" / ".broken-clip.mp4"
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    tmp.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"not a video" * 100)
+    tmp.rename(root / "input" / "broken-clip.mp4")
+
+
+def _wait(predicate, timeout: float, what: str, interval: float = 0.5):
+    deadline = time.monotonic() + timeout
+    last_exc = None
+    while time.monotonic() < deadline:
+        try:
+            result = predicate()
+            if result:
+                return result
+        except (requests.RequestException, KeyError, ValueError) as exc:
+            last_exc = exc
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout:.0f}s waiting for {what} (last error: {last_exc})")
+
+
+def _query(prom: str, expr: str) -> dict:
+    r = requests.get(f"{prom}/api/v1/query", params={"query": expr}, timeout=10)
+    body = r.json()
+    if body.get("status") != "success":
+        raise AssertionError(f"{expr}: {body.get('errorType')}: {body.get('error')}")
+    return body["data"]
+
+
+def _value(prom: str, expr: str) -> float:
+    result = _query(prom, expr)["result"]
+    return float(result[0]["value"][1]) if result else 0.0
+
+
+# -- targets and metrics ---------------------------------------------------------------
+
+def test_status_shows_every_target_up(stack):
+    from stack_helpers import run_cli
+
+    done = run_cli(["stack", "status", "--workdir", str(stack.workdir)])
+    assert done.returncode == 0, done.stdout + done.stderr
+    up, total = map(int, re.search(r"targets: (\d+)/(\d+) up", done.stdout).groups())
+    assert up == total >= 14
+    for job in ("agent_dvr", "orchestrator", "blackbox_dvr", "node", "pushgateway", "alertmanager"):
+        assert re.search(rf"^\s+up\s+{job}\s", done.stdout, re.M), job
+
+
+def _not_running(stack: Stack) -> dict[str, str]:
+    """Catalog metrics this machine cannot produce, each with the reason."""
+    from pipeline.summarize_scene import GPU_METRICS, gpu_probe
+
+    cat = catalog_mod.load()
+    skip = {m.name: f"{m.component} is not run by the local stack (disabled in its inventory)"
+            for m in cat if m.component in ("cadvisor", "nginx_exporter")
+            and not stack.inventory.service(m.component)["enabled"]}
+    if gpu_probe() is None:
+        skip.update({name: "no GPU (NVML) on this machine" for name in GPU_METRICS})
+    skip["ALERTS"] = "present only while an alert is pending or firing (checked by the DVR alert test)"
+    return skip
+
+
+def test_every_catalog_metric_of_the_running_components_is_in_prometheus(stack):
+    prom = stack.url("prometheus")
+    present = set(requests.get(f"{prom}/api/v1/label/__name__/values", timeout=10).json()["data"])
+    skip = _not_running(stack)
+    missing = [f"{m.component}: {m.name}" for m in catalog_mod.load() if m.name not in skip
+               and not any(s.name in present for s in series_of(m))]
+    assert not missing, "missing from Prometheus:\n" + "\n".join(missing)
+    # The probe series carry the DVR's name, every series its site.
+    probe = _query(prom, "probe_success")["result"]
+    assert [(r["metric"]["dvr"], r["metric"]["site"], r["value"][1]) for r in probe] == [("dvr1", "local", "1")]
+    # Target labels land on every series of a target; `up` has one series per target.
+    assert _value(prom, "count(up)") >= 14 and _query(prom, 'up{site=""}')["result"] == []
+
+
+def test_every_recording_rule_produces_series(stack):
+    prom = stack.url("prometheus")
+    groups = requests.get(f"{prom}/api/v1/rules", params={"type": "record"}, timeout=10).json()["data"]["groups"]
+    records = [r for g in groups for r in g["rules"]]
+    assert len(records) >= 10
+    unhealthy = [f"{r['name']}: {r.get('lastError')}" for r in records if r["health"] != "ok"]
+    assert not unhealthy, "\n".join(unhealthy)
+    skip = _not_running(stack)
+    empty = []
+    for rule in records:
+        uses_absent = [name for name in skip if re.search(rf"\b{re.escape(name)}\b", rule["query"])]
+        if uses_absent:
+            continue
+        if not _query(prom, f'count({{__name__="{rule["name"]}"}})')["result"]:
+            empty.append(rule["name"])
+    assert not empty, "recording rules without series:\n" + "\n".join(empty)
+
+
+# -- dashboards ---------------------------------------------------------------------------
+
+def _panels(items):
+    for panel in items:
+        yield panel
+        yield from _panels(panel.get("panels", []))
+
+
+def _escape(value: str) -> str:
+    """How Grafana writes a multi-value into a PromQL regex (special characters escaped)."""
+    return re.sub(r"([\\^$*+?.()|{}\[\]])", r"\\\\\1", value)
+
+
+def _interpolate(expr: str, values: dict[str, str]) -> str:
+    expr = re.sub(r"\$\{?(__rate_interval|__interval)\}?", RATE_INTERVAL, expr)
+    expr = re.sub(r"\$\{?(__range)\}?", "1h", expr)
+    for name in sorted(values, key=len, reverse=True):
+        expr = re.sub(rf"\$\{{{name}(:[a-z]+)?\}}|\${name}\b|\[\[{name}\]\]", lambda _: values[name], expr)
+    return expr
+
+
+def _variable_values(prom: str, query: str) -> list[str]:
+    m = re.fullmatch(r"\s*label_values\((?:(.*),\s*)?([A-Za-z_][A-Za-z0-9_]*)\)\s*", query, re.S)
+    if m:
+        params = {"match[]": m.group(1)} if m.group(1) else {}
+        r = requests.get(f"{prom}/api/v1/label/{m.group(2)}/values", params=params, timeout=10).json()
+        assert r["status"] == "success", f"{query}: {r.get('error')}"
+        return r["data"]
+    m = re.fullmatch(r"\s*query_result\((.*)\)\s*", query, re.S)
+    if m:
+        return [json.dumps(x["metric"]) for x in _query(prom, m.group(1))["result"]]
+    if re.fullmatch(r"\s*label_names\(\)\s*", query):
+        return requests.get(f"{prom}/api/v1/labels", timeout=10).json()["data"]
+    return _query(prom, query)["result"]
+
+
+def _dashboards(stack: Stack) -> list[dict]:
+    files = sorted((stack.workdir / "generated" / "dashboards").glob("*.json"))
+    assert files, "the stack's build wrote no dashboards"
+    return [json.loads(f.read_text()) for f in files]
+
+
+def test_every_dashboard_query_runs_and_pipeline_panels_show_data(stack):
+    prom = stack.url("prometheus")
+    errors, empty_pipeline, ran = [], [], 0
+    for dash in _dashboards(stack):
+        values: dict[str, str] = {}
+        for var in dash.get("templating", {}).get("list", []):
+            if var.get("type") != "query":
+                continue
+            query = var["query"]["query"] if isinstance(var["query"], dict) else var["query"]
+            try:
+                found = _variable_values(prom, _interpolate(query, values))
+            except AssertionError as exc:
+                errors.append(f"{dash['uid']}: variable {var['name']}: {exc}")
+                continue
+            ran += 1
+            if not found:
+                errors.append(f"{dash['uid']}: variable {var['name']} has no values")
+            values[var["name"]] = ("(" + "|".join(_escape(v) for v in found) + ")") if found else "no-value"
+        for panel in _panels(dash.get("panels", [])):
+            for target in panel.get("targets", []):
+                if not target.get("expr"):
+                    continue
+                expr = _interpolate(target["expr"], values)
+                try:
+                    result = _query(prom, expr)["result"]
+                except AssertionError as exc:
+                    errors.append(f"{dash['uid']}: panel {panel.get('title')!r}: {exc}")
+                    continue
+                ran += 1
+                if dash["uid"] == "vv-pipeline" and not result:
+                    empty_pipeline.append(f"panel {panel.get('title')!r}: {target['expr']}")
+    assert not errors, "\n".join(errors)
+    assert not empty_pipeline, "pipeline panels without data:\n" + "\n".join(empty_pipeline)
+    assert ran > 50
+
+
+# -- the DVR alert, end to end --------------------------------------------------------------
+
+def _notifications_for(stack: Stack, alertname: str, status: str) -> list[dict]:
+    out = []
+    for record in read_notifications(stack.notifications):
+        for alert in record["payload"].get("alerts", []):
+            if alert["labels"].get("alertname") == alertname and alert["status"] == status:
+                out.append({**record, "alert": alert})
+    return out
+
+
+def test_dvr_alert_stays_quiet_while_the_dvr_streams(stack):
+    prom = stack.url("prometheus")
+    assert _value(prom, 'max(vv_agent_dvr_connection_status{dvr="dvr1"})') == 1
+    assert not [a for a in firing_alerts(prom) if a["labels"]["alertname"] == DVR_ALERT]
+    assert _query(prom, f'ALERTS{{alertname="{DVR_ALERT}"}}')["result"] == []
+    assert not _notifications_for(stack, DVR_ALERT, "firing")
+
+
+def test_stopping_the_dvr_fires_the_alert_to_the_webhook_and_restarting_resolves_it(stack):
+    inv = stack.inventory
+    for_ = inv.threshold("dvr", "disconnected_for")
+    stopped_at = time.time()
+    stack.procs["dvr_simulator"].stop()
+    fired = _wait(lambda: _notifications_for(stack, DVR_ALERT, "firing"), 120, f"{DVR_ALERT} at the webhook")
+    latency = fired[0]["received_at"] - stopped_at
+    alert = fired[0]["alert"]
+    assert alert["labels"]["dvr"] == "dvr1" and alert["labels"]["site"] == "local"
+    assert alert["labels"]["severity"] == "critical"
+    assert fired[0]["path"] == "/" + inv["alerting"]["routes"]["critical"]   # routed by severity
+    assert alert["annotations"]["runbook_url"]
+    assert latency >= duration_seconds(for_), "fired before its `for` elapsed"
+    assert _query(stack.url("prometheus"), f'ALERTS{{alertname="{DVR_ALERT}", alertstate="firing"}}')["result"]
+    print(f"\nDVR fault -> notification latency: {latency:.1f}s (for {for_}, scrape "
+          f"{inv['prometheus']['scrape_interval']}, evaluation {inv['prometheus']['evaluation_interval']}, "
+          f"group_wait {inv['alerting']['group_wait']})")
+
+    restarted_at = time.time()
+    stack.start_part("dvr_simulator", progress=lambda *_: None)
+    resolved = _wait(lambda: _notifications_for(stack, DVR_ALERT, "resolved"), 120, f"{DVR_ALERT} resolved")
+    print(f"DVR back -> resolved notification: {resolved[0]['received_at'] - restarted_at:.1f}s "
+          f"(group_interval {inv['alerting']['group_interval']})")
+    assert resolved[0]["alert"]["labels"]["dvr"] == "dvr1"
+
+
+def test_down_leaves_no_process_behind(stack):
+    pids = [p.pid for p in stack.procs.values()]
+    assert len(pids) >= 8
+    stack.stop(progress=lambda *_: None)
+    time.sleep(0.5)
+    assert not [pid for pid in pids if pid_alive(pid)]
+    assert leftovers(stack.inventory.path) == []
+    assert not Path(stack.pid_file).exists()
