@@ -1,0 +1,89 @@
+"""The Grafana stand-in answers as Grafana's HTTP API documents: status codes, bodies, version counters."""
+
+from __future__ import annotations
+
+import requests
+
+from upload_helpers import EDITOR_TOKEN, VIEWER_TOKEN
+
+H = {"Authorization": f"Bearer {EDITOR_TOKEN}"}
+
+
+def _save(standin, dash, headers=H, **body):
+    return requests.post(f"{standin.url}/api/dashboards/db", json={"dashboard": dash, **body}, headers=headers,
+                         timeout=5)
+
+
+def test_health_needs_no_auth(standin):
+    r = requests.get(f"{standin.url}/api/health", timeout=5)
+    assert r.status_code == 200 and r.json()["database"] == "ok" and "version" in r.json()
+
+
+def test_auth_401_without_or_with_a_bad_token(standin):
+    assert requests.get(f"{standin.url}/api/search", timeout=5).json()["message"] == "Unauthorized"
+    r = requests.get(f"{standin.url}/api/search", headers={"Authorization": "Bearer nope"}, timeout=5)
+    assert (r.status_code, r.json()["message"]) == (401, "Invalid API key")
+
+
+def test_save_create_then_update_with_version_counter_and_412_on_stale_version(standin):
+    r = _save(standin, {"uid": "abc", "title": "Production Overview", "tags": ["t1"]})
+    assert r.status_code == 200
+    body = r.json()
+    assert body == {"id": body["id"], "uid": "abc", "url": "/d/abc/production-overview", "status": "success",
+                    "version": 1, "slug": "production-overview", "folderUid": ""}
+    r = _save(standin, {"uid": "abc", "title": "Production Overview", "version": 1})
+    assert (r.status_code, r.json()["version"]) == (200, 2)
+    stale = _save(standin, {"uid": "abc", "title": "Production Overview", "version": 1})
+    assert stale.status_code == 412
+    assert stale.json() == {"message": "The dashboard has been changed by someone else", "status": "version-mismatch"}
+    forced = _save(standin, {"uid": "abc", "title": "Production Overview", "version": 1}, overwrite=True)
+    assert (forced.status_code, forced.json()["version"]) == (200, 3)
+    got = requests.get(f"{standin.url}/api/dashboards/uid/abc", headers=H, timeout=5).json()
+    assert got["dashboard"]["version"] == 3 and got["dashboard"]["id"] == body["id"]
+    assert got["meta"]["slug"] == "production-overview" and got["meta"]["folderUid"] == ""
+
+
+def test_save_errors_400_and_name_exists(standin):
+    r = requests.post(f"{standin.url}/api/dashboards/db", data=b"{not json", headers=H, timeout=5)
+    assert (r.status_code, r.json()) == (400, {"message": "bad request data"})
+    assert _save(standin, {"uid": "x", "title": " "}).json() == {"message": "Dashboard title cannot be empty"}
+    assert _save(standin, {"uid": "a/b", "title": "T"}).json() == {"message": "uid contains illegal characters"}
+    r = _save(standin, {"uid": "x", "title": "T"}, folderUid="missing")
+    assert (r.status_code, r.json()["message"]) == (400, "folder not found")
+    assert _save(standin, {"uid": "one", "title": "Same"}).status_code == 200
+    clash = _save(standin, {"uid": "two", "title": "same"})
+    assert (clash.status_code, clash.json()["status"]) == (412, "name-exists")
+
+
+def test_get_and_delete_404_bodies(standin):
+    r = requests.get(f"{standin.url}/api/dashboards/uid/none", headers=H, timeout=5)
+    assert (r.status_code, r.json()["message"]) == (404, "Dashboard not found")
+    r = requests.delete(f"{standin.url}/api/dashboards/uid/none", headers=H, timeout=5)
+    assert r.status_code == 404
+    _save(standin, {"uid": "gone", "title": "Gone soon"})
+    r = requests.delete(f"{standin.url}/api/dashboards/uid/gone", headers=H, timeout=5)
+    assert r.json() == {"title": "Gone soon", "message": "Dashboard Gone soon deleted", "id": r.json()["id"]}
+
+
+def test_folders_and_search_by_tag(standin):
+    r = requests.get(f"{standin.url}/api/folders/f1", headers=H, timeout=5)
+    assert (r.status_code, r.json()) == (404, {"message": "folder not found", "status": "not-found"})
+    r = requests.post(f"{standin.url}/api/folders", json={"uid": "f1", "title": "Folder one"}, headers=H, timeout=5)
+    assert r.status_code == 200 and r.json()["uid"] == "f1" and r.json()["url"] == "/dashboards/f/f1/folder-one"
+    dup = requests.post(f"{standin.url}/api/folders", json={"uid": "f1", "title": "Again"}, headers=H, timeout=5)
+    assert dup.status_code == 409
+    _save(standin, {"uid": "d1", "title": "D1", "tags": ["a", "b"]}, folderUid="f1")
+    _save(standin, {"uid": "d2", "title": "D2", "tags": ["a"]})
+    hits = requests.get(f"{standin.url}/api/search", params={"tag": "a", "type": "dash-db"}, headers=H,
+                        timeout=5).json()
+    assert [h["uid"] for h in hits] == ["d1", "d2"]
+    assert hits[0]["folderUid"] == "f1" and hits[0]["type"] == "dash-db" and hits[0]["tags"] == ["a", "b"]
+    both = requests.get(f"{standin.url}/api/search", params=[("tag", "a"), ("tag", "b")], headers=H, timeout=5)
+    assert [h["uid"] for h in both.json()] == ["d1"]
+
+
+def test_viewer_gets_403_naming_the_missing_action(standin):
+    r = _save(standin, {"uid": "v", "title": "V"}, headers={"Authorization": f"Bearer {VIEWER_TOKEN}"})
+    assert r.status_code == 403
+    assert r.json()["message"].endswith("Permissions needed: dashboards:create")
+    assert r.json()["title"] == "Access denied"
