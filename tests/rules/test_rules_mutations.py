@@ -114,3 +114,17 @@ def test_a_changed_threshold_breaks_its_promtool_test(project_copy, name, expr):
     result, out = _lint(project_copy)
     assert result.returncode == 1, out
     assert "promtool test failed" in result.stdout
+
+
+def test_promtool_lint_findings_are_fatal(project_copy):
+    """A duplicated recording rule passes vvdash's own checks; promtool's linter catches it."""
+    _edit(project_copy / "rules/storage.py",
+          'return [Record(R.FOLDER_GROWTH, f"sum by (site, job, folder) (deriv(vv_storage_used_bytes{{{sel}}}[1h]))")]',
+          'rec = Record(R.FOLDER_GROWTH, f"sum by (site, job, folder) (deriv(vv_storage_used_bytes{{{sel}}}[1h]))")\n'
+          '    return [rec, rec]')
+    result, out = _lint(project_copy)
+    assert result.returncode == 1, out
+    lines = [line.strip() for line in result.stdout.splitlines()
+             if line.strip().startswith("generated/prometheus/rules/storage.yml: lint error 1 duplicate rule")]
+    assert lines, out
+    assert "Metric: folder:vv_storage_used_bytes:deriv1h" in lines[0]

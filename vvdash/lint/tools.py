@@ -26,49 +26,45 @@ def _lines(text: str) -> list[str]:
     return [line.rstrip() for line in text.splitlines() if line.strip()]
 
 
+def _per_file(argv: list[str], files: list[Path]) -> list[tuple[Path, subprocess.CompletedProcess]]:
+    """Run `argv FILE` for each file, two at a time: promtool prints its verdicts on stdout and the
+    reasons on stderr, so only one file per process keeps each reason with its file."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(lambda f: (f, run([*argv, str(f)])), files))
+
+
+def _reasons(result: subprocess.CompletedProcess, drop=("Checking", "Unit Testing", "SUCCESS", "FAILED:")) -> list[str]:
+    return [ln.strip().rstrip(",") for ln in _lines(result.stdout + "\n" + result.stderr)
+            if not ln.strip().startswith(drop) and not re.match(r"^\d+ rules found$", ln.strip())]
+
+
 def promtool_check_rules(files: list[Path], shown: dict[Path, str]) -> list[Issue]:
     """`promtool check rules --lint=all --lint-fatal`: a lint finding fails like an error."""
-    result = run(["promtool", "check", "rules", "--lint=all", "--lint-fatal", *map(str, files)])
-    if result.returncode == 0:
-        return []
     issues = []
-    current = None
-    for line in _lines(result.stdout + "\n" + result.stderr):
-        m = re.match(r"Checking (\S+)", line)
-        if m:
-            current = Path(m.group(1))
-            continue
-        if line.strip().startswith(("SUCCESS", "Checking")):
-            continue
-        name = shown.get(current, str(current)) if current else "promtool check rules"
-        issues.append(Issue(name, line.strip(), file=name if current else ""))
-    return issues or [Issue("promtool check rules", f"exit {result.returncode}")]
+    for path, result in _per_file(["promtool", "check", "rules", "--lint=all", "--lint-fatal"], files):
+        if result.returncode != 0:
+            name = shown.get(path, str(path))
+            issues.append(Issue(name, "; ".join(_reasons(result)) or f"exit {result.returncode}", file=name))
+    return issues
 
 
 def promtool_check_config(path: Path, shown: str) -> list[Issue]:
+    """`promtool check config` (it checks the rule files the config names as well)."""
     result = run(["promtool", "check", "config", "--lint=all", "--lint-fatal", str(path)])
     if result.returncode == 0:
         return []
-    lines = [ln.strip() for ln in _lines(result.stdout + "\n" + result.stderr)
-             if "SUCCESS" not in ln and not ln.startswith("Checking")]
-    return [Issue(shown, ln, file=shown) for ln in lines] or [Issue(shown, f"exit {result.returncode}")]
+    return [Issue(shown, "; ".join(_reasons(result)) or f"exit {result.returncode}", file=shown)]
 
 
 def promtool_test_rules(files: list[Path], shown: dict[Path, str]) -> list[Issue]:
-    """`promtool test rules`, one process per file (side by side), so each failure names its file.
-
-    promtool's own exp/got diff goes into the Issue's detail (the JUnit body).
-    """
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(lambda f: (f, run(["promtool", "test", "rules", str(f)])), files))
+    """`promtool test rules`, one process per file; promtool's exp/got diff goes into the detail."""
     issues = []
-    for path, result in results:
+    for path, result in _per_file(["promtool", "test", "rules"], files):
         if result.returncode == 0:
             continue
         name = shown.get(path, str(path))
-        lines = [ln for ln in _lines(result.stdout + "\n" + result.stderr)
-                 if not ln.startswith("Unit Testing") and ln.strip() != "FAILED:"]
-        first = next((ln.strip().rstrip(",") for ln in lines), f"exit {result.returncode}")
+        lines = _reasons(result, drop=("Unit Testing", "FAILED:"))
+        first = lines[0] if lines else f"exit {result.returncode}"
         issues.append(Issue(name, f"promtool test failed: {first}", file=name, detail="\n".join(lines)))
     return issues
 
