@@ -31,15 +31,15 @@ def run(args) -> int:
         return 0
     print("Running; Ctrl-C stops everything. `vvdash stack status` in another shell shows targets and alerts.")
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Set explicitly: a shell may start us with SIGINT ignored (e.g. in the background).
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
     try:
         while not stop.wait(5):
             dead = [name for name, proc in stack.procs.items() if not proc.alive()]
             if dead:
                 print(f"vvdash demo: {', '.join(dead)} exited; see {stack.workdir / 'logs'}")
                 break
-    except KeyboardInterrupt:
-        print()
     finally:
         print("vvdash demo: stopping")
         stack.stop()

@@ -47,6 +47,7 @@ class Part:
 class Stack:
     workdir: Path
     inventory: Inventory | None = None
+    base_name: str = ""
     procs: dict[str, Process] = field(default_factory=dict)
 
     @property
@@ -64,6 +65,7 @@ class Stack:
     def render(self, base_inventory: str | Path | None, profile: str, fixed_ports: bool) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         base = load(base_inventory)
+        self.base_name = base.name
         ports = stack_profile.pick_ports(base, fixed_ports)
         self.inventory = stack_profile.write(base, self.workdir, ports, profile)
         project = load_project(self.inventory.path)
@@ -138,7 +140,7 @@ class Stack:
             for service in part.port_of:
                 port = self.inventory.service(service)["port"]
                 if port_in_use(port):
-                    where = f"services.{service}.port in the inventory" if fixed_ports else "picked as free"
+                    where = f"{self.base_name}: services.{service}.port" if fixed_ports else "picked as free"
                     raise VVError(f"port {port} for {service} is already in use ({where}); free it or "
                                   f"{'drop --inventory-ports' if fixed_ports else 'retry'}")
         try:
@@ -150,6 +152,21 @@ class Stack:
         except BaseException:
             self.stop(progress=lambda *_: None)
             raise
+        self._wait_first_scrapes()
+
+    def _wait_first_scrapes(self) -> None:
+        """Give Prometheus a few scrape intervals to try every target, so `status` right after
+        `up` shows up/down rather than unknown (not fatal: status tells what is down)."""
+        from vvdash.inventory import duration_seconds
+
+        deadline = time.monotonic() + 3 * duration_seconds(self.inventory["prometheus"]["scrape_interval"]) + 5
+        while time.monotonic() < deadline:
+            try:
+                if all(t["health"] != "unknown" for t in targets(self.url("prometheus"))):
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
 
     def start_part(self, name: str, progress=print) -> None:
         """(Re)start one part by name, e.g. the DVR simulator after it was stopped."""
