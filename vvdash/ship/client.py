@@ -63,7 +63,9 @@ class GrafanaClient:
         self.session = requests.Session()
         self.session.headers.update({"Accept": "application/json", "User-Agent": f"vvdash/{__version__}"})
         self.session.verify = conn.verify
-        self.session.trust_env = False  # proxies and .netrc must not add or replace the credential
+        # Not trust_env: a ~/.netrc entry would replace the Authorization header. Proxies still apply.
+        self.session.trust_env = False
+        self.session.proxies = requests.utils.get_environ_proxies(conn.url)
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(pool_size, 1))
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)

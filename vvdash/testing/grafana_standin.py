@@ -66,6 +66,7 @@ class _Rule:
     times: int | None          # None: every matching request
     status: int = 0
     seconds: float = 0.0
+    retry_after: str | None = None
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method in (None, method)) and path.startswith(self.prefix) and self.times != 0
@@ -86,11 +87,12 @@ class Recorded:
 class _Reply(Exception):
     """Ends request handling with a status and a JSON (or raw) body."""
 
-    def __init__(self, status: int, body, content_type: str = "application/json"):
+    def __init__(self, status: int, body, content_type: str = "application/json", headers: dict | None = None):
         super().__init__(status)
         self.status = status
         self.body = body
         self.content_type = content_type
+        self.headers = headers or {}
 
 
 @contextlib.contextmanager
@@ -169,10 +171,11 @@ class GrafanaStandin:
         return f"{scheme}://127.0.0.1:{self.port}"
 
     # -- knobs ------------------------------------------------------------------------------------
-    def fail(self, status: int, method: str | None = None, prefix: str = "/api/", times: int | None = 1) -> None:
+    def fail(self, status: int, method: str | None = None, prefix: str = "/api/", times: int | None = 1,
+             retry_after: str | None = None) -> None:
         """Answer matching requests with `status` (5xx bodies like a proxy's) `times` times (None: always)."""
         with self.lock:
-            self._fail.append(_Rule(method, prefix, times, status=status))
+            self._fail.append(_Rule(method, prefix, times, status=status, retry_after=retry_after))
 
     def delay(self, seconds: float, method: str | None = None, prefix: str = "/api/",
               times: int | None = 1) -> None:
@@ -342,13 +345,14 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         summary: dict = {}
+        headers: dict = {}
         delay = self._delay_for(method, path)
         try:
             self._failure(method, path)
             body = self._route(method, path, query, raw, summary)
             status, payload, ctype = 200, body, "application/json"
         except _Reply as reply:
-            status, payload, ctype = reply.status, reply.body, reply.content_type
+            status, payload, ctype, headers = reply.status, reply.body, reply.content_type, reply.headers
         with st.lock:
             st.requests.append(Recorded(method, path, status, summary))
         # A slow answer: the work above is done, the reply is late (a client timeout may lose it).
@@ -359,6 +363,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(data)))
+            for name, value in headers.items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
@@ -383,7 +389,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fail.status in (502, 503, 504):  # these come from the proxy in front of Grafana: HTML
             reason = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}[fail.status]
             raise _Reply(fail.status, f"<html><body><h1>{fail.status} {reason}</h1></body></html>\n".encode(),
-                         "text/html")
+                         "text/html", {"Retry-After": fail.retry_after} if fail.retry_after else None)
         message = {500: "Internal Server Error", 404: "Not found"}.get(fail.status, "error")
         raise _Reply(fail.status, {"message": message})
 
@@ -559,6 +565,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description="Run the Grafana stand-in on 127.0.0.1 until Ctrl-C.")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
     parser.add_argument("--token-file", help="file holding the Editor service-account token to accept "
                                              "(default: a new token written to a private temporary file)")
     args = parser.parse_args(argv)
@@ -571,6 +578,7 @@ def main(argv: list[str] | None = None) -> int:
         with os.fdopen(fd, "w") as f:  # mkstemp makes it readable by this user only
             f.write(token + "\n")
     with GrafanaStandin(tokens={token: "Editor"}, port=args.port) as standin:
+        standin.latency = args.latency
         print(f"Grafana stand-in on {standin.url}; token in {token_file}", flush=True)
         try:
             while True:
