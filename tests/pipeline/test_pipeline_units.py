@@ -149,3 +149,19 @@ def test_summary_failing_its_schema_is_counted_and_not_written(tmp_path, monkeyp
     assert answer["reason"] == "summary_schema_invalid"
     assert not storage.summary_path("a" * 24).exists()
     assert _sample(registry, "vv_summarize_scene_schema_validation_errors_total") == 1
+
+
+def test_scan_service_refuses_paths_outside_the_root_and_symlinks(tmp_path):
+    import os
+
+    from pipeline.scan_video import Scanner
+    storage = Storage(tmp_path / "root").ensure()
+    outside = tmp_path / "outside.mp4"
+    outside.write_bytes(b"\x00\x00\x00\x18ftypmp42")
+    os.symlink(outside, storage.processing / "link.mp4")
+    scanner = Scanner(storage, 2.0, None)
+    for path in ("../outside.mp4", str(outside), "processing/link.mp4", "processing/../../outside.mp4"):
+        answer = scanner.handle({"video_id": "a" * 24, "path": path})
+        assert (answer["status"], answer["reason"]) == ("corrupted", "refused_path"), path
+    assert outside.read_bytes() == b"\x00\x00\x00\x18ftypmp42"
+    assert not any(storage.analytics.iterdir())
