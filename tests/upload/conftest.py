@@ -38,12 +38,13 @@ def vv(capsys, monkeypatch):
 
     def run(*args, env: dict | None = None) -> Run:
         capsys.readouterr()
-        for name, value in ({"VVDASH_GRAFANA_TOKEN": EDITOR_TOKEN} if env is None else env).items():
+        env = {"VVDASH_GRAFANA_TOKEN": EDITOR_TOKEN} if env is None else env
+        for name, value in env.items():
             monkeypatch.setenv(name, value)
         try:
             code = main([str(a) for a in args])
         finally:
-            for name in ("VVDASH_GRAFANA_TOKEN", "GRAFANA_TOKEN", "VVDASH_GRAFANA_URL"):
+            for name in env:
                 monkeypatch.delenv(name, raising=False)
         captured = capsys.readouterr()
         for secret in SECRETS:  # no credential in any output, whatever the run did

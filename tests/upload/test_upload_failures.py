@@ -177,3 +177,29 @@ def test_datasource_needs_admin_and_is_then_created_once(vv, standin, dash_dir):
     standin.reset_log()
     again = vv(*upload_args(standin, dash_dir, "--datasource"), env={"VVDASH_GRAFANA_TOKEN": ADMIN_TOKEN})
     assert again.code == 0 and standin.writes == []
+
+
+def test_provisioned_dashboard_is_neither_overwritten_nor_pruned(vv, standin, dash_dir):
+    standin.seed_folder(FOLDER_UID, "VV Video AI")
+    standin.seed_dashboard(dashboard("vv-fix-1", "Fixture vv-fix-1", tags=["vv", "managed-by:vvdash"],
+                                     description="from a provisioning file"), folder_uid=FOLDER_UID, provisioned=True)
+    standin.seed_dashboard(dashboard("vv-old", "Old", tags=["managed-by:vvdash"]), folder_uid=FOLDER_UID,
+                           provisioned=True)
+    run = vv(*upload_args(standin, dash_dir))
+    assert run.code == 1
+    line = next(line for line in run.lines("failed") if "vv-fix-1" in line)
+    assert "Grafana refused it (400): Cannot save provisioned dashboard; Grafana loads this dashboard from " \
+           "provisioning files" in line
+    (dash_dir / "vv-fix-1.json").unlink()
+    run = vv(*upload_args(standin, dash_dir, "--prune"))
+    assert run.code == 1
+    assert any("provisioned dashboard cannot be deleted" in line for line in run.lines("vv-fix-1"))
+    assert {"vv-fix-1", "vv-old"} <= set(standin.dashboards)
+
+
+def test_two_local_dashboards_with_one_title(vv, standin, dash_dir):
+    write_dashboards(dash_dir, [dashboard("vv-twin", "Fixture vv-fix-3")])
+    run = vv(*upload_args(standin, dash_dir))
+    assert run.code == 1
+    assert f"{dash_dir / 'vv-twin.json'}: title 'Fixture vv-fix-3' is also used by vv-fix-3.json" in run.out
+    assert "vv-twin" not in standin.dashboards and len(standin.dashboards) == 5

@@ -139,6 +139,20 @@ def test_inventory_token_file_reference(vv, standin, dash_dir, tmp_path):
     assert len(standin.dashboards) == 5
 
 
+def test_inventory_basic_auth_when_the_token_reference_is_unset(vv, standin, dash_dir, tmp_path):
+    data = yaml.safe_load((PROJECT_ROOT / "vvdash.yaml").read_text())
+    data["grafana"].update(url=standin.url, username="admin", password={"env": "VV_TEST_GRAFANA_PASSWORD"})
+    inventory = tmp_path / "vvdash.yaml"
+    inventory.write_text(yaml.safe_dump(data))
+    run = vv("--inventory", inventory, "upload", "--dashboards", dash_dir,
+             env={"VV_TEST_GRAFANA_PASSWORD": ADMIN_PASSWORD})     # grafana.token's GRAFANA_TOKEN is unset
+    assert run.code == 0, run.err
+    assert len(standin.dashboards) == 5
+    missing = vv("--inventory", inventory, "upload", "--dashboards", dash_dir, env={})
+    assert missing.code == 2
+    assert "grafana.password: environment variable VV_TEST_GRAFANA_PASSWORD is not set" in _one_error_line(missing)
+
+
 def test_missing_dashboards_folder(vv, standin, tmp_path):
     run = vv(*upload_args(standin, tmp_path / "nothing-here"))
     assert run.code == 2

@@ -49,6 +49,9 @@ class GrafanaError(Exception):
         if self.status == 412 and self.status_text == "name-exists":
             return (f"{head}: another dashboard in the folder already has this title (412 name-exists); "
                     "rename or delete that one in Grafana")
+        if self.status == 400 and "provisioned" in self.message:
+            return (f"{head}: Grafana refused it (400): {self.message}; Grafana loads this dashboard from "
+                    "provisioning files: change it there, or drop it from provisioning to manage it by upload")
         if self.status == 400:
             return f"{head}: Grafana refused it (400): {self.message}"
         if self.status == 404:

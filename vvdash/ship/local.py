@@ -86,6 +86,7 @@ def load(folder: Path) -> tuple[list[LocalDashboard], list[Problem]]:
     if not files:
         raise VVError(f"{folder}: no *.json dashboards; run `python -m vvdash build` or pass --dashboards")
     dashboards: dict[str, LocalDashboard] = {}
+    titles: dict[str, LocalDashboard] = {}   # Grafana wants titles unique within a folder
     problems: list[Problem] = []
     for path in files:
         try:
@@ -96,5 +97,10 @@ def load(folder: Path) -> tuple[list[LocalDashboard], list[Problem]]:
         if dash.uid in dashboards:
             problems.append(Problem(path, f"uid {dash.uid} is also used by {dashboards[dash.uid].path.name}"))
             continue
+        if dash.title.lower() in titles:
+            problems.append(Problem(path, f"title {dash.title!r} is also used by "
+                                          f"{titles[dash.title.lower()].path.name} (same folder in Grafana)"))
+            continue
         dashboards[dash.uid] = dash
+        titles[dash.title.lower()] = dash
     return sorted(dashboards.values(), key=lambda d: d.uid), problems

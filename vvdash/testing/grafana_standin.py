@@ -203,10 +203,12 @@ class GrafanaStandin:
         with self.lock, _as_value_error():
             return self._create_folder(uid, title, "admin")
 
-    def seed_dashboard(self, model: dict, folder_uid: str = "", message: str = "") -> dict:
-        """Save as another user would through the UI."""
+    def seed_dashboard(self, model: dict, folder_uid: str = "", message: str = "", provisioned: bool = False) -> dict:
+        """Save as another user would through the UI, or as Grafana's file provisioning does."""
         with self.lock, _as_value_error():
-            return self._save(dict(model), folder_uid, message, overwrite=True, user="admin")
+            answer = self._save(dict(model), folder_uid, message, overwrite=True, user="admin")
+            self.dashboards[answer["uid"]]["provisioned"] = provisioned
+            return answer
 
     @property
     def writes(self) -> list[Recorded]:
@@ -268,6 +270,8 @@ class GrafanaStandin:
         elif uid in self.dashboards:
             existing = self.dashboards[uid]
         check("dashboards:write" if existing else "dashboards:create")
+        if existing is not None and existing.get("provisioned"):
+            raise _Reply(400, {"message": "Cannot save provisioned dashboard"})
         if existing is not None and version != existing["version"]:
             if not overwrite:
                 raise _Reply(412, {"message": "The dashboard has been changed by someone else",
@@ -308,7 +312,8 @@ class GrafanaStandin:
                 "createdBy": record["createdBy"], "version": record["version"], "hasAcl": False,
                 "isFolder": False, "folderId": folder["id"] if folder else 0,
                 "folderUid": record["folder_uid"], "folderTitle": folder["title"] if folder else "General",
-                "folderUrl": folder["url"] if folder else "", "provisioned": False, "provisionedExternalId": ""}
+                "folderUrl": folder["url"] if folder else "", "provisioned": bool(record.get("provisioned")),
+                "provisionedExternalId": f"{record['uid']}.json" if record.get("provisioned") else ""}
 
     def _search_hit(self, record: dict) -> dict:
         folder = self.folders.get(record["folder_uid"])
@@ -471,9 +476,12 @@ class _Handler(BaseHTTPRequestHandler):
                 return answer
             if method == "DELETE":
                 self._require(actions, "dashboards:delete")
-                record = st.dashboards.pop(uid, None)
+                record = st.dashboards.get(uid)
                 if record is None:
                     raise _not_found_dashboard()
+                if record.get("provisioned"):
+                    raise _Reply(400, {"message": "provisioned dashboard cannot be deleted"})
+                del st.dashboards[uid]
                 title = record["data"]["title"]
                 return {"title": title, "message": f"Dashboard {title} deleted", "id": record["id"]}
         if path == "/api/dashboards/db" and method == "POST":
