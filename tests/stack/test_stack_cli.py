@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -94,3 +95,33 @@ def test_webhook_receiver_records_and_prints_every_notification(tmp_path):
         proc.terminate()
         stdout, _ = proc.communicate(timeout=10)
     assert "notification /paging receiver=paging status=firing alerts=1 [VVDvrDisconnected]" in stdout
+
+
+def test_a_part_that_fails_to_start_stops_what_had_started(tmp_path, monkeypatch):
+    from vvdash.errors import VVError
+    from vvdash.stack.runner import Part, Stack
+
+    real_parts = Stack.parts
+
+    def parts_with_a_broken_one(self):
+        parts = real_parts(self)
+        broken = Part("broken", [sys.executable, "-c", "print('cannot open config: bad key'); raise SystemExit(3)"],
+                      "http://127.0.0.1:9/never")
+        return parts[:3] + [broken] + parts[3:]
+
+    monkeypatch.setattr(Stack, "parts", parts_with_a_broken_one)
+    stack = Stack((tmp_path / "stack").resolve())
+    lines: list[str] = []
+    try:
+        stack.up(profile="test", progress=lines.append)
+    except VVError as exc:
+        message = str(exc)
+    else:
+        raise AssertionError("up succeeded with a part that exits")
+    assert message.startswith("broken: did not become healthy at http://127.0.0.1:9/never (cannot open config: bad key)")
+    assert "\n" not in message
+    started = [int(m) for line in lines for m in re.findall(r"\(pid (\d+)\)", line)]
+    assert len(started) == 3                      # the three parts before it had started...
+    assert not [pid for pid in started if pid_alive(pid)]   # ...and were stopped
+    assert not (tmp_path / "stack" / PID_FILE).exists() and not stack.procs
+    assert leftovers(tmp_path / "stack" / "vvdash.yaml") == []
