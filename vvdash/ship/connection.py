@@ -104,7 +104,8 @@ def _read_secret_file(path: Path, what: str) -> str:
 
 def _credential(args, grafana: dict) -> Credential:
     if args.token_file:
-        return Credential("token", f"--token-file {args.token_file}", _read_secret_file(args.token_file, "--token-file"))
+        token = _read_secret_file(args.token_file, "--token-file")
+        return Credential("token", f"--token-file {args.token_file}", token)
     if args.username or args.password_file:
         if not (args.username and args.password_file):
             raise VVError("--username and --password-file go together (basic auth)")

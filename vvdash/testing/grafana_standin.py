@@ -144,7 +144,8 @@ class GrafanaStandin:
             ctx.load_cert_chain(self.certfile, self.keyfile)
             self._server.socket = ctx.wrap_socket(self._server.socket, server_side=True)
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="grafana-standin", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="grafana-standin",
+                                        daemon=True)
         self._thread.start()
         return self
 
@@ -553,7 +554,8 @@ class _Handler(BaseHTTPRequestHandler):
         page = max(int(query.get("page", ["1"])[0]), 1)
         hits = []
         if kind in ("", "dash-folder") and not tags:
-            hits += [{"id": f["id"], "uid": f["uid"], "orgId": 1, "title": f["title"], "uri": f"db/{slugify(f['title'])}",
+            hits += [{"id": f["id"], "uid": f["uid"], "orgId": 1, "title": f["title"],
+                      "uri": f"db/{slugify(f['title'])}",
                       "url": f["url"], "slug": "", "type": "dash-folder", "tags": [], "isStarred": False,
                       "sortMeta": 0} for f in st.folders.values() if text in f["title"].lower()]
         if kind in ("", "dash-db"):
