@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from vvdash import PROJECT_ROOT
 from vvdash.emit import alertmanager as am_emit
 from vvdash.errors import VVError
 from vvdash.inventory import Inventory, load
+from vvdash.jobs import PIPELINE_SERVICES
 from vvdash.procs import Process, port_in_use, require_binary, wait_http
 from vvdash.project import load_project
 from vvdash.stack import profile as stack_profile
@@ -84,8 +86,6 @@ class Stack:
         addr = lambda s: f"127.0.0.1:{inv.service(s)['port']}"  # noqa: E731
         py = sys.executable
         stack_inv = str(inv.path)
-        pipeline_health = [n for n in ("agent_dvr", "orchestrator", "scan_video", "summarize_scene",
-                                       "logline_generator", "tv_scheduler", "self_monitor", "storage_exporter")]
         return [
             Part("webhook_receiver", [py, "-m", "vvdash.stack.webhook", "--port",
                                       str(inv.service("webhook_receiver")["port"]), "--out", str(self.notifications)],
@@ -110,7 +110,7 @@ class Stack:
             Part("pipeline", [py, "-m", "vvdash", "--inventory", stack_inv, "pipeline", "run",
                               "--log-dir", str(w / "logs/pipeline")],
                  self.url("self_monitor", "/metrics"),
-                 tuple(pipeline_health), timeout=120.0),
+                 PIPELINE_SERVICES, timeout=120.0),
             Part("prometheus", [require_binary("prometheus"),
                                 f"--config.file={gen / 'prometheus/prometheus.yml'}",
                                 f"--storage.tsdb.path={w / 'data/prometheus'}",
@@ -197,8 +197,6 @@ class Stack:
 
     def _run_cron_jobs(self, progress) -> None:
         """Each cron-style job once, so its pushed metrics are in the Pushgateway from the start."""
-        import subprocess
-
         for name, *flags in CRON_JOBS:
             argv = [sys.executable, "-m", "vvdash", "--inventory", str(self.inventory.path), "pipeline", "cron",
                     name, *flags]
