@@ -28,6 +28,11 @@ def contract():
     "vv_agent_dvr_connection_status * on (dvr) group_left (instance) probe_success",
     "sum by (stage, site) (stage:vv_stage_items:rate5m) > 0",
     'ALERTS{alertstate="firing", anything="x"}',
+    "sum by (mode) (topk by (job) (1, rate(node_cpu_seconds_total[5m])))",
+    "avg_over_time(up[$__range]) * ${__range_s}",
+    "max_over_time(up[5m:1m])",
+    "rate(node_cpu_seconds_total[5m]) and on (instance) up == 1",
+    "sum by (mode) (rate(node_cpu_seconds_total[5m]) / ignoring (cpu) rate(node_cpu_seconds_total[5m]))",
 ])
 def test_expressions_that_honour_the_contract(contract, expr):
     assert contract.check(expr) == []
@@ -49,6 +54,16 @@ def test_expressions_that_honour_the_contract(contract, expr):
     ('label_replace(up, "a", "$1", "nojob", "(.*)")', "label_replace() source label 'nojob' is not on up"),
     ("sum by (stage) (stage:vv_stage_items:rate5m{tv_id=\"x\"})", "label 'tv_id' is not on stage:vv_stage_items:rate5m"),
     ("sum(rate(x[5m]", "PromQL does not parse"),
+    # one-to-one matching keeps only the on() labels, and drops the ignoring() ones
+    ("sum by (mountpoint) (node_filesystem_avail_bytes / on (instance) node_load1)",
+     "sum by label 'mountpoint' is not on node_filesystem_avail_bytes"),
+    ("sum by (mode) (rate(node_cpu_seconds_total[5m]) / ignoring (mode) rate(node_cpu_seconds_total[5m]))",
+     "sum by label 'mode' is not on node_cpu_seconds_total"),
+    # a counter passed through a set operator is still raw
+    ("node_network_receive_bytes_total or vector(0)", "counter node_network_receive_bytes_total used raw"),
+    ("node_network_receive_bytes_total unless up", "counter node_network_receive_bytes_total used raw"),
+    ("up[5m]", "a range vector cannot be graphed or alerted on"),
+    ("rate(up[5m:1m])", "rate() over up, which is a gauge"),
 ])
 def test_violations_are_named(contract, expr, problem):
     problems = contract.check(expr)

@@ -15,8 +15,10 @@ import promql_parser as pp
 
 from vvdash.catalog import Catalog
 
-# Grafana's built-in interval variables become durations; other variables a plain word.
-_DURATION_VARS = re.compile(r"\$\{?(__rate_interval|__interval|__range|__range_s|__range_ms)(:[a-z]+)?\}?")
+# Grafana's built-in variables: the _s/_ms forms are numbers, the others durations;
+# any other variable becomes a plain word (it only ever sits inside a matcher's quotes).
+_NUMBER_VARS = re.compile(r"\$\{?__(range|interval)_(s|ms)\}?")
+_DURATION_VARS = re.compile(r"\$\{?(__rate_interval|__interval|__range)(:[a-z]+)?\}?")
 _VARIABLE = re.compile(r"\$\{[A-Za-z0-9_]+(:[A-Za-z]+)?\}|\$[A-Za-z_][A-Za-z0-9_]*|\[\[[A-Za-z0-9_]+\]\]")
 
 # Functions whose argument may be a raw counter.
@@ -25,6 +27,7 @@ _COUNTER_FUNCS = {"rate", "irate", "increase", "resets", "absent", "absent_over_
 _RATE_FUNCS = {"rate", "irate", "increase"}
 _PASS_KIND = {"label_replace", "label_join", "sort", "sort_desc", "last_over_time"}
 _COUNT_AGGS = {"count", "group", "count_values"}
+_SELECTING_AGGS = {"topk", "bottomk", "limitk"}
 
 ANY = None  # label set unknown: skip label checks downstream
 
@@ -32,8 +35,9 @@ ANY = None  # label set unknown: skip label checks downstream
 @dataclass(frozen=True)
 class Value:
     labels: frozenset | None     # output label names, None when unknown
-    kind: str                    # counter | gauge | scalar | string | matrix
+    kind: str                    # counter | gauge | scalar | string
     name: str = ""               # metric name, for messages
+    range: bool = False          # a range vector (x[5m], a subquery): only functions take it
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,7 @@ class Recorded:
 
 
 def substitute_variables(expr: str) -> str:
+    expr = _NUMBER_VARS.sub("300", expr)
     expr = _DURATION_VARS.sub("5m", expr)
     return _VARIABLE.sub("vvdash_var", expr)
 
@@ -65,7 +70,10 @@ class Contract:
         except (ValueError, RuntimeError) as exc:
             return [f"PromQL does not parse: {str(exc).splitlines()[0]}"]
         value = self._walk(tree, problems)
-        if value.kind == "counter" and not allow_raw_counter:
+        if value.range:
+            problems.append("a range vector cannot be graphed or alerted on; wrap it in a function "
+                            "such as rate() or max_over_time()")
+        elif value.kind == "counter" and not allow_raw_counter:
             problems.append(f"counter {value.name} used raw; wrap it in rate() or increase()")
         return list(dict.fromkeys(problems))
 
@@ -140,10 +148,10 @@ class Contract:
             return self._selector(node, problems)
         if isinstance(node, pp.MatrixSelector):
             inner = self._selector(node.vector_selector, problems)
-            return Value(inner.labels, inner.kind, inner.name)
+            return Value(inner.labels, inner.kind, inner.name, range=True)
         if isinstance(node, pp.SubqueryExpr):
             inner = self._walk(node.expr, problems)
-            return Value(inner.labels, inner.kind, inner.name)
+            return Value(inner.labels, inner.kind, inner.name, range=True)
         if isinstance(node, (pp.ParenExpr, pp.UnaryExpr)):
             return self._walk(node.expr, problems)
         if isinstance(node, pp.NumberLiteral):
@@ -162,7 +170,7 @@ class Contract:
     def _call(self, node, problems) -> Value:
         func = node.func.name
         args = [self._walk(a, problems) for a in node.args]
-        vectors = [a for a in args if a.kind in ("counter", "gauge", "matrix")]
+        vectors = [a for a in args if a.kind in ("counter", "gauge")]
         first = vectors[0] if vectors else Value(frozenset(), "gauge")
         if func in _RATE_FUNCS:
             if first.kind != "counter":
@@ -208,11 +216,13 @@ class Contract:
         if mod is not None:
             grouping = list(mod.labels)
             self._need_labels(grouping, inner, f"{op} {'by' if 'By' in str(mod.type) else 'without'}", problems)
-            if "By" in str(mod.type):
+            if op in _SELECTING_AGGS:
+                pass  # topk/bottomk pick series; they keep every input label
+            elif "By" in str(mod.type):
                 labels = frozenset(grouping)
             elif labels is not None:
                 labels = labels - frozenset(grouping)
-        elif op not in ("topk", "bottomk"):
+        elif op not in _SELECTING_AGGS:
             labels = frozenset()
         if op == "count_values" and isinstance(node.param, pp.StringLiteral):
             labels = None if labels is None else labels | {node.param.val}
@@ -222,36 +232,43 @@ class Contract:
         op = str(node.op)
         lhs = self._walk(node.lhs, problems)
         rhs = self._walk(node.rhs, problems)
-        set_op = op in ("and", "or", "unless")
-        if not set_op:
-            self._raw_counter(lhs, problems, f"'{op}'")
-            self._raw_counter(rhs, problems, f"'{op}'")
         mod = node.modifier
+        matching = mod.matching if mod is not None else None
+        on = matching is not None and "Include" in str(matching.type)
+        match_labels = list(matching.labels) if matching is not None else []
+        if on:
+            self._need_labels(match_labels, lhs, "on()", problems)
+            self._need_labels(match_labels, rhs, "on()", problems)
+        elif match_labels:
+            for label in match_labels:
+                if not any(v.labels is None or label in v.labels for v in (lhs, rhs)):
+                    problems.append(f"ignoring() label {label!r} is on neither side")
+
+        if op in ("and", "unless"):
+            # A filter: the left side passes through unchanged, counter or not.
+            return Value(lhs.labels, lhs.kind, lhs.name)
+        if op == "or":
+            labels = None if lhs.labels is None or rhs.labels is None else lhs.labels | rhs.labels
+            kind = "counter" if "counter" in (lhs.kind, rhs.kind) else "gauge"
+            return Value(labels, kind, lhs.name or rhs.name)
+
+        self._raw_counter(lhs, problems, f"'{op}'")
+        self._raw_counter(rhs, problems, f"'{op}'")
         if lhs.kind == "scalar":
             return Value(rhs.labels, "gauge" if rhs.kind == "counter" else rhs.kind, rhs.name)
         if rhs.kind == "scalar":
             return Value(lhs.labels, "gauge" if lhs.kind == "counter" else lhs.kind, lhs.name)
-        labels = lhs.labels
-        if mod is not None and mod.matching is not None:
-            matching = list(mod.matching.labels)
-            if "Include" in str(mod.matching.type):
-                self._need_labels(matching, lhs, "on()", problems)
-                self._need_labels(matching, rhs, "on()", problems)
-            else:
-                for label in matching:
-                    on_either = any(v.labels is None or label in v.labels for v in (lhs, rhs))
-                    if not on_either:
-                        problems.append(f"ignoring() label {label!r} is on neither side")
-        if mod is not None and mod.group_labels:
-            card = str(mod.card)
-            one_side = rhs if "ManyToOne" in card else lhs
-            many_side = lhs if "ManyToOne" in card else rhs
+        card = str(mod.card) if mod is not None else ""
+        if mod is not None and ("ManyToOne" in card or "OneToMany" in card):
+            one_side, many_side = (rhs, lhs) if "ManyToOne" in card else (lhs, rhs)
             self._need_labels(list(mod.group_labels), one_side, "group_left/right", problems)
             labels = None if many_side.labels is None else many_side.labels | frozenset(mod.group_labels)
-        elif mod is not None and "OneToMany" in str(mod.card):
-            labels = rhs.labels
-        if op == "or":
-            labels = None if lhs.labels is None or rhs.labels is None else lhs.labels | rhs.labels
+        elif on:
+            labels = frozenset(match_labels)   # one-to-one on(): only the matching labels survive
+        elif lhs.labels is not None:
+            labels = lhs.labels - frozenset(match_labels)
+        else:
+            labels = None
         return Value(labels, "gauge", lhs.name or rhs.name)
 
 
