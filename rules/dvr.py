@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rules._common import DASHBOARD, number, runbook, seconds
+from rules._common import DASHBOARD, RATE_WINDOW, number, runbook, seconds
 from vvdash.inventory import duration_seconds
 from vvdash.jobs import selector
 from vvdash.model.rules import Alert, Group
@@ -30,7 +30,7 @@ def _alerts(inv) -> list[Alert]:
             for_=t("disconnected_for")),
         Alert(
             "VVDvrConnectionErrors",
-            f"sum by (site, job, dvr) (rate(vv_agent_dvr_connection_errors_total{{{agent}}}[5m])) * 60 "
+            f"sum by (site, job, dvr) (rate(vv_agent_dvr_connection_errors_total{{{agent}}}[{RATE_WINDOW}])) * 60 "
             f"> {number(t('connection_errors_per_minute'))}",
             "warning", "The DVR connection keeps failing.",
             "agent_dvr at site {{ $labels.site }} sees {{ $value | humanize }} connection errors per minute "
@@ -43,7 +43,8 @@ def _alerts(inv) -> list[Alert]:
             for_=t("for")),
         Alert(
             "VVDvrNoSegments",
-            f"time() - max by (site, job, dvr) (vv_agent_dvr_last_segment_timestamp_seconds{{{agent}}}) "
+            # A zero timestamp means no segment and no connection yet: not a stall to report.
+            f"time() - max by (site, job, dvr) (vv_agent_dvr_last_segment_timestamp_seconds{{{agent}}} > 0) "
             f"> {seconds(duration_seconds(no_seg))}\n"
             f"and on (site, job, dvr)\nmax by (site, job, dvr) (vv_agent_dvr_connection_status{{{agent}}}) == 1",
             "warning", "A connected DVR is producing no video segments.",
@@ -54,7 +55,8 @@ def _alerts(inv) -> list[Alert]:
                 ["The stream delivers no frames (camera covered, encoder stuck).",
                  "input/ not writable or the disk full.", "The agent's segment writer hung."],
                 ["TV scheduler and DVR dashboard: frames captured and segments created.",
-                 "Free space and permissions of input/.", "agent_dvr log."])),
+                 "Free space and permissions of input/.", "agent_dvr log."]),
+            for_=t("for")),
         Alert(
             "VVDvrProbeFailing",
             f"probe_success{{{probe}}} == 0",

@@ -22,7 +22,7 @@ def _alerts(inv) -> list[Alert]:
             "The TV scheduler at site {{ $labels.site }} last produced playlists {{ $value | humanizeDuration }} "
             f"ago ({periods} periods of {seconds(period)}s allowed).",
             dash, runbook(
-                "No successful scheduling run within two scheduler periods; TVs show old content.",
+                f"No successful scheduling run within {periods} scheduler periods; TVs show old content.",
                 ["tv_scheduler hung or crashing.", "No signed loglines arriving.", "The playlist folder not writable."],
                 ["TV scheduler and DVR dashboard: playlists per TV and loglines processed.",
                  "tv_scheduler log.", "Rejected loglines by reason."])),
