@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -20,6 +21,14 @@ def _lint(project, *args):
     return result, result.stdout + result.stderr
 
 
+def _promtool_failure(junit) -> str:
+    """The failure text of the `promtool test rules` step in a lint JUnit report: promtool's exp/got."""
+    case = ET.parse(junit).getroot().find("testcase[@name='promtool test rules']")
+    failure = case.find("failure") if case is not None else None
+    assert failure is not None, junit.read_text()
+    return failure.text
+
+
 def test_alert_without_summary_is_caught(project_copy):
     _edit(project_copy / "rules/summarizer.py", '"critical", "The summarizer runs without a loaded model.",',
           '"critical", "",')
@@ -35,9 +44,9 @@ def test_alert_without_summary_is_caught(project_copy):
 def test_unknown_metric_is_caught(project_copy):
     _edit(project_copy / "rules/dvr.py", "probe_duration_seconds{{{probe}}}", "probe_latency_seconds{{{probe}}}")
     result, out = _lint(project_copy)
-    # A definition that breaks the contract cannot be built: lint stops with the rule named.
-    assert result.returncode in (1, 2), out
-    assert re.search(r"vv_dvr_alerts / VVDvrProbeSlow: unknown metric probe_latency_seconds", out), out
+    # A contract finding, not a failure to run: lint reports it with the rule named and carries on.
+    assert result.returncode == 1, out
+    assert re.search(r"vv_dvr_alerts / VVDvrProbeSlow: unknown metric probe_latency_seconds", result.stdout), out
 
 
 def test_bad_for_is_caught(project_copy):
@@ -88,14 +97,15 @@ def test_broken_promtool_expectation_is_caught(project_copy, tmp_path):
     assert result.returncode == 1, out
     assert "FAIL  promtool test rules: 1 finding" in result.stdout
     assert "rules/tests/dvr.yml: promtool test failed" in result.stdout
-    detail = junit.read_text()
+    detail = _promtool_failure(junit)
+    assert "alertname: VVDvrProbeSlow, time: 10m\nexp:[" in detail, detail
     assert "takes 1.5s" in detail and "takes 2s" in detail   # promtool's got/exp in the report
 
 
 def test_alert_without_a_promtool_test_is_caught(project_copy):
     tests = project_copy / "rules/tests/scheduler.yml"
     text = tests.read_text()
-    start = text.index("  # Near miss: last success exactly two periods ago.")
+    start = text.index("  # Near miss: last success 119 s ago, one second under the two periods.")
     end = text.index("  - name: playlist generation failures")
     tests.write_text(text[:start] + text[end:])
     result, out = _lint(project_copy)
@@ -104,16 +114,44 @@ def test_alert_without_a_promtool_test_is_caught(project_copy):
             "where it stays quiet" in result.stdout), out
 
 
-@pytest.mark.parametrize("name, expr", [("VVPipelineStalled", "== 0"), ("VVDvrProbeSlow", "> 1")])
-def test_a_changed_threshold_breaks_its_promtool_test(project_copy, name, expr):
-    """The tests pin behaviour: loosen an alert and its firing case fails."""
-    if name == "VVPipelineStalled":
-        _edit(project_copy / "vvdash.yaml", "stalled_for: 15m", "stalled_for: 5m")
-    else:
-        _edit(project_copy / "vvdash.yaml", "probe_slow_seconds: 1", "probe_slow_seconds: 2")
-    result, out = _lint(project_copy)
+# (inventory text, its mutation, test file, promtool test, alert, eval time, whether the alert now fires)
+THRESHOLD_MUTATIONS = {
+    # A higher limit: the 1.5 s probe no longer fires.
+    "probe limit raised": ("probe_slow_seconds: 1\n", "probe_slow_seconds: 2\n", "dvr.yml",
+                           "DVR probe slow", "VVDvrProbeSlow", "10m", False),
+    # A lower limit: the 2.9 a minute near miss fires.
+    "error limit lowered": ("connection_errors_per_minute: 3\n", "connection_errors_per_minute: 2.8\n", "dvr.yml",
+                            "DVR connection errors just under the threshold stay quiet", "VVDvrConnectionErrors",
+                            "15m", True),
+    # A shorter `for`: the pending no-segments case fires a step early.
+    "for shortened": ("connection_errors_per_minute: 3\n    for: 5m", "connection_errors_per_minute: 3\n    for: 4m",
+                      "dvr.yml", "connected DVR without segments", "VVDvrNoSegments", "11m", True),
+    # More periods allowed: playlists 121 s old are no longer stale.
+    "stale periods raised": ("scheduler:\n    stale_periods: 2", "scheduler:\n    stale_periods: 3", "scheduler.yml",
+                             "playlists stale", "VVSchedulerPlaylistsStale", "5m", False),
+}
+
+
+@pytest.mark.parametrize("case", THRESHOLD_MUTATIONS, ids=list(THRESHOLD_MUTATIONS))
+def test_a_changed_threshold_breaks_its_promtool_test(project_copy, tmp_path, case):
+    """The tests pin behaviour: move a threshold and promtool sees the alert fire or stay quiet wrongly."""
+    old, new, tests_file, test_name, alert, at, fires_now = THRESHOLD_MUTATIONS[case]
+    _edit(project_copy / "vvdash.yaml", old, new)
+    junit = tmp_path / "lint.xml"
+    result, out = _lint(project_copy, "--junit", str(junit))
     assert result.returncode == 1, out
-    assert "promtool test failed" in result.stdout
+    assert f"rules/tests/{tests_file}: promtool test failed: name: {test_name}" in result.stdout, out
+    detail = _promtool_failure(junit)
+    head = f"alertname: {alert}, time: {at}\n"
+    labels = f'Labels:{{alertname="{alert}"'
+    if fires_now:
+        expected = f"{head}exp:[]\ngot:[\n0:\n{labels}"
+        assert expected in detail, detail
+    else:
+        expected = f"{head}exp:[\n0:\n{labels}"
+        assert expected in detail, detail
+        block = detail[detail.index(expected):]
+        assert block.split("\n]\n", 1)[1].startswith("got:[]"), detail
 
 
 def test_promtool_lint_findings_are_fatal(project_copy):
