@@ -75,15 +75,15 @@ def services(tmp_path, root, hmac_key):
     try:
         for name, spec in sup.specs.items():
             wait_http(spec.health_url, timeout=30, proc=sup.procs[name].popen)
-        attach(sup, INV, port=ports["self_monitor"], period=0.3)
-        yield sup, {name: f"http://127.0.0.1:{port}/metrics" for name, port in ports.items()}
+        running = attach(sup, INV, port=ports["self_monitor"], period=0.3)
+        yield sup, running, {name: f"http://127.0.0.1:{port}/metrics" for name, port in ports.items()}
     finally:
         sup.stop_all()     # attach chained the monitor's stop into this
 
 
 @pytest.mark.parametrize("component", ["storage_exporter", "tv_scheduler", "self_monitor"])
 def test_scraped_metrics_match_the_catalog_and_pass_promtool(services, component):
-    _, urls = services
+    _, _, urls = services
     deadline = time.monotonic() + 10
     text = scrape(urls[component])
     while component == "self_monitor" and "service_up{" not in text and time.monotonic() < deadline:
@@ -94,7 +94,7 @@ def test_scraped_metrics_match_the_catalog_and_pass_promtool(services, component
 
 
 def test_the_services_report_what_they_see(services):
-    sup, urls = services
+    sup, running, urls = services
     text = scrape(urls["tv_scheduler"])
     assert value(text, "vv_tv_scheduler_loglines_rejected_total", reason="tampered") == 1
     text = scrape(urls["storage_exporter"])
@@ -109,9 +109,20 @@ def test_the_services_report_what_they_see(services):
     assert value(text, "vv_self_monitor_service_up", service="tv_scheduler") == 1
     assert value(text, "vv_self_monitor_service_up", service="storage_exporter") == 1
     # Stopping the services stops the watcher first: nothing is brought back on the way out.
+    procs = dict(sup.procs)
+    before = restarts_triggered(running.monitor)
     sup.stop_all()
-    time.sleep(1.0)
+    assert running.monitor.health() == (False, "probe loop not running")   # the loop was joined
+    assert restarts_triggered(running.monitor) == before
+    assert sup.procs == procs                           # no new process was started in their place
     assert not sup.alive("tv_scheduler") and not sup.alive("storage_exporter")
+
+
+def restarts_triggered(monitor) -> dict[str, float]:
+    """{service: restarts the monitor triggered}, read from its own counter."""
+    counter = monitor.m["vv_self_monitor_container_restarts_triggered_total"]
+    return {s.labels["service"]: s.value for fam in counter.collect() for s in fam.samples
+            if s.name.endswith("_total")}
 
 
 @pytest.mark.parametrize("module", [cleanup_old_files, log_exporter])
