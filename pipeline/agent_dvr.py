@@ -9,7 +9,6 @@ reconnects with exponential backoff, bounded by --max-backoff.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from datetime import datetime, timezone
@@ -82,9 +81,7 @@ class Segmenter:
         self.writer.release()
         self.writer = None
         if keep and self.count >= min(self.frames_per_segment, self.fps):
-            final = self.storage.input / self.storage.free_name("input", self.name)
-            os.rename(self.tmp, final)
-            return final.name
+            return self.storage.move(self.tmp, "input", self.name).name   # never replaces an input
         self.tmp.unlink(missing_ok=True)
         return None
 
@@ -103,6 +100,7 @@ class DVRAgent:
         self.last_segment = metrics["vv_agent_dvr_last_segment_timestamp_seconds"].labels(dvr=self.name)
         self.status.set(0)
         self.connected = False
+        self.wrote_segment = False
 
     def _connect(self) -> requests.Response:
         started = time.perf_counter()
@@ -128,6 +126,10 @@ class DVRAgent:
                 backoff = min(backoff * 2, self.max_backoff)
                 continue
             backoff = 0.5
+            if not self.wrote_segment:
+                # Until the first segment of this process the gauge would read 0 (1970), and "no segment
+                # for X seconds while connected" would fire at every start: count from the connection.
+                self.last_segment.set(time.time())
             self.status.set(1)
             self.connected = True
             fps = float(response.headers.get("X-Frame-Rate") or DEFAULT_FPS)
@@ -152,6 +154,7 @@ class DVRAgent:
 
     def _written(self, name: str | None) -> None:
         if name:
+            self.wrote_segment = True
             self.segments.inc()
             self.last_segment.set(time.time())
             log.info("%s: segment input/%s", self.name, name)

@@ -1,11 +1,16 @@
 """orchestrator: claim each video in input/, run scan -> summarize -> logline, file the result.
 
 Crash safety (a kill -9 at any moment loses no video and duplicates no logline):
-  * a video is claimed by renaming it from input/ into processing/ (atomic, one claimant);
-  * on start, everything left in processing/ is run again before new input;
-  * every stage output is keyed by the video's id (name + content) and a finished output is
-    reused, so a re-run repeats work but never writes a second logline (created once, by link);
-  * the video leaves processing/ by one rename, into processed/ or corrupted/ (reason first).
+  * a video is claimed by moving it from input/ into processing/ (link, then unlink: one claimant,
+    and a name that appears meanwhile is never replaced);
+  * on start, a move cut short between link and unlink is finished, then everything left in
+    processing/ is run again before new input;
+  * every stage output is keyed by the video's id (original name + content, so a ~N copy of the same
+    input has the same id) and a finished output is reused, so a re-run repeats work but never
+    writes a second logline (created once, by link);
+  * the video leaves processing/ by one move, into processed/ or corrupted/ (reason first);
+  * an unexpected error sends it back to input/ with a retry delay, and to corrupted/ after
+    UNEXPECTED_ATTEMPTS of them, so nothing waits unseen in processing/.
 Symlinks in input/ are never followed: they are refused, logged once and left where they are.
 """
 
@@ -30,6 +35,7 @@ STAGES = ("scan", "summarize", "logline")
 SERVICE_OF_STAGE = {"scan": "scan_video", "summarize": "summarize_scene", "logline": "logline_generator"}
 # Stage answers that will not get better by retrying: the input goes to corrupted/ with this reason.
 PERMANENT = {"analytic_schema_invalid", "summary_schema_invalid", "logline_schema_invalid", "refused_path"}
+UNEXPECTED_ATTEMPTS = 3   # unexpected errors (a bug, not a stage's answer) before an input goes to corrupted/
 log = logging.getLogger(COMPONENT)
 
 
@@ -80,6 +86,7 @@ class Orchestrator:
         self.lock = threading.Lock()
         self.refused: set[str] = set()             # symlinks already reported
         self.retry_after: dict[str, float] = {}    # input name -> monotonic time it may be claimed again
+        self.unexpected: dict[str, int] = {}       # input name -> unexpected errors it met so far
         self.counts = {"processed": 0, "corrupted": 0, "refused": 0, "retry": 0}
         for s, n in self.workers.items():
             self.m["vv_pipeline_stage_workers"].labels(stage=s).set(n)
@@ -129,45 +136,72 @@ class Orchestrator:
             self.corrupt(path, answer.get("reason", "unknown"), answer.get("detail", ""))
         else:
             outcome = "failure"
-            self._count("retry")
-            name = self.storage.free_name("input", path.name)
-            self.retry_after[name] = time.monotonic() + self.retry_seconds
-            os.rename(path, self.storage.input / name)
-            log.warning("%s: %s (%s); back in input/, retried in %gs", path.name, answer.get("reason"),
-                        answer.get("detail", ""), self.retry_seconds)
+            self.back_to_input(path, f"{answer.get('reason')} ({answer.get('detail', '')})")
         if outcome == "success":
             self._count("processed")
         self.m["vv_videos_processed_total"].labels(status=outcome).inc()
         self.m["vv_video_processing_duration_seconds"].labels(status=outcome).observe(time.perf_counter() - started)
         return outcome
 
+    def back_to_input(self, path: Path, why: str, unexpected: int = 0) -> str:
+        """Return a claimed video to input/, claimable again after the retry delay; returns its name."""
+        self._count("retry")
+        name = self.storage.move(path, "input").name
+        with self.lock:
+            self.retry_after[name] = time.monotonic() + self.retry_seconds
+            if unexpected:
+                self.unexpected[name] = unexpected
+        log.warning("%s: %s; back in input/%s, retried in %gs", path.name, why, name, self.retry_seconds)
+        return name
+
     def corrupt(self, path: Path, reason: str, detail: str) -> None:
-        name = self.storage.free_name("corrupted", path.name)
-        self.storage.write_reason(name, reason, detail)   # the reason first: a crash leaves no unexplained file
-        os.rename(path, self.storage.corrupted / name)
+        def reason_first(name: str) -> None:      # under the name the file then takes: no unexplained file
+            self.storage.write_reason(name, reason, detail)
+        dest = self.storage.move(path, "corrupted", before=reason_first)
         self._count("corrupted")
         self.m["vv_videos_corrupted_total"].labels(reason=reason).inc()
-        log.warning("%s: corrupted (%s: %s) -> corrupted/%s", path.name, reason, detail, name)
+        log.warning("%s: corrupted (%s: %s) -> corrupted/%s", path.name, reason, detail, dest.name)
 
     # -- claiming -----------------------------------------------------------------
-    def _run(self, path: Path) -> None:
+    def _run(self, path: Path, unexpected: int = 0) -> None:
         try:
             self.process(path)
-        except Exception:
-            log.exception("%s: unexpected error; it stays in processing/ and is retried on restart", path.name)
+        except Exception as exc:
+            log.exception("%s: unexpected error", path.name)
+            self.unexpected_error(path, unexpected + 1, f"{type(exc).__name__}: {exc}")
         finally:
             with self.lock:
                 self.in_flight.discard(path.name)
             self.refresh_gauges()
 
-    def _submit(self, path: Path) -> None:
+    def unexpected_error(self, path: Path, errors: int, detail: str) -> None:
+        """File a video whose processing raised: back to input/ (counted in the queue again), or to
+        corrupted/ once it met UNEXPECTED_ATTEMPTS errors; nothing to do if it was already filed."""
+        if not os.path.lexists(path):
+            return
+        try:
+            if errors >= UNEXPECTED_ATTEMPTS:
+                self.corrupt(path, "unexpected_error", f"{errors} unexpected errors, the last: {detail}")
+                outcome = "corrupted"
+            else:
+                self.back_to_input(path, f"unexpected error {errors} of {UNEXPECTED_ATTEMPTS} ({detail})", errors)
+                outcome = "failure"
+        except OSError:
+            log.exception("%s: cannot be moved out of processing/; it is run again on restart", path.name)
+            return
+        self.m["vv_videos_processed_total"].labels(status=outcome).inc()
+
+    def _submit(self, path: Path, unexpected: int = 0) -> None:
         with self.lock:
             self.in_flight.add(path.name)
-        self.pool.submit(self._run, path)
+        self.pool.submit(self._run, path, unexpected)
 
     def recover(self) -> int:
         """Re-run what a previous run left in processing/; drop partial writes of dead processes."""
         self.storage.clean_tmp()
+        for path in self.storage.finish_moves():
+            log.info("%s: a move cut short by a crash is finished (this copy was already moved on)",
+                     self.storage.relative(path))
         left = [p for p in self.storage.entries("processing") if p.name not in self.in_flight]
         if left:
             log.info("resuming %d video(s) left in processing/", len(left))
@@ -190,18 +224,19 @@ class Orchestrator:
                 continue
             if self.retry_after.get(entry.name, 0) > now or (once and entry.name in self.retry_after):
                 continue
-            target = self.storage.processing / self.storage.free_name("processing", entry.name)
             try:
-                os.rename(entry, target)             # the claim: atomic, and only one claimant wins
+                target = self.storage.move(entry, "processing")   # the claim: only one claimant wins
             except FileNotFoundError:
                 continue
-            self.retry_after.pop(entry.name, None)
+            with self.lock:
+                self.retry_after.pop(entry.name, None)
+                unexpected = self.unexpected.pop(entry.name, 0)
             if not target.is_file():
                 self.corrupt(target, "not_a_file", "not a regular file (a directory or a device)")
                 self.m["vv_videos_processed_total"].labels(status="corrupted").inc()
                 continue
             claimed += 1
-            self._submit(target)
+            self._submit(target, unexpected)
         self.refresh_gauges()
         return claimed
 

@@ -9,7 +9,10 @@
     loglines/    <video_id>.jsonl from logline_generator: one HMAC-signed line per processed video
     tmp/         partial writes (same filesystem, so the final rename is atomic)
 
-Every move is a rename inside the root; nothing outside the root is read, moved or deleted.
+Every move stays inside the root and never replaces an entry: a file is hard-linked under a free
+name (the link fails if the name exists) and then unlinked from where it was; a crash in between
+leaves two links to one file, which finish_moves() resolves. Nothing outside the root is read,
+moved or deleted.
 """
 
 from __future__ import annotations
@@ -17,12 +20,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 FOLDERS = ("input", "processing", "processed", "corrupted", "analytics", "summaries", "loglines", "tmp")
 REASON_SUFFIX = ".reason.json"
 LOGLINE_SUFFIX = ".jsonl"
+# Later folders win when a crash between link and unlink left a file in two of them.
+MOVE_ORDER = {"input": 0, "processing": 1, "processed": 2, "corrupted": 2}
+FREE_SUFFIX = re.compile(r"^(?P<stem>.+)~[0-9]+(?P<ext>\.[^.]*)?$")
 
 
 @dataclass(frozen=True)
@@ -102,6 +110,7 @@ class Storage:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, final)
+        fsync_dir(final.parent)             # the rename itself survives a power loss
 
     def write_once(self, final: Path, data: bytes) -> bool:
         """Create `final` with `data` unless it exists (hard link: atomic, never overwrites).
@@ -118,27 +127,96 @@ class Storage:
             os.fsync(fh.fileno())
         try:
             os.link(tmp, final)
-            return True
         except FileExistsError:
             return False
         finally:
             tmp.unlink(missing_ok=True)
+        fsync_dir(final.parent)
+        return True
+
+    @staticmethod
+    def names(name: str):
+        """`name`, then `name` with a ~1, ~2, ... suffix before its extension."""
+        yield name
+        stem, dot, ext = name.rpartition(".")
+        n = 1
+        while True:
+            yield f"{stem}~{n}.{ext}" if dot and stem else f"{name}~{n}"
+            n += 1
 
     def free_name(self, folder: str, name: str) -> str:
-        """`name`, or `name` with a ~N suffix, so nothing in `folder` is ever overwritten."""
+        """The first of names(`name`) not taken in `folder` now (a check only: see move())."""
         dest_dir = self.root / folder
-        candidate, n = name, 1
-        while (dest_dir / candidate).exists() or (dest_dir / candidate).is_symlink():
-            stem, dot, ext = name.rpartition(".")
-            candidate = f"{stem}~{n}.{ext}" if dot and stem else f"{name}~{n}"
-            n += 1
-        return candidate
+        for candidate in self.names(name):
+            if not ((dest_dir / candidate).exists() or (dest_dir / candidate).is_symlink()):
+                return candidate
+        raise AssertionError("unreachable")
 
-    def move(self, src: Path, folder: str, name: str | None = None) -> Path:
-        """Rename `src` into `folder` under a free name (an existing entry is never replaced)."""
-        dest = self.root / folder / self.free_name(folder, name or src.name)
-        os.rename(src, dest)
+    def move(self, src: Path, folder: str, name: str | None = None, before=None) -> Path:
+        """Move `src` into `folder` under a free name; an existing entry is never replaced.
+
+        `before(name)`, when given, runs once the name is chosen and before the file appears there
+        (corrupted/ writes the reason first). Raises FileNotFoundError when `src` is gone or another
+        mover took it first.
+        """
+        src = Path(src)
+        dest_dir = self.root / folder
+        if src.is_dir() and not src.is_symlink():
+            # A directory cannot be hard-linked and Python offers no renameat2(RENAME_NOREPLACE):
+            # check, then rename. Only the orchestrator moves into processing/, processed/, corrupted/.
+            dest = dest_dir / self.free_name(folder, name or src.name)
+            if before:
+                before(dest.name)
+            os.rename(src, dest)
+        else:
+            dest = self._link_free(src, dest_dir, name or src.name, before)
+            try:
+                os.unlink(src)
+            except FileNotFoundError:
+                os.unlink(dest)             # another mover unlinked `src` first: its copy counts
+                raise
+        fsync_dir(dest_dir)
+        fsync_dir(src.parent)
         return dest
+
+    def _link_free(self, src: Path, dest_dir: Path, name: str, before) -> Path:
+        """Hard-link `src` into `dest_dir` under the first free name: the link is the check."""
+        for candidate in self.names(name):
+            dest = dest_dir / candidate
+            if dest.exists() or dest.is_symlink():
+                continue                    # taken: skip before() for it
+            if before:
+                before(candidate)
+            try:
+                os.link(src, dest, follow_symlinks=False)
+                return dest
+            except FileExistsError:
+                continue                    # appeared since the check above; left as it is
+        raise AssertionError("unreachable")
+
+    def finish_moves(self) -> list[Path]:
+        """Drop the earlier link of a file that a crash left in two folders (between link and unlink).
+
+        Returns the links removed; the file itself stays where the move was going.
+        """
+        seen: dict[tuple[int, int], list[tuple[int, Path]]] = {}
+        for folder, rank in MOVE_ORDER.items():
+            for path in self.entries(folder):
+                try:
+                    st = path.lstat()
+                except FileNotFoundError:
+                    continue
+                if st.st_nlink > 1 and not stat.S_ISDIR(st.st_mode):
+                    seen.setdefault((st.st_dev, st.st_ino), []).append((rank, path))
+        removed = []
+        for links in seen.values():
+            last = max(rank for rank, _ in links)
+            for rank, path in links:
+                if rank < last:
+                    path.unlink(missing_ok=True)
+                    fsync_dir(path.parent)
+                    removed.append(path)
+        return removed
 
     def clean_tmp(self) -> int:
         """Remove partial writes left in tmp/ by processes that no longer run (names start with .PID-)."""
@@ -156,13 +234,30 @@ class Storage:
                           (json.dumps(doc, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
+def original_name(name: str) -> str:
+    """`name` without the ~N suffixes Storage.names() adds to avoid a clash."""
+    while m := FREE_SUFFIX.match(name):
+        name = m["stem"] + (m["ext"] or "")
+    return name
+
+
 def video_id(path: Path, chunk: int = 1 << 20) -> str:
-    """A stable id for one input: its name and content, so a re-run after a crash finds its outputs."""
-    digest = hashlib.sha256(path.name.encode("utf-8", "surrogateescape") + b"\0")
+    """A stable id for one input: its original name and content, so a re-run after a crash finds its
+    outputs even when a move gave the file a ~N name (same content under `a~1.mp4` and `a.mp4`: one id)."""
+    digest = hashlib.sha256(original_name(path.name).encode("utf-8", "surrogateescape") + b"\0")
     with open(path, "rb") as fh:
         while block := fh.read(chunk):
             digest.update(block)
     return digest.hexdigest()[:24]
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename, link or unlink in directory `path` durable."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def pid_alive(pid: int) -> bool:

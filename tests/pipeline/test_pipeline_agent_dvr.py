@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import cv2
 import pytest
 import requests
@@ -24,10 +26,14 @@ def test_agent_reconnects_after_the_dvr_goes_down_and_after_a_stall(services, pi
     _, root, _ = pipeline_env
     storage = Storage(root)
     services.start("dvr_simulator")
+    before_start = time.time()
     services.start("agent_dvr", "--max-backoff", "1", "--read-timeout", "1")
     control = services.url("dvr_simulator", "/control")
     wait_for(lambda: _value(services, "vv_agent_dvr_connection_status") == 1, 15, "the first connection")
     assert _value(services, "vv_agent_dvr_connect_duration_seconds_count") >= 1
+    # Connected, and the first segment is 2 s of frames away: the last-segment time counts from the
+    # connection, not from 0, so "no segment for X seconds while connected" cannot fire at start.
+    assert before_start <= _value(services, "vv_agent_dvr_last_segment_timestamp_seconds") <= time.time()
 
     requests.post(control + "?state=down", timeout=5).raise_for_status()
     wait_for(lambda: _value(services, "vv_agent_dvr_connection_status") == 0, 15, "status 0 while the DVR is down")
