@@ -3,13 +3,18 @@ promtool and blackbox_exporter, and consistent with each other."""
 
 from __future__ import annotations
 
+import ast
+import os
 import subprocess
+import sys
 
 import pytest
 import yaml
-from stack_helpers import base_inventory, fleet, render_to, scrape_addresses, target_groups, write_inventory
+from stack_helpers import ROOT, base_inventory, fleet, render_to, scrape_addresses, target_groups, write_inventory
 
 from vvdash.emit import compose, prometheus_config
+from vvdash.emit.alertmanager import placeholder_url
+from vvdash.emit.serialize import GENERATED_HEADER
 from vvdash.jobs import BLACKBOX_SELF_JOB, JOB, PIPELINE_SERVICES
 from vvdash.procs import require_binary
 
@@ -197,8 +202,8 @@ def test_no_secret_lands_in_the_compose_stack(tmp_path, monkeypatch):
     compose_file = yaml.safe_load(files[compose.COMPOSE_PATH])
     assert compose_file["secrets"]["VV_SLACK_URL"] == {"environment": "VV_SLACK_URL"}
     assert compose_file["secrets"]["hmac_key"] == {"environment": "VV_HMAC_KEY"}
-    am = compose_file["services"]["alertmanager"]
-    assert {"source": "VV_SLACK_URL", "target": "/etc/alertmanager/secrets/VV_SLACK_URL"} in am["secrets"]
+    assert "secrets" not in compose_file["services"]["alertmanager"]     # the init service resolves them
+    assert "VV_SLACK_URL" in compose_file["services"][compose.AM_INIT_SERVICE]["secrets"]
     grafana_env = compose_file["services"]["grafana"]["environment"]
     assert grafana_env["GF_SECURITY_ADMIN_PASSWORD__FILE"].startswith("/run/secrets/")
 
@@ -214,3 +219,149 @@ def test_compose_grafana_gets_the_dashboards_and_a_datasource_at_the_prometheus_
     dashboards_mount = next(v for v in volumes if v.startswith("../dashboards:"))
     assert dashboards_mount.split(":")[1] == provider["providers"][0]["options"]["path"]
     assert list((default_build / "dashboards").glob("*.json"))
+
+
+def _calls(module_path, function: str) -> bool:
+    tree = ast.parse(module_path.read_text())
+    return any(isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == function
+               for node in ast.walk(tree))
+
+
+def _secret_names(service: dict) -> set[str]:
+    return {s if isinstance(s, str) else s["source"] for s in service.get("secrets", [])}
+
+
+def test_every_pipeline_service_that_loads_the_hmac_key_gets_it_as_a_compose_secret(default_build):
+    from vvdash.inventory import load
+
+    pipeline_dir = ROOT / "pipeline"
+    # Read from the services' code, not from the list compose uses: a new caller of load_key fails here.
+    needs_key = {name for name in PIPELINE_SERVICES if _calls(pipeline_dir / f"{name}.py", "load_key")}
+    assert {"logline_generator", "tv_scheduler"} <= needs_key
+    services = yaml.safe_load((default_build / compose.COMPOSE_PATH).read_text())["services"]
+    has_key = {name for name in PIPELINE_SERVICES if compose.HMAC_SECRET in _secret_names(services[name])}
+    assert has_key == needs_key, "services that load the HMAC key and services given it differ"
+    # Short syntax: compose mounts it at /run/secrets/<name>, the file the compose inventory names.
+    inv = load(default_build / compose.INVENTORY_PATH)
+    assert inv["pipeline"]["hmac_key"] == {"file": f"{compose.SECRETS_IN_CONTAINER}/{compose.HMAC_SECRET}"}
+
+
+@pytest.fixture
+def secret_receivers(tmp_path):
+    """A build whose receivers keep every secret out of vvdash.yaml, and the secret values."""
+    data = base_inventory()
+    data["alerting"]["receivers"] += [
+        {"name": "page-hook", "type": "webhook", "url": {"env": "VV_PAGE_HOOK_URL"}},
+        {"name": "chat", "type": "slack", "channel": "#vv", "api_url": {"env": "VV_SLACK_URL"}},
+        {"name": "pager", "type": "pagerduty", "routing_key": {"file": "/etc/vv/pagerduty-key"}},
+    ]
+    data["alerting"]["routes"]["critical"] = "page-hook"
+    values = {"VV_PAGE_HOOK_URL": "https://hooks.example.invalid/page/5d1e",
+              "VV_SLACK_URL": "https://chat.example.invalid/hook/77b2", "PAGER_ROUTING_KEY": "pd-90af"}
+    out = tmp_path / "gen"
+    render_to(write_inventory(tmp_path, data), out)
+    return out, values
+
+
+def test_every_secret_a_compose_service_uses_is_declared_and_every_declared_one_used(secret_receivers):
+    out, values = secret_receivers
+    compose_file = yaml.safe_load((out / compose.COMPOSE_PATH).read_text())
+    declared = compose_file["secrets"]
+    used = set()
+    for name, service in compose_file["services"].items():
+        missing = _secret_names(service) - set(declared)
+        assert not missing, f"{name} uses undeclared secrets {missing}"
+        used |= _secret_names(service)
+    assert used == set(declared)
+    assert _secret_names(compose_file["services"][compose.AM_INIT_SERVICE]) == set(values)
+    assert declared["VV_PAGE_HOOK_URL"] == {"environment": "VV_PAGE_HOOK_URL"}
+    assert declared["PAGER_ROUTING_KEY"] == {"file": "/etc/vv/pagerduty-key"}
+
+
+def test_alertmanager_reads_its_config_from_the_volume_the_init_service_fills(secret_receivers):
+    out, _ = secret_receivers
+    services = yaml.safe_load((out / compose.COMPOSE_PATH).read_text())["services"]
+    am, init = services["alertmanager"], services[compose.AM_INIT_SERVICE]
+    assert am["depends_on"][compose.AM_INIT_SERVICE] == {"condition": "service_completed_successfully"}
+    config_file = next(a.split("=", 1)[1] for a in am["command"] if a.startswith("--config.file="))
+    # The folder holding Alertmanager's config is a named volume the init service writes at --out.
+    am_mount = next(v.split(":") for v in am["volumes"] if config_file.startswith(v.split(":")[1] + "/"))
+    init_mounts = {v.split(":")[0]: v.split(":")[1:] for v in init["volumes"]}
+    assert init_mounts[am_mount[0]] == [am_mount[1]], "the init service does not write that volume (read-write)"
+    args = init["command"]
+    assert args[args.index("--out") + 1] == am_mount[1]
+    assert args[args.index("--owner") + 1] == am["user"]     # Alertmanager can read what it is handed
+    assert "alertmanager-config" in args
+    assert not any(v.startswith(compose.GEN) for v in am["volumes"]), "Alertmanager mounts a generated/ file"
+
+
+def _run_init_command(out, tmp_path, secrets_dir, env_extra=None):
+    """The init service's command from the compose file, its container paths mapped into tmp_path."""
+    init = yaml.safe_load((out / compose.COMPOSE_PATH).read_text())["services"][compose.AM_INIT_SERVICE]
+    paths = {compose.INVENTORY_IN_CONTAINER: str(out / compose.INVENTORY_PATH),
+             compose.AM_RUNTIME_DIR: str(tmp_path / "runtime"), compose.SECRETS_IN_CONTAINER: str(secrets_dir),
+             init["command"][init["command"].index("--owner") + 1]: f"{os.getuid()}:{os.getgid()}"}
+    argv = [paths.get(a, a) for a in init["command"]]
+    assert argv[:3] == ["python", "-m", "vvdash"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VV_")}
+    return subprocess.run([sys.executable, *argv[1:]], capture_output=True, text=True, timeout=60, cwd=ROOT,
+                          env={**env, **(env_extra or {})})
+
+
+def test_the_init_service_writes_a_config_amtool_accepts_with_the_real_secrets(secret_receivers, tmp_path):
+    out, values = secret_receivers
+    secrets_dir = tmp_path / "run-secrets"
+    secrets_dir.mkdir()
+    init = yaml.safe_load((out / compose.COMPOSE_PATH).read_text())["services"][compose.AM_INIT_SERVICE]
+    for name in init["secrets"]:                      # compose mounts only the secrets the service lists
+        if name != "VV_SLACK_URL":                    # that one comes from the environment
+            (secrets_dir / name).write_text(values[name] + "\n")
+    stale = tmp_path / "runtime/secrets/VV_OLD_RECEIVER"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("left from an earlier run")
+    done = _run_init_command(out, tmp_path, secrets_dir, {"VV_SLACK_URL": values["VV_SLACK_URL"]})
+    assert done.returncode == 0, done.stderr
+    runtime = tmp_path / "runtime"
+    config_path = runtime / compose.RUNTIME_CONFIG
+    checked = subprocess.run([require_binary("amtool"), "check-config", str(config_path)],
+                             capture_output=True, text=True, timeout=30)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    config = yaml.safe_load(config_path.read_text())
+    by_name = {r["name"]: r for r in config["receivers"]}
+    assert by_name["page-hook"]["webhook_configs"][0]["url"] == values["VV_PAGE_HOOK_URL"]
+    assert placeholder_url("page-hook") not in config_path.read_text()
+    slack_file = runtime / by_name["chat"]["slack_configs"][0]["api_url_file"]
+    pager_file = runtime / by_name["pager"]["pagerduty_configs"][0]["routing_key_file"]
+    assert slack_file.read_text() == values["VV_SLACK_URL"] and pager_file.read_text() == values["PAGER_ROUTING_KEY"]
+    for private in (config_path, slack_file, pager_file):
+        assert private.stat().st_mode & 0o077 == 0, f"{private} is readable by others"
+    assert not stale.exists()
+    for value in values.values():
+        assert value not in done.stdout + done.stderr
+
+
+def test_the_init_service_names_a_missing_secret_and_writes_nothing(secret_receivers, tmp_path):
+    out, _ = secret_receivers
+    done = _run_init_command(out, tmp_path, tmp_path / "empty")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "alerting.receivers[page-hook].url" in done.stderr
+    assert "VV_PAGE_HOOK_URL" in done.stderr
+    assert not (tmp_path / "runtime").exists()
+
+
+def test_compose_header_warns_about_loopback_webhooks_only_when_there_are_some(tmp_path):
+    from vvdash.inventory import load
+
+    data = base_inventory()
+    data["alerting"]["receivers"] = [
+        {"name": "local-hook", "type": "webhook", "url": "http://127.0.0.1:9095/alerts"},
+        {"name": "named-local", "type": "webhook", "url": "http://localhost:9095/page"},
+        {"name": "remote", "type": "webhook", "url": {"env": "VV_REMOTE_HOOK_URL"}},
+    ]
+    data["alerting"]["routes"] = {"critical": "remote", "warning": "local-hook", "info": "named-local"}
+    header = compose.compose_header(load(write_inventory(tmp_path, data)))
+    assert "local-hook (http://127.0.0.1:9095/alerts)" in header and "named-local" in header
+    assert "remote" not in header
+    data["alerting"]["receivers"] = data["alerting"]["receivers"][2:]
+    data["alerting"]["routes"] = {"critical": "remote", "warning": "remote", "info": "remote"}
+    assert compose.compose_header(load(write_inventory(tmp_path, data, "quiet.yaml"))) == GENERATED_HEADER

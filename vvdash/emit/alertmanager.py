@@ -16,6 +16,8 @@ from vvdash.errors import VVError
 from vvdash.inventory import resolve_secret
 
 CONFIG_PATH = "alertmanager/alertmanager.yml"
+# File name of the runtime copy write_runtime() puts in its folder.
+RUNTIME_CONFIG = "alertmanager.yml"
 GROUP_BY = ["alertname", "site"]
 SEVERITIES = ("critical", "warning", "info")
 # Secrets from the environment are written here, beside the runtime copy of the config
@@ -46,6 +48,14 @@ def placeholder_url(receiver: str) -> str:
 
 def _secret_file(ref: dict) -> str:
     return ref["file"] if "file" in ref else f"{SECRETS_DIR}/{ref['env']}"
+
+
+def receiver_secrets(rec: dict) -> dict[str, dict]:
+    """The receiver's secret references by key (a webhook's url only when it is a reference)."""
+    keys = [key for kind, key in _SECRET_FILE_FIELD if kind == rec["type"]]
+    if rec["type"] == "webhook":
+        keys.append("url")
+    return {key: rec[key] for key in keys if isinstance(rec.get(key), dict)}
 
 
 def receiver_config(rec: dict) -> dict:
@@ -106,7 +116,7 @@ def write_runtime(inv, dest: Path) -> Path:
             ref = rec.get(key) if rec["type"] == kind else None
             if ref and "env" in ref:
                 files[dest / SECRETS_DIR / ref["env"]] = resolve_secret(ref, f"{where}.{key}")
-    path = dest / "alertmanager.yml"
+    path = dest / RUNTIME_CONFIG
     files[path] = text
     for target, content in files.items():
         _write_private(target, content)

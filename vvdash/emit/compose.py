@@ -6,18 +6,26 @@ services reach each other by service name, so two files are rendered for it:
 - compose/prometheus/prometheus.yml: the scrape config with compose service names as hosts;
 - compose/grafana/provisioning/datasources/: Grafana's datasource at http://prometheus:<port>;
 - compose/vvdash.yaml: the inventory the pipeline containers read (each service's address is
-  its compose name, storage under /data/video). Secrets stay references: the HMAC key and
-  the Grafana admin password come from the environment through compose secrets.
-Every other mount is a file `vvdash build` writes (rules, blackbox, Alertmanager, dashboards).
+  its compose name, storage under /data/video). Secrets stay references: the HMAC key, the
+  Grafana admin password and receiver secrets come from the environment through compose secrets.
+Alertmanager 0.25 cannot read a webhook URL from a file, so its config is not mounted from
+generated/: a one-shot `alertmanager_config` service (the vvdash image) runs `vvdash
+alertmanager-config` at start, writing the config with its secrets into a volume Alertmanager
+reads once that service has finished.
+Every other mount is a file `vvdash build` writes (rules, blackbox, dashboards).
 cAdvisor is always part of the compose stack (Docker is there by definition).
 """
 
 from __future__ import annotations
 
 import copy
+import ipaddress
+import re
+from urllib.parse import urlsplit
 
+from pipeline.services import HMAC_KEY_USERS
 from vvdash.emit import grafana_provisioning
-from vvdash.emit.alertmanager import CONFIG_PATH as AM_CONFIG, SECRETS_DIR
+from vvdash.emit.alertmanager import RUNTIME_CONFIG, receiver_secrets
 from vvdash.emit.prometheus_config import BLACKBOX_PATH, CONFIG_PATH, Addressing, render
 from vvdash.emit.serialize import GENERATED_HEADER, dump_yaml
 from vvdash.inventory import Inventory
@@ -43,6 +51,14 @@ PIPELINE_IMAGE = "${VVDASH_IMAGE:-vvdash:0.1.0}"
 VIDEO_ROOT = "/data/video"
 INVENTORY_IN_CONTAINER = "/etc/vvdash/vvdash.yaml"
 GRAFANA_PASSWORD_ENV = "GRAFANA_ADMIN_PASSWORD"
+HMAC_SECRET = "hmac_key"
+SECRETS_IN_CONTAINER = "/run/secrets"     # where compose mounts a service's secrets by default
+# The runtime Alertmanager config: written by the init service, read by Alertmanager.
+AM_INIT_SERVICE = "alertmanager_config"
+AM_RUNTIME_VOLUME = "alertmanager_runtime"
+AM_RUNTIME_DIR = "/etc/alertmanager/runtime"
+# The prom/alertmanager image runs as nobody; the init service hands it the files it writes.
+AM_USER = "65534:65534"
 # Relative to generated/compose/ (where docker-compose.yml lives).
 GEN = ".."
 
@@ -58,6 +74,12 @@ def compose_inventory(inv: Inventory) -> dict:
     services["cadvisor"]["enabled"] = True
     site = data["sites"][0]
     data["sites"] = [{**site, "video_storage_root": VIDEO_ROOT, "storage_mountpoint": "/"}]
+    if inv["pipeline"].get("hmac_key"):
+        data["pipeline"]["hmac_key"] = {"file": f"{SECRETS_IN_CONTAINER}/{HMAC_SECRET}"}
+    # Receiver secrets reach the init service as compose secrets, named as below.
+    for rec in data["alerting"]["receivers"]:
+        for key in receiver_secrets(rec):
+            rec[key] = {"env": _receiver_secret_name(rec, key)}
     return data
 
 
@@ -90,11 +112,17 @@ def compose_file(inv: Inventory) -> dict:
                      f"{GEN}/prometheus/rules:/etc/prometheus/rules:ro", "prometheus_data:/prometheus"],
             command=["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus",
                      f"--web.listen-address=:{p('prometheus')}", "--web.enable-lifecycle"]),
+        AM_INIT_SERVICE: {
+            "image": PIPELINE_IMAGE, "restart": "no", "user": "0:0",   # root, to hand the files to AM_USER
+            "command": ["python", "-m", "vvdash", "--inventory", INVENTORY_IN_CONTAINER, "alertmanager-config",
+                        "--out", AM_RUNTIME_DIR, "--secrets-dir", SECRETS_IN_CONTAINER, "--owner", AM_USER],
+            "volumes": [f"./vvdash.yaml:{INVENTORY_IN_CONTAINER}:ro", f"{AM_RUNTIME_VOLUME}:{AM_RUNTIME_DIR}"]},
         "alertmanager": _service(
-            IMAGES["alertmanager"], ports=_published(cinv, "alertmanager"),
-            volumes=[f"{GEN}/{AM_CONFIG}:/etc/alertmanager/alertmanager.yml:ro", "alertmanager_data:/alertmanager"],
-            command=["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager",
-                     f"--web.listen-address=:{p('alertmanager')}"]),
+            IMAGES["alertmanager"], ports=_published(cinv, "alertmanager"), user=AM_USER,
+            volumes=[f"{AM_RUNTIME_VOLUME}:{AM_RUNTIME_DIR}:ro", "alertmanager_data:/alertmanager"],
+            command=[f"--config.file={AM_RUNTIME_DIR}/{RUNTIME_CONFIG}", "--storage.path=/alertmanager",
+                     f"--web.listen-address=:{p('alertmanager')}"],
+            depends_on={AM_INIT_SERVICE: {"condition": "service_completed_successfully"}}),
         "pushgateway": _service(IMAGES["pushgateway"], expose=[str(p("pushgateway"))],
                                 command=[f"--web.listen-address=:{p('pushgateway')}"]),
         "node_exporter": _service(
@@ -123,53 +151,82 @@ def compose_file(inv: Inventory) -> dict:
         services["nginx_exporter"] = _service(IMAGES["nginx_exporter"], expose=[str(p("nginx_exporter"))],
                                               command=[f"-web.listen-address=:{p('nginx_exporter')}"])
     secrets = {"grafana_admin_password": {"environment": GRAFANA_PASSWORD_ENV}}
-    am_secrets = _alertmanager_secrets(inv)
-    if am_secrets:
-        services["alertmanager"]["secrets"] = [{"source": name, "target": f"/etc/alertmanager/{SECRETS_DIR}/{name}"}
-                                               for name in am_secrets]
-        secrets.update({name: {"environment": name} for name in am_secrets})
-    hmac = inv["pipeline"]["hmac_key"]
+    if inv["pipeline"].get("hmac_key"):
+        secrets[HMAC_SECRET] = _compose_source(inv["pipeline"]["hmac_key"])
+    receiver_sources = _receiver_secret_sources(inv)
+    if receiver_sources:     # each at /run/secrets/NAME in the init service
+        services[AM_INIT_SERVICE]["secrets"] = list(receiver_sources)
+        secrets.update(receiver_sources)
     for name in PIPELINE_SERVICES:
         svc = _service(PIPELINE_IMAGE, container_name=name, expose=[str(p(name))],
                        command=["python", "-m", f"pipeline.{name}", "--inventory", INVENTORY_IN_CONTAINER],
                        volumes=[f"./vvdash.yaml:{INVENTORY_IN_CONTAINER}:ro", f"video_storage:{VIDEO_ROOT}"])
-        if name == "logline_generator":
-            if "env" in hmac:
-                svc["secrets"] = [{"source": "hmac_key", "target": "/run/secrets/hmac_key"}]
-                secrets["hmac_key"] = {"environment": hmac["env"]}
+        if name in HMAC_KEY_USERS and HMAC_SECRET in secrets:
+            svc["secrets"] = [HMAC_SECRET]     # at /run/secrets/hmac_key, as the compose inventory says
         if name == "self_monitor":   # restarts the other containers through the Docker socket
             svc["volumes"].append("/var/run/docker.sock:/var/run/docker.sock")
         services[name] = svc
     return {
         "name": "vv-video-ai",
         "services": services,
-        "volumes": {"prometheus_data": {}, "alertmanager_data": {}, "grafana_data": {}, "video_storage": {}},
+        "volumes": {"prometheus_data": {}, "alertmanager_data": {}, AM_RUNTIME_VOLUME: {}, "grafana_data": {},
+                    "video_storage": {}},
         "secrets": secrets,
     }
 
 
-def _alertmanager_secrets(inv: Inventory) -> list[str]:
-    """Environment variable names of receiver secrets (Alertmanager reads them as *_file)."""
-    names = []
+def _compose_source(ref: dict) -> dict:
+    """A compose secret's source for an inventory reference (a relative file is taken from generated/compose/)."""
+    return {"environment": ref["env"]} if "env" in ref else {"file": ref["file"]}
+
+
+def _receiver_secret_name(rec: dict, key: str) -> str:
+    ref = rec[key]
+    # A file reference gets a name the inventory accepts as {env: NAME} (the compose inventory uses it).
+    return ref["env"] if "env" in ref else re.sub(r"[^A-Z0-9_]", "_", f"{rec['name']}_{key}".upper())
+
+
+def _receiver_secret_sources(inv) -> dict[str, dict]:
+    """Compose secrets of the Alertmanager receivers, by name."""
+    sources = {}
     for rec in inv["alerting"]["receivers"]:
-        for key in ("api_url", "routing_key", "auth_password"):
-            ref = rec.get(key)
-            if isinstance(ref, dict) and "env" in ref:
-                names.append(ref["env"])
-    return sorted(set(names))
+        for key, ref in receiver_secrets(rec).items():
+            sources[_receiver_secret_name(rec, key)] = _compose_source(ref)
+    return dict(sorted(sources.items()))
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def compose_header(inv: Inventory) -> str:
+    """The generated header, plus a warning for receivers that cannot deliver from a container."""
+    loopback = [f"{rec['name']} ({rec['url']})" for rec in inv["alerting"]["receivers"]
+                if rec["type"] == "webhook" and isinstance(rec["url"], str) and _is_loopback(rec["url"])]
+    if not loopback:
+        return GENERATED_HEADER
+    return GENERATED_HEADER + (
+        "\n\nWarning: these Alertmanager webhook receivers use loopback URLs, which inside the"
+        "\nalertmanager container reach the container itself, so they deliver nothing here:"
+        f"\n  {', '.join(loopback)}"
+        "\nGive their URLs as secret references ({env: NAME}) in vvdash.yaml to reach a real endpoint.")
 
 
 def emit(project) -> dict[str, bytes]:
     inv = project.inventory
     cinv = compose_inventory(inv)
-    if "env" in inv["pipeline"]["hmac_key"]:
-        # Inside the container the key is the compose secret file.
-        cinv["pipeline"]["hmac_key"] = {"file": "/run/secrets/hmac_key"}
     prom = render(Inventory(cinv, inv.path), compose_addressing(inv))
     files = {f"compose/{path}": content for path, content in prom.items()}
     files[f"compose/{DATASOURCES_DIR}/vvdash.yaml"] = dump_yaml(
         grafana_provisioning.datasource(Inventory(cinv, inv.path)), GENERATED_HEADER)
-    files[COMPOSE_PATH] = dump_yaml(compose_file(inv), GENERATED_HEADER, sort_keys=False)
-    files[INVENTORY_PATH] = dump_yaml(cinv, GENERATED_HEADER + "\nThe inventory inside the compose "
-                                      "containers (rendered from vvdash.yaml).", sort_keys=False)
+    files[COMPOSE_PATH] = dump_yaml(compose_file(inv), compose_header(inv), sort_keys=False)
+    files[INVENTORY_PATH] = dump_yaml(cinv, GENERATED_HEADER + (
+        "\nThe inventory inside the compose containers (rendered from vvdash.yaml)."
+        "\nSecrets are compose secrets under /run/secrets: a receiver's {env: NAME} is read by"
+        "\n`vvdash alertmanager-config` from the environment or, failing that, /run/secrets/NAME."),
+        sort_keys=False)
     return files
