@@ -5,11 +5,10 @@ from functools import partial
 from dashboards._common import (
     RI, Scope, above, bargauge, below, build, jobs, narrow, q, row, stat, timeseries,
 )
+from rules import _records as R
 from vvdash import exprs
 from vvdash.inventory import duration_seconds
 from vvdash.jobs import selector
-
-FS_FILTER = 'fstype!~"tmpfs|ramfs|overlay|squashfs|nsfs|fuse.lxcfs"'
 
 
 def _panels(inv, sc: Scope) -> list:
@@ -18,23 +17,29 @@ def _panels(inv, sc: Scope) -> list:
     warn_h, crit_h = th("fill_warning_horizon"), th("fill_critical_horizon")
     free_th = below(th("almost_full_free_ratio"), th("fill_free_floor_ratio"))
     used = f"node_filesystem_size_bytes{{{sel}}} - node_filesystem_avail_bytes{{{sel}}}"
+    avail = narrow(f"node_filesystem_avail_bytes{{{sel}}}", sel, sc)
+    # Every real mount, not only the storage one: the one panel meant to show them all.
+    size_all = sc.m("node_filesystem_size_bytes", exprs.FSTYPE_FILTER)
+    avail_all = sc.m("node_filesystem_avail_bytes", exprs.FSTYPE_FILTER)
+    # The recording rule keeps site, job and folder (no instance): only those variables apply.
+    folder_growth = f"{R.FOLDER_GROWTH}{{{Scope(sc.jobs, instance=False).matchers}}} * 3600"
     until_full = narrow(exprs.seconds_until_full(inv), sel, sc)
     growth_th = above(th("subfolder_growth_bytes_per_hour") / 2, th("subfolder_growth_bytes_per_hour"))
     # The cleanup job pushes to the Pushgateway: its series carry the job's name and no instance.
     cleanup = f'site=~"$site", {selector("cleanup_old_files")}'
     return [
         row("Filesystems"),
-        bargauge("Free share per mount",
-                 "Free share of each real filesystem. Red below storage.almost_full_free_ratio, orange below "
+        bargauge("Free share of the storage filesystem",
+                 "Free share of the filesystem holding VIDEO_STORAGE_ROOT, as the storage alerts read it "
+                 "(vvdash.exprs). Red below storage.almost_full_free_ratio, orange below "
                  "storage.fill_free_floor_ratio (the storage alerts' thresholds).",
-                 "percentunit", [q(f"{sc.m('node_filesystem_avail_bytes', FS_FILTER)} / "
-                                   f"{sc.m('node_filesystem_size_bytes', FS_FILTER)}", "{{mountpoint}}")],
+                 "percentunit",
+                 [q(narrow(exprs.storage_free_ratio(inv), sel, sc), "{{instance}} {{mountpoint}}")],
                  thresholds=free_th, max=1, w=8),
         timeseries("Used and free per mount",
-                   "Bytes used and free on each real filesystem.",
-                   "bytes", [q(f"{sc.m('node_filesystem_size_bytes', FS_FILTER)} - "
-                               f"{sc.m('node_filesystem_avail_bytes', FS_FILTER)}", "{{mountpoint}} used"),
-                             q(sc.m("node_filesystem_avail_bytes", FS_FILTER), "{{mountpoint}} free")],
+                   "Bytes used and free on every real filesystem of the hosts, the storage one among them.",
+                   "bytes", [q(f"{size_all} - {avail_all}", "{{instance}} {{mountpoint}} used"),
+                             q(avail_all, "{{instance}} {{mountpoint}} free")],
                    min=0, w=16),
         stat("Time until the storage filesystem is full",
              "The storage mount's free bytes over its fill rate in the last storage.predict_window: the "
@@ -53,16 +58,17 @@ def _panels(inv, sc: Scope) -> list:
                    "storage.predict_window (the alert's predict_linear). Below zero means full by then.",
                    "bytes", [q(narrow(exprs.predicted_free_bytes(inv, warn_h), sel, sc), f"in {warn_h}"),
                              q(narrow(exprs.predicted_free_bytes(inv, crit_h), sel, sc), f"in {crit_h}"),
-                             q(narrow(f"node_filesystem_avail_bytes{{{sel}}}", sel, sc), "now")],
+                             q(avail, "now")],
                    thresholds=below(0), threshold_lines=True, w=12, h=6),
         timeseries("Time until full",
                    "The time-until-full figure over time (same expression as the stat).",
                    "s", [q(until_full, "{{mountpoint}}")],
                    thresholds=below(duration_seconds(crit_h), duration_seconds(warn_h)), min=0, w=12),
-        timeseries("Filesystem growth per hour",
-                   "Bytes consumed per hour on each real filesystem (negative: space freed).",
-                   "bytes", [q(f"-deriv({sc.m('node_filesystem_avail_bytes', FS_FILTER)}[1h]) * 3600",
-                               "{{mountpoint}}")], w=12),
+        timeseries("Storage filesystem growth per hour",
+                   "Bytes consumed per hour on the filesystem holding VIDEO_STORAGE_ROOT (negative: space "
+                   "freed).",
+                   "bytes", [q(f"-deriv({avail}[1h]) * 3600",
+                               "{{instance}} {{mountpoint}}")], w=12),
         row("VIDEO_STORAGE_ROOT subfolders"),
         timeseries("Used per subfolder",
                    "Bytes used in each subfolder of VIDEO_STORAGE_ROOT (input, processing, processed, "
@@ -76,9 +82,9 @@ def _panels(inv, sc: Scope) -> list:
                  "Files currently in each subfolder.", "short",
                  [q(f"sum by (folder) ({sc.m('vv_storage_files')})", "{{folder}}")], w=6),
         timeseries("Subfolder growth per hour",
-                   "Bytes added per hour to each subfolder. Red at storage.subfolder_growth_bytes_per_hour, "
-                   "the abnormal-growth alert's threshold.",
-                   "bytes", [q(f"sum by (folder) (deriv({sc.m('vv_storage_used_bytes')}[1h])) * 3600", "{{folder}}")],
+                   "Bytes added per hour to each subfolder: the recording rule the abnormal-growth alert reads. "
+                   "Red at storage.subfolder_growth_bytes_per_hour, the alert's threshold.",
+                   "bytes", [q(folder_growth, "{{site}} {{folder}}")],
                    thresholds=growth_th, threshold_lines=True, w=12),
         stat("Storage usage age",
              "Time since storage_exporter last measured the subfolders; older than a few refresh periods "

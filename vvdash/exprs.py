@@ -8,15 +8,15 @@ from __future__ import annotations
 from vvdash.inventory import Inventory, duration_seconds
 from vvdash.jobs import selector
 
-# Filesystems that never hold video (node-mixin's usual filter).
-_FSTYPE_FILTER = 'fstype!~"tmpfs|ramfs|overlay|squashfs|nsfs|fuse.lxcfs"'
+# Filesystems that never hold video (node-mixin's usual filter); also for panels listing every mount.
+FSTYPE_FILTER = 'fstype!~"tmpfs|ramfs|overlay|squashfs|nsfs|fuse.lxcfs"'
 
 
 def storage_selector(inv: Inventory) -> str:
     """Matchers for the filesystems holding each site's VIDEO_STORAGE_ROOT."""
     mounts = sorted({site.get("storage_mountpoint", "/") for site in inv.sites})
     mount = f'mountpoint="{mounts[0]}"' if len(mounts) == 1 else f'mountpoint=~"{"|".join(mounts)}"'
-    return f'{selector("node_exporter")}, {mount}, {_FSTYPE_FILTER}'
+    return f'{selector("node_exporter")}, {mount}, {FSTYPE_FILTER}'
 
 
 def storage_free_ratio(inv: Inventory) -> str:
