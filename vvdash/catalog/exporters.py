@@ -1,4 +1,4 @@
-"""Third-party metrics that dashboards and rules read (seed 2.2 and the monitoring stack itself)."""
+"""Third-party metrics that dashboards and rules read (blueprint section 2.2, and the monitoring stack itself)."""
 
 from vvdash.catalog.model import Metric
 

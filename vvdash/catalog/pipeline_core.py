@@ -1,4 +1,4 @@
-"""Metrics of the video pipeline: DVR capture, orchestrator and the three stages (seed 2.1, 2.3)."""
+"""Metrics of the video pipeline: DVR capture, orchestrator and the three stages (blueprint sections 2.1, 2.3)."""
 
 from vvdash.catalog.model import Metric
 

@@ -1,4 +1,4 @@
-"""Metrics of the supporting services and cron jobs (seed 2.3, 2.4) and storage usage."""
+"""Metrics of the supporting services and cron jobs (blueprint sections 2.3, 2.4) and storage usage."""
 
 from vvdash.catalog.model import Metric
 

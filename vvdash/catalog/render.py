@@ -54,9 +54,10 @@ def as_markdown(catalog: Catalog) -> str:
             out.append(f"| `{m.name}` | {m.type} | {_cell(m.unit)} | "
                        f"{_cell(', '.join(f'`{label}`' for label in m.labels))} | {_cell(m.help + buckets + pushed)} |")
         out.append("")
-    out += ["## Seed names", "",
-            "Where the blueprint's names break Prometheus conventions, the conventional form is exposed.", "",
-            "| Seed name | Exposed name | Reason |", "|---|---|---|"]
+    out += ["## Blueprint names", "",
+            "The system blueprint names these metrics (`seed_name` in `vvdash catalog --format json`).",
+            "Where its names break Prometheus conventions, the conventional form is exposed.", "",
+            "| Blueprint name | Exposed name | Reason |", "|---|---|---|"]
     for m in sorted((m for m in catalog if m.seed_name and (m.seed_name != m.name or m.seed_reason)),
                     key=lambda m: m.seed_name):
         out.append(f"| `{m.seed_name}` | `{m.name}` | {_cell(m.seed_reason or 'same name')} |")

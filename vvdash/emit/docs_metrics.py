@@ -1,4 +1,4 @@
-"""generated/METRICS.md: the metrics reference with the seed-name mapping."""
+"""generated/METRICS.md: the metrics reference with the blueprint-name mapping."""
 
 from vvdash.catalog.render import as_markdown
 
