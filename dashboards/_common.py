@@ -39,13 +39,14 @@ class Scope:
 
     jobs: job names (from vvdash.jobs) the `job` variable offers; empty means every
     scraped job. variable_metric: the series the variables are read from (`up` for
-    scraped jobs, `push_time_seconds` for Pushgateway groups). instance: whether
-    the dashboard has an `instance` variable.
+    scraped jobs, `push_time_seconds` for Pushgateway groups, both for a dashboard
+    showing scraped and pushed jobs). instance: whether the dashboard has an
+    `instance` variable.
     """
 
     jobs: tuple[str, ...] = ()
     instance: bool = True
-    variable_metric: str = "up"
+    variable_metric: str | tuple[str, ...] = "up"
 
     @property
     def matchers(self) -> str:
@@ -69,13 +70,22 @@ class Scope:
             "hide": 0, "includeAll": False, "multi": False, "options": [], "refresh": 1, "regex": "",
         }
         job_filter = f', job=~"{"|".join(sorted(set(self.jobs)))}"' if self.jobs else ""
+        site = 'site=~"$site"'
         out = [ds,
-               _query_var("site", f"label_values({self.variable_metric}, site)"),
-               _query_var("job", f'label_values({self.variable_metric}{{site=~"$site"{job_filter}}}, job)')]
+               _query_var("site", f"label_values({self._series()}, site)"),
+               _query_var("job", f"label_values({self._series(site + job_filter)}, job)")]
         if self.instance:
-            out.append(_query_var(
-                "instance", f'label_values({self.variable_metric}{{site=~"$site", job=~"$job"}}, instance)'))
+            job = 'job=~"$job"'
+            out.append(_query_var("instance", f"label_values({self._series(f'{site}, {job}')}, instance)"))
         return out
+
+    def _series(self, matchers: str = "") -> str:
+        """The variables' series selector: `up{...}`, or `{__name__=~"up|push_time_seconds", ...}` for several."""
+        names = (self.variable_metric,) if isinstance(self.variable_metric, str) else self.variable_metric
+        if len(names) == 1:
+            return f"{names[0]}{{{matchers}}}" if matchers else names[0]
+        inner = f'__name__=~"{"|".join(names)}"' + (f", {matchers}" if matchers else "")
+        return f"{{{inner}}}"
 
 
 def jobs(*components: str) -> tuple[str, ...]:

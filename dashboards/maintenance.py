@@ -3,7 +3,7 @@
 from dashboards._common import (
     RI, UP_DOWN, Scope, above, build, jobs, q, row, stat, state_timeline, table, timeseries,
 )
-from vvdash.jobs import PUSHED_JOBS, selector
+from vvdash.jobs import PUSHED_JOBS
 
 
 def _panels(inv, sc: Scope) -> list:
@@ -11,8 +11,6 @@ def _panels(inv, sc: Scope) -> list:
     cleanup_period = inv["pipeline"]["cleanup"]["period_seconds"]
     export_period = inv["pipeline"]["log_export"]["period_seconds"]
     restart_loop = inv.threshold("platform", "restart_loop_count")
-    # self_monitor is scraped, not pushed: its series are selected by its own job.
-    sm = f'site=~"$site", {selector("self_monitor")}'
 
     def inc(metric: str) -> str:
         return f"increase({sc.m(metric)}[{RI}])"
@@ -68,27 +66,29 @@ def _panels(inv, sc: Scope) -> list:
         row("self_monitor"),
         state_timeline("Service health (self_monitor probes)",
                        "1 when self_monitor's last health probe of the service passed.",
-                       "none", [q(f"max by (service) (vv_self_monitor_service_up{{{sm}}})", "{{service}}")],
+                       "none", [q(f"max by (service) ({sc.m('vv_self_monitor_service_up')})", "{{service}}")],
                        mappings=UP_DOWN, h=6),
         timeseries("Restarts triggered by self_monitor",
                    "Restarts self_monitor started per interval, by service. Red at platform.restart_loop_count, "
                    "the restart-loop alert's threshold.",
-                   "short", [q(f"sum by (service) (increase(vv_self_monitor_container_restarts_triggered_total"
-                               f"{{{sm}}}[{RI}]))", "{{service}}")],
+                   "short", [q(f"sum by (service) ({inc('vv_self_monitor_container_restarts_triggered_total')})",
+                               "{{service}}")],
                    thresholds=above(None, restart_loop), bars=True, w=8),
         timeseries("Unhealthy probes",
                    "Failed health probes per second, by service.",
-                   "ops", [q(f"sum by (service) (rate(vv_self_monitor_unhealthy_services_detected_total"
-                             f"{{{sm}}}[{RI}]))", "{{service}}")], w=8),
+                   "ops", [q(f"sum by (service) ({sc.rate('vv_self_monitor_unhealthy_services_detected_total')})",
+                             "{{service}}")], w=8),
         stat("Services given up",
              "Services whose restart budget is spent and that self_monitor leaves down. Red when any.",
-             "short", [q(f"sum(vv_self_monitor_service_given_up{{{sm}}})")],
+             "short", [q(f"sum({sc.m('vv_self_monitor_service_given_up')})")],
              thresholds=above(None, 1), graph=False, w=8, h=8),
     ]
 
 
 def dashboard(inv):
-    sc = Scope(jobs(*PUSHED_JOBS), instance=False, variable_metric="push_time_seconds")
+    # Pushed groups carry the pushing job's name and the host name (pipeline.pushgateway.grouping_key);
+    # self_monitor is scraped, so the variables read both push_time_seconds and up.
+    sc = Scope(jobs(*PUSHED_JOBS, "self_monitor"), variable_metric=("push_time_seconds", "up"))
     return build(
         inv, key="maintenance", title="VV / Maintenance",
         description="Cleanup and log export runs, self_monitor restarts and the freshness of pushed metrics.",

@@ -8,7 +8,6 @@ from dashboards._common import (
 from rules import _records as R
 from vvdash import exprs
 from vvdash.inventory import duration_seconds
-from vvdash.jobs import selector
 
 
 def _panels(inv, sc: Scope) -> list:
@@ -25,8 +24,6 @@ def _panels(inv, sc: Scope) -> list:
     folder_growth = f"{R.FOLDER_GROWTH}{{{Scope(sc.jobs, instance=False).matchers}}} * 3600"
     until_full = narrow(exprs.seconds_until_full(inv), sel, sc)
     growth_th = above(th("subfolder_growth_bytes_per_hour") / 2, th("subfolder_growth_bytes_per_hour"))
-    # The cleanup job pushes to the Pushgateway: its series carry the job's name and no instance.
-    cleanup = f'site=~"$site", {selector("cleanup_old_files")}'
     return [
         row("Filesystems"),
         bargauge("Free share of the storage filesystem",
@@ -99,17 +96,20 @@ def _panels(inv, sc: Scope) -> list:
         row("Cleanup effect"),
         timeseries("Space freed by cleanup",
                    "Bytes deleted by the retention job per interval (pushed by cleanup_old_files).",
-                   "bytes", [q(f"sum(increase(vv_cleanup_bytes_deleted_total{{{cleanup}}}[{RI}]))", "bytes freed")],
+                   "bytes", [q(f"sum(increase({sc.m('vv_cleanup_bytes_deleted_total')}[{RI}]))", "bytes freed")],
                    bars=True, w=12),
         timeseries("Files deleted by cleanup",
                    "Files deleted by the retention job per interval.",
-                   "short", [q(f"sum(increase(vv_cleanup_files_deleted_total{{{cleanup}}}[{RI}]))", "files deleted")],
+                   "short", [q(f"sum(increase({sc.m('vv_cleanup_files_deleted_total')}[{RI}]))", "files deleted")],
                    bars=True, w=12),
     ]
 
 
 def dashboard(inv):
-    sc = Scope(jobs("node_exporter", "storage_exporter"))
+    # cleanup_old_files pushes (grouped by site and host name, pipeline.pushgateway.grouping_key):
+    # the variables read its push_time_seconds beside the scraped jobs' up.
+    sc = Scope(jobs("node_exporter", "storage_exporter", "cleanup_old_files"),
+               variable_metric=("up", "push_time_seconds"))
     return build(
         inv, key="storage", title="VV / Storage",
         description="Used and free space per mount and per VIDEO_STORAGE_ROOT subfolder, growth, the "

@@ -80,6 +80,21 @@ CASES = [
     ("target-rate-interval-rule",
      _expr("Videos completed", f"sum(increase(vv_videos_processed_total{{{SEL}}}[1h]))"),
      VC, "target A: increase() should use $__rate_interval"),
+    # Hand-written ranges equal to what $__rate_interval is parsed as, or to the old fixed stand-in.
+    ("target-rate-interval-rule",
+     _expr("Videos completed", f"sum(rate(vv_videos_processed_total{{{SEL}}}[7777s777ms]))"),
+     VC, "target A: rate() should use $__rate_interval"),
+    ("target-rate-interval-rule",
+     _expr("Videos completed", f"sum(rate(vv_videos_processed_total{{{SEL}}}[2h9m37s777ms]))"),
+     VC, "target A: rate() should use $__rate_interval"),
+    ("target-rate-interval-rule",
+     _expr("Videos completed", f"sum(irate(vv_videos_processed_total{{{SEL}}}[7777s]))"),
+     VC, "target A: irate() should use $__rate_interval"),
+    # One good range does not excuse a literal one beside it.
+    ("target-rate-interval-rule",
+     _expr("Videos completed", f"sum(rate(vv_videos_processed_total{{{SEL}}}[$__rate_interval])) / "
+                               f"sum(rate(vv_videos_processed_total{{{SEL}}}[8888s888ms]))"),
+     VC, "target A: rate() should use $__rate_interval"),
     ("target-job-rule", _expr("Queue depth", 'sum(vv_videos_in_input_queue{site=~"$site", instance=~"$instance"})'),
      QD, 'target A: selector vv_videos_in_input_queue has no job=~"$job" matcher'),
     ("target-instance-rule", _expr("Queue depth", 'sum(vv_videos_in_input_queue{site=~"$site", job=~"$job"})'),
@@ -178,3 +193,11 @@ def test_a_bad_exceptions_file_is_one_line_naming_file_and_key(tmp_path, text, e
         load_exceptions(path)
     message = str(info.value)
     assert message.startswith(f"{path}: ") and error in message and "\n" not in message
+
+
+def test_rate_interval_in_every_spelling_passes():
+    model = good()
+    panel(model, "Videos completed")["targets"][0]["expr"] = (
+        f"sum(rate(vv_videos_processed_total{{{SEL}}}[${{__rate_interval}}])) / "
+        f"sum(increase(vv_videos_processed_total{{{SEL}}}[$__rate_interval]))")
+    assert lint([model]) == []

@@ -1,7 +1,7 @@
 """Alert and recording-rule style: names, severity, annotations, durations, group sizes.
 
-The conventions of DESIGN.md, checked over the rule definitions so a bad rule fails the
-build with the file, group and rule named.
+The conventions of the README's "How to add a rule" section, checked over the rule
+definitions so a bad rule fails the build with the file, group and rule named.
 """
 
 from __future__ import annotations

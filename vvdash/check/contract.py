@@ -16,10 +16,17 @@ import promql_parser as pp
 from vvdash.catalog import Catalog
 
 # Grafana's built-in variables: the _s/_ms forms are numbers, the others durations;
-# any other variable becomes a plain word (it only ever sits inside a matcher's quotes).
+# any other variable $name becomes the plain word vvdash_var_<name> (it only ever sits
+# inside a matcher's quotes), so a matcher's variable can still be told.
 _NUMBER_VARS = re.compile(r"\$\{?__(range|interval)_(s|ms)\}?")
-_DURATION_VARS = re.compile(r"\$\{?(__rate_interval|__interval|__range)(:[a-z]+)?\}?")
-_VARIABLE = re.compile(r"\$\{[A-Za-z0-9_]+(:[A-Za-z]+)?\}|\$[A-Za-z_][A-Za-z0-9_]*|\[\[[A-Za-z0-9_]+\]\]")
+_RATE_INTERVAL_VAR = re.compile(r"\$\{?__rate_interval(:[a-z]+)?\}?")
+_DURATION_VARS = re.compile(r"\$\{?(__interval|__range)(:[a-z]+)?\}?")
+_VARIABLE = re.compile(r"\$\{([A-Za-z0-9_]+)(?::[A-Za-z]+)?\}|\$([A-Za-z_][A-Za-z0-9_]*)|\[\[([A-Za-z0-9_]+)\]\]")
+VARIABLE_PREFIX = "vvdash_var_"
+DEFAULT_DURATION = "5m"
+# Grafana template queries: label_values(selector, label) and the selector-less label_values(label).
+_LABEL_VALUES = re.compile(r"\s*label_values\(\s*(.*?)\s*,\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*", re.S)
+_BARE_LABEL_VALUES = re.compile(r"\s*label_values\(\s*[A-Za-z_][A-Za-z0-9_]*\s*\)\s*")
 
 # Functions whose argument may be a raw counter.
 _COUNTER_FUNCS = {"rate", "irate", "increase", "resets", "absent", "absent_over_time",
@@ -46,10 +53,42 @@ class Recorded:
     kind: str
 
 
-def substitute_variables(expr: str) -> str:
+def substitute_variables(expr: str, rate_interval: str = DEFAULT_DURATION) -> str:
+    """A dashboard query made parseable: built-in variables become numbers or durations
+    ($__rate_interval becomes `rate_interval`), `$name` becomes vvdash_var_<name>."""
     expr = _NUMBER_VARS.sub("300", expr)
-    expr = _DURATION_VARS.sub("5m", expr)
-    return _VARIABLE.sub("vvdash_var", expr)
+    expr = _RATE_INTERVAL_VAR.sub(rate_interval, expr)
+    expr = _DURATION_VARS.sub(DEFAULT_DURATION, expr)
+    return _VARIABLE.sub(lambda m: VARIABLE_PREFIX + next(g for g in m.groups() if g), expr)
+
+
+def variable_query(var: dict) -> str:
+    """A template variable's query text (Grafana stores it as a string or as {query: ...})."""
+    query = var.get("query")
+    return query.get("query", "") if isinstance(query, dict) else (query or "")
+
+
+def label_values(query: str) -> tuple[str, str] | None:
+    """`label_values(selector, label)` -> (selector, label); None for any other query."""
+    m = _LABEL_VALUES.fullmatch(query)
+    return (m.group(1), m.group(2)) if m else None
+
+
+def is_bare_label_values(query: str) -> bool:
+    """`label_values(label)`: no expression to check."""
+    return _BARE_LABEL_VALUES.fullmatch(query) is not None
+
+
+_NAME_ALTERNATION = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*(\|[a-zA-Z_:][a-zA-Z0-9_:]*)*")
+
+
+def _name_alternatives(matchers) -> list[str]:
+    """`__name__=~"up|push_time_seconds"`: the plain names it lists (empty for any other regex)."""
+    for m in matchers:
+        if m.name == "__name__" and str(m.op).endswith("Re") and "Not" not in str(m.op) \
+                and _NAME_ALTERNATION.fullmatch(m.value):
+            return m.value.split("|")
+    return []
 
 
 class ContractError(Exception):
@@ -84,16 +123,17 @@ class Contract:
 
     def check_label_values(self, query: str) -> list[str]:
         """A Grafana template query: label_values(), query_result() or a plain expression."""
-        m = re.fullmatch(r"\s*label_values\(\s*(.*?)\s*,\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*", query, re.S)
-        if m:
-            problems = self.check(m.group(1), allow_raw_counter=True)
+        parts = label_values(query)
+        if parts:
+            selector, label = parts
+            problems = self.check(selector, allow_raw_counter=True)
             if problems:
                 return problems
-            value = self._walk(pp.parse(substitute_variables(m.group(1))), [])
-            if value.labels is not None and m.group(2) not in value.labels:
-                return [f"label {m.group(2)!r} is not on {value.name}"]
+            value = self._walk(pp.parse(substitute_variables(selector)), [])
+            if value.labels is not None and label not in value.labels:
+                return [f"label {label!r} is not on {value.name}"]
             return []
-        if re.fullmatch(r"\s*label_values\(\s*[A-Za-z_][A-Za-z0-9_]*\s*\)\s*", query):
+        if is_bare_label_values(query):
             return []
         m = re.fullmatch(r"\s*query_result\((.*)\)\s*", query, re.S)
         return self.check(m.group(1) if m else query)
@@ -123,14 +163,25 @@ class Contract:
                 if m.name == "__name__" and str(m.op).endswith("Equal") and "Not" not in str(m.op):
                     name = m.value
         if not name:
-            problems.append("selector without a metric name cannot be checked")
-            return Value(ANY, "gauge")
-        value = self._lookup(name, problems)
+            names = _name_alternatives(matchers)
+            if not names:
+                problems.append("selector without a metric name cannot be checked")
+                return Value(ANY, "gauge")
+            value = self._union([self._lookup(n, problems) for n in names])
+        else:
+            value = self._lookup(name, problems)
         if value.labels is not None:
             for m in matchers:
                 if m.name != "__name__" and m.name not in value.labels:
                     problems.append(f"label {m.name!r} is not on {name}")
         return value
+
+    @staticmethod
+    def _union(values: list[Value]) -> Value:
+        """Several metrics selected at once: only the labels all of them carry are sure to be there."""
+        labels = None if any(v.labels is None for v in values) else frozenset.intersection(*[v.labels for v in values])
+        kind = "counter" if all(v.kind == "counter" for v in values) else "gauge"
+        return Value(labels, kind, "|".join(v.name for v in values))
 
     def _need_labels(self, labels, have: Value, what: str, problems):
         if have.labels is None:
@@ -291,8 +342,7 @@ def check_project(project) -> list:
         for var in dash.model.get("templating", {}).get("list", []):
             if var.get("type") != "query":
                 continue
-            query = var.get("query")
-            query = query.get("query", "") if isinstance(query, dict) else (query or "")
+            query = variable_query(var)
             where = f'dashboard {dash.uid} / variable "{var.get("name", "")}"'
             findings += [Finding(where, f"{p}: {query}", "contract") for p in contract.check_label_values(query)]
     for rule_file in project.rule_files:

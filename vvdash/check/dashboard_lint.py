@@ -24,6 +24,9 @@ import yaml
 
 from vvdash import PROJECT_ROOT
 from vvdash.check import Finding
+from vvdash.check.contract import (
+    VARIABLE_PREFIX, is_bare_label_values, label_values, substitute_variables, variable_query,
+)
 from vvdash.errors import VVError
 from vvdash.model.dashboards import (
     ANGULAR_PANEL_TYPES, DATA_PANEL_TYPES, DATASOURCE_TYPE, GRID_COLUMNS, MODERN_PANEL_TYPES,
@@ -76,12 +79,10 @@ velocityms velocitykmh velocitymph velocityknot mlitre litre m3 Nm3 dm3 gallons 
 
 _UID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 _DS_VARIABLE_UIDS = ("$datasource", "${datasource}")
-# A duration no one writes by hand: $__rate_interval becomes it, so the parsed tree still shows it.
-_RATE_INTERVAL_MAGIC = "7777s"
-_RATE_INTERVAL = re.compile(r"\$\{?__rate_interval\}?")
-_OTHER_DURATIONS = re.compile(r"\$\{?(__interval|__range|__range_s|__range_ms)(:[a-z]+)?\}?")
-_VARIABLE = re.compile(r"\$\{([A-Za-z0-9_]+)(?::[A-Za-z]+)?\}|\$([A-Za-z_][A-Za-z0-9_]*)|\[\[([A-Za-z0-9_]+)\]\]")
-_LABEL_VALUES = re.compile(r"\s*label_values\(\s*(.*?)\s*,\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*", re.S)
+# The expression is parsed twice, $__rate_interval standing for a different duration each time:
+# a range that differs between the two parses is $__rate_interval, one that does not was written
+# by hand (whatever duration it spells).
+_RATE_INTERVAL_STANDINS = ("7777s777ms", "8888s888ms")
 _RATE_FUNCS = ("rate", "irate", "increase")
 
 
@@ -207,14 +208,15 @@ def _uids(dashboards: list[dict]) -> list[_Hit]:
 
 
 # -- PromQL helpers -------------------------------------------------------------------
-def _substitute(expr: str) -> str:
-    expr = _RATE_INTERVAL.sub(_RATE_INTERVAL_MAGIC, expr)
-    expr = _OTHER_DURATIONS.sub("5m", expr)
-    return _VARIABLE.sub(lambda m: "vvdash_var_" + next(g for g in m.groups() if g), expr)
+def _parse(expr: str, standin: str = _RATE_INTERVAL_STANDINS[0]):
+    return pp.parse(substitute_variables(expr, rate_interval=standin))
 
 
-def _parse(expr: str):
-    return pp.parse(_substitute(expr))
+def _rate_interval_ranges(expr: str) -> set[int]:
+    """Positions (in _walk order) of the range selectors whose range is $__rate_interval."""
+    first, second = (_walk(_parse(expr, standin)) for standin in _RATE_INTERVAL_STANDINS)
+    return {i for i, ((a, _), (b, _)) in enumerate(zip(first, second))
+            if isinstance(a, pp.MatrixSelector) and a.range != b.range}
 
 
 def _children(node):
@@ -290,11 +292,10 @@ class _Dashboard:
             if v.get("refresh") != 2:
                 self.hit("template-on-time-change-reload-rule",
                          f"refresh is {v.get('refresh')!r}, should be 2 (on time range change)", name, "variable")
-            query = v.get("query")
-            query = query.get("query", "") if isinstance(query, dict) else (query or "")
-            m = _LABEL_VALUES.fullmatch(query)
-            expr = m.group(1) if m else query
-            if not re.fullmatch(r"\s*label_values\(\s*[A-Za-z_][A-Za-z0-9_]*\s*\)\s*", query):
+            query = variable_query(v)
+            parts = label_values(query)
+            expr = parts[0] if parts else query
+            if not is_bare_label_values(query):
                 try:
                     _parse(expr)
                 except (ValueError, RuntimeError) as exc:
@@ -380,9 +381,10 @@ class _Dashboard:
             self.hit("target-promql-rule", f"target {ref}: invalid PromQL query {expr!r}: "
                                            f"{str(exc).splitlines()[0]}", title, "panel")
             return
-        for node, parents in _walk(tree):
+        rate_interval = _rate_interval_ranges(expr)
+        for i, (node, parents) in enumerate(_walk(tree)):
             if isinstance(node, pp.MatrixSelector) and parents and isinstance(parents[-1], pp.Call) \
-                    and parents[-1].func.name in _RATE_FUNCS and node.range.total_seconds() != 7777:
+                    and parents[-1].func.name in _RATE_FUNCS and i not in rate_interval:
                 self.hit("target-rate-interval-rule", f"target {ref}: {parents[-1].func.name}() should use "
                                                       f"$__rate_interval: {expr!r}", title, "panel")
             if not isinstance(node, pp.VectorSelector):
@@ -394,7 +396,7 @@ class _Dashboard:
                 self.hit("target-counter-agg-rule", f"target {ref}: counter metric {name!r} is not aggregated "
                                                     f"with rate, irate, or increase", title, "panel")
             for label in ("job", "instance"):
-                if not any(m.name == label and str(m.op).endswith("Re") and m.value == f"vvdash_var_{label}"
+                if not any(m.name == label and str(m.op).endswith("Re") and m.value == f"{VARIABLE_PREFIX}{label}"
                            for m in _matchers(node)):
                     self.hit(f"target-{label}-rule", f"target {ref}: selector {_selector_text(node)} has no "
                                                      f'{label}=~"${label}" matcher', title, "panel")

@@ -8,16 +8,13 @@ its _bucket/_sum/_count series is used; a recording rule counts as its expressio
 
 from __future__ import annotations
 
-import re
-
 import promql_parser as pp
 
 from vvdash.check import Finding
-from vvdash.check.contract import substitute_variables
+from vvdash.check.contract import label_values, substitute_variables, variable_query
 from vvdash.model.dashboards import iter_targets
 
 CHECK = "metric-coverage"
-_LABEL_VALUES = re.compile(r"\s*label_values\(\s*(.*?)\s*,\s*[A-Za-z_][A-Za-z0-9_]*\s*\)\s*", re.S)
 
 
 def selected_names(expr: str) -> set[str]:
@@ -56,10 +53,9 @@ def dashboard_exprs(model: dict) -> list[str]:
     exprs = [t["expr"] for _, t in iter_targets(model) if t.get("expr")]
     for var in model.get("templating", {}).get("list", []):
         if var.get("type") == "query":
-            query = var.get("query")
-            query = query.get("query", "") if isinstance(query, dict) else (query or "")
-            m = _LABEL_VALUES.fullmatch(query)
-            exprs.append(m.group(1) if m else query)
+            query = variable_query(var)
+            parts = label_values(query)
+            exprs.append(parts[0] if parts else query)
     exprs += [a["expr"] for a in model.get("annotations", {}).get("list", []) if a.get("expr")]
     return exprs
 
