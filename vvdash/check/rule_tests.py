@@ -1,20 +1,26 @@
 """Rule-test coverage: every alert and recording rule has a promtool unit test in rules/tests/.
 
 Per alert: a case where it fires (each severity it is defined with) and a near-miss case
-where it stays quiet (`exp_alerts` empty). Per recording rule: a `promql_expr_test` whose
-expression uses it. Every test group sets `interval`. Run by `vvdash lint` and the tests,
+where it stays quiet (`exp_alerts` empty) in a test group whose input_series feed at least
+one metric the alert reads (directly, or through a recording rule it reads; the recording
+rule's own output counts too), so the quiet case could have fired. Per recording rule: a
+`promql_expr_test` whose expression uses it. Every test group sets `interval`. A test file
+of the wrong shape is a one-line finding naming the file and the test. Run by `vvdash lint` and the tests,
 not by the build, so a rule can be drafted before its test.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import promql_parser as pp
 import yaml
 
 from vvdash import PROJECT_ROOT
 from vvdash.check import Finding
+from vvdash.check.metric_coverage import selected_names
 from vvdash.errors import VVError
 
 GATES_BUILD = False
@@ -36,49 +42,142 @@ def load_test_file(path: Path) -> dict:
     return data
 
 
-def coverage(tests_dir: Path = TESTS_DIR):
-    """(firing severities per alert, alerts with a quiet case, expressions tested, findings on the files)."""
-    firing: dict[str, set] = {}
-    quiet: set[str] = set()
-    exprs: list[str] = []
-    findings: list[Finding] = []
+@dataclass
+class Coverage:
+    firing: dict[str, set] = field(default_factory=dict)     # alert -> severities seen firing
+    quiet: dict[str, list] = field(default_factory=dict)     # alert -> [(where, input series names)]
+    exprs: list[str] = field(default_factory=list)           # promql_expr_test expressions
+    findings: list[Finding] = field(default_factory=list)    # malformed files and groups
+
+
+def series_name(series: str) -> str | None:
+    """The metric name of an input_series selector (`name{...}` or `{__name__="name", ...}`)."""
+    try:
+        node = pp.parse(series)
+    except (ValueError, RuntimeError):
+        return None
+    if not isinstance(node, pp.VectorSelector):
+        return None
+    if node.name:
+        return node.name
+    return next((m.value for m in node.matchers.matchers if m.name == "__name__" and str(m.op) == "MatchOp.Equal"),
+                None)
+
+
+def _list(value, what: str, problems: list[str]) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.append(f"{what}: expected a list, got {type(value).__name__}")
+        return []
+    return value
+
+
+def _input_names(test: dict, problems: list[str]) -> set[str]:
+    names = set()
+    for j, item in enumerate(_list(test.get("input_series"), "input_series", problems)):
+        series = item.get("series") if isinstance(item, dict) else None
+        if not isinstance(series, str):
+            problems.append(f"input_series[{j}]: expected a mapping with a series string")
+            continue
+        name = series_name(series)
+        if name is None:
+            problems.append(f"input_series[{j}].series: not a series selector: {series!r}")
+        else:
+            names.add(name)
+    return names
+
+
+def _alert_cases(test: dict, where: str, names: set[str], cov: Coverage, problems: list[str]):
+    for k, case in enumerate(_list(test.get("alert_rule_test"), "alert_rule_test", problems)):
+        at = f"alert_rule_test[{k}]"
+        if not isinstance(case, dict):
+            problems.append(f"{at}: expected a mapping with alertname and exp_alerts")
+            continue
+        name = case.get("alertname")
+        if not isinstance(name, str) or not name:
+            problems.append(f"{at}.alertname: expected an alert name, got {name!r}")
+            continue
+        expected = _list(case.get("exp_alerts"), f"{at}.exp_alerts", problems)
+        if not expected and case.get("exp_alerts") not in (None, []):
+            continue   # not a list: reported above, neither firing nor quiet
+        if not expected:
+            cov.quiet.setdefault(name, []).append((where, names))
+        for n, alert in enumerate(expected):
+            labels = alert.get("exp_labels", {}) if isinstance(alert, dict) else None
+            if not isinstance(labels, dict):
+                problems.append(f"{at}.exp_alerts[{n}]: expected a mapping with exp_labels (a mapping)")
+                continue
+            cov.firing.setdefault(name, set()).add(labels.get("severity", ""))
+
+
+def coverage(tests_dir: Path = TESTS_DIR) -> Coverage:
+    """What the promtool test files cover, and one finding per malformed test."""
+    cov = Coverage()
     for path in test_files(tests_dir):
         data = load_test_file(path)
         rel = f"rules/tests/{path.name}"
         for i, test in enumerate(data["tests"]):
+            where = f"{rel} / tests[{i}]"
             if not isinstance(test, dict):
-                findings.append(Finding(f"{rel} / tests[{i}]", "not a mapping", CHECK))
+                cov.findings.append(Finding(where, "not a mapping", CHECK))
                 continue
+            if isinstance(test.get("name"), str):
+                where += f" ({test['name']})"
             if "interval" not in test:
-                findings.append(Finding(f"{rel} / tests[{i}]", "interval is not set explicitly", CHECK))
-            for case in test.get("alert_rule_test") or []:
-                name = case.get("alertname", "")
-                expected = case.get("exp_alerts") or []
-                if expected:
-                    for alert in expected:
-                        sev = (alert.get("exp_labels") or {}).get("severity", "")
-                        firing.setdefault(name, set()).add(sev)
-                else:
-                    quiet.add(name)
-            for case in test.get("promql_expr_test") or []:
-                exprs.append(case.get("expr", ""))
-    return firing, quiet, exprs, findings
+                cov.findings.append(Finding(where, "interval is not set explicitly", CHECK))
+            problems: list[str] = []
+            names = _input_names(test, problems)
+            _alert_cases(test, where, names, cov, problems)
+            for k, case in enumerate(_list(test.get("promql_expr_test"), "promql_expr_test", problems)):
+                if not isinstance(case, dict) or not isinstance(case.get("expr"), str):
+                    problems.append(f"promql_expr_test[{k}]: expected a mapping with an expr string")
+                    continue
+                cov.exprs.append(case["expr"])
+            cov.findings += [Finding(where, p, CHECK) for p in problems]
+    return cov
+
+
+def alert_inputs(expr: str, records: dict[str, list[str]]) -> set[str]:
+    """Metric names an expression reads: its selectors, and through each recording rule it reads,
+    that rule's own inputs (the rule's output name stays in the set: input_series may feed it)."""
+    names: set[str] = set()
+    todo = list(selected_names(expr))
+    while todo:
+        name = todo.pop()
+        if name in names:
+            continue
+        names.add(name)
+        for source in records.get(name, []):
+            todo.extend(selected_names(source))
+    return names
 
 
 def check_project(project, tests_dir: Path = TESTS_DIR) -> list[Finding]:
-    firing, quiet, exprs, findings = coverage(tests_dir)
-    alerts: dict[str, tuple[str, list[str]]] = {}
+    cov = coverage(tests_dir)
+    findings = list(cov.findings)
+    records: dict[str, list[str]] = {}
+    for _, _, record in project.records():
+        records.setdefault(record.record, []).append(record.expr)
+    alerts: dict[str, tuple[str, list[str], set[str]]] = {}
     for rule_file, group, alert in project.alerts():
-        where, severities = alerts.setdefault(alert.alert, (f"{rule_file.source} / {group.name} / {alert.alert}", []))
+        where, severities, inputs = alerts.setdefault(
+            alert.alert, (f"{rule_file.source} / {group.name} / {alert.alert}", [], set()))
         severities.append(alert.severity)
-    for name, (where, severities) in alerts.items():
+        inputs |= alert_inputs(alert.expr, records)
+    for name, (where, severities, inputs) in alerts.items():
         for sev in dict.fromkeys(severities):
-            if sev not in firing.get(name, set()):
+            if sev not in cov.firing.get(name, set()):
                 findings.append(Finding(where, f"no promtool test where it fires with severity {sev}", CHECK))
-        if name not in quiet:
+        cases = cov.quiet.get(name, [])
+        if not cases:
             findings.append(Finding(where, "no promtool near-miss test where it stays quiet (exp_alerts: [])", CHECK))
+        elif not any(fed & inputs for _, fed in cases):
+            findings.append(Finding(
+                where, f"near-miss test ({'; '.join(w for w, _ in cases)}) has no input_series for any metric "
+                       f"the alert reads ({', '.join(sorted(inputs))}), so it could never fire", CHECK))
     used = set()
-    for expr in exprs:
+    for expr in cov.exprs:
         used.update(re.findall(r"[a-zA-Z_:][a-zA-Z0-9_:]*", expr))
     seen = set()
     for rule_file, group, record in project.records():
