@@ -21,6 +21,11 @@ def base_inventory() -> dict:
     return yaml.safe_load(BASE_INVENTORY.read_text())
 
 
+def port(service: str) -> int:
+    """A service's port in the base inventory (tests never repeat it)."""
+    return base_inventory()["services"][service]["port"]
+
+
 def write_inventory(tmp: Path, data: dict, name: str = "vvdash.yaml") -> Path:
     path = tmp / name
     path.write_text(yaml.safe_dump(data, sort_keys=False))

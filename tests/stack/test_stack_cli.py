@@ -3,19 +3,23 @@ taken port or a missing binary; the webhook receiver records what it is sent."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+import pytest
 import requests
-from stack_helpers import base_inventory, run_cli, write_inventory
+from stack_helpers import ROOT, base_inventory, run_cli, write_inventory
 
-from vvdash.procs import free_port, wait_http
-from vvdash.stack.runner import PID_FILE, leftovers, pid_alive
+from vvdash.procs import Process, free_port, wait_http
+from vvdash.stack.runner import PID_FILE, Stack, leftovers, pid_alive, start_time
 from vvdash.stack.webhook import read_notifications
 
 
@@ -31,7 +35,7 @@ def test_up_prints_urls_and_down_from_another_process_stops_everything(tmp_path)
             urls[label] = line.split()[-1]
         requests.get(urls["Prometheus"] + "-/ready", timeout=5).raise_for_status()
         requests.get(urls["Alertmanager"] + "-/ready", timeout=5).raise_for_status()
-        pids = list(state["pids"].values())
+        pids = [rec["pid"] for rec in state["processes"].values()]
         assert len(pids) == 8 and all(pid_alive(p) for p in pids)   # `up` returned; the stack runs on
         again = run_cli(["stack", "up", "--profile", "test", "--workdir", str(workdir)])
         assert again.returncode == 2 and "already running" in again.stderr
@@ -93,7 +97,12 @@ def test_webhook_receiver_records_and_prints_every_notification(tmp_path):
         assert requests.get(f"http://127.0.0.1:{port}/notifications", timeout=5).json() == records
     finally:
         proc.terminate()
-        stdout, _ = proc.communicate(timeout=10)
+        try:
+            stdout, _ = proc.communicate(timeout=10)
+        finally:
+            if proc.poll() is None:     # did not stop in time: do not leave it listening
+                proc.kill()
+                proc.wait()
     assert "notification /paging receiver=paging status=firing alerts=1 [VVDvrDisconnected]" in stdout
 
 
@@ -125,3 +134,143 @@ def test_a_part_that_fails_to_start_stops_what_had_started(tmp_path, monkeypatch
     assert not [pid for pid in started if pid_alive(pid)]   # ...and were stopped
     assert not (tmp_path / "stack" / PID_FILE).exists() and not stack.procs
     assert leftovers(tmp_path / "stack" / "vvdash.yaml") == []
+
+
+def _running_in(workdir: Path) -> list[int]:
+    """Live processes whose working folder is the stack's (every part starts there)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and Path(os.readlink(entry / "cwd")) == workdir and pid_alive(int(entry.name)):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def _stop_all_in(workdir: Path) -> None:
+    """Safety net when an assertion failed: nothing the test started may outlive it."""
+    for pid in _running_in(workdir):
+        try:
+            os.killpg(pid, signal.SIGKILL) if os.getpgid(pid) == pid else os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def test_sigterm_while_starting_stops_what_had_started(tmp_path):
+    workdir = (tmp_path / "stack").resolve()
+    proc = subprocess.Popen([sys.executable, "-m", "vvdash", "stack", "up", "--profile", "test",
+                             "--workdir", str(workdir)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    started: list[int] = []
+    try:
+        for line in proc.stdout:      # bounded: the process ends, or is killed below
+            started += [int(m) for m in re.findall(r"\(pid (\d+)\)", line)]
+            if line.strip().startswith("alertmanager "):
+                break                 # half-way: more parts to come, `up` has not returned
+        assert len(started) == 5, f"start-up did not get half-way: {started}"
+        assert _running_in(workdir)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=90)
+        assert proc.returncode == 130, err
+        assert "vvdash: interrupted" in err
+        assert "vvdash stack: up" not in out
+        assert not [pid for pid in started if pid_alive(pid)]
+        assert _running_in(workdir) == [] and leftovers(workdir / "vvdash.yaml") == []
+        assert not (workdir / PID_FILE).exists()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        _stop_all_in(workdir)
+
+
+def test_an_interrupt_while_waiting_for_the_first_scrapes_stops_everything(tmp_path, monkeypatch):
+    real_parts = Stack.parts
+    monkeypatch.setattr(Stack, "parts", lambda self: real_parts(self)[:2])   # the receiver and the Pushgateway
+
+    def interrupted(self):
+        assert len([p for p in self.procs.values() if p.alive()]) == 2
+        raise KeyboardInterrupt        # what Ctrl-C / SIGTERM raise under `vvdash stack up` and `demo`
+
+    monkeypatch.setattr(Stack, "_wait_first_scrapes", interrupted)
+    stack = Stack((tmp_path / "stack").resolve())
+    lines: list[str] = []
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            stack.up(profile="test", progress=lines.append)
+        started = [int(m) for line in lines for m in re.findall(r"\(pid (\d+)\)", line)]
+        assert len(started) == 2 and not [pid for pid in started if pid_alive(pid)]
+        assert _running_in(stack.workdir) == [] and not (stack.workdir / PID_FILE).exists()
+    finally:
+        _stop_all_in(stack.workdir)
+
+
+@pytest.fixture
+def unrelated_process():
+    """A live process that is not part of any stack (in its own session, like the stack's parts)."""
+    proc = subprocess.Popen(["sleep", "300"], start_new_session=True)
+    try:
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def _write_state(workdir: Path, processes: dict) -> None:
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / PID_FILE).write_text(json.dumps({"inventory": str(ROOT / "vvdash.yaml"), "processes": processes}))
+
+
+def test_a_stale_pid_file_never_signals_the_process_that_now_has_the_pid(tmp_path, unrelated_process):
+    workdir = tmp_path / "stack"
+    pid = unrelated_process.pid
+    # As after a reboot: the recorded pid now belongs to another process, started at another time.
+    _write_state(workdir, {"prometheus": {"pid": pid, "start_time": start_time(pid) - 1}})
+    assert Stack(workdir).running_pids() == {}
+    down = run_cli(["stack", "down", "--workdir", str(workdir)])
+    assert down.returncode == 0 and "nothing was running" in down.stdout, down.stdout + down.stderr
+    assert unrelated_process.poll() is None
+    # `up` does not refuse for it either: it gets past that check (to the missing binaries here).
+    _write_state(workdir, {"prometheus": {"pid": pid, "start_time": start_time(pid) - 1}})
+    up = run_cli(["stack", "up", "--workdir", str(workdir)], env={"PATH": str(tmp_path)})
+    assert up.returncode == 2 and "binary not found" in up.stderr and "already running" not in up.stderr
+    # A pid file from before start times were recorded proves nothing either.
+    (workdir / PID_FILE).write_text(json.dumps({"inventory": "x", "pids": {"prometheus": pid}}))
+    assert Stack(workdir).running_pids() == {}
+    assert unrelated_process.poll() is None
+
+
+def test_a_pid_file_whose_start_time_matches_is_the_stack_down_stops(tmp_path, unrelated_process):
+    workdir = tmp_path / "stack"
+    pid = unrelated_process.pid
+    _write_state(workdir, {"prometheus": {"pid": pid, "start_time": start_time(pid)}})
+    assert Stack(workdir).running_pids() == {"prometheus": pid}
+    up = run_cli(["stack", "up", "--workdir", str(workdir)], env={"PATH": str(tmp_path)})
+    assert up.returncode == 2 and "already running" in up.stderr
+    down = run_cli(["stack", "down", "--workdir", str(workdir)])
+    assert down.returncode == 0 and "stopped prometheus" in down.stdout
+    unrelated_process.wait(timeout=10)      # it was stopped
+    assert not (workdir / PID_FILE).exists()
+
+
+def test_demo_exits_1_when_a_part_dies(tmp_path, monkeypatch, capsys):
+    from vvdash.commands import demo
+
+    stack = Stack((tmp_path / "stack").resolve())
+    stack.procs["dvr_simulator"] = Process("dvr_simulator", [sys.executable, "-c", "raise SystemExit(3)"],
+                                           tmp_path / "dvr.log").start()
+    stack.procs["pushgateway"] = Process("pushgateway", ["sleep", "300"], tmp_path / "pg.log").start()
+    survivor = stack.procs["pushgateway"].pid
+    monkeypatch.setattr(demo, "build", lambda *a: argparse.Namespace(files=[], written=[]))
+    monkeypatch.setattr(demo, "bring_up", lambda args: stack)
+    monkeypatch.setattr(demo, "POLL_SECONDS", 0.1)
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        code = demo.run(argparse.Namespace(inventory=None, detach=False))
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    assert code == 1
+    assert "vvdash demo: dvr_simulator exited" in capsys.readouterr().out
+    assert not stack.procs and not pid_alive(survivor)      # the rest of the stack was stopped

@@ -10,11 +10,13 @@ import sys
 
 import pytest
 import yaml
-from stack_helpers import ROOT, base_inventory, fleet, render_to, scrape_addresses, target_groups, write_inventory
+from stack_helpers import (ROOT, base_inventory, fleet, port, render_to, scrape_addresses, target_groups,
+                           write_inventory)
 
 from vvdash.emit import compose, prometheus_config
 from vvdash.emit.alertmanager import placeholder_url
 from vvdash.emit.serialize import GENERATED_HEADER
+from vvdash.errors import VVError
 from vvdash.jobs import BLACKBOX_SELF_JOB, JOB, PIPELINE_SERVICES
 from vvdash.procs import require_binary
 
@@ -68,7 +70,8 @@ def test_one_job_per_component_named_from_jobs_and_a_site_on_every_target(defaul
     assert pushgateway["honor_labels"] is True
     assert sum(1 for j in config["scrape_configs"] if j.get("honor_labels")) == 1
     assert config["rule_files"] == ["rules/*.yml"]
-    assert config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] == ["127.0.0.1:9093"]
+    alertmanagers = config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"]
+    assert alertmanagers == [f"127.0.0.1:{port('alertmanager')}"]
     assert config["global"]["scrape_interval"] == base_inventory()["prometheus"]["scrape_interval"]
 
 
@@ -84,11 +87,13 @@ def test_each_dvr_is_probed_with_its_module_and_relabelled_the_usual_way(tmp_pat
     by_target = {g["targets"][0]: g["labels"] for g in probe["static_configs"]}
     assert by_target["http://10.0.1.50:8554/live"] == {
         "site": "site1", "dvr": "cam1", "__param_module": "dvr_http",
-        prometheus_config.EXPORTER_LABEL: "10.0.1.1:9115"}     # the site's own exporter, on its first host
+        # the site's own exporter, on its first host
+        prometheus_config.EXPORTER_LABEL: f"10.0.1.1:{port('blackbox_exporter')}"}
     assert by_target["10.0.0.51:554"]["__param_module"] == "dvr_tcp"
     assert len(by_target) == 4
     node = target_groups(out / prometheus_config.CONFIG_PATH)[JOB["node_exporter"]]
-    assert {t for g in node for t in g["targets"]} == {f"10.0.{i}.{h}:9100" for i in (0, 1) for h in (1, 2)}
+    node_port = port("node_exporter")
+    assert {t for g in node for t in g["targets"]} == {f"10.0.{i}.{h}:{node_port}" for i in (0, 1) for h in (1, 2)}
     assert promtool_check(out / prometheus_config.CONFIG_PATH).returncode == 0
 
 
@@ -119,8 +124,8 @@ def test_optional_exporters_only_when_enabled(tmp_path):
     out = tmp_path / "gen"
     render_to(write_inventory(tmp_path, data), out)
     addresses = scrape_addresses(out / prometheus_config.CONFIG_PATH)
-    assert addresses[JOB["cadvisor"]] == {"127.0.0.1:8080"}
-    assert addresses[JOB["nginx_exporter"]] == {"127.0.0.1:9113"}
+    assert addresses[JOB["cadvisor"]] == {f"127.0.0.1:{port('cadvisor')}"}
+    assert addresses[JOB["nginx_exporter"]] == {f"127.0.0.1:{port('nginx_exporter')}"}
     assert promtool_check(out / prometheus_config.CONFIG_PATH).returncode == 0
 
 
@@ -181,7 +186,7 @@ def test_compose_inventory_is_valid_and_addresses_services_by_name(default_build
     from vvdash.inventory import load
 
     inv = load(default_build / compose.INVENTORY_PATH)
-    assert inv.service_url("scan_video") == "http://scan_video:9303"
+    assert inv.service_url("scan_video") == f"http://scan_video:{port('scan_video')}"
     assert str(inv.storage_root()) == compose.VIDEO_ROOT
 
 
@@ -213,7 +218,7 @@ def test_compose_grafana_gets_the_dashboards_and_a_datasource_at_the_prometheus_
     volumes = compose_file["services"]["grafana"]["volumes"]
     datasource_dir = next(v.split(":")[0] for v in volumes if v.split(":")[1].endswith("/datasources"))
     source = yaml.safe_load(next((default_build / "compose" / datasource_dir).glob("*.yaml")).read_text())
-    assert source["datasources"][0]["url"] == "http://prometheus:9090"
+    assert source["datasources"][0]["url"] == f"http://prometheus:{port('prometheus')}"
     provider_dir = next(v.split(":")[0] for v in volumes if v.split(":")[1].endswith("provisioning/dashboards"))
     provider = yaml.safe_load(next((default_build / "compose" / provider_dir).glob("*.yaml")).read_text())
     dashboards_mount = next(v for v in volumes if v.startswith("../dashboards:"))
@@ -365,3 +370,64 @@ def test_compose_header_warns_about_loopback_webhooks_only_when_there_are_some(t
     data["alerting"]["receivers"] = data["alerting"]["receivers"][2:]
     data["alerting"]["routes"] = {"critical": "remote", "warning": "remote", "info": "remote"}
     assert compose.compose_header(load(write_inventory(tmp_path, data, "quiet.yaml"))) == GENERATED_HEADER
+
+
+def _compose_for(tmp_path, data) -> dict:
+    from vvdash.inventory import load
+
+    return compose.compose_file(load(write_inventory(tmp_path, data)))
+
+
+def test_grafana_admin_password_comes_from_the_inventory_reference(tmp_path):
+    data = base_inventory()
+    data["grafana"].pop("password", None)
+    default = _compose_for(tmp_path, data)
+    assert default["secrets"][compose.GRAFANA_PASSWORD_SECRET] == {"environment": compose.GRAFANA_PASSWORD_ENV}
+    data["grafana"].update(username="admin", password={"env": "VV_GRAFANA_ADMIN_PW"})
+    from_env = _compose_for(tmp_path, data)
+    assert from_env["secrets"][compose.GRAFANA_PASSWORD_SECRET] == {"environment": "VV_GRAFANA_ADMIN_PW"}
+    grafana = from_env["services"]["grafana"]
+    assert grafana["secrets"] == [compose.GRAFANA_PASSWORD_SECRET]
+    # Compose mounts a short-syntax secret at SECRETS_IN_CONTAINER/<name>: Grafana reads that file.
+    assert grafana["environment"]["GF_SECURITY_ADMIN_PASSWORD__FILE"] == (
+        f"{compose.SECRETS_IN_CONTAINER}/{compose.GRAFANA_PASSWORD_SECRET}")
+
+
+def test_a_relative_secret_file_is_taken_from_the_inventory_folder_everywhere(tmp_path, monkeypatch):
+    from vvdash.inventory import load, resolve_secret
+
+    project = tmp_path / "site-config"
+    (project / "secrets").mkdir(parents=True)
+    (project / "secrets/grafana-admin").write_text("pw-4410\n")
+    (project / "secrets/hmac").write_text("hmac-9e2b\n")
+    data = base_inventory()
+    data["grafana"].update(username="admin", password={"file": "secrets/grafana-admin"})
+    data["pipeline"]["hmac_key"] = {"file": "secrets/hmac"}
+    inv = load(write_inventory(project, data))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)               # not the inventory's folder
+    assert resolve_secret(data["grafana"]["password"], "grafana.password", inv.path.parent) == "pw-4410"
+    assert resolve_secret({"file": str(project / "secrets/hmac")}, "x", inv.path.parent) == "hmac-9e2b"
+    secrets = compose.compose_file(inv)["secrets"]
+    assert secrets[compose.GRAFANA_PASSWORD_SECRET] == {"file": str(project / "secrets/grafana-admin")}
+    assert secrets[compose.HMAC_SECRET] == {"file": str(project / "secrets/hmac")}
+    # Without a folder, as before: the working folder.
+    with pytest.raises(VVError, match="cannot read secret file secrets/hmac"):
+        resolve_secret(data["pipeline"]["hmac_key"], "pipeline.hmac_key")
+
+
+def test_one_loopback_rule_for_the_inventory_compose_and_upload(tmp_path):
+    from vvdash.inventory import is_loopback, load
+    from vvdash.ship import connection
+
+    assert all(is_loopback(h) for h in ("localhost", "127.0.0.1", "127.0.0.2", "::1"))
+    assert not any(is_loopback(h) for h in ("10.0.0.1", "grafana.internal", "", None, "::2"))
+    assert connection.is_loopback is is_loopback
+    data = base_inventory()
+    data["alerting"]["receivers"][0]["url"] = "http://127.0.0.2:9095/alerts"    # inline: on this machine
+    inv = load(write_inventory(tmp_path, data))
+    assert "http://127.0.0.2:9095/alerts" in compose.compose_header(inv)     # and compose warns about it
+    data["alerting"]["receivers"][0]["url"] = "http://10.0.0.7:9095/alerts"
+    with pytest.raises(VVError, match=r"alerting\.receivers\[0\]\.url: expected a secret reference"):
+        load(write_inventory(tmp_path, data, "remote.yaml"))

@@ -6,12 +6,14 @@ running and returns (stop it later with `vvdash stack down`).
 
 from __future__ import annotations
 
-import signal
-import threading
+import time
 
 from vvdash.build import DEFAULT_OUT, build
-from vvdash.commands.stack import add_up_options, bring_up
+from vvdash.commands.stack import add_up_options, bring_up, ignore_stop_signals
+from vvdash.errors import EXIT_FINDINGS
 from vvdash.stack.runner import DEFAULT_WORKDIR
+
+POLL_SECONDS = 5.0   # how often the foreground demo checks that every part still runs
 
 
 def register(sub):
@@ -25,22 +27,24 @@ def register(sub):
 def run(args) -> int:
     result = build(args.inventory, DEFAULT_OUT)
     print(f"vvdash demo: {len(result.files)} files in {DEFAULT_OUT} ({len(result.written)} rewritten)")
-    stack = bring_up(args)
+    stack = bring_up(args)     # from here on Ctrl-C and SIGTERM raise KeyboardInterrupt
     if args.detach:
         print("Stack left running; stop it with `vvdash stack down`.")
         return 0
     print("Running; Ctrl-C stops everything. `vvdash stack status` in another shell shows targets and alerts.")
-    stop = threading.Event()
-    # Set explicitly: a shell may start us with SIGINT ignored (e.g. in the background).
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+    code = 0
     try:
-        while not stop.wait(5):
+        while True:
+            time.sleep(POLL_SECONDS)
             dead = [name for name, proc in stack.procs.items() if not proc.alive()]
             if dead:
                 print(f"vvdash demo: {', '.join(dead)} exited; see {stack.workdir / 'logs'}")
+                code = EXIT_FINDINGS
                 break
+    except KeyboardInterrupt:
+        pass                    # the user's way to stop the demo
     finally:
+        ignore_stop_signals()
         print("vvdash demo: stopping")
         stack.stop()
-    return 0
+    return code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 from vvdash.errors import EXIT_FINDINGS, VVError
@@ -34,7 +35,29 @@ def stack_for(args) -> Stack:
     return Stack(Path(args.workdir).resolve())
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def raise_on_stop_signals() -> None:
+    """Ctrl-C and SIGTERM raise KeyboardInterrupt, so whatever has started is stopped (the parts
+    run in their own sessions and would outlive us). Set explicitly: a shell may start us with
+    SIGINT ignored (in the background)."""
+    def interrupt(signum, frame):
+        ignore_stop_signals()      # only the first: a second must not cut the cleanup short
+        raise KeyboardInterrupt
+
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, interrupt)
+
+
+def ignore_stop_signals() -> None:
+    """While stopping the stack: one more Ctrl-C must not leave half of it running."""
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, lambda *_: None)    # a handler, not SIG_IGN: children would inherit that
+
+
 def bring_up(args) -> Stack:
+    raise_on_stop_signals()
     stack = stack_for(args)
     print(f"vvdash stack: starting in {stack.workdir} (profile {args.profile})")
     stack.up(args.inventory, args.profile, args.inventory_ports)

@@ -1,13 +1,14 @@
 """generated/compose/: a production docker-compose.yml for one site, with the files it mounts.
 
-The seed's stack (Prometheus, Alertmanager, Grafana with the generated provisioning, cAdvisor,
+The production stack (Prometheus, Alertmanager, Grafana with the generated provisioning, cAdvisor,
 node_exporter, Pushgateway, blackbox_exporter) plus the pipeline services. Inside compose,
 services reach each other by service name, so two files are rendered for it:
 - compose/prometheus/prometheus.yml: the scrape config with compose service names as hosts;
 - compose/grafana/provisioning/datasources/: Grafana's datasource at http://prometheus:<port>;
 - compose/vvdash.yaml: the inventory the pipeline containers read (each service's address is
   its compose name, storage under /data/video). Secrets stay references: the HMAC key, the
-  Grafana admin password and receiver secrets come from the environment through compose secrets.
+  Grafana admin password and receiver secrets come from the environment or files (a relative
+  file is taken from the inventory's folder, as everywhere else) through compose secrets.
 Alertmanager 0.25 cannot read a webhook URL from a file, so its config is not mounted from
 generated/: a one-shot `alertmanager_config` service (the vvdash image) runs `vvdash
 alertmanager-config` at start, writing the config with its secrets into a volume Alertmanager
@@ -19,7 +20,6 @@ cAdvisor is always part of the compose stack (Docker is there by definition).
 from __future__ import annotations
 
 import copy
-import ipaddress
 import re
 from urllib.parse import urlsplit
 
@@ -28,7 +28,7 @@ from vvdash.emit import grafana_provisioning
 from vvdash.emit.alertmanager import RUNTIME_CONFIG, receiver_secrets
 from vvdash.emit.prometheus_config import BLACKBOX_PATH, CONFIG_PATH, Addressing, render
 from vvdash.emit.serialize import GENERATED_HEADER, dump_yaml
-from vvdash.inventory import Inventory
+from vvdash.inventory import Inventory, is_loopback, secret_file
 from vvdash.jobs import PIPELINE_SERVICES
 
 COMPOSE_PATH = "compose/docker-compose.yml"
@@ -50,7 +50,8 @@ IMAGES = {   # pinned to the versions the project is tested with (the Debian pac
 PIPELINE_IMAGE = "${VVDASH_IMAGE:-vvdash:0.1.0}"
 VIDEO_ROOT = "/data/video"
 INVENTORY_IN_CONTAINER = "/etc/vvdash/vvdash.yaml"
-GRAFANA_PASSWORD_ENV = "GRAFANA_ADMIN_PASSWORD"
+GRAFANA_PASSWORD_ENV = "GRAFANA_ADMIN_PASSWORD"   # without grafana.password in the inventory
+GRAFANA_PASSWORD_SECRET = "grafana_admin_password"
 HMAC_SECRET = "hmac_key"
 SECRETS_IN_CONTAINER = "/run/secrets"     # where compose mounts a service's secrets by default
 # The runtime Alertmanager config: written by the init service, read by Alertmanager.
@@ -75,7 +76,7 @@ def compose_inventory(inv: Inventory) -> dict:
     site = data["sites"][0]
     data["sites"] = [{**site, "video_storage_root": VIDEO_ROOT, "storage_mountpoint": "/"}]
     if inv["pipeline"].get("hmac_key"):
-        data["pipeline"]["hmac_key"] = {"file": f"{SECRETS_IN_CONTAINER}/{HMAC_SECRET}"}
+        data["pipeline"]["hmac_key"] = {"file": _in_container(HMAC_SECRET)}
     # Receiver secrets reach the init service as compose secrets, named as below.
     for rec in data["alerting"]["receivers"]:
         for key in receiver_secrets(rec):
@@ -87,6 +88,10 @@ def compose_addressing(inv: Inventory) -> Addressing:
     site = inv.sites[0]
     return Addressing([{**site, "hosts": site["hosts"][:1]}],
                       lambda s, h, component: component, lambda component: component)
+
+
+def _in_container(secret: str) -> str:
+    return f"{SECRETS_IN_CONTAINER}/{secret}"
 
 
 def _port(inv: dict, name: str) -> int:
@@ -144,15 +149,16 @@ def compose_file(inv: Inventory) -> dict:
                      f"{GEN}/grafana/provisioning/dashboards:/etc/grafana/provisioning/dashboards:ro",
                      f"{GEN}/dashboards:{grafana_provisioning.DASHBOARDS_PATH}:ro", "grafana_data:/var/lib/grafana"],
             environment={"GF_SERVER_HTTP_PORT": str(p("grafana")),
-                         "GF_SECURITY_ADMIN_PASSWORD__FILE": "/run/secrets/grafana_admin_password"},
-            secrets=["grafana_admin_password"], depends_on=["prometheus"]),
+                         "GF_SECURITY_ADMIN_PASSWORD__FILE": _in_container(GRAFANA_PASSWORD_SECRET)},
+            secrets=[GRAFANA_PASSWORD_SECRET], depends_on=["prometheus"]),
     }
     if cinv["services"]["nginx_exporter"].get("enabled", True):
         services["nginx_exporter"] = _service(IMAGES["nginx_exporter"], expose=[str(p("nginx_exporter"))],
                                               command=[f"-web.listen-address=:{p('nginx_exporter')}"])
-    secrets = {"grafana_admin_password": {"environment": GRAFANA_PASSWORD_ENV}}
+    password = inv["grafana"].get("password", {"env": GRAFANA_PASSWORD_ENV})
+    secrets = {GRAFANA_PASSWORD_SECRET: _compose_source(inv, password)}
     if inv["pipeline"].get("hmac_key"):
-        secrets[HMAC_SECRET] = _compose_source(inv["pipeline"]["hmac_key"])
+        secrets[HMAC_SECRET] = _compose_source(inv, inv["pipeline"]["hmac_key"])
     receiver_sources = _receiver_secret_sources(inv)
     if receiver_sources:     # each at /run/secrets/NAME in the init service
         services[AM_INIT_SERVICE]["secrets"] = list(receiver_sources)
@@ -162,7 +168,7 @@ def compose_file(inv: Inventory) -> dict:
                        command=["python", "-m", f"pipeline.{name}", "--inventory", INVENTORY_IN_CONTAINER],
                        volumes=[f"./vvdash.yaml:{INVENTORY_IN_CONTAINER}:ro", f"video_storage:{VIDEO_ROOT}"])
         if name in HMAC_KEY_USERS and HMAC_SECRET in secrets:
-            svc["secrets"] = [HMAC_SECRET]     # at /run/secrets/hmac_key, as the compose inventory says
+            svc["secrets"] = [HMAC_SECRET]     # mounted where the compose inventory's hmac_key points
         if name == "self_monitor":   # restarts the other containers through the Docker socket
             svc["volumes"].append("/var/run/docker.sock:/var/run/docker.sock")
         services[name] = svc
@@ -175,9 +181,11 @@ def compose_file(inv: Inventory) -> dict:
     }
 
 
-def _compose_source(ref: dict) -> dict:
-    """A compose secret's source for an inventory reference (a relative file is taken from generated/compose/)."""
-    return {"environment": ref["env"]} if "env" in ref else {"file": ref["file"]}
+def _compose_source(inv: Inventory, ref: dict) -> dict:
+    """A compose secret's source for an inventory reference. A relative file is taken from the
+    inventory's folder, as resolve_secret does, so it is written absolute (compose would take it
+    from generated/compose/)."""
+    return {"environment": ref["env"]} if "env" in ref else {"file": str(secret_file(ref, inv.path.parent))}
 
 
 def _receiver_secret_name(rec: dict, key: str) -> str:
@@ -191,22 +199,15 @@ def _receiver_secret_sources(inv) -> dict[str, dict]:
     sources = {}
     for rec in inv["alerting"]["receivers"]:
         for key, ref in receiver_secrets(rec).items():
-            sources[_receiver_secret_name(rec, key)] = _compose_source(ref)
+            sources[_receiver_secret_name(rec, key)] = _compose_source(inv, ref)
     return dict(sorted(sources.items()))
-
-
-def _is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def compose_header(inv: Inventory) -> str:
     """The generated header, plus a warning for receivers that cannot deliver from a container."""
     loopback = [f"{rec['name']} ({rec['url']})" for rec in inv["alerting"]["receivers"]
-                if rec["type"] == "webhook" and isinstance(rec["url"], str) and _is_loopback(rec["url"])]
+                if rec["type"] == "webhook" and isinstance(rec["url"], str)
+                and is_loopback(urlsplit(rec["url"]).hostname)]
     if not loopback:
         return GENERATED_HEADER
     return GENERATED_HEADER + (
@@ -226,7 +227,7 @@ def emit(project) -> dict[str, bytes]:
     files[COMPOSE_PATH] = dump_yaml(compose_file(inv), compose_header(inv), sort_keys=False)
     files[INVENTORY_PATH] = dump_yaml(cinv, GENERATED_HEADER + (
         "\nThe inventory inside the compose containers (rendered from vvdash.yaml)."
-        "\nSecrets are compose secrets under /run/secrets: a receiver's {env: NAME} is read by"
-        "\n`vvdash alertmanager-config` from the environment or, failing that, /run/secrets/NAME."),
+        f"\nSecrets are compose secrets under {SECRETS_IN_CONTAINER}: a receiver's {{env: NAME}} is read by"
+        f"\n`vvdash alertmanager-config` from the environment or, failing that, {_in_container('NAME')}."),
         sort_keys=False)
     return files

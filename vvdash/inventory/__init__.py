@@ -5,6 +5,7 @@ Every error is one line: `<file>: <key path>: expected <what>, got <value>`.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -19,7 +20,6 @@ from vvdash.errors import VVError
 from vvdash.inventory.schema import SCHEMA
 
 DEFAULT_INVENTORY = PROJECT_ROOT / "vvdash.yaml"
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 _DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 
 
@@ -91,6 +91,16 @@ class Inventory(dict):
         return root if root.is_absolute() else (self.path.parent / root)
 
 
+def is_loopback(host: str | None) -> bool:
+    """True for a host on this machine's loopback: localhost, 127.0.0.0/8, ::1 (a URL's .hostname)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
 def duration_seconds(text: str) -> float:
     """'1h30m' -> 5400.0 (Prometheus duration syntax)."""
     total = 0.0
@@ -99,8 +109,16 @@ def duration_seconds(text: str) -> float:
     return total
 
 
-def resolve_secret(ref: dict | None, what: str) -> str:
-    """Read a secret from {env: NAME} or {file: PATH}; errors name the reference, never the value."""
+def secret_file(ref: dict, base_dir: str | Path | None = None) -> Path:
+    """The file of a {file: PATH} reference; a relative PATH is taken from `base_dir` (the
+    inventory file's folder, Inventory.path.parent), or the working folder when none is given."""
+    path = Path(ref["file"])
+    return path if path.is_absolute() or base_dir is None else Path(base_dir) / path
+
+
+def resolve_secret(ref: dict | None, what: str, base_dir: str | Path | None = None) -> str:
+    """Read a secret from {env: NAME} or {file: PATH} (see secret_file for a relative PATH);
+    errors name the reference, never the value."""
     if not ref:
         raise VVError(f"{what}: no secret configured")
     if "env" in ref:
@@ -108,7 +126,7 @@ def resolve_secret(ref: dict | None, what: str) -> str:
         if not value:
             raise VVError(f"{what}: environment variable {ref['env']} is not set")
         return value.strip()
-    path = Path(ref["file"])
+    path = secret_file(ref, base_dir)
     try:
         value = path.read_text().strip()
     except OSError as exc:
@@ -149,7 +167,7 @@ def _semantic_errors(data: dict) -> list[tuple[list, str]]:
             if key not in rec:
                 errors.append((where + [key], f"missing required key for a {rec['type']} receiver"))
         url = rec.get("url")
-        if isinstance(url, str) and urlparse(url).hostname not in _LOOPBACK:
+        if isinstance(url, str) and not is_loopback(urlparse(url).hostname):
             errors.append((where + ["url"],
                            "expected a secret reference {env: NAME} or {file: PATH} for a receiver "
                            "off this machine, got an inline URL"))

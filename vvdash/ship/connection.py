@@ -14,14 +14,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from vvdash.errors import VVError
-from vvdash.inventory import resolve_secret
+from vvdash.inventory import is_loopback, resolve_secret
 
 ENV_URL = "VVDASH_GRAFANA_URL"
 ENV_TOKEN = "VVDASH_GRAFANA_TOKEN"
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_RETRIES = 2
 DEFAULT_BACKOFF = 0.5
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 class Credential:
@@ -156,6 +155,6 @@ def resolve(args, inventory: dict) -> Connection:
     credential = _credential(args, grafana)
     warnings = []
     parts = urlsplit(url)
-    if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         warnings.append(f"warning: {url} is plain HTTP; the credential crosses the network unencrypted")
     return Connection(url, credential, verify, args.timeout, args.retries, args.retry_backoff, tuple(warnings))

@@ -2,8 +2,9 @@
 
 `up` renders the stack inventory and its configs into the working folder, starts every part as
 its own process group on 127.0.0.1, waits for each to be healthy and writes the pid file
-(stack.json), so `down` from another shell stops the same processes. A failure while starting
-stops whatever had started.
+(stack.json), so `down` from another shell stops the same processes. A failure or an interrupt
+while starting stops whatever had started. The pid file keeps each process's start time with its
+pid: a pid left from before a reboot may belong to another process, which is then left alone.
 """
 
 from __future__ import annotations
@@ -121,11 +122,14 @@ class Stack:
 
     # -- lifecycle --------------------------------------------------------------
     def running_pids(self) -> dict[str, int]:
+        """The pid file's processes still running: same pid and same start time as recorded."""
         try:
             state = json.loads(self.pid_file.read_text())
         except (FileNotFoundError, json.JSONDecodeError):
             return {}
-        return {name: pid for name, pid in state.get("pids", {}).items() if pid_alive(pid)}
+        return {name: rec["pid"] for name, rec in state.get("processes", {}).items()
+                if isinstance(rec, dict) and pid_alive(rec.get("pid", 0))
+                and start_time(rec["pid"]) == rec.get("start_time")}
 
     def up(self, base_inventory=None, profile: str = "demo", fixed_ports: bool = False,
            progress=print) -> None:
@@ -149,10 +153,10 @@ class Stack:
                 if part.name == "pipeline":
                     self._wait_pipeline(part)
                     self._run_cron_jobs(progress)
-        except BaseException:
+            self._wait_first_scrapes()
+        except BaseException:      # an error, Ctrl-C or SIGTERM (see raise_on_stop_signals)
             self.stop(progress=lambda *_: None)
             raise
-        self._wait_first_scrapes()
 
     def _wait_first_scrapes(self) -> None:
         """Give Prometheus a few scrape intervals to try every target, so `status` right after
@@ -209,7 +213,8 @@ class Stack:
 
     def _write_pid_file(self) -> None:
         state = {"inventory": str(self.inventory.path),
-                 "pids": {name: p.pid for name, p in self.procs.items()}}
+                 "processes": {name: {"pid": p.pid, "start_time": start_time(p.pid)}
+                               for name, p in self.procs.items()}}
         tmp = self.pid_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(state, indent=2) + "\n")  # start order: `down` stops in reverse
         os.replace(tmp, self.pid_file)
@@ -257,12 +262,24 @@ class Stack:
         }
 
 
-def pid_alive(pid: int) -> bool:
+def _stat_fields(pid: int) -> list[str]:
+    """/proc/PID/stat after the command name: [0] is field 3 (state), [19] field 22 (start time)."""
     try:
         with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (FileNotFoundError, ProcessLookupError, IndexError):
-        return False
+            return fh.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
+def pid_alive(pid: int) -> bool:
+    fields = _stat_fields(pid)
+    return bool(fields) and fields[0] != "Z"
+
+
+def start_time(pid: int) -> int | None:
+    """When the process started, in clock ticks since boot: with the pid, it names one process."""
+    fields = _stat_fields(pid)
+    return int(fields[19]) if len(fields) > 19 else None
 
 
 def stop_group(pid: int, timeout: float, group: bool = True) -> None:
