@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from upload_helpers import FAST, VIEWER_TOKEN, dashboard, upload_args, write_dashboards
+from upload_helpers import FAST, FOLDER_UID, VIEWER_TOKEN, dashboard, upload_args, write_dashboards
+
+from vvdash.ship.local import MANAGED_TAG
 
 
 def _diff(vv, standin, folder, env=None):
@@ -42,7 +44,7 @@ def test_changed_new_and_removed_dashboards(vv, standin, dash_dir):
 def test_diff_ignores_grafana_owned_id_and_version(vv, standin, dash_dir):
     assert vv(*upload_args(standin, dash_dir)).code == 0
     for _ in range(3):  # versions move on in Grafana; the content stays ours
-        standin.seed_dashboard(dict(standin.dashboards["vv-fix-1"]["data"]), folder_uid="vv-video-ai")
+        standin.seed_dashboard(dict(standin.dashboards["vv-fix-1"]["data"]), folder_uid=FOLDER_UID)
     assert standin.dashboards["vv-fix-1"]["version"] == 4
     run = _diff(vv, standin, dash_dir)
     assert run.code == 0, run.out
@@ -54,7 +56,7 @@ def test_folder_move_shows_in_diff(vv, standin, dash_dir):
     standin.seed_dashboard(dict(standin.dashboards["vv-fix-3"]["data"]), folder_uid="other")
     run = _diff(vv, standin, dash_dir)
     assert run.code == 1
-    assert "# folder: other -> vv-video-ai" in run.out
+    assert f"# folder: other -> {FOLDER_UID}" in run.out
 
 
 def test_diff_error_exits_2_and_names_the_dashboard(vv, standin, dash_dir):
@@ -63,3 +65,18 @@ def test_diff_error_exits_2_and_names_the_dashboard(vv, standin, dash_dir):
     assert run.code == 2
     assert "dashboard vv-fix-4 'Fixture vv-fix-4': GET /api/dashboards/uid/vv-fix-4" in run.err
     assert "Permissions needed: dashboards:read" in run.err
+
+
+def test_managed_dashboards_in_other_folders_are_not_listed(vv, standin, dash_dir):
+    """Another install's folder or a "Save as" copy carries the tag too; diff speaks only of vvdash's folder."""
+    assert vv(*upload_args(standin, dash_dir)).code == 0
+    standin.seed_folder("other-install", "Other install")
+    standin.seed_dashboard(dashboard("other-board", "Other board", tags=[MANAGED_TAG]), folder_uid="other-install")
+    standin.seed_dashboard(dashboard("saved-as-copy", "Copy", tags=[MANAGED_TAG]))
+    run = _diff(vv, standin, dash_dir)
+    assert run.code == 0, run.out + run.err
+    assert "only in Grafana" not in run.out + run.err
+    (dash_dir / "vv-fix-2.json").unlink()
+    run = _diff(vv, standin, dash_dir)
+    assert run.code == 1
+    assert [line.split()[4] for line in run.out.splitlines() if line.startswith("# only in Grafana")] == ["vv-fix-2"]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from upload_helpers import ADMIN_TOKEN, FOLDER_UID, dashboard, upload_args, write_dashboards
+from upload_helpers import ADMIN_TOKEN, FOLDER_TITLE, FOLDER_UID, SHORT_TIMEOUT, SLOW_ANSWER, dashboard, upload_args, \
+    write_dashboards
 
 
 def _posts(standin, uid: str) -> list:
@@ -45,7 +46,7 @@ def test_412_version_mismatch_is_explained_and_force_overwrites(vv, standin, das
 
 
 def test_412_name_exists_is_not_forced_over_someone_elses_dashboard(vv, standin, dash_dir):
-    standin.seed_folder(FOLDER_UID, "VV Video AI")
+    standin.seed_folder(FOLDER_UID, FOLDER_TITLE)
     standin.seed_dashboard(dashboard("their-board", "Fixture vv-fix-1", tags=["theirs"]), folder_uid=FOLDER_UID)
     for extra in ((), ("--force",)):
         run = vv(*upload_args(standin, dash_dir, *extra))
@@ -77,29 +78,33 @@ def test_persistent_5xx_gives_up_after_bounded_retries(vv, standin, dash_dir):
 
 
 def test_slow_answer_times_out_and_is_retried(vv, standin, dash_dir):
-    standin.delay(1.0, "GET", "/api/dashboards/uid/vv-fix-1", times=1)
-    run = vv(*upload_args(standin, dash_dir, "--timeout", "0.3"))
+    standin.delay(SLOW_ANSWER, "GET", "/api/dashboards/uid/vv-fix-1", times=1)
+    run = vv(*upload_args(standin, dash_dir, "--timeout", SHORT_TIMEOUT))
     assert run.code == 0, run.out
-    assert "retry 1/2: GET /api/dashboards/uid/vv-fix-1 (no answer within 0.3 s)" in run.err
+    assert f"retry 1/2: GET /api/dashboards/uid/vv-fix-1 (no answer within {SHORT_TIMEOUT:g} s)" in run.err
     assert len(standin.dashboards) == 5
 
 
 def test_always_slow_gives_up_with_the_timeout_named(vv, standin, dash_dir):
-    standin.delay(0.8, "GET", "/api/dashboards/uid/vv-fix-1", times=None)
-    run = vv(*upload_args(standin, dash_dir, "--timeout", "0.2", "--retries", "1"))
+    standin.delay(SLOW_ANSWER, "GET", "/api/dashboards/uid/vv-fix-1", times=None)
+    run = vv(*upload_args(standin, dash_dir, "--timeout", SHORT_TIMEOUT, "--retries", "1"))
     assert run.code == 1
     line = next(line for line in run.lines("failed") if "vv-fix-1" in line)
-    assert "GET /api/dashboards/uid/vv-fix-1: no answer within 0.2 s after 2 attempts" in line
+    assert f"GET /api/dashboards/uid/vv-fix-1: no answer within {SHORT_TIMEOUT:g} s after 2 attempts" in line
 
 
 def test_lost_answer_to_a_save_is_not_a_failure(vv, standin, dash_dir):
     """Grafana saved, the answer came too late; the retried save gets 412 and vvdash sees its own version."""
-    standin.delay(1.0, "POST", "/api/dashboards/db", times=1)
-    run = vv(*upload_args(standin, dash_dir, "--timeout", "0.3", "--jobs", "1"))
+    standin.delay(SLOW_ANSWER, "POST", "/api/dashboards/db", times=1)
+    run = vv(*upload_args(standin, dash_dir, "--timeout", SHORT_TIMEOUT, "--jobs", "1"))
     assert run.code == 0, run.out
-    statuses = [w.status for w in standin.writes if w.path == "/api/dashboards/db"]
-    assert statuses.count(412) == 1 and statuses.count(200) == 5
-    assert all(d["version"] == 1 for d in standin.dashboards.values())
+    delayed = next(w.summary["uid"] for w in standin.writes if w.path == "/api/dashboards/db")
+    statuses = [w.status for w in _posts(standin, delayed)]
+    # The delayed save went through; every retry of it met Grafana's 412 and was recognised as its own.
+    assert statuses[0] == 200 and statuses[1:] and set(statuses[1:]) == {412}
+    assert f"retry 1/2: POST /api/dashboards/db (no answer within {SHORT_TIMEOUT:g} s)" in run.err
+    assert sorted(standin.dashboards) == [f"vv-fix-{i}" for i in range(1, 6)]
+    assert all(d["version"] == 1 for d in standin.dashboards.values())   # nothing saved twice
 
 
 def test_401_and_403_on_one_endpoint_fail_only_that_dashboard(vv, standin, dash_dir):
@@ -180,7 +185,7 @@ def test_datasource_needs_admin_and_is_then_created_once(vv, standin, dash_dir):
 
 
 def test_provisioned_dashboard_is_neither_overwritten_nor_pruned(vv, standin, dash_dir):
-    standin.seed_folder(FOLDER_UID, "VV Video AI")
+    standin.seed_folder(FOLDER_UID, FOLDER_TITLE)
     standin.seed_dashboard(dashboard("vv-fix-1", "Fixture vv-fix-1", tags=["vv", "managed-by:vvdash"],
                                      description="from a provisioning file"), folder_uid=FOLDER_UID, provisioned=True)
     standin.seed_dashboard(dashboard("vv-old", "Old", tags=["managed-by:vvdash"]), folder_uid=FOLDER_UID,
@@ -201,5 +206,36 @@ def test_two_local_dashboards_with_one_title(vv, standin, dash_dir):
     write_dashboards(dash_dir, [dashboard("vv-twin", "Fixture vv-fix-3")])
     run = vv(*upload_args(standin, dash_dir))
     assert run.code == 1
-    assert f"{dash_dir / 'vv-twin.json'}: title 'Fixture vv-fix-3' is also used by vv-fix-3.json" in run.out
+    assert f"{dash_dir / 'vv-twin.json'}: title 'Fixture vv-fix-3' is too close to 'Fixture vv-fix-3' of " \
+           "vv-fix-3.json: Grafana allows one title slug ('fixture-vv-fix-3') per folder" in run.out
     assert "vv-twin" not in standin.dashboards and len(standin.dashboards) == 5
+
+
+def test_titles_that_differ_only_in_case_or_punctuation_clash_like_in_grafana(vv, standin, dash_dir):
+    write_dashboards(dash_dir, [dashboard("vv-twin", "FIXTURE vv-fix-3!")])
+    run = vv(*upload_args(standin, dash_dir))
+    assert run.code == 1
+    assert f"{dash_dir / 'vv-twin.json'}: title 'FIXTURE vv-fix-3!' is too close to 'Fixture vv-fix-3'" in run.out
+    assert "vv-twin" not in standin.dashboards
+
+
+def test_dashboard_made_in_grafana_with_our_uid_is_not_taken_over_without_force(vv, standin, dash_dir):
+    standin.seed_folder(FOLDER_UID, FOLDER_TITLE)
+    standin.seed_dashboard(dashboard("vv-fix-3", "Fixture vv-fix-3", tags=["ops"], description="hand-made"),
+                           folder_uid=FOLDER_UID)
+    run = vv(*upload_args(standin, dash_dir))
+    assert run.code == 1
+    failed = [line for line in run.lines("failed") if "vv-fix-3" in line]
+    assert failed and "Grafana already has a dashboard with uid vv-fix-3 that vvdash did not upload (no " \
+                      "managed-by:vvdash tag)" in failed[0] and "--force" in failed[0]
+    assert standin.dashboards["vv-fix-3"]["data"]["description"] == "hand-made"
+    assert standin.dashboards["vv-fix-3"]["version"] == 1
+    assert not _posts(standin, "vv-fix-3")
+    assert len(standin.dashboards) == 5                      # the other four were uploaded
+
+    forced = vv(*upload_args(standin, dash_dir, "--force"))
+    assert forced.code == 0, forced.out
+    assert forced.lines("took over a dashboard vvdash did not upload")
+    assert "managed-by:vvdash" in standin.dashboards["vv-fix-3"]["data"]["tags"]
+    assert "description" not in standin.dashboards["vv-fix-3"]["data"]
+

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from upload_helpers import FOLDER_UID, dashboard, upload_args, write_dashboards
+from upload_helpers import FOLDER_TITLE, FOLDER_UID, dashboard, upload_args, write_dashboards
 
 from vvdash.ship.local import MANAGED_TAG
 
 
 def _seed_others(standin):
     """Dashboards vvdash must never delete: hand-made ones, in and out of its folder, one with a similar tag."""
-    standin.seed_folder(FOLDER_UID, "VV Video AI")
+    standin.seed_folder(FOLDER_UID, FOLDER_TITLE)
     standin.seed_folder("team", "Team")
     standin.seed_dashboard(dashboard("hand-made", "Hand made", tags=["vv"]), folder_uid=FOLDER_UID)
     standin.seed_dashboard(dashboard("team-board", "Team board", tags=["team"]), folder_uid="team")
@@ -101,3 +101,46 @@ def test_prune_reads_every_search_page(vv, standin, tmp_path, monkeypatch):
     searches = [r for r in standin.requests if r.path == "/api/search"]
     assert len(searches) == 3
     assert MANAGED_TAG in standin.dashboards["vv-p-0"]["data"]["tags"]
+
+
+def _seed_tagged_elsewhere(standin):
+    """Managed-tagged dashboards outside vvdash's folder: another install's folder, a UI "Save as" copy
+    in a team folder, and one in General. None of them is vvdash's to delete."""
+    standin.seed_folder("other-install", "Other install")
+    standin.seed_folder("team", "Team")
+    standin.seed_dashboard(dashboard("other-board", "Other board", tags=["vv", MANAGED_TAG]),
+                           folder_uid="other-install")
+    standin.seed_dashboard(dashboard("saved-as-copy", "Fixture vv-fix-1 copy", tags=["vv", MANAGED_TAG]),
+                           folder_uid="team")
+    standin.seed_dashboard(dashboard("in-general", "In General", tags=[MANAGED_TAG]))
+
+
+def test_prune_touches_only_the_configured_folder(vv, standin, dash_dir):
+    assert vv(*upload_args(standin, dash_dir)).code == 0
+    _seed_tagged_elsewhere(standin)
+    (dash_dir / "vv-fix-5.json").unlink()
+    standin.reset_log()
+    run = vv(*upload_args(standin, dash_dir, "--prune"))
+    assert run.code == 0, run.err
+    assert [w.path for w in standin.writes] == ["/api/dashboards/uid/vv-fix-5"]
+    assert {"other-board", "saved-as-copy", "in-general"} <= set(standin.dashboards)
+    searches = [r.summary for r in standin.requests if r.path == "/api/search"]
+    assert searches == [{"tag": MANAGED_TAG, "folderUIDs": FOLDER_UID}]
+
+
+def test_prune_rechecks_the_folder_of_each_search_hit(vv, standin, dash_dir, monkeypatch):
+    """Even if the search answered for every folder, only hits in vvdash's folder are deleted."""
+    from vvdash.ship.client import GrafanaClient
+
+    every_folder = GrafanaClient.search_dashboards
+    monkeypatch.setattr(GrafanaClient, "search_dashboards", lambda self, tag, folder_uid: every_folder(self, tag, ""))
+    assert vv(*upload_args(standin, dash_dir)).code == 0
+    _seed_tagged_elsewhere(standin)
+    (dash_dir / "vv-fix-5.json").unlink()
+    standin.reset_log()
+    run = vv(*upload_args(standin, dash_dir, "--prune"))
+    assert run.code == 0, run.err
+    searches = [r.summary for r in standin.requests if r.path == "/api/search"]
+    assert searches and not any(s.get("folderUIDs") for s in searches)    # the search was not limited
+    assert [w.path for w in standin.writes] == ["/api/dashboards/uid/vv-fix-5"]
+    assert {"other-board", "saved-as-copy", "in-general"} <= set(standin.dashboards)

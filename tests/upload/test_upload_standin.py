@@ -80,6 +80,16 @@ def test_folders_and_search_by_tag(standin):
     assert hits[0]["folderUid"] == "f1" and hits[0]["type"] == "dash-db" and hits[0]["tags"] == ["a", "b"]
     both = requests.get(f"{standin.url}/api/search", params=[("tag", "a"), ("tag", "b")], headers=H, timeout=5)
     assert [h["uid"] for h in both.json()] == ["d1"]
+    in_f1 = requests.get(f"{standin.url}/api/search", params={"tag": "a", "folderUIDs": "f1"}, headers=H, timeout=5)
+    assert [h["uid"] for h in in_f1.json()] == ["d1"]
+
+
+def test_title_clash_is_by_slug_in_the_folder(standin):
+    assert _save(standin, {"uid": "one", "title": "Disk Usage"}).status_code == 200
+    for title in ("disk usage", "Disk-Usage!"):
+        clash = _save(standin, {"uid": "two", "title": title})
+        assert (clash.status_code, clash.json()["status"]) == (412, "name-exists")
+    assert _save(standin, {"uid": "two", "title": "Disk Usage 2"}).status_code == 200
 
 
 def test_viewer_gets_403_naming_the_missing_action(standin):

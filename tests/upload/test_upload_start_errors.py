@@ -8,7 +8,7 @@ import subprocess
 import pytest
 import yaml
 
-from upload_helpers import ADMIN_PASSWORD, EDITOR_TOKEN, VIEWER_TOKEN, upload_args
+from upload_helpers import ADMIN_PASSWORD, EDITOR_TOKEN, FOLDER_TITLE, FOLDER_UID, VIEWER_TOKEN, upload_args
 
 from vvdash import PROJECT_ROOT
 from vvdash.procs import free_port
@@ -87,17 +87,39 @@ def test_rejected_token_names_its_source(vv, standin, dash_dir):
     run = vv(*upload_args(standin, dash_dir), env={"VVDASH_GRAFANA_TOKEN": "glsa_not_a_valid_token"})
     assert run.code == 2
     line = _one_error_line(run)
-    assert "GET /api/folders/vv-video-ai" in line
+    assert f"GET /api/folders/{FOLDER_UID}" in line
     assert "Grafana rejected the credential from $VVDASH_GRAFANA_TOKEN (401: Invalid API key)" in line
     assert "glsa_not_a_valid_token" not in run.out + run.err
     assert standin.writes == []
+
+
+def test_folder_created_but_its_answer_lost_is_used_on_the_retry(vv, standin, dash_dir):
+    """Grafana creates the folder, the proxy answers 504; the retried POST gets 409 and the run goes on."""
+    standin.fail(504, "POST", "/api/folders", times=1, lose_answer=True)
+    run = vv(*upload_args(standin, dash_dir))
+    assert run.code == 0, run.err
+    posts = [r for r in standin.writes if r.path == "/api/folders"]
+    assert [(r.status, r.summary.get("grafana_status")) for r in posts] == [(504, 200), (409, None)]
+    assert f"folder {FOLDER_UID} already existed when created (409)" in run.err
+    assert standin.folders[FOLDER_UID]["title"] == FOLDER_TITLE
+    assert len(standin.dashboards) == 5
+
+
+def test_folder_title_taken_by_another_uid_is_a_one_line_error(vv, standin, dash_dir):
+    standin.seed_folder("someone-elses", FOLDER_TITLE)
+    run = vv(*upload_args(standin, dash_dir))
+    assert run.code == 2
+    line = _one_error_line(run)
+    assert f"create folder {FOLDER_UID}: POST /api/folders: HTTP 409: a folder with the same name already exists" \
+        in line
+    assert FOLDER_UID not in standin.folders and standin.dashboards == {}
 
 
 def test_token_without_folder_permission_names_the_call(vv, standin, dash_dir):
     run = vv(*upload_args(standin, dash_dir), env={"VVDASH_GRAFANA_TOKEN": VIEWER_TOKEN})
     assert run.code == 2
     line = _one_error_line(run)
-    assert "create folder vv-video-ai: POST /api/folders" in line
+    assert f"create folder {FOLDER_UID}: POST /api/folders" in line
     assert "lacks the permission this call needs" in line and "Permissions needed: folders:create" in line
     assert standin.dashboards == {}
 

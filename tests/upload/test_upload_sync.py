@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from upload_helpers import FOLDER_UID, dashboard, upload_args, write_dashboards
+from upload_helpers import EDITOR_TOKEN, FOLDER_TITLE, FOLDER_UID, dashboard, upload_args, write_dashboards
 
 from vvdash.ship.local import MANAGED_TAG
 
@@ -17,7 +17,7 @@ def test_first_upload_creates_folder_and_dashboards_with_tag_folder_and_message(
     assert run.code == 0, run.err
     assert [(w.method, w.path) for w in standin.writes] == (
         [("POST", "/api/folders")] + [("POST", "/api/dashboards/db")] * 5)
-    assert standin.folders[FOLDER_UID]["title"] == "VV Video AI"
+    assert standin.folders[FOLDER_UID]["title"] == FOLDER_TITLE
     for i in range(1, 6):
         stored = standin.dashboards[f"vv-fix-{i}"]
         assert stored["folder_uid"] == FOLDER_UID
@@ -71,7 +71,7 @@ def test_dry_run_sends_no_write_and_says_what_it_would_do(vv, standin, dash_dir)
     run = vv(*upload_args(standin, dash_dir, "--dry-run"))
     assert run.code == 0, run.err
     assert standin.writes == [] and standin.dashboards == {} and standin.folders == {}
-    assert "would create folder vv-video-ai 'VV Video AI'" in run.out
+    assert f"would create folder {FOLDER_UID} {FOLDER_TITLE!r}" in run.out
     assert len(run.lines("would create vv-fix-")) == 5
     assert "dry run: nothing was written to Grafana" in run.out
 
@@ -108,6 +108,6 @@ def test_message_without_git_is_plain(vv, standin, dash_dir):
 
 def test_url_comes_from_the_environment_when_no_flag(vv, standin, dash_dir):
     run = vv("upload", "--dashboards", dash_dir, env={"VVDASH_GRAFANA_URL": standin.url,
-                                                    "VVDASH_GRAFANA_TOKEN": "glsa_editor_7f3a9c0d5e1b4a2f"})
+                                                    "VVDASH_GRAFANA_TOKEN": EDITOR_TOKEN})
     assert run.code == 0, run.err
     assert len(standin.dashboards) == 5

@@ -6,13 +6,21 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from vvdash import inventory
+
 EDITOR_TOKEN = "glsa_editor_7f3a9c0d5e1b4a2f"
 VIEWER_TOKEN = "glsa_viewer_19bd0e4c8a7f6d21"
 ADMIN_TOKEN = "glsa_admin_c2e8a41f0b9d7365"
 ADMIN_PASSWORD = "pw-b7d0e3a9c1f4"
 SECRETS = (EDITOR_TOKEN, VIEWER_TOKEN, ADMIN_TOKEN, ADMIN_PASSWORD)
-FOLDER_UID = "vv-video-ai"     # vvdash.yaml grafana.folder_uid
+_GRAFANA = inventory.load()["grafana"]   # the inventory the CLI reads when no --inventory is given
+FOLDER_UID = _GRAFANA["folder_uid"]
+FOLDER_TITLE = _GRAFANA["folder_title"]
 FAST = ["--retry-backoff", "0.01", "--timeout", "3"]
+# For timeout tests: a client timeout that ordinary answers meet even on a busy machine, and a delay on the
+# one slowed request far beyond it, so only that request times out.
+SHORT_TIMEOUT = 1.0
+SLOW_ANSWER = 3.0
 
 
 @dataclass

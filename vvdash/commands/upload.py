@@ -18,10 +18,12 @@ def register(sub):
     setup.add_arguments(p)
     p.add_argument("--dry-run", action="store_true", help="say what would change; send no write")
     p.add_argument("--prune", action="store_true",
-                   help="delete dashboards tagged managed-by:vvdash that are not in the dashboards folder "
-                        "(never anything else; nothing when any upload failed)")
+                   help="delete dashboards tagged managed-by:vvdash in the inventory's Grafana folder "
+                        "(grafana.folder_uid) that are not in the dashboards folder (never anything else; "
+                        "nothing when any upload failed)")
     p.add_argument("--force", action="store_true",
-                   help="overwrite dashboards someone changed in Grafana since vvdash read them (412)")
+                   help="overwrite dashboards someone changed in Grafana since vvdash read them (412), and take "
+                        "over a dashboard with the same uid that vvdash did not upload")
     p.add_argument("--fail-fast", action="store_true", help="stop at the first failed dashboard")
     p.add_argument("--message", metavar="TEXT", help="version message (default: the git commit of the dashboards)")
     p.add_argument("--datasource", action="store_true",

@@ -10,6 +10,8 @@ from __future__ import annotations
 import random
 import threading
 import time
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from urllib.parse import quote
 
 import requests
@@ -149,12 +151,12 @@ class GrafanaClient:
         body = {"dashboard": model, "folderUid": folder_uid, "message": message, "overwrite": overwrite}
         return self.call("POST", "/api/dashboards/db", what or f"dashboard {model.get('uid')}", body=body)[1]
 
-    def search_dashboards(self, tag: str) -> list[dict]:
-        """Every dashboard carrying `tag` (all pages)."""
+    def search_dashboards(self, tag: str, folder_uid: str) -> list[dict]:
+        """Every dashboard carrying `tag` in the folder `folder_uid` (all pages)."""
         hits, page, page_size = [], 1, SEARCH_PAGE_SIZE
         while True:
-            batch = self.call("GET", "/api/search", f"search tag {tag}",
-                              params={"tag": tag, "type": "dash-db", "limit": page_size, "page": page})[1] or []
+            params = {"tag": tag, "type": "dash-db", "folderUIDs": folder_uid, "limit": page_size, "page": page}
+            batch = self.call("GET", "/api/search", f"search tag {tag} in folder {folder_uid}", params=params)[1] or []
             hits += batch
             if len(batch) < page_size:
                 return hits
@@ -183,10 +185,22 @@ def _payload(resp: requests.Response):
 
 
 def _retry_after(resp: requests.Response) -> float | None:
-    try:
-        return max(float(resp.headers["Retry-After"]), 0.0)
-    except (KeyError, ValueError):
+    """Seconds to wait from Retry-After (delay-seconds or an HTTP-date, RFC 9110 10.2.3); None if absent or bad.
+    Not capped here: _wait caps every wait at MAX_WAIT."""
+    value = (resp.headers.get("Retry-After") or "").strip()
+    if not value:
         return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # HTTP-dates are GMT; "-0000" parses as naive
+        when = when.replace(tzinfo=timezone.utc)
+    return max((when - datetime.now(timezone.utc)).total_seconds(), 0.0)
 
 
 def _connection_reason(exc: Exception) -> str:

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from vvdash.errors import EXIT_FINDINGS, EXIT_INVALID, EXIT_OK
 from vvdash.ship.client import GrafanaClient, GrafanaError
 from vvdash.ship.local import MANAGED_TAG, LocalDashboard, Problem, canonical
-from vvdash.ship.sync import preflight
+from vvdash.ship.sync import preflight, prunable
 
 
 def dashboard_diff(remote: dict | None, dash: LocalDashboard, folder_uid: str) -> list[str]:
@@ -56,8 +56,8 @@ def run_diff(client: GrafanaClient, dashboards: list[LocalDashboard], problems: 
             out.writelines(line if line.endswith("\n") else line + "\n" for line in lines)
     try:
         keep = {d.uid for d in dashboards}
-        for hit in sorted(client.search_dashboards(MANAGED_TAG), key=lambda h: h.get("uid", "")):
-            if hit.get("uid") not in keep and MANAGED_TAG in (hit.get("tags") or []):
+        for hit in sorted(client.search_dashboards(MANAGED_TAG, folder_uid), key=lambda h: h.get("uid", "")):
+            if prunable(hit, folder_uid, keep):
                 counts["only in Grafana"] += 1
                 print(f"# only in Grafana: {hit['uid']} {hit.get('title', '')!r} carries {MANAGED_TAG} but is "
                       "not in the dashboards folder; `vvdash upload --prune` deletes it", file=out)

@@ -7,6 +7,7 @@ Each gets the managed-by tag (prune only ever touches dashboards carrying it) an
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,12 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
+
+
+def title_slug(title: str) -> str:
+    """What Grafana's "same name in folder" check compares (`slug = ?`): lower-case ASCII letters and digits,
+    runs of anything else as one '-'. Titles that slug to nothing are compared as they are."""
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or title
 
 
 def normalized(model: dict) -> dict:
@@ -86,7 +93,7 @@ def load(folder: Path) -> tuple[list[LocalDashboard], list[Problem]]:
     if not files:
         raise VVError(f"{folder}: no *.json dashboards; run `python -m vvdash build` or pass --dashboards")
     dashboards: dict[str, LocalDashboard] = {}
-    titles: dict[str, LocalDashboard] = {}   # Grafana wants titles unique within a folder
+    titles: dict[str, LocalDashboard] = {}   # Grafana wants title slugs unique within a folder
     problems: list[Problem] = []
     for path in files:
         try:
@@ -97,10 +104,12 @@ def load(folder: Path) -> tuple[list[LocalDashboard], list[Problem]]:
         if dash.uid in dashboards:
             problems.append(Problem(path, f"uid {dash.uid} is also used by {dashboards[dash.uid].path.name}"))
             continue
-        if dash.title.lower() in titles:
-            problems.append(Problem(path, f"title {dash.title!r} is also used by "
-                                          f"{titles[dash.title.lower()].path.name} (same folder in Grafana)"))
+        slug = title_slug(dash.title)
+        if slug in titles:
+            problems.append(Problem(path, f"title {dash.title!r} is too close to {titles[slug].title!r} of "
+                                          f"{titles[slug].path.name}: Grafana allows one title slug "
+                                          f"({slug!r}) per folder"))
             continue
         dashboards[dash.uid] = dash
-        titles[dash.title.lower()] = dash
+        titles[slug] = dash
     return sorted(dashboards.values(), key=lambda d: d.uid), problems

@@ -72,7 +72,15 @@ def ensure_folder(client: GrafanaClient, opts: Options, report: Reporter) -> Non
         if opts.dry_run:
             report.line(f"would create folder {opts.folder_uid} {opts.folder_title!r}")
             return
-        client.create_folder(opts.folder_uid, opts.folder_title)
+        try:
+            client.create_folder(opts.folder_uid, opts.folder_title)
+        except GrafanaError as exc:
+            # 409 after a retry: the first POST went through and only its answer was lost. Any other 409
+            # (the title taken by a folder with another uid) leaves no folder with our uid: report that.
+            if exc.status != 409 or client.folder(opts.folder_uid) is None:
+                raise
+            report.note(f"note: folder {opts.folder_uid} already existed when created (409); using it")
+            return
         report.line(f"created folder {opts.folder_uid} {opts.folder_title!r}")
     except GrafanaError as exc:
         raise VVError(str(exc)) from None
@@ -104,6 +112,13 @@ def sync_dashboard(client: GrafanaClient, dash: LocalDashboard, opts: Options) -
         remote = client.dashboard(dash.uid, what)
         if remote is not None and _same(remote, dash, opts.folder_uid):
             return Outcome(dash.uid, dash.title, "unchanged", f"version {remote['dashboard'].get('version')}")
+        # A dashboard made in Grafana with our uid: taking it over would let a later prune delete it.
+        foreign = remote is not None and MANAGED_TAG not in ((remote.get("dashboard") or {}).get("tags") or [])
+        if foreign and not opts.force:
+            return Outcome(dash.uid, dash.title, "failed",
+                           f"{what}: Grafana already has a dashboard with uid {dash.uid} that vvdash did not upload "
+                           f"(no {MANAGED_TAG} tag); change the uid, delete that one in Grafana, or "
+                           "`vvdash upload --force` to take it over")
         action = "created" if remote is None else "updated"
         if opts.dry_run:
             return Outcome(dash.uid, dash.title, action, _moved(remote, opts.folder_uid))
@@ -113,7 +128,8 @@ def sync_dashboard(client: GrafanaClient, dash: LocalDashboard, opts: Options) -
             model["version"] = remote["dashboard"].get("version")
         try:
             saved = client.save_dashboard(model, opts.folder_uid, opts.message, overwrite=False, what=what)
-            return Outcome(dash.uid, dash.title, action, f"version {saved.get('version')}")
+            taken = ", took over a dashboard vvdash did not upload" if foreign else ""
+            return Outcome(dash.uid, dash.title, action, f"version {saved.get('version')}{taken}")
         except GrafanaError as exc:
             if not (exc.status == 412 and exc.status_text == "version-mismatch"):
                 raise
@@ -143,18 +159,26 @@ def _moved(remote: dict | None, folder_uid: str) -> str:
     return f"move from folder {current or 'General'}" if current != folder_uid else ""
 
 
-def prune(client: GrafanaClient, keep: set[str], dry_run: bool, report: Reporter) -> list[Outcome]:
-    """Delete dashboards tagged MANAGED_TAG whose uid is not in `keep`; nothing else."""
+def prunable(hit: dict, folder_uid: str, keep: set[str]) -> bool:
+    """A search hit that --prune deletes: a managed dashboard in vvdash's folder that is not kept.
+    The search asked for the tag and the folder already; checked again so a search bug (or a Grafana that
+    ignores folderUIDs) cannot widen what is deleted, e.g. to another install's folder or a "Save as" copy."""
+    uid = hit.get("uid", "")
+    return (hit.get("type") == "dash-db" and MANAGED_TAG in (hit.get("tags") or []) and bool(uid)
+            and hit.get("folderUid") == folder_uid and uid not in keep)
+
+
+def prune(client: GrafanaClient, keep: set[str], folder_uid: str, dry_run: bool, report: Reporter) -> list[Outcome]:
+    """Delete dashboards tagged MANAGED_TAG in `folder_uid` whose uid is not in `keep`; nothing else."""
     try:
-        hits = client.search_dashboards(MANAGED_TAG)
+        hits = client.search_dashboards(MANAGED_TAG, folder_uid)
     except GrafanaError as exc:
         return [Outcome("prune", "", "failed", f"prune: {exc}")]
     outcomes = []
     for hit in sorted(hits, key=lambda h: h.get("uid", "")):
-        uid = hit.get("uid", "")
-        # Search matched the tag already; check again so a search bug cannot widen what is deleted.
-        if hit.get("type") != "dash-db" or MANAGED_TAG not in (hit.get("tags") or []) or not uid or uid in keep:
+        if not prunable(hit, folder_uid, keep):
             continue
+        uid = hit["uid"]
         title = hit.get("title", "")
         if dry_run:
             outcomes.append(Outcome(uid, title, "deleted", "not in the dashboards folder"))
@@ -206,7 +230,7 @@ def upload(client: GrafanaClient, dashboards: list[LocalDashboard], problems: li
         if not_done:
             report.line(f"prune skipped: {not_done} item(s) failed or were not tried; nothing was deleted")
         else:
-            for outcome in prune(client, {d.uid for d in dashboards}, opts.dry_run, report):
+            for outcome in prune(client, {d.uid for d in dashboards}, opts.folder_uid, opts.dry_run, report):
                 result.outcomes.append(outcome)
                 report.progress(outcome, None)
     return result

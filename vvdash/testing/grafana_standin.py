@@ -2,12 +2,13 @@
 that `vvdash upload` uses. Grafana itself cannot be installed on these machines; this server answers
 with Grafana's status codes and bodies so the client is tested against the real protocol.
 
-Implemented (Grafana 11 behaviour, as documented in the HTTP API reference):
+Implemented (behaviour of GRAFANA_VERSION, the image vvdash's compose file runs, per its HTTP API reference):
   GET    /api/health                          no auth; {"commit","database":"ok","version"}
   GET    /api/folders, /api/folders/:uid      404 {"message":"folder not found","status":"not-found"}
   POST   /api/folders                         409 when the uid or title is taken
   GET    /api/dashboards/uid/:uid             {"dashboard","meta"}; 404 {"message":"Dashboard not found"}
-  POST   /api/dashboards/db                   version counters; 412 version-mismatch / name-exists;
+  POST   /api/dashboards/db                   version counters; 412 version-mismatch / name-exists (same
+                                              title slug in the folder, as Grafana's `slug = ?` check);
                                               400 bad request data, empty title, bad uid, unknown folder
   DELETE /api/dashboards/uid/:uid             {"title","message","id"}
   GET    /api/search?tag=&type=&query=&folderUIDs=&limit=&page=
@@ -15,12 +16,13 @@ Implemented (Grafana 11 behaviour, as documented in the HTTP API reference):
 Auth: `Authorization: Bearer <token>` (service-account tokens) or basic auth; roles Viewer, Editor and
 Admin grant Grafana's default RBAC actions; a missing or wrong credential gives 401, a missing action 403.
 
-Knobs for failure tests: `fail()` (any status, e.g. 5xx from a proxy), `delay()` (slow answers),
+Knobs for failure tests: `fail()` (any status, e.g. 5xx from a proxy; `lose_answer=True`: the work is done
+and the proxy answers the status instead, as when Grafana's answer is lost), `delay()` (slow answers),
 `deny()` (401/403 on one endpoint), `concurrent_edit()` (someone else saves between our read and write),
 `refuse()` (stop listening: connections are refused), `latency` (every answer waits, for benchmarks).
 `requests` and `writes` record what the server received (never credentials).
 
-Run by hand: python -m vvdash.testing.grafana_standin [--port N] [--token T]
+Run by hand: python -m vvdash.testing.grafana_standin [--port N] [--latency SECONDS] [--token-file FILE]
 """
 
 from __future__ import annotations
@@ -37,7 +39,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-GRAFANA_VERSION = "11.2.0"
+from vvdash.emit import compose
+
+# The version whose behaviour this follows: the one the compose file pins (one place for it).
+GRAFANA_VERSION = compose.IMAGES["grafana"].rpartition(":")[2]
 UID_PATTERN = re.compile(r"^[a-zA-Z0-9\-_]*$")
 MAX_UID_LENGTH = 40
 
@@ -55,6 +60,11 @@ def slugify(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
 
 
+def _title_slug(title: str) -> str:
+    # Titles with no ASCII letter or digit slug to nothing: compare those whole, not all as one empty slug.
+    return slugify(title) or title
+
+
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
@@ -67,6 +77,7 @@ class _Rule:
     status: int = 0
     seconds: float = 0.0
     retry_after: str | None = None
+    lose_answer: bool = False
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method in (None, method)) and path.startswith(self.prefix) and self.times != 0
@@ -173,10 +184,12 @@ class GrafanaStandin:
 
     # -- knobs ------------------------------------------------------------------------------------
     def fail(self, status: int, method: str | None = None, prefix: str = "/api/", times: int | None = 1,
-             retry_after: str | None = None) -> None:
-        """Answer matching requests with `status` (5xx bodies like a proxy's) `times` times (None: always)."""
+             retry_after: str | None = None, lose_answer: bool = False) -> None:
+        """Answer matching requests with `status` (5xx bodies like a proxy's) `times` times (None: always).
+        lose_answer: do the work first, then answer `status` (a proxy that lost Grafana's answer)."""
         with self.lock:
-            self._fail.append(_Rule(method, prefix, times, status=status, retry_after=retry_after))
+            self._fail.append(_Rule(method, prefix, times, status=status, retry_after=retry_after,
+                                    lose_answer=lose_answer))
 
     def delay(self, seconds: float, method: str | None = None, prefix: str = "/api/",
               times: int | None = 1) -> None:
@@ -278,8 +291,9 @@ class GrafanaStandin:
                 raise _Reply(412, {"message": "The dashboard has been changed by someone else",
                                    "status": "version-mismatch"})
             version = existing["version"]
+        # Grafana's dashboard store matches the title's slug in the folder (`slug = ?`), not the exact title.
         same_title = next((d for d in self.dashboards.values()
-                           if d["folder_uid"] == folder_uid and d["data"]["title"].lower() == title.lower()
+                           if d["folder_uid"] == folder_uid and _title_slug(d["data"]["title"]) == _title_slug(title)
                            and d is not existing), None)
         if same_title is not None:
             if not overwrite:
@@ -353,11 +367,17 @@ class _Handler(BaseHTTPRequestHandler):
         summary: dict = {}
         headers: dict = {}
         delay = self._delay_for(method, path)
+        fail = self._failure_for(method, path)
         try:
-            self._failure(method, path)
+            if fail and not fail.lose_answer:
+                raise self._failure_reply(fail)
             body = self._route(method, path, query, raw, summary)
             status, payload, ctype = 200, body, "application/json"
         except _Reply as reply:
+            status, payload, ctype, headers = reply.status, reply.body, reply.content_type, reply.headers
+        if fail and fail.lose_answer:  # the work above is done; the proxy in front answers the failure
+            summary["grafana_status"] = status
+            reply = self._failure_reply(fail)
             status, payload, ctype, headers = reply.status, reply.body, reply.content_type, reply.headers
         with st.lock:
             st.requests.append(Recorded(method, path, status, summary))
@@ -384,20 +404,22 @@ class _Handler(BaseHTTPRequestHandler):
                 rule.consume()
         return rule.seconds if rule else 0.0
 
-    def _failure(self, method: str, path: str) -> None:
+    def _failure_for(self, method: str, path: str) -> _Rule | None:
         st = self.server_state
         with st.lock:
             fail = next((r for r in st._fail if r.matches(method, path)), None)
             if fail:
                 fail.consume()
-        if not fail:
-            return
+        return fail
+
+    @staticmethod
+    def _failure_reply(fail: _Rule) -> _Reply:
         if fail.status in (502, 503, 504):  # these come from the proxy in front of Grafana: HTML
             reason = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}[fail.status]
-            raise _Reply(fail.status, f"<html><body><h1>{fail.status} {reason}</h1></body></html>\n".encode(),
-                         "text/html", {"Retry-After": fail.retry_after} if fail.retry_after else None)
+            return _Reply(fail.status, f"<html><body><h1>{fail.status} {reason}</h1></body></html>\n".encode(),
+                          "text/html", {"Retry-After": fail.retry_after} if fail.retry_after else None)
         message = {500: "Internal Server Error", 404: "Not found"}.get(fail.status, "error")
-        raise _Reply(fail.status, {"message": message})
+        return _Reply(fail.status, {"message": message})
 
     def _auth(self, method: str, path: str) -> set[str]:
         """The caller's actions; 401 without a valid credential."""
@@ -517,6 +539,7 @@ class _Handler(BaseHTTPRequestHandler):
                 raise _Reply(404, {"message": "folder not found", "status": "not-found"})
             return folder
         if path == "/api/search" and method == "GET":
+            summary.update({k: ",".join(v) for k, v in query.items() if k in ("tag", "folderUIDs")})
             return self._search(query)
         m = re.fullmatch(r"/api/datasources/uid/([^/]+)", path)
         if m and method == "GET":
