@@ -37,8 +37,9 @@ def _panels(inv, sc: Scope) -> list:
              "percentunit", [q(f"sum({sc.rate('vv_videos_processed_total', FAILED)}) / sum({done})")],
              thresholds=above(pipe("stage_error_ratio") / 2, pipe("stage_error_ratio"))),
         stat("Files in corrupted/",
-             "Inputs currently held in corrupted/.", "short", [q(f"sum({sc.m('vv_files_in_corrupted')})")],
-             thresholds=above(1, 10)),
+             "Inputs currently held in corrupted/. Orange at pipeline.corrupted_files_warning, red at "
+             "pipeline.corrupted_files_critical.", "short", [q(f"sum({sc.m('vv_files_in_corrupted')})")],
+             thresholds=above(pipe("corrupted_files_warning"), pipe("corrupted_files_critical"))),
         stat("Storage free",
              "Free share of the filesystem holding VIDEO_STORAGE_ROOT. Red below "
              "storage.almost_full_free_ratio, orange below storage.fill_free_floor_ratio.",

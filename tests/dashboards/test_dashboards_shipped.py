@@ -142,6 +142,20 @@ def test_thresholds_follow_the_inventory(tmp_path):
     assert _steps(_panel(storage, "Time until full"))[1] == 7200
 
 
+def test_corrupted_files_colours_follow_the_inventory(tmp_path):
+    import dashboards.overview
+    from vvdash.model.dashboards import to_model
+
+    text = (inventory.DEFAULT_INVENTORY).read_text()
+    changed = text.replace("corrupted_files_warning: 1\n", "corrupted_files_warning: 3\n") \
+                  .replace("corrupted_files_critical: 10\n", "corrupted_files_critical: 25\n")
+    assert changed.count("corrupted_files_") == text.count("corrupted_files_") and changed != text
+    path = tmp_path / "vvdash.yaml"
+    path.write_text(changed)
+    overview = to_model(dashboards.overview.dashboard(inventory.load(path)))
+    assert _steps(_panel(overview, "Files in corrupted/")) == [None, 3, 25]
+
+
 def test_overview_headlines_link_to_the_dashboard_that_explains_them(models):
     links = {p["title"]: p["links"] for p in iter_panels(models["vv-overview"]) if p.get("links")}
     assert links["Time until storage full"] == [

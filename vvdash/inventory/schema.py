@@ -133,6 +133,7 @@ SCHEMA = _obj({
         "pipeline": _section({
             "stage_error_ratio": RATIO, "min_items_per_second": POS_NUMBER,
             "queue_backlog": POS_INT, "stalled_for": DURATION, "slo_target": RATIO, "for": DURATION,
+            "corrupted_files_warning": POS_INT, "corrupted_files_critical": POS_INT,
         }),
         "dvr": _section({
             "disconnected_for": DURATION, "no_segments_for": DURATION,
