@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import json
 
-from vvdash.inventory import Inventory, resolve_secret
+from vvdash.inventory import Inventory
 
 FIELD = "hmac"
 
@@ -56,7 +56,7 @@ def verify(line: str | bytes, key: bytes) -> dict:
 
 def load_key(inv: Inventory) -> bytes:
     """The logline HMAC key from the inventory's pipeline.hmac_key; a VVError names the reference, never the value."""
-    return resolve_secret(inv["pipeline"].get("hmac_key"), "pipeline.hmac_key").encode("utf-8")
+    return inv.secret(inv["pipeline"].get("hmac_key"), "pipeline.hmac_key").encode("utf-8")
 
 
 __all__ = ["FIELD", "SignatureError", "canonical", "load_key", "sign", "signature", "verify"]

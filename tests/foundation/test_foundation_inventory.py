@@ -84,3 +84,17 @@ def test_resolve_secret_from_env_and_file(tmp_path, monkeypatch):
     monkeypatch.delenv("VV_TEST_SECRET")
     with pytest.raises(VVError, match="VV_TEST_SECRET is not set"):
         inventory.resolve_secret({"env": "VV_TEST_SECRET"}, "pipeline.hmac_key")
+
+
+def test_relative_secret_file_is_read_from_the_inventory_folder(tmp_path, monkeypatch):
+    data = copy.deepcopy(DEFAULT)
+    data["pipeline"]["hmac_key"] = {"file": "secrets/hmac.key"}
+    folder = tmp_path / "site"
+    (folder / "secrets").mkdir(parents=True)
+    (folder / "secrets/hmac.key").write_text("k3y\n")
+    (folder / "vvdash.yaml").write_text(yaml.safe_dump(data))
+    monkeypatch.chdir(tmp_path)  # elsewhere: the current folder must not matter
+    inv = inventory.load(folder / "vvdash.yaml")
+    assert inv.secret(inv["pipeline"]["hmac_key"], "pipeline.hmac_key") == "k3y"
+    from pipeline.signing import load_key
+    assert load_key(inv) == b"k3y"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from vvdash.emit.serialize import GENERATED_HEADER, dump_yaml
 from vvdash.errors import VVError
-from vvdash.inventory import resolve_secret
+
 
 CONFIG_PATH = "alertmanager/alertmanager.yml"
 # File name of the runtime copy write_runtime() puts in its folder.
@@ -111,11 +111,11 @@ def write_runtime(inv, dest: Path) -> Path:
     for rec in inv["alerting"]["receivers"]:   # resolve every secret before writing anything
         where = f"alerting.receivers[{rec['name']}]"
         if rec["type"] == "webhook" and not isinstance(rec["url"], str):
-            text = text.replace(placeholder_url(rec["name"]), resolve_secret(rec["url"], f"{where}.url"))
+            text = text.replace(placeholder_url(rec["name"]), inv.secret(rec["url"], f"{where}.url"))
         for kind, key in _SECRET_FILE_FIELD:
             ref = rec.get(key) if rec["type"] == kind else None
             if ref and "env" in ref:
-                files[dest / SECRETS_DIR / ref["env"]] = resolve_secret(ref, f"{where}.{key}")
+                files[dest / SECRETS_DIR / ref["env"]] = inv.secret(ref, f"{where}.{key}")
     path = dest / RUNTIME_CONFIG
     files[path] = text
     for target, content in files.items():

@@ -85,10 +85,19 @@ class Inventory(dict):
     def threshold(self, area: str, key: str):
         return self["thresholds"][area][key]
 
+    @property
+    def base_dir(self) -> Path:
+        """Relative paths in the inventory (storage root, secret files) are taken from here."""
+        return self.path.parent
+
+    def secret(self, ref: dict | None, what: str) -> str:
+        """resolve_secret with a relative {file: PATH} taken from the inventory's folder."""
+        return resolve_secret(ref, what, self.base_dir)
+
     def storage_root(self, site: dict | None = None) -> Path:
         site = site or self.sites[0]
         root = Path(site["video_storage_root"])
-        return root if root.is_absolute() else (self.path.parent / root)
+        return root if root.is_absolute() else (self.base_dir / root)
 
 
 def is_loopback(host: str | None) -> bool:

@@ -101,7 +101,7 @@ def _read_secret_file(path: Path, what: str) -> str:
     return value
 
 
-def _credential(args, grafana: dict) -> Credential:
+def _credential(args, grafana: dict, base_dir: Path | None) -> Credential:
     if args.token_file:
         token = _read_secret_file(args.token_file, "--token-file")
         return Credential("token", f"--token-file {args.token_file}", token)
@@ -117,11 +117,11 @@ def _credential(args, grafana: dict) -> Credential:
         ref = grafana["token"]
         where = f"grafana.token ({'$' + ref['env'] if 'env' in ref else ref['file']})"
         try:
-            return Credential("token", where, resolve_secret(ref, "grafana.token"))
+            return Credential("token", where, resolve_secret(ref, "grafana.token", base_dir))
         except VVError as exc:
             problem = str(exc)
     if grafana.get("username") and grafana.get("password"):
-        password = resolve_secret(grafana["password"], "grafana.password")
+        password = resolve_secret(grafana["password"], "grafana.password", base_dir)
         return Credential("basic", "grafana.password", password, grafana["username"])
     hint = (f"set ${ENV_TOKEN}, pass --token-file FILE, or configure grafana.token or "
             f"grafana.username + grafana.password in the inventory")
@@ -152,7 +152,8 @@ def resolve(args, inventory: dict) -> Connection:
         if not Path(ca).is_file():
             raise VVError(f"{source}: CA bundle {ca} not found")
         verify = str(ca)
-    credential = _credential(args, grafana)
+    # A relative {file: PATH} is read from the inventory's folder, like every inventory path.
+    credential = _credential(args, grafana, getattr(inventory, "base_dir", None))
     warnings = []
     parts = urlsplit(url)
     if parts.scheme == "http" and not is_loopback(parts.hostname):
