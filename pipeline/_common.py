@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import signal
 import threading
 from pathlib import Path
@@ -12,6 +13,7 @@ from prometheus_client import CollectorRegistry, ProcessCollector
 
 from pipeline.service import json_response
 from vvdash.catalog.instrument import instruments
+from vvdash.errors import VVError
 from vvdash.inventory import Inventory, load
 
 # Catalog component of the process_* series every service exposes (vvdash/catalog/exporters.py).
@@ -21,16 +23,28 @@ PROCESS_COMPONENT = "process"
 def service_parser(name: str, description: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=name, description=description)
     parser.add_argument("--inventory", type=Path, help="vvdash.yaml (default: the project's)")
+    parser.add_argument("--site", metavar="NAME", help="the inventory site this service runs for (default: the first)")
     parser.add_argument("--storage-root", type=Path, help="override the site's VIDEO_STORAGE_ROOT")
     return parser
 
 
 def load_inventory(args) -> Inventory:
-    return load(args.inventory)
+    """The inventory, with --site checked: a bad one is one logged line and exit 2."""
+    try:
+        inv = load(args.inventory)
+        inv.site(getattr(args, "site", None))
+    except VVError as exc:
+        logging.getLogger("pipeline").error("%s", exc)
+        raise SystemExit(2) from None
+    return inv
+
+
+def site(inv: Inventory, args) -> dict:
+    return inv.site(getattr(args, "site", None))
 
 
 def storage_root(inv: Inventory, args) -> Path:
-    return Path(args.storage_root) if getattr(args, "storage_root", None) else inv.storage_root()
+    return Path(args.storage_root) if getattr(args, "storage_root", None) else inv.storage_root(site(inv, args))
 
 
 def registry_for(component: str, skip: tuple[str, ...] = (), process: bool = True):

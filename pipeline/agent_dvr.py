@@ -173,7 +173,7 @@ def main(argv=None) -> int:
     stop = threading.Event()
     agents = [DVRAgent(storage, dvr, float(inv["pipeline"]["segment_seconds"]), metrics,
                        read_timeout=args.read_timeout, max_backoff=args.max_backoff)
-              for dvr in inv.sites[0].get("dvrs", [])]
+              for dvr in _common.site(inv, args).get("dvrs", [])]
     threads = [threading.Thread(target=a.run, args=(stop,), name=f"dvr-{a.name}", daemon=True) for a in agents]
     for t in threads:
         t.start()

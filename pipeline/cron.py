@@ -27,16 +27,6 @@ class CronContext:
     pushgateway_url: str
 
 
-def pick_site(inv: inventory.Inventory, name: str | None) -> dict:
-    if not name:
-        return inv.sites[0]
-    for site in inv.sites:
-        if site["name"] == name:
-            return site
-    known = ", ".join(s["name"] for s in inv.sites)
-    raise VVError(f"{inv.name}: sites: no site named {name!r} (known: {known})")
-
-
 def storage_root(inv: inventory.Inventory, site: dict, override: Path | None) -> Path:
     root = Path(override) if override else inv.storage_root(site)
     if not root.is_dir():
@@ -47,7 +37,7 @@ def storage_root(inv: inventory.Inventory, site: dict, override: Path | None) ->
 
 def context(args) -> CronContext:
     inv = inventory.load(getattr(args, "inventory", None))
-    site = pick_site(inv, getattr(args, "site", None))
+    site = inv.site(getattr(args, "site", None))
     return CronContext(inv, site, storage_root(inv, site, getattr(args, "storage_root", None)),
                        bool(getattr(args, "dry_run", False)), gateway_url(inv, getattr(args, "pushgateway", None)))
 

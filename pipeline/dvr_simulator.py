@@ -143,6 +143,7 @@ def make_server(address: str, port: int, path: str, feed: Feed, log) -> Threadin
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="dvr_simulator", description=__doc__.splitlines()[0])
     parser.add_argument("--inventory", help="vvdash.yaml (port, path and address from it)")
+    parser.add_argument("--site", metavar="NAME", help="whose first DVR's path to serve (default: the first site)")
     parser.add_argument("--port", type=int, help="override the inventory's services.dvr_simulator.port")
     parser.add_argument("--address", default=None)
     parser.add_argument("--path", default=None, help="stream path (default: the first DVR's path or /stream.mjpg)")
@@ -155,7 +156,7 @@ def main(argv=None) -> int:
         inv = load(args.inventory)
         svc = inv.service("dvr_simulator")
         address, port = svc["address"], svc["port"]
-        dvrs = inv.sites[0].get("dvrs") or []
+        dvrs = inv.site(args.site).get("dvrs") or []
         path = dvrs[0].get("path", path) if dvrs else path
     address = args.address or address
     port = args.port if args.port is not None else port

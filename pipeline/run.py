@@ -1,7 +1,7 @@
 """`vvdash pipeline run`: start the pipeline services under a Supervisor until Ctrl-C.
 
-Each service is `python -m pipeline.<name> --inventory FILE` with its log in the log folder; a
-service that is not healthy within the start timeout stops the run with its last log line.
+Each service is `python -m pipeline.<name> --inventory FILE [--site NAME]` with its log in the log
+folder; a service that is not healthy within the start timeout stops the run with its last log line.
 Other parts hook in through `attach(supervisor, inventory)` of any module named in HOOKS
 (pipeline.self_monitor restarts services through the Supervisor's Restarter protocol).
 """
@@ -41,10 +41,11 @@ def service_names(only: str | None = None) -> list[str]:
     return names
 
 
-def supervisor_for(inv: Inventory, names: list[str], storage_root: Path | None, log_dir: Path) -> Supervisor:
+def supervisor_for(inv: Inventory, names: list[str], storage_root: Path | None, log_dir: Path,
+                   site: str | None = None) -> Supervisor:
     """The Supervisor with one spec per service (not started): the hook for whatever runs the pipeline."""
     sup = Supervisor(log_dir)
-    common = ["--inventory", str(inv.path)]
+    common = ["--inventory", str(inv.path)] + (["--site", site] if site else [])
     for name in names:
         module = "pipeline.dvr_simulator" if name == "dvr_simulator" else LONG_RUNNING[name]
         extra = ["--storage-root", str(storage_root)] if storage_root and name != "dvr_simulator" else []
@@ -87,12 +88,13 @@ def progress(storage: Storage) -> str:
 def run(args) -> int:
     setup_logging("pipeline")
     inv = load(getattr(args, "inventory", None))
-    storage = Storage(args.storage_root or inv.storage_root()).ensure()
+    site = getattr(args, "site", None)
+    storage = Storage(args.storage_root or inv.storage_root(inv.site(site))).ensure()
     log_dir = args.log_dir or (storage.root / "logs")
     names = service_names(args.only)
     if getattr(args, "with_simulator", False) and "dvr_simulator" not in names:
         names.insert(0, "dvr_simulator")
-    sup = supervisor_for(inv, names, args.storage_root, log_dir)
+    sup = supervisor_for(inv, names, args.storage_root, log_dir, site)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

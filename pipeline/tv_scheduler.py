@@ -214,13 +214,6 @@ class Scheduler:
         return True, "ok"
 
 
-def pick_site(inv: inventory.Inventory, name: str | None) -> dict:
-    for site in inv.sites:
-        if name is None or site["name"] == name:
-            return site
-    raise VVError(f"{inv.name}: sites: no site named {name!r}")
-
-
 class Loop:
     """Runs the scheduler every `period` seconds in a thread until stopped."""
 
@@ -249,14 +242,13 @@ class Loop:
 
 def main(argv: list[str] | None = None) -> int:
     p = _common.service_parser("tv_scheduler", "Playlists per TV from the signed loglines.")
-    p.add_argument("--site", help="inventory site whose TVs to serve (default: the first)")
     p.add_argument("--port", type=int, help="override the inventory's tv_scheduler port")
     args = p.parse_args(argv)
     setup_logging(COMPONENT)
     disable_created_metrics()
     try:
         inv = _common.load_inventory(args)
-        site = pick_site(inv, args.site)
+        site = _common.site(inv, args)
         key = load_key(inv)
     except VVError as exc:
         log.error("%s", exc)

@@ -1,15 +1,24 @@
-"""agent_dvr against the simulated DVR's faults: down, back up, slowed past the read timeout."""
+"""agent_dvr against the simulated DVR's faults: down, back up, slowed past the read timeout; and the
+--site option every pipeline service takes."""
 
 from __future__ import annotations
 
+import copy
+import os
+import subprocess
+import sys
 import time
 
 import cv2
 import pytest
 import requests
+import yaml
 
+from pipeline.services import LONG_RUNNING
 from pipeline.storage import Storage
 from pipeline_helpers import wait_for
+from vvdash import PROJECT_ROOT
+from vvdash.procs import free_port
 
 
 def _value(services, name: str) -> float:
@@ -56,3 +65,73 @@ def test_agent_reconnects_after_the_dvr_goes_down_and_after_a_stall(services, pi
         frames += 1
     cap.release()
     assert frames >= 10       # a whole segment (at least a second at the simulator's 10 fps), readable
+
+
+def _two_sites(pipeline_env, tmp_path):
+    """The test inventory with a second site whose DVR is the simulator; the first site's DVR is a closed port."""
+    inv_path, _, env = pipeline_env
+    data = yaml.safe_load(inv_path.read_text())
+    first = data["sites"][0]
+    simulator = first["dvrs"][0]
+    first["dvrs"] = [{**simulator, "port": free_port()}]
+    second_root = tmp_path / "second-storage"
+    second_root.mkdir()
+    data["sites"].append({**copy.deepcopy(first), "name": "second", "video_storage_root": str(second_root),
+                          "dvrs": [{**simulator, "name": "dvr2"}]})
+    inv_path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return first["name"], second_root
+
+
+def _samples(services, name: str) -> dict[str, float]:
+    from prometheus_client.parser import text_string_to_metric_families
+    return {s.labels["dvr"]: s.value for fam in text_string_to_metric_families(services.metrics("agent_dvr"))
+            for s in fam.samples if s.name == name}
+
+
+@pytest.mark.timeout(60)
+def test_agent_follows_the_dvrs_and_storage_of_the_site_given_by_site(services, pipeline_env, tmp_path):
+    _, first_root, _ = pipeline_env
+    _, second_root = _two_sites(pipeline_env, tmp_path)
+    services.start("dvr_simulator")
+    services.start("agent_dvr", "--site", "second")
+    wait_for(lambda: _samples(services, "vv_agent_dvr_connection_status") == {"dvr2": 1}, 15,
+             "dvr2 of site 'second' to be connected (and no DVR of the first site followed)")
+    wait_for(lambda: Storage(second_root).entries("input"), 20, "a segment under the second site's storage root")
+    assert all(p.name.startswith("dvr2-") for p in Storage(second_root).entries("input"))
+    assert not (first_root / "input").exists()
+
+
+@pytest.mark.parametrize("module", sorted(set(LONG_RUNNING.values())))
+def test_an_unknown_site_is_one_line_and_exit_2(module, pipeline_env, tmp_path):
+    inv_path, _, env = pipeline_env
+    first, _ = _two_sites(pipeline_env, tmp_path)
+    done = subprocess.run([sys.executable, "-m", module, "--inventory", str(inv_path), "--site", "nowhere"],
+                          capture_output=True, text=True, timeout=60, env={**os.environ, **env}, cwd=PROJECT_ROOT)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "'nowhere'" in lines[0] and f"(known: {first}, second)" in lines[0], done.stderr
+
+
+def test_pipeline_run_refuses_an_unknown_site_before_starting_anything(pipeline_env, tmp_path):
+    inv_path, _, env = pipeline_env
+    _two_sites(pipeline_env, tmp_path)
+    done = subprocess.run([sys.executable, "-m", "vvdash", "--inventory", str(inv_path), "pipeline", "run",
+                           "--site", "nowhere", "--log-dir", str(tmp_path / "logs")],
+                          capture_output=True, text=True, timeout=60, env={**os.environ, **env}, cwd=PROJECT_ROOT)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().count("\n") == 0 and "no site named 'nowhere'" in done.stderr
+    assert not (tmp_path / "logs").exists()
+
+
+def test_pipeline_run_passes_the_site_to_every_service(pipeline_env, tmp_path):
+    from pipeline.run import supervisor_for
+    from vvdash.inventory import load
+    inv_path, _, _ = pipeline_env
+    _two_sites(pipeline_env, tmp_path)
+    names = ["dvr_simulator", *LONG_RUNNING]
+    sup = supervisor_for(load(inv_path), names, None, tmp_path / "logs", "second")
+    for name in names:
+        argv = sup.specs[name].argv
+        assert argv[argv.index("--site") + 1] == "second", (name, argv)
+    default = supervisor_for(load(inv_path), names, None, tmp_path / "logs")
+    assert all("--site" not in default.specs[name].argv for name in names)

@@ -18,6 +18,7 @@ def register(sub):
 
     run = psub.add_parser("run", help="start the pipeline services under a supervisor (Ctrl-C stops them)")
     run.add_argument("--only", metavar="NAMES", help="comma-separated services to start (default: all)")
+    run.add_argument("--site", metavar="NAME", help="which inventory site to run for (default: the first)")
     run.add_argument("--storage-root", metavar="DIR", type=Path, help="override the site's VIDEO_STORAGE_ROOT")
     run.add_argument("--log-dir", metavar="DIR", type=Path, help="where service logs go (default: <root>/logs)")
     run.add_argument("--with-simulator", action="store_true",

@@ -72,6 +72,16 @@ class Inventory(dict):
     def sites(self) -> list[dict]:
         return self["sites"]
 
+    def site(self, name: str | None = None) -> dict:
+        """The site called `name` (default: the first); an unknown name lists the known ones."""
+        if not name:
+            return self.sites[0]
+        for site in self.sites:
+            if site["name"] == name:
+                return site
+        known = ", ".join(s["name"] for s in self.sites)
+        raise VVError(f"{self.name}: sites: no site named {name!r} (known: {known})")
+
     def service(self, name: str) -> dict:
         svc = dict(self["services"][name])
         svc.setdefault("address", self["services"]["bind_address"])
