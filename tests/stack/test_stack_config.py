@@ -7,6 +7,7 @@ import ast
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -431,3 +432,87 @@ def test_one_loopback_rule_for_the_inventory_compose_and_upload(tmp_path):
     data["alerting"]["receivers"][0]["url"] = "http://10.0.0.7:9095/alerts"
     with pytest.raises(VVError, match=r"alerting\.receivers\[0\]\.url: expected a secret reference"):
         load(write_inventory(tmp_path, data, "remote.yaml"))
+
+
+# -- the vvdash image (no Docker engine here: the build itself is not run) ---------------------------
+
+def _on_vvdash_image(services: dict) -> dict:
+    return {name: svc for name, svc in services.items() if "VVDASH_IMAGE" in svc["image"]}
+
+
+def test_every_service_on_the_vvdash_image_builds_it_from_the_repository_dockerfile(default_build):
+    from vvdash.build import DEFAULT_OUT
+    services = yaml.safe_load((default_build / compose.COMPOSE_PATH).read_text())["services"]
+    ours = _on_vvdash_image(services)
+    assert set(ours) == {compose.AM_INIT_SERVICE, *PIPELINE_SERVICES}
+    for name, svc in ours.items():
+        assert svc["image"] == compose.PIPELINE_IMAGE, name
+        # The compose file lives in generated/compose/: its build context must be the repository.
+        context = (DEFAULT_OUT / "compose" / svc["build"]["context"]).resolve()
+        assert context == ROOT.resolve(), (name, svc["build"])
+        assert (context / svc["build"]["dockerfile"]).is_file(), (name, svc["build"])
+    assert not any("build" in svc for name, svc in services.items() if name not in ours)
+
+
+def _dockerfile_copies() -> list[str]:
+    sources = []
+    for line in (ROOT / "Dockerfile").read_text().splitlines():
+        words = line.split()
+        if words and words[0] == "COPY" and not any(w.startswith("--from") for w in words):
+            sources += words[1:-1]
+    return sources
+
+
+def test_every_command_on_the_vvdash_image_runs_a_module_the_image_installs(default_build):
+    import fnmatch
+    import tomllib
+
+    from vvdash.cli import _parser
+    includes = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    copied = {Path(s).name for s in _dockerfile_copies()}
+    services = yaml.safe_load((default_build / compose.COMPOSE_PATH).read_text())["services"]
+    for name, svc in _on_vvdash_image(services).items():
+        command = svc["command"]
+        assert command[:2] == ["python", "-m"], (name, command)
+        module = command[2]
+        package = module.split(".")[0]
+        assert any(fnmatch.fnmatch(package, pattern) for pattern in includes), f"{name}: {package} is not installed"
+        assert package in copied, f"{name}: the Dockerfile does not copy {package}/"
+        if module == "vvdash":          # the CLI: a registered command, with arguments it accepts
+            try:
+                args = _parser().parse_args(command[3:])
+            except SystemExit:
+                pytest.fail(f"{name}: `vvdash {' '.join(command[3:])}` is not a valid vvdash command line")
+            assert getattr(args, "func", None), (name, command)
+            continue
+        source = ROOT / (module.replace(".", "/") + ".py")
+        assert source.is_file(), f"{name}: {module}: no {source.relative_to(ROOT)}"
+        tree = ast.parse(source.read_text())
+        assert any(isinstance(node, ast.If) and "__main__" in ast.unparse(node.test) for node in tree.body), \
+            f"{name}: {module} does nothing under `python -m`"
+
+
+def test_the_dockerfile_copies_what_pip_needs_and_dockerignore_keeps_it():
+    import fnmatch
+    import tomllib
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    sources = _dockerfile_copies()
+    ignored = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
+               if line.strip() and not line.startswith("#")]
+    for source in sources:
+        assert (ROOT / source).exists(), source
+        assert not any(fnmatch.fnmatch(source.lstrip("./"), pattern) for pattern in ignored), source
+    for needed in ("pyproject.toml", pyproject["project"]["readme"]):
+        assert needed in sources, needed
+    packages = {p.name for p in ROOT.iterdir() if (p / "__init__.py").is_file()}
+    for pattern in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]:
+        for package in fnmatch.filter(packages, pattern):
+            assert any(Path(s).name == package for s in sources), f"the Dockerfile does not copy {package}/"
+    lines = (ROOT / "Dockerfile").read_text().splitlines()
+    assert [line.split()[1] for line in lines if line.startswith("FROM ")][-1] == "python:3.11-slim"
+    user = [line.split()[1] for line in lines if line.startswith("USER ")]
+    assert user and user[-1] not in ("root", "0", "0:0")
+    assert not any("[dev]" in line for line in lines)
+    for private in (".venv", ".stack", "var", "generated", "vvdash.yaml", ".git"):
+        assert private in ignored, private

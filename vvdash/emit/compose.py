@@ -14,6 +14,9 @@ generated/: a one-shot `alertmanager_config` service (the vvdash image) runs `vv
 alertmanager-config` at start, writing the config with its secrets into a volume Alertmanager
 reads once that service has finished.
 Every other mount is a file `vvdash build` writes (rules, blackbox, dashboards).
+The vvdash image is built from the repository's Dockerfile (`docker compose build`); it runs as a
+non-root user, so self_monitor, which restarts containers through the host's Docker socket, joins
+the socket's group: set DOCKER_GID to it (`stat -c %g /var/run/docker.sock`; default 999).
 cAdvisor is always part of the compose stack (Docker is there by definition).
 """
 
@@ -46,8 +49,12 @@ IMAGES = {   # pinned to the versions the project is tested with (the Debian pac
     "nginx_exporter": "nginx/nginx-prometheus-exporter:0.11.0",
     "grafana": "grafana/grafana-oss:10.4.2",
 }
-# The pipeline image: this project installed with pip (override with VVDASH_IMAGE).
+# The pipeline image: this project installed with pip (override with VVDASH_IMAGE), built from the
+# repository's Dockerfile by `docker compose build` (the context is relative to generated/compose/).
 PIPELINE_IMAGE = "${VVDASH_IMAGE:-vvdash:0.1.0}"
+PIPELINE_BUILD = {"context": "../..", "dockerfile": "Dockerfile"}
+# The image runs as a non-root user: self_monitor joins the group owning the host's Docker socket.
+DOCKER_GID = "${DOCKER_GID:-999}"
 VIDEO_ROOT = "/data/video"
 INVENTORY_IN_CONTAINER = "/etc/vvdash/vvdash.yaml"
 GRAFANA_PASSWORD_ENV = "GRAFANA_ADMIN_PASSWORD"   # without grafana.password in the inventory
@@ -118,7 +125,8 @@ def compose_file(inv: Inventory) -> dict:
             command=["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus",
                      f"--web.listen-address=:{p('prometheus')}", "--web.enable-lifecycle"]),
         AM_INIT_SERVICE: {
-            "image": PIPELINE_IMAGE, "restart": "no", "user": "0:0",   # root, to hand the files to AM_USER
+            "image": PIPELINE_IMAGE, "build": dict(PIPELINE_BUILD),
+            "restart": "no", "user": "0:0",   # root, to hand the files to AM_USER
             "command": ["python", "-m", "vvdash", "--inventory", INVENTORY_IN_CONTAINER, "alertmanager-config",
                         "--out", AM_RUNTIME_DIR, "--secrets-dir", SECRETS_IN_CONTAINER, "--owner", AM_USER],
             "volumes": [f"./vvdash.yaml:{INVENTORY_IN_CONTAINER}:ro", f"{AM_RUNTIME_VOLUME}:{AM_RUNTIME_DIR}"]},
@@ -164,13 +172,14 @@ def compose_file(inv: Inventory) -> dict:
         services[AM_INIT_SERVICE]["secrets"] = list(receiver_sources)
         secrets.update(receiver_sources)
     for name in PIPELINE_SERVICES:
-        svc = _service(PIPELINE_IMAGE, container_name=name, expose=[str(p(name))],
+        svc = _service(PIPELINE_IMAGE, build=dict(PIPELINE_BUILD), container_name=name, expose=[str(p(name))],
                        command=["python", "-m", f"pipeline.{name}", "--inventory", INVENTORY_IN_CONTAINER],
                        volumes=[f"./vvdash.yaml:{INVENTORY_IN_CONTAINER}:ro", f"video_storage:{VIDEO_ROOT}"])
         if name in HMAC_KEY_USERS and HMAC_SECRET in secrets:
             svc["secrets"] = [HMAC_SECRET]     # mounted where the compose inventory's hmac_key points
         if name == "self_monitor":   # restarts the other containers through the Docker socket
             svc["volumes"].append("/var/run/docker.sock:/var/run/docker.sock")
+            svc["group_add"] = [DOCKER_GID]
         services[name] = svc
     return {
         "name": "vv-video-ai",
