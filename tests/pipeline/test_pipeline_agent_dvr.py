@@ -119,8 +119,8 @@ def test_pipeline_run_refuses_an_unknown_site_before_starting_anything(pipeline_
                            "--site", "nowhere", "--log-dir", str(tmp_path / "logs")],
                           capture_output=True, text=True, timeout=60, env={**os.environ, **env}, cwd=PROJECT_ROOT)
     assert done.returncode == 2, done.stderr
-    assert done.stderr.strip().count("\n") == 0 and "no site named 'nowhere'" in done.stderr
-    assert not (tmp_path / "logs").exists()
+    assert done.stderr.strip().count("\n") == 0 and "no site named 'nowhere'" in done.stderr, done.stderr
+    assert not (tmp_path / "logs").exists(), sorted(p.name for p in (tmp_path / "logs").iterdir())
 
 
 def test_pipeline_run_passes_the_site_to_every_service(pipeline_env, tmp_path):
