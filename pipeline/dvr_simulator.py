@@ -23,7 +23,7 @@ from urllib.parse import parse_qs
 import cv2
 
 from pipeline.dvr_scenes import Scene
-from pipeline.service import setup_logging
+from pipeline.service import reply, setup_logging
 
 BOUNDARY = "vvframe"
 
@@ -68,23 +68,16 @@ def make_server(address: str, port: int, path: str, feed: Feed, log) -> Threadin
         def log_message(self, fmt, *args):
             pass
 
-        def _reply(self, status: int, body: bytes, ctype: str = "text/plain"):
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
         def do_GET(self):
             route = self.path.split("?", 1)[0]
             if route == "/healthz":
-                return self._reply(200 if feed.up else 503, b"up\n" if feed.up else b"down\n")
+                return reply(self, 200 if feed.up else 503, b"up\n" if feed.up else b"down\n")
             if route == "/control":
-                return self._reply(200, json.dumps(feed.state()).encode(), "application/json")
+                return reply(self, 200, json.dumps(feed.state()).encode(), "application/json")
             if route != path:
-                return self._reply(404, b"not found\n")
+                return reply(self, 404, b"not found\n")
             if not feed.up:
-                return self._reply(503, b"dvr down\n")
+                return reply(self, 503, b"dvr down\n")
             self._stream()
 
         def do_HEAD(self):
@@ -99,7 +92,7 @@ def make_server(address: str, port: int, path: str, feed: Feed, log) -> Threadin
         def do_POST(self):
             route, _, query = self.path.partition("?")
             if route != "/control":
-                return self._reply(404, b"not found\n")
+                return reply(self, 404, b"not found\n")
             params = {k: v[-1] for k, v in parse_qs(query).items()}
             with feed.lock:
                 if params.get("state") in ("up", "down"):
@@ -111,7 +104,7 @@ def make_server(address: str, port: int, path: str, feed: Feed, log) -> Threadin
                 if params.get("drop"):
                     feed.generation += 1
             log.info("control %s -> %s", query, feed.state())
-            return self._reply(200, json.dumps(feed.state()).encode(), "application/json")
+            return reply(self, 200, json.dumps(feed.state()).encode(), "application/json")
 
         def _stream(self):
             generation = feed.generation

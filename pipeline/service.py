@@ -17,6 +17,15 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 Handler = Callable[[bytes, str], tuple[int, str, bytes]]
 
 
+def reply(handler: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str = "text/plain") -> None:
+    """Send a whole response with its length (keep-alive clients need Content-Length)."""
+    handler.send_response(status)
+    handler.send_header("Content-Type", ctype)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 def json_response(status: int, obj) -> tuple[int, str, bytes]:
     return status, "application/json", (json.dumps(obj, sort_keys=True) + "\n").encode()
 
@@ -48,11 +57,7 @@ class ServiceHTTP:
                 pass
 
             def _send(self, status: int, ctype: str, body: bytes):
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                reply(self, status, body, ctype)
 
             def _dispatch(self, method: str):
                 path, _, query = self.path.partition("?")

@@ -101,15 +101,19 @@ class Storage:
     def temp_path(self, final: Path) -> Path:
         return self.tmp / f".{os.getpid()}-{os.urandom(4).hex()}-{final.name}"
 
-    def write_atomic(self, final: Path, data: bytes) -> None:
-        """Write via tmp/ + fsync + rename: readers see the old file or the whole new one."""
+    def _write_temp(self, final: Path, data: bytes) -> Path:
+        """`data` in a fsynced file under tmp/, ready to be renamed or linked to `final`."""
         tmp = self.temp_path(final)
         tmp.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, final)
+        return tmp
+
+    def write_atomic(self, final: Path, data: bytes) -> None:
+        """Write via tmp/ + fsync + rename: readers see the old file or the whole new one."""
+        os.replace(self._write_temp(final, data), final)
         fsync_dir(final.parent)             # the rename itself survives a power loss
 
     def write_once(self, final: Path, data: bytes) -> bool:
@@ -119,12 +123,7 @@ class Storage:
         """
         if final.exists():
             return False
-        tmp = self.temp_path(final)
-        tmp.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        tmp = self._write_temp(final, data)
         try:
             os.link(tmp, final)
         except FileExistsError:

@@ -18,6 +18,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from pipeline.service import reply
+
 
 def read_notifications(path: Path) -> list[dict]:
     """Every recorded notification (a torn last line, mid-write, is skipped)."""
@@ -51,34 +53,27 @@ def make_server(address: str, port: int, out: Path) -> ThreadingHTTPServer:
         def log_message(self, fmt, *args):
             pass
 
-        def _reply(self, status: int, body: bytes, ctype: str = "text/plain"):
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
         def do_GET(self):
             if self.path == "/healthz":
-                return self._reply(200, b"ok\n")
+                return reply(self, 200, b"ok\n")
             if self.path == "/notifications":
                 with lock:
                     records = read_notifications(out)
-                return self._reply(200, json.dumps(records).encode(), "application/json")
-            return self._reply(404, b"not found\n")
+                return reply(self, 200, json.dumps(records).encode(), "application/json")
+            return reply(self, 404, b"not found\n")
 
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             try:
                 payload = json.loads(body or b"null")
             except json.JSONDecodeError:
-                return self._reply(400, b"body is not JSON\n")
+                return reply(self, 400, b"body is not JSON\n")
             record = {"received_at": time.time(), "path": self.path, "payload": payload}
             with lock:
                 with open(out, "a", encoding="utf-8") as fh:
                     fh.write(json.dumps(record, sort_keys=True) + "\n")
             print(summary(record), flush=True)
-            return self._reply(200, b"ok\n")
+            return reply(self, 200, b"ok\n")
 
     server = ThreadingHTTPServer((address, port), Handler)
     server.daemon_threads = True
