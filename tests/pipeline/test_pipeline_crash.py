@@ -13,7 +13,9 @@ from pipeline.signing import verify
 from pipeline.storage import Storage
 from pipeline_helpers import HMAC_KEY, wait_for, write_clip
 
-N_VIDEOS = 10
+# Enough videos that the queue cannot drain before the last kill: each run of the
+# orchestrator finishes up to ~4 of them before it is killed.
+N_VIDEOS = 20
 N_KILLS = 4
 
 
