@@ -76,7 +76,9 @@ class PreviewServer:
         return self
 
     def stop(self) -> None:
-        self.httpd.shutdown()
+        if self._thread is not None:       # shutdown() waits for a serve_forever() that runs
+            self.httpd.shutdown()
+            self._thread = None
         self.httpd.server_close()
 
     def __enter__(self):

@@ -95,6 +95,9 @@ def render(base: Inventory, workdir: Path, ports: dict[str, int], profile: str) 
             svc["enabled"] = False
         services[name] = svc
     data["services"] = services
+    # No Grafana runs here: `vvdash preview` answers on Grafana's port, so every alert's
+    # dashboard_url (links.grafana_url + /d/<uid>) opens the dashboard in the preview.
+    data["links"] = {**data.get("links", {}), "grafana_url": f"http://127.0.0.1:{ports['grafana']}"}
 
     site = data["sites"][0]
     host = site["hosts"][0]
