@@ -145,7 +145,7 @@
       });
       Object.assign(series[0], thresholdMarks(fc0));
       const ann = annotationArea(ctx.annotations);
-      if (ann) series[0].markArea = series[0].markArea ? series[0].markArea : ann;
+      if (ann) series.push({ type: "line", name: "Annotations", data: [], markArea: ann, tooltip: { show: true } });
       const right = lg.placement === "right";
       const chartHost = tableLegend ? layoutWithLegend(body, legendTable(p, frames, fcs, colors), right) : body;
       const chart = chartIn(chartHost);
@@ -153,7 +153,7 @@
         animation: false, backgroundColor: "transparent", textStyle: { color: TEXT },
         grid: { left: 8, right: 12, top: 10, bottom: !tableLegend && lg.showLegend !== false ? 28 : 6, containLabel: true },
         xAxis: timeAxis(ctx.range), yAxis: valueAxis(fc0, custom),
-        legend: { show: !tableLegend && lg.showLegend !== false, type: "scroll", bottom: 0, left: 0, textStyle: { color: TEXT }, pageTextStyle: { color: TEXT }, icon: "roundRect", itemHeight: 4 },
+        legend: { show: !tableLegend && lg.showLegend !== false, data: frames.map((f) => f.name), type: "scroll", bottom: 0, left: 0, textStyle: { color: TEXT }, pageTextStyle: { color: TEXT }, icon: "roundRect", itemHeight: 4 },
         tooltip: { show: (opts.tooltip || {}).mode !== "hidden", trigger: (opts.tooltip || {}).mode === "single" ? "item" : "axis", valueFormatter: (v) => VV.formatValue(v, fc0.unit, fc0.decimals) },
         series,
       }, true);

@@ -1,0 +1,219 @@
+"""The preview in a real browser (Debian's chromium, driven by Playwright) on a running local
+stack (test profile): every dashboard drawn, variables re-querying, stat values equal to
+Prometheus' own answer, alert links opening their dashboard, firing alerts as annotations."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.parse
+
+import pytest
+import requests
+
+from vvdash.preview.browser import browser_context, open_dashboard, wait_round
+from vvdash.stack.runner import Stack, targets
+
+RANGE = "?from=now-5m&to=now"
+STATES = {"data", "nodata"}
+
+pytestmark = pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is installed by `make setup`")
+
+
+def _wait(cond, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if cond():
+                return
+        except (requests.RequestException, KeyError, IndexError, ValueError):
+            pass
+        time.sleep(1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def instant(prom: str, expr: str) -> list[dict]:
+    r = requests.get(f"{prom}/api/v1/query", params={"query": expr}, timeout=10)
+    r.raise_for_status()
+    return r.json()["data"]["result"]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    s = Stack(tmp_path_factory.mktemp("stack").resolve())
+    try:
+        s.up(profile="test", progress=lambda line: print(line, flush=True))
+        prom = s.url("prometheus")
+        _wait(lambda: all(t["health"] == "up" for t in targets(prom)) and len(targets(prom)) > 10, 60, "every target up")
+        _wait(lambda: float(instant(prom, "sum(vv_logline_generated_total)")[0]["value"][1]) > 0, 120, "a logline")
+        _wait(lambda: instant(prom, "sum(vv_summarize_scene_model_loaded_info)"), 30, "the model info")
+        yield s
+    finally:
+        s.stop(progress=lambda *_: None)
+
+
+@pytest.fixture(scope="module")
+def context():
+    with browser_context() as ctx:
+        yield ctx
+
+
+@pytest.fixture()
+def page(context):
+    p = context.new_page()
+    p.console_errors = []
+    p.on("console", lambda m: p.console_errors.append(m.text) if m.type == "error" else None)
+    p.on("pageerror", lambda e: p.console_errors.append(str(e)))
+    yield p
+    p.close()
+
+
+def preview(stack) -> str:
+    return stack.url("grafana")       # the stack runs the preview where Grafana would be
+
+
+def models(stack) -> dict[str, dict]:
+    folder = stack.workdir / "generated" / "dashboards"
+    return {m["uid"]: m for m in (json.loads(p.read_text()) for p in sorted(folder.glob("*.json")))}
+
+
+def drawn_panels(model: dict) -> list[dict]:
+    out = []
+    for p in model["panels"]:
+        if p["type"] == "row":
+            continue
+        out.append(p)
+    return out
+
+
+def stat_text(page, title: str):
+    el = page.locator(f'.panel[data-title="{title}"] .stat-value').first
+    return el.inner_text(), float(el.get_attribute("data-value"))
+
+
+def test_all_dashboards_drawn_with_data_or_explicit_no_data(stack, page):
+    dashboards = models(stack)
+    assert len(dashboards) == 7
+    totals = {"data": 0, "nodata": 0}
+    for uid, model in dashboards.items():
+        report = open_dashboard(page, f"{preview(stack)}/d/{uid}{RANGE}")
+        expected = drawn_panels(model)
+        assert len(report["panels"]) == len(expected), uid
+        bad = {pid: p for pid, p in report["panels"].items() if p["state"] not in STATES}
+        assert not bad, f"{uid}: {bad}"
+        assert page.console_errors == [], f"{uid}: {page.console_errors}"
+        for state in STATES:
+            totals[state] += sum(1 for p in report["panels"].values() if p["state"] == state)
+        # "No data" is written out, never a blank panel.
+        for box in page.locator('.panel[data-state="nodata"]').all():
+            assert box.locator(".no-data").inner_text().strip()
+        # Charts are drawn: every panel with data has a canvas or its HTML (stat tiles, table rows).
+        for box in page.locator('.panel[data-state="data"]').all():
+            assert box.locator("canvas, .stat-value, table tr").count() > 0, box.get_attribute("data-title")
+        # gridPos on 24 columns: each panel's left edge and width follow x and w.
+        grid = page.locator("#grid").bounding_box()
+        col = (grid["width"] - 32) / 24
+        for p in expected:
+            box = page.locator(f'.panel[data-panel-id="{p["id"]}"]').bounding_box()
+            assert abs(box["x"] - (grid["x"] + 16 + p["gridPos"]["x"] * col)) < col / 2 + 8, (uid, p["title"])
+            assert abs(box["width"] - p["gridPos"]["w"] * col) < col, (uid, p["title"])
+        assert page.locator(".dash-title").inner_text() == model["title"]
+        assert [r.inner_text() for r in page.locator(".row .row-title").all()] == \
+            [p["title"] for p in model["panels"] if p["type"] == "row"]
+    assert totals["data"] >= 2 * totals["nodata"], totals     # live data on most panels
+
+
+def test_screenshots_command_writes_a_png_and_a_line_per_dashboard(stack, tmp_path):
+    out = tmp_path / "shots"
+    done = subprocess.run([sys.executable, "-m", "vvdash", "preview", "--workdir", str(stack.workdir),
+                           "--dashboards", str(stack.workdir / "generated" / "dashboards"), "--screenshots", str(out),
+                           "--from", "now-5m"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = [ln for ln in done.stdout.splitlines() if re.match(r"^vv-[a-z-]+: ", ln)]
+    assert len(lines) == 7, done.stdout
+    for ln in lines:
+        m = re.fullmatch(r"(vv-[a-z-]+): (\d+) panels, (\d+) with data, (\d+) no data, (\d+) errors", ln)
+        assert m, ln
+        uid, n, d, k, e = m.group(1), *map(int, m.groups()[1:])
+        assert n == d + k and e == 0 and n == len(drawn_panels(models(stack)[uid]))
+        png = (out / f"{uid}.png").read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        assert int.from_bytes(png[16:20], "big") == 1600 and int.from_bytes(png[20:24], "big") > 1000
+
+
+def test_instance_variable_requeries_and_changes_the_panel(stack, page):
+    report = open_dashboard(page, f"{preview(stack)}/d/vv-host{RANGE}")
+    table = page.locator('.panel[data-title="Process uptime"] table')
+    header = [c.inner_text() for c in table.locator("tr").first.locator("th").all()]
+    col = header.index("instance")
+    before = [r.locator("td").nth(col).inner_text() for r in table.locator("tr").all()[1:]]
+    assert len(set(before)) > 3, before
+    chosen = sorted(set(before))[0]
+    bodies = []
+    page.on("request", lambda r: bodies.append(r.post_data_json) if r.url.endswith("/api/preview/query") else None)
+    page.click("#var-instance summary")
+    page.locator(f'#var-instance input[value="{chosen}"]').check()
+    after_report = wait_round(page, report["round"])
+    after = [r.locator("td").nth(col).inner_text() for r in table.locator("tr").all()[1:]]
+    assert set(after) == {chosen} and len(after) < len(before)
+    panels_with_queries = sum(1 for p in drawn_panels(models(stack)["vv-host"]) if p.get("targets"))
+    requeried = [b for b in bodies if "queries" in b and b["vars"]["instance"]["values"] == [chosen]]
+    assert len(requeried) >= panels_with_queries
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).query)["var-instance"] == [chosen]
+    assert all(p["state"] in STATES for p in after_report["panels"].values())
+
+
+@pytest.mark.parametrize("uid,title", [("vv-overview", "DVRs connected"), ("vv-summarizer", "Models loaded"),
+                                       ("vv-tv-dvr", "DVR probe HTTP status")])
+def test_stat_value_equals_prometheus_instant_query(stack, page, uid, title):
+    panel = next(p for p in models(stack)[uid]["panels"] if p.get("title") == title)
+    assert panel["type"] == "stat"
+    open_dashboard(page, f"{preview(stack)}/d/{uid}{RANGE}")
+    text, shown = stat_text(page, title)
+    # Every variable at All: any value of the label.
+    expr = re.sub(r'=~"\$\{?[a-z]+\}?"', '=~".+"', panel["targets"][0]["expr"])
+    result = instant(stack.url("prometheus"), expr)
+    assert len(result) == 1, result
+    expected = float(result[0]["value"][1])
+    assert shown == expected and text == str(int(expected)), (title, text, expected)
+
+
+def test_alert_dashboard_urls_open_their_dashboard(stack, page):
+    rules = requests.get(f"{stack.url('prometheus')}/api/v1/rules", timeout=10).json()["data"]["groups"]
+    urls = sorted({r["annotations"]["dashboard_url"] for g in rules for r in g["rules"] if r["type"] == "alerting"})
+    assert len(urls) >= 5 and all(u.startswith(preview(stack) + "/d/") for u in urls)
+    dashboards = models(stack)
+    for url in urls:
+        uid = url.rsplit("/d/", 1)[1].split("/")[0]
+        page.goto(url)
+        page.wait_for_selector(".dash-title")
+        assert page.locator(".dash-title").inner_text() == dashboards[uid]["title"]
+        assert re.search(rf"/d/{uid}/[a-z0-9-]+\?", page.url), page.url
+
+
+def test_firing_alert_is_an_annotation_and_counted(stack, page):
+    """Last: stops the DVR simulator so VVDvrDisconnected fires (test profile: for 5s)."""
+    prom = stack.url("prometheus")
+    stack.procs["dvr_simulator"].stop()
+    # The annotation query runs at its 60s step over a range aligned down to the step, as in
+    # Grafana: wait until a step-aligned range query sees the alert, then look.
+    def seen_at_step():
+        end = time.time() // 60 * 60
+        r = requests.get(f"{prom}/api/v1/query_range", params={
+            "query": 'ALERTS{alertname="VVDvrDisconnected", alertstate="firing"}', "start": end - 300, "end": end,
+            "step": 60}, timeout=10)
+        return r.json()["data"]["result"]
+    _wait(seen_at_step, 150, "VVDvrDisconnected firing at a 60s step")
+    report = open_dashboard(page, f"{preview(stack)}/d/vv-tv-dvr{RANGE}")
+    assert all(p["state"] in STATES for p in report["panels"].values())
+    page.wait_for_function("document.getElementById('firing').textContent.includes('VVDvrDisconnected')", timeout=20_000)
+    areas = page.evaluate("""() => [...document.querySelectorAll('.panel[data-type="timeseries"] .chart')].map(
+        (c) => echarts.getInstanceByDom(c).getOption().series.flatMap((s) => ((s.markArea || {}).data || []).map((d) => d[0].name)))""")
+    assert areas and all("VVDvrDisconnected" in names for names in areas), areas
+    open_dashboard(page, f"{preview(stack)}/d/vv-overview{RANGE}")
+    text, shown = stat_text(page, "Firing alerts")
+    assert shown == float(instant(prom, 'count(ALERTS{alertstate="firing"}) or vector(0)')[0]["value"][1]) >= 1
