@@ -196,8 +196,8 @@ def _handler(server: PreviewServer):
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            for k, v in (extra or {}).items():
+            extra = {"Cache-Control": "no-store", **(extra or {})}
+            for k, v in extra.items():
                 self.send_header(k, v)
             self.end_headers()
             if self.command != "HEAD":
@@ -241,11 +241,12 @@ def _handler(server: PreviewServer):
                     return self._json({"message": "Dashboard not found"}, 404)
                 return self._json({"dashboard": d.model, "meta": {"slug": d.slug, "url": d.url}})
             if len(parts) == 2 and parts[0] == "public":
+                cache = {"Cache-Control": "max-age=300"}     # page code and library: cached like Grafana's
                 if parts[1] == "echarts.min.js":
-                    return self._send(200, server.library.read_bytes(), _CONTENT_TYPES[".js"])
+                    return self._send(200, server.library.read_bytes(), _CONTENT_TYPES[".js"], cache)
                 path = STATIC / parts[1]
                 if path.suffix in _CONTENT_TYPES and path.is_file() and path.parent == STATIC:
-                    return self._send(200, path.read_bytes(), _CONTENT_TYPES[path.suffix])
+                    return self._send(200, path.read_bytes(), _CONTENT_TYPES[path.suffix], cache)
             return self._not_found(f"nothing at {url.path}")
 
         def do_POST(self):

@@ -278,7 +278,7 @@
       const catAxis = { type: "category", data: names, inverse: horizontal, axisLine: { show: false }, axisTick: { show: false }, axisLabel: { color: TEXT } };
       const valAxis = { type: "value", min, max, show: false };
       chart.setOption({ animation: false,
-        grid: { left: 8, right: horizontal ? 70 : 8, top: horizontal ? 4 : 24, bottom: 4, containLabel: true },
+        grid: { left: 8, right: horizontal ? 96 : 8, top: horizontal ? 4 : 24, bottom: 4, containLabel: true },
         xAxis: horizontal ? valAxis : catAxis, yAxis: horizontal ? catAxis : valAxis,
         series: [{ type: "bar", barCategoryGap: "20%", showBackground: o.showUnfilled !== false, backgroundStyle: { color: "rgba(204,204,220,0.07)" },
           label: { show: o.valueMode !== "hidden", position: horizontal ? "right" : "top", formatter: (e) => displayOf(e.value, values[e.dataIndex].fc).text,
@@ -449,32 +449,40 @@
       const o = p.options || {};
       const color = o.color || {};
       const times = [...new Set(frames.flatMap((f) => f.times))].sort((a, b) => a - b);
-      const at = new Map(times.map((t, i) => [t, i]));
+      const step = times.length > 1 ? Math.min(...times.slice(1).map((t, i) => t - times[i])) : 60000;
       const yUnit = (o.yAxis || {}).unit || defaults(p).unit;
       const rows = frames.map((f) => (f.name === "+Inf" ? "+Inf" : isFinite(parseFloat(f.name)) ? VV.formatValue(parseFloat(f.name), yUnit) : f.name));
+      const floor = (o.filterValues || {}).le === undefined ? -Infinity : o.filterValues.le;
       let maxV = 0;
       const cells = [];
       frames.forEach((f, y) => f.values.forEach((v, j) => {
-        if (v === null || Number.isNaN(v) || v <= ((o.filterValues || {}).le === undefined ? -Infinity : o.filterValues.le)) return;
+        if (v === null || Number.isNaN(v) || v <= floor) return;       // Grafana hides cells at or below filterValues.le
         maxV = Math.max(maxV, v);
-        cells.push([at.get(f.times[j]), y, v]);
+        cells.push([f.times[j], y, v]);
       }));
       if (!cells.length) return noData(body, defaults(p).noValue);
       const exp = color.scale === "exponential" ? color.exponent || 0.5 : 1;
-      const data = cells.map(([x, y, v]) => [x, y, Math.pow(v / (maxV || 1), exp), v]);
+      const data = cells.map(([t, y, v]) => [t, y, Math.pow(v / (maxV || 1), exp), v]);
       const scheme = color.mode === "opacity" ? ["rgba(0,0,0,0)", VV.color(color.fill)] : (SCHEMES[color.scheme] || SCHEMES.Oranges).slice();
       if (color.reverse) scheme.reverse();
-      const fmt = (t) => { const d = new Date(t); return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`; };
+      const gap = o.cellGap === undefined ? 1 : o.cellGap;
       const chart = chartIn(body);
       chart.setOption({ animation: false,
         grid: { left: 8, right: 12, top: 8, bottom: (o.legend || {}).show !== false ? 34 : 6, containLabel: true },
-        xAxis: { type: "category", data: times.map(fmt), axisLabel: { color: AXIS, hideOverlap: true }, axisLine: { lineStyle: { color: AXIS } } },
+        xAxis: timeAxis(ctx.range),
         yAxis: { type: "category", data: rows, axisLabel: { color: AXIS }, position: (o.yAxis || {}).axisPlacement === "right" ? "right" : "left" },
         visualMap: { show: (o.legend || {}).show !== false, min: 0, max: 1, dimension: 2, orient: "horizontal", bottom: 0, left: "center",
                      itemHeight: 120, itemWidth: 10, inRange: { color: scheme }, textStyle: { color: TEXT }, text: [String(Math.round(maxV * 1000) / 1000), "0"], calculable: false },
-        tooltip: { formatter: (e) => `${fmt(times[e.value[0]])} le ${VV.escapeHtml(rows[e.value[1]])}: ${Math.round(e.value[3] * 1000) / 1000}` },
-        series: [{ type: "heatmap", data, itemStyle: { borderWidth: o.cellGap || 0, borderColor: "#181b1f" },
-                   label: { show: o.showValue === "always", formatter: (e) => String(Math.round(e.value[3] * 100) / 100) } }],
+        tooltip: { formatter: (e) => `${new Date(e.value[0]).toLocaleTimeString()} le ${VV.escapeHtml(rows[e.value[1]])}: ${Math.round(e.value[3] * 1000) / 1000}` },
+        series: [{ type: "custom", data, encode: { x: 0, y: 1 },
+          renderItem: (params, api) => {
+            const a = api.coord([api.value(0) - step, api.value(1)]);
+            const b = api.coord([api.value(0), api.value(1)]);
+            const h = api.size([0, 1])[1];
+            const rect = echarts.graphic.clipRectByRect({ x: a[0], y: a[1] - h / 2 + gap / 2, width: Math.max(b[0] - a[0] - gap, 1), height: Math.max(h - gap, 1) },
+              { x: params.coordSys.x, y: params.coordSys.y, width: params.coordSys.width, height: params.coordSys.height });
+            return rect && { type: "rect", shape: rect, style: { fill: api.visual("color") } };
+          } }],
       }, true);
       return true;
     },
