@@ -182,6 +182,60 @@ def test_stat_value_equals_prometheus_instant_query(stack, page, uid, title):
     assert shown == expected and text == str(int(expected)), (title, text, expected)
 
 
+def test_time_picker_and_auto_refresh_requery(stack, page):
+    report = open_dashboard(page, f"{preview(stack)}/d/vv-overview")
+    bodies = []
+    page.on("request", lambda r: bodies.append(r.post_data_json) if r.url.endswith("/api/preview/query") else None)
+    page.select_option("#time-picker", "15m")
+    report = wait_round(page, report["round"])
+    spans = {b["to"] - b["from"] for b in bodies}
+    assert spans == {15 * 60_000} and "from=now-15m" in page.url
+    page.select_option("#auto-refresh", "5s")
+    started = time.monotonic()
+    wait_round(page, report["round"], timeout_ms=30_000)        # a new round without any click
+    assert time.monotonic() - started >= 3 and "refresh=5s" in page.url
+
+
+def test_unknown_panel_type_and_option_are_named_and_rows_collapse(stack, page, tmp_path):
+    model = models(stack)["vv-overview"]
+    bottom = max(p["gridPos"]["y"] + p["gridPos"]["h"] for p in model["panels"])
+    stat = next(p for p in model["panels"] if p["type"] == "stat")
+    stat["options"]["sparkleMode"] = "on"
+    child = json.loads(json.dumps(stat))
+    child.update(id=900, title="Inside a collapsed row", gridPos={"x": 0, "y": bottom + 2, "w": 6, "h": 4})
+    model["panels"] += [
+        {"id": 800, "type": "piechart", "title": "A pie", "gridPos": {"x": 0, "y": bottom, "w": 8, "h": 6}, "targets": []},
+        {"id": 801, "type": "row", "title": "Closed", "collapsed": True, "gridPos": {"x": 0, "y": bottom + 6, "w": 24, "h": 1},
+         "panels": [child]},
+    ]
+    folder = tmp_path / "dash"
+    folder.mkdir()
+    (folder / "vv-overview.json").write_text(json.dumps(model))
+    out = tmp_path / "shots"
+    done = subprocess.run([sys.executable, "-m", "vvdash", "preview", "--prometheus", stack.url("prometheus"),
+                           "--dashboards", str(folder), "--screenshots", str(out), "--from", "now-5m"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert re.search(r"^vv-overview: \d+ panels, \d+ with data, \d+ no data, 1 errors$", done.stdout, re.M), done.stdout
+    assert "'A pie' (piechart): unsupported panel type piechart" in done.stdout
+    assert (out / "vv-overview.png").stat().st_size > 10_000
+
+    from vvdash.preview.server import PreviewServer
+    with PreviewServer(folder, stack.url("prometheus")) as server:
+        open_dashboard(page, f"{server.url}/d/vv-overview{RANGE}")
+        pie = page.locator('.panel[data-panel-id="800"]')
+        assert pie.get_attribute("data-state") == "error"
+        assert "Panel type 'piechart' is not supported" in pie.inner_text()
+        notes = page.locator(f'.panel[data-panel-id="{stat["id"]}"] .panel-notes').inner_text()
+        assert "options.sparkleMode" in notes
+        row = page.locator('.row[data-panel-id="801"]')
+        assert "(1 panels)" in row.inner_text() and page.locator('.panel[data-panel-id="900"]').count() == 0
+        round_ = page.evaluate("window.__preview.round")
+        row.click()
+        wait_round(page, round_)
+        assert page.locator('.panel[data-panel-id="900"]').get_attribute("data-state") in STATES
+
+
 def test_alert_dashboard_urls_open_their_dashboard(stack, page):
     rules = requests.get(f"{stack.url('prometheus')}/api/v1/rules", timeout=10).json()["data"]["groups"]
     urls = sorted({r["annotations"]["dashboard_url"] for g in rules for r in g["rules"] if r["type"] == "alerting"})
