@@ -15,6 +15,7 @@ import urllib.parse
 import pytest
 import requests
 
+from vvdash.preview import grafana_time
 from vvdash.preview.browser import browser_context, open_dashboard, wait_round
 from vvdash.stack.runner import Stack, targets
 
@@ -186,10 +187,26 @@ def test_time_picker_and_auto_refresh_requery(stack, page):
     report = open_dashboard(page, f"{preview(stack)}/d/vv-overview")
     bodies = []
     page.on("request", lambda r: bodies.append(r.post_data_json) if r.url.endswith("/api/preview/query") else None)
+    answers = []
+    page.on("response", lambda r: answers.append((r.request.post_data_json, r.json())) if r.url.endswith("/api/preview/query") else None)
     page.select_option("#time-picker", "15m")
     report = wait_round(page, report["round"])
     spans = {b["to"] - b["from"] for b in bodies}
     assert spans == {15 * 60_000} and "from=now-15m" in page.url
+    # Each panel's step and $__rate_interval from its width and the scrape interval Prometheus
+    # reports (test profile: 1s), as Grafana computes them.
+    scrape = grafana_time.parse_duration_ms(stack.inventory["prometheus"]["scrape_interval"])
+    checked = 0
+    for body, answer in answers:
+        for q in body["queries"]:
+            if q.get("interval") or q.get("instant"):
+                continue
+            iv = grafana_time.compute(body["from"], body["to"], body["maxDataPoints"], scrape)
+            res = answer["results"][q["refId"]]
+            assert (res["step_ms"], res["rate_interval"]) == (iv.step_ms, grafana_time.go_duration(iv.rate_ms))
+            assert "$__" not in res["expr"]
+            checked += 1
+    assert checked >= 8
     page.select_option("#auto-refresh", "5s")
     started = time.monotonic()
     wait_round(page, report["round"], timeout_ms=30_000)        # a new round without any click
