@@ -178,7 +178,11 @@ def linked_uids(model: dict) -> list[str]:
 
 
 def _page(title: str, body: str, script: bool = True) -> str:
-    scripts = ('<script src="/public/echarts.min.js"></script>'
+    # The chart library loads in parallel with the variable queries; app.js waits for it to draw.
+    scripts = ('<script>var VVCharts = new Promise(function (ok, fail) { window.VVChartsLoaded = function (loaded) '
+               '{ loaded ? ok() : fail(new Error("the chart library did not load")); }; });</script>'
+               '<script async src="/public/echarts.min.js" onload="VVChartsLoaded(true)" '
+               'onerror="VVChartsLoaded(false)"></script>'
                '<script src="/public/format.js"></script><script src="/public/panels.js"></script>'
                '<script src="/public/app.js"></script>') if script else ""
     return (f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)} - vvdash preview</title>'

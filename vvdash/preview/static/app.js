@@ -344,6 +344,7 @@
     await Promise.all(state.boxes.map(([p, box]) => runPanel(p, box, round, range)));
     if (round !== state.round) return;
     report.lastRoundMs = performance.now() - started;
+    report.queriesMs = report.queriesMs === undefined ? performance.now() - started : report.queriesMs;
     if (report.drawnMs === null) report.drawnMs = performance.now();
     const counts = {};
     for (const [, box] of state.boxes) counts[box.dataset.state] = (counts[box.dataset.state] || 0) + 1;
@@ -425,6 +426,8 @@
     if (!REFRESHES.includes(state.refresh)) REFRESHES.push(state.refresh);
     const app = document.getElementById("app");
     for (const v of (d.templating && d.templating.list) || []) await loadVariable(v, url.getAll(`var-${v.name}`));
+    report.variablesMs = performance.now();
+    await window.VVCharts;
     app.appendChild(topBar(boot));
     const vars = el("div", "vars");
     vars.id = "vars";
