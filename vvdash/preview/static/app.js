@@ -256,6 +256,12 @@
     const notes = VV.unknownOptions(p, renderer);
     box.querySelector(".panel-notes").textContent = notes.length ? `Not drawn by the preview: ${notes.join(", ")}` : "";
     setState(box, "loading");
+    const foreign = (p.targets || []).concat([p]).map((t) => (t.datasource || {}).type).find((t) => t && t !== "prometheus" && t !== "datasource");
+    if (foreign) {
+      showMessage(body, "placeholder", `Data source type '${foreign}' is not supported by the preview`);
+      return setState(box, "error", `unsupported data source type ${foreign}`);
+    }
+    range = panelRange(p, range);
     const targets = (p.targets || []).filter((t) => !t.hide && t.expr);
     let frames = [], errors = [];
     if (targets.length) {
@@ -288,6 +294,16 @@
       showMessage(body, "panel-error", `Could not draw: ${e.message || e}`);
       setState(box, "error", String(e.message || e));
     }
+  }
+
+  // A panel's own relative time (timeFrom: "1h") and shift (timeShift: "1d"), as Grafana applies them.
+  function panelRange(p, range) {
+    let { from, to } = range;
+    const rel = p.timeFrom && durMs(String(p.timeFrom).replace(/^now-/, ""));
+    if (rel) from = to - rel;
+    const shift = p.timeShift && durMs(String(p.timeShift).replace(/^now-/, ""));
+    if (shift) { from -= shift; to -= shift; }
+    return { from, to };
   }
 
   // Layout: the panels in their gridPos; a collapsed row's panels appear below it when opened.
@@ -400,7 +416,16 @@
     const custom = !(state.to === "now" && RANGES.includes(String(state.from).replace(/^now-/, "")));
     if (custom) { const o = el("option", "", "Custom range"); o.value = "custom"; picker.appendChild(o); }
     for (const r of RANGES) { const o = el("option", "", `Last ${r}`); o.value = r; o.selected = !custom && state.from === `now-${r}`; picker.appendChild(o); }
-    picker.addEventListener("change", () => { if (picker.value === "custom") return; state.from = `now-${picker.value}`; state.to = "now"; writeUrl(); refresh(); });
+    picker.addEventListener("change", async () => {
+      if (picker.value === "custom") return;
+      state.from = `now-${picker.value}`;
+      state.to = "now";
+      // Variables set to refresh "On time range change" (refresh: 2) are queried again, as in Grafana.
+      for (const d of state.dash.templating ? state.dash.templating.list : []) if (d.refresh === 2) await loadVariable(d, null);
+      drawVarBar();
+      writeUrl();
+      refresh();
+    });
     bar.appendChild(picker);
     const again = el("button", "refresh-button", "⟳");
     again.id = "refresh-button";

@@ -422,7 +422,7 @@
             const rect = echarts.graphic.clipRectByRect({ x: start[0], y: start[1] - h / 2, width: Math.max(end[0] - start[0], 1), height: h },
               { x: params.coordSys.x, y: params.coordSys.y, width: params.coordSys.width, height: params.coordSys.height });
             if (!rect) return null;
-            const showText = o.showValue === "always" || (o.showValue !== "never" && rect.width > text.length * 7 + 8);
+            const showText = o.showValue === "always" || (o.showValue !== "never" && rect.width > text.length * 7 + 8 && rect.height >= 12);
             return { type: "rect", shape: rect, style: { fill: color, opacity },
               textContent: showText ? { style: { text, fill: "#fff", fontSize: 11 } } : undefined,
               textConfig: showText ? { position: o.alignValue === "center" ? "inside" : o.alignValue === "right" ? "insideRight" : "insideLeft" } : undefined };
@@ -514,8 +514,12 @@
   VV.panels = { timeseries, stat, gauge, bargauge, table, "state-timeline": stateTimeline, heatmap, text };
 
   // Options, field settings, units and transformations a renderer does not draw, named.
+  const PANEL_KEYS = ["id", "type", "title", "gridPos", "datasource", "description", "fieldConfig", "options", "targets",
+                      "transformations", "transparent", "links", "pluginVersion", "interval", "maxDataPoints", "timeFrom",
+                      "timeShift", "hideTimeOverride", "cacheTimeout", "queryCachingTTL", "collapsed", "panels", "tags"];
   VV.unknownOptions = function (p, renderer) {
     const out = [];
+    for (const k of Object.keys(p)) if (!PANEL_KEYS.includes(k)) out.push(k);
     for (const k of Object.keys(p.options || {})) if (!renderer.options.includes(k)) out.push(`options.${k}`);
     const fc = defaults(p);
     for (const k of Object.keys(fc)) if (!COMMON_FIELD.includes(k)) out.push(`fieldConfig.defaults.${k}`);
