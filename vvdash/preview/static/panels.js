@@ -380,7 +380,7 @@
 
   // -- state-timeline ---------------------------------------------------------------------
   const stateTimeline = {
-    options: ["alignValue", "legend", "mergeValues", "rowHeight", "showValue", "tooltip", "perPage"],
+    options: ["alignValue", "legend", "mergeValues", "rowHeight", "showValue", "tooltip", "perPage", "timezone"],
     custom: ["fillOpacity", "lineWidth", "hideFrom", "insertNulls", "spanNulls"],
     draw(body, p, frames, ctx) {
       if (!hasValues(frames)) return noData(body, defaults(p).noValue);
@@ -442,7 +442,7 @@
                     Spectral: ["#5e4fa2", "#3288bd", "#66c2a5", "#abdda4", "#e6f598", "#fee08b", "#fdae61", "#f46d43", "#d53e4f"] };
   const heatmap = {
     options: ["calculate", "calculation", "cellGap", "cellValues", "color", "exemplars", "filterValues", "legend",
-              "rowsFrame", "showValue", "tooltip", "yAxis", "selectionMode"],
+              "rowsFrame", "showValue", "tooltip", "yAxis", "selectionMode", "timezone"],
     custom: ["hideFrom", "scaleDistribution"],
     draw(body, p, frames, ctx) {
       if (!hasValues(frames)) return noData(body, defaults(p).noValue);
