@@ -253,6 +253,24 @@ def test_unknown_panel_type_and_option_are_named_and_rows_collapse(stack, page, 
         assert page.locator('.panel[data-panel-id="900"]').get_attribute("data-state") in STATES
 
 
+def test_dashboard_links_and_panel_links_keep_time_and_variables(stack, page):
+    open_dashboard(page, f"{preview(stack)}/d/vv-overview{RANGE}")
+    page.click(".dash-links summary")
+    hrefs = [a.get_attribute("href") for a in page.locator(".dash-links-list a").all()]
+    others = sorted(d["title"] for uid, d in models(stack).items() if uid != "vv-overview")
+    assert sorted(page.locator(".dash-links-list a").all_inner_texts()) == others
+    assert all("from=now-5m" in h and "var-instance=$__all" in h for h in hrefs), hrefs
+    panel = next(p for p in models(stack)["vv-overview"]["panels"] if p.get("links"))
+    link = page.locator(f'.panel[data-panel-id="{panel["id"]}"] a.panel-link').first
+    href = link.get_attribute("href")
+    target = re.match(r"/d/([a-z-]+)", panel["links"][0]["url"]).group(1)
+    assert href.startswith(f"/d/{target}?from=now-5m&to=now&var-site=$__all"), href
+    link.click()
+    page.wait_for_selector(".dash-title")
+    assert page.locator(".dash-title").inner_text() == models(stack)[target]["title"]
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).query)["from"] == ["now-5m"]
+
+
 def test_alert_dashboard_urls_open_their_dashboard(stack, page):
     rules = requests.get(f"{stack.url('prometheus')}/api/v1/rules", timeout=10).json()["data"]["groups"]
     urls = sorted({r["annotations"]["dashboard_url"] for g in rules for r in g["rules"] if r["type"] == "alerting"})

@@ -152,6 +152,7 @@
   }
   // ${__url_time_range}, ${var:queryparam}, $var in link URLs, as Grafana fills them.
   function linkUrl(url) {
+    if (!/^(https?:\/\/|\/|\?|#)/i.test(url.trim())) return "#";      // no javascript: or other schemes
     return url.replace(/\$\{__url_time_range\}/g, `from=${encodeURIComponent(state.from)}&to=${encodeURIComponent(state.to)}`)
       .replace(/\$\{([A-Za-z0-9_]+):queryparam\}/g, (_, n) => queryParams([n], false).toString().replace(/%24/g, "$"))
       .replace(/\$\{([A-Za-z0-9_]+)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (m, a, b) => {
