@@ -22,6 +22,12 @@ def test_interval_and_rate_interval_follow_grafana(span_ms, width, scrape_ms, st
     assert (iv.step_ms, iv.rate_ms) == (step, rate)
 
 
+def test_a_query_min_step_replaces_the_scrape_interval():
+    # Min step 1m on a 1h range 1000 px wide: interval 1m, rate = max(1m + 1m, 4 x 1m) = 4m.
+    iv = gt.compute(0, H, 1000, 15_000, min_interval_ms=60_000)
+    assert (iv.step_ms, iv.rate_ms) == (60_000, 240_000)
+
+
 def test_safe_resolution_caps_points_per_series():
     # 30 days drawn 100000 points wide would be 26 s a point; Prometheus' 11000-point limit wins.
     iv = gt.compute(0, 30 * 24 * H, 100_000, 15_000)

@@ -5,7 +5,8 @@ interval and max data points) and its Prometheus data source:
 - interval = the time range / max data points (the panel's width in pixels), rounded to a
   "nice" interval, never below the min interval (the data source's scrape interval) nor
   below range / 11000 (Prometheus' own point limit); the query step is that interval;
-- $__rate_interval = max($__interval + scrape interval, 4 * scrape interval);
+- $__rate_interval = max($__interval + scrape interval, 4 * scrape interval), where a query's own
+  min step ("interval") takes the scrape interval's place;
 - $__range = the range in whole seconds ("21600s"), $__range_s / $__range_ms numbers;
 - start and end are aligned down to a multiple of the step.
 """
@@ -111,5 +112,6 @@ def compute(from_ms: int, to_ms: int, max_data_points: int, scrape_ms: int = DEF
     interval = max(round_interval(span / max(max_data_points, 1)), low)     # the page's $__interval
     safe = round_interval(span / SAFE_RESOLUTION)
     step = max(interval, safe)
-    rate = max(interval + scrape_ms, 4 * scrape_ms)
+    scrape = min_interval_ms or scrape_ms       # a query's min step stands in for the scrape interval
+    rate = max(interval + scrape, 4 * scrape)
     return Intervals(step, rate, span, from_ms - from_ms % step, to_ms - to_ms % step)
