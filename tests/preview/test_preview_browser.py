@@ -183,6 +183,24 @@ def test_stat_value_equals_prometheus_instant_query(stack, page, uid, title):
     assert shown == expected and text == str(int(expected)), (title, text, expected)
 
 
+def test_units_thresholds_and_mappings_as_grafana_shows_them(stack, page):
+    open_dashboard(page, f"{preview(stack)}/d/vv-overview{RANGE}")
+    # Grafana's automatic decimals keep two significant digits and pad with zeros ("1.50 KiB").
+    cases = [(0.05, "percentunit", "5%"), (1536, "bytes", "1.50 KiB"), (90, "s", "1.50 min"), (0.0005, "s", "500 µs"),
+             (7200, "s", "2 hour"), (0.2, "ops", "0.200 ops/s"), (1500, "short", "1.50 K"), (12345678, "Bps", "12.3 MB/s"),
+             (3, "cpm", "3 c/m"), (42, "none", "42"), (2.5, "cps", "2.50 c/s"), (0.284, "percentunit", "28.4%"), (0, "s", "0 s")]
+    got = page.evaluate("(cases) => cases.map(([v, u]) => VV.formatValue(v, u))", [[v, u] for v, u, _ in cases])
+    assert got == [want for _, _, want in cases]
+    steps = {"steps": [{"color": "green", "value": None}, {"color": "orange", "value": 25}, {"color": "red", "value": 50}]}
+    colours = page.evaluate("(t) => [0, 25, 49.9, 50, 1e9].map((v) => VV.thresholdColor(v, t))", steps)
+    green, orange, red = page.evaluate("['green', 'orange', 'red'].map(VV.color)")
+    assert colours == [green, orange, orange, red, red]
+    mapping = [{"type": "value", "options": {"0": {"text": "Down", "color": "red"}, "1": {"text": "Up", "color": "green"}}},
+               {"type": "range", "options": {"from": 2, "to": 9, "result": {"text": "Many"}}}]
+    assert page.evaluate("(m) => [0, 1, 5, 10].map((v) => (VV.mapValue(v, m) || {}).text || null)", mapping) == \
+        ["Down", "Up", "Many", None]
+
+
 def test_time_picker_and_auto_refresh_requery(stack, page):
     report = open_dashboard(page, f"{preview(stack)}/d/vv-overview")
     bodies = []

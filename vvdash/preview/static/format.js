@@ -9,17 +9,17 @@ window.VV = window.VV || {};
     if (norm > 2.25) dec++;
     return Math.max(0, dec);
   }
+  // As Grafana's toFixed: automatic decimals, then padded with zeros to that many ("2.50", "0.200").
   function toFixed(v, decimals) {
     if (v === null || v === undefined || !isFinite(v)) return String(v);
     const d = decimals === undefined || decimals === null ? decimalsFor(v) : decimals;
+    if (v === 0) return v.toFixed(Math.max(0, d));
     const f = Math.pow(10, Math.max(0, d));
     const s = String(Math.round(v * f) / f);
-    if (d > 0 && decimals !== undefined && decimals !== null) {
-      const at = s.indexOf(".");
-      const have = at < 0 ? 0 : s.length - at - 1;
-      return have < d ? (at < 0 ? s + "." : s) + "0".repeat(d - have) : s;
-    }
-    return s;
+    if (s.indexOf("e") !== -1) return s;
+    const at = s.indexOf(".");
+    const have = at < 0 ? 0 : s.length - at - 1;
+    return have < d ? (at < 0 ? s + "." : s) + "0".repeat(d - have) : s;
   }
   function scaled(factor, suffixes, sep) {
     return function (v, decimals) {
@@ -30,13 +30,15 @@ window.VV = window.VV || {};
     };
   }
   const countUnit = (sym) => (v, d) => { const r = scaled(1000, ["", "K", "M", "B", "T"], "")(v, d); return { text: r.text, suffix: r.suffix + " " + sym }; };
-  function duration(unitsMs) {
+  function duration(unitsMs, zeroSuffix) {
     return function (v, decimals) {
+      if (v === 0) return { text: "0", suffix: zeroSuffix };      // Grafana: zero in the unit itself
       const ms = v * unitsMs;
       const abs = Math.abs(ms);
       const steps = [[1, " ms", 1000], [1000, " s", 60000], [60000, " min", 3600000], [3600000, " hour", 86400000],
                      [86400000, " day", 604800000], [604800000, " week", 31536000000], [31536000000, " year", Infinity]];
-      if (abs < 1 && ms !== 0) return { text: toFixed(ms * 1000, decimals), suffix: " µs" };
+      if (abs < 0.001) return { text: toFixed(ms * 1e6, decimals), suffix: " ns" };
+      if (abs < 1) return { text: toFixed(ms * 1000, decimals), suffix: " µs" };
       for (const [div, suf, below] of steps) if (abs < below) return { text: toFixed(ms / div, decimals), suffix: suf };
       return { text: toFixed(ms, decimals), suffix: " ms" };
     };
@@ -54,7 +56,8 @@ window.VV = window.VV || {};
     bps: scaled(1000, ["b/s", "kb/s", "Mb/s", "Gb/s", "Tb/s"]),
     ops: countUnit("ops/s"), reqps: countUnit("req/s"), rps: countUnit("rd/s"), wps: countUnit("wr/s"),
     iops: countUnit("io/s"), cps: countUnit("c/s"), cpm: countUnit("c/m"), opm: countUnit("ops/min"),
-    s: duration(1000), ms: duration(1), m: duration(60000), h: duration(3600000), d: duration(86400000),
+    s: duration(1000, " s"), ms: duration(1, " ms"), m: duration(60000, " min"), h: duration(3600000, " hour"),
+    d: duration(86400000, " day"),
     dateTimeAsIso: (v) => ({ text: new Date(v).toISOString().replace("T", " ").slice(0, 19), suffix: "" }),
     hertz: scaled(1000, ["Hz", "kHz", "MHz", "GHz"]),
     celsius: (v, d) => ({ text: toFixed(v, d), suffix: "°C" }),
