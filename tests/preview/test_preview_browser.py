@@ -289,6 +289,16 @@ def test_dashboard_links_and_panel_links_keep_time_and_variables(stack, page):
     assert urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).query)["from"] == ["now-5m"]
 
 
+def test_prometheus_errors_come_back_per_query(stack):
+    now = int(time.time() * 1000)
+    r = requests.post(f"{preview(stack)}/api/preview/query", json={
+        "from": now - 300_000, "to": now, "maxDataPoints": 300, "vars": {},
+        "queries": [{"refId": "A", "expr": "sum(rate(up[$__rate_interval])"}, {"refId": "B", "expr": "vector(7)", "instant": True}]},
+        timeout=10).json()["results"]
+    assert r["A"]["error"].startswith("bad_data:") and "parse error" in r["A"]["error"]
+    assert r["B"]["data"]["result"][0]["value"][1] == "7"
+
+
 def test_alert_dashboard_urls_open_their_dashboard(stack, page):
     rules = requests.get(f"{stack.url('prometheus')}/api/v1/rules", timeout=10).json()["data"]["groups"]
     urls = sorted({r["annotations"]["dashboard_url"] for g in rules for r in g["rules"] if r["type"] == "alerting"})
