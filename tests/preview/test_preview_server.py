@@ -85,6 +85,22 @@ def test_bad_input_is_one_line_exit_2(args, needle):
     assert needle in done.stderr and len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
 
 
+def test_screenshots_into_a_file_is_one_line(tmp_path):
+    (tmp_path / "f").write_text("x")
+    done = run_cli("--screenshots", str(tmp_path / "f"), "--prometheus", "http://127.0.0.1:1")
+    assert done.returncode == 2 and "--screenshots" in done.stderr and "Traceback" not in done.stderr
+    assert (tmp_path / "f").read_text() == "x"
+
+
+def test_port_in_use_is_one_line():
+    import socket
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        done = run_cli("--port", str(holder.getsockname()[1]), "--prometheus", "http://127.0.0.1:1")
+    assert done.returncode == 2 and "cannot listen on 127.0.0.1:" in done.stderr and "Traceback" not in done.stderr
+
+
 def test_no_stack_running_is_one_line(tmp_path):
     done = run_cli("--workdir", str(tmp_path))
     assert done.returncode == 2 and "no local stack running" in done.stderr and str(tmp_path) in done.stderr

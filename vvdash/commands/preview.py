@@ -50,6 +50,11 @@ def run(args) -> int:
 
     if not 0 <= args.port <= 65535:
         raise VVError(f"--port: expected 0-65535, got {args.port}")
+    if args.screenshots:
+        try:
+            Path(args.screenshots).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise VVError(f"--screenshots: {args.screenshots}: cannot make the folder ({exc.strerror})") from None
     server = PreviewServer(args.dashboards, prometheus_url(args), args.port)
     if not server.prometheus.ready():
         server.stop()
