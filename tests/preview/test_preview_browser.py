@@ -201,6 +201,66 @@ def test_units_thresholds_and_mappings_as_grafana_shows_them(stack, page):
         ["Down", "Up", "Many", None]
 
 
+def _panel(pid, ptype, expr, x, **extra):
+    panel = {"id": pid, "type": ptype, "title": f"P{pid}", "gridPos": {"x": x, "y": 0, "w": 6, "h": 8},
+             "datasource": {"type": "prometheus", "uid": "${datasource}"},
+             "targets": [{"refId": "A", "expr": expr, "instant": extra.pop("instant", False),
+                          "format": extra.pop("format", "time_series"), "legendFormat": extra.pop("legend", "")}],
+             "fieldConfig": {"defaults": extra.pop("defaults", {}), "overrides": extra.pop("overrides", [])},
+             "options": extra.pop("options", {})}
+    panel.update(extra)
+    return panel
+
+
+def test_options_drawn_from_known_values(stack, page, tmp_path):
+    """Fixed values (vector(...)) through Prometheus: what each option makes of them."""
+    steps = {"mode": "absolute", "steps": [{"color": "green", "value": None}, {"color": "orange", "value": 0.2},
+                                           {"color": "red", "value": 0.5}]}
+    two = 'label_replace(vector(2), "k", "a", "", "") or label_replace(vector(4), "k", "b", "", "")'
+    model = {"uid": "vv-options", "title": "Options", "time": {"from": "now-5m", "to": "now"}, "panels": [
+        _panel(1, "stat", "vector(0.25)", 0, defaults={"unit": "percentunit", "thresholds": steps},
+               options={"colorMode": "background", "graphMode": "none", "reduceOptions": {"calcs": ["lastNotNull"]}}),
+        _panel(2, "stat", "vector(1)", 6, defaults={"mappings": [
+            {"type": "value", "options": {"1": {"text": "Up", "color": "green"}}}]}, options={"graphMode": "none"}),
+        _panel(3, "gauge", "vector(30)", 12, defaults={"unit": "percent", "min": 0, "max": 100}),
+        _panel(4, "timeseries", two, 18, legend="{{k}}", defaults={"unit": "short"},
+               overrides=[{"matcher": {"id": "byName", "options": "b"},
+                           "properties": [{"id": "displayName", "value": "Bee"},
+                                          {"id": "color", "value": {"mode": "fixed", "fixedColor": "red"}}]}],
+               options={"legend": {"displayMode": "table", "placement": "bottom", "calcs": ["mean", "max"], "showLegend": True}}),
+        _panel(5, "table", 'label_replace(vector(5), "k", "x", "", "")', 0, instant=True, format="table",
+               gridPos={"x": 0, "y": 8, "w": 12, "h": 6},
+               transformations=[{"id": "organize", "options": {"excludeByName": {"Time": True},
+                                                               "renameByName": {"Value": "Count"}}}]),
+    ]}
+    folder = tmp_path / "dash"
+    folder.mkdir()
+    (folder / "vv-options.json").write_text(json.dumps(model))
+    from vvdash.preview.server import PreviewServer
+    with PreviewServer(folder, stack.url("prometheus")) as server:
+        report = open_dashboard(page, f"{server.url}/d/vv-options")
+        assert {p["state"] for p in report["panels"].values()} == {"data"}, report["panels"]
+        assert page.console_errors == []
+        tile = page.locator('.panel[data-panel-id="1"] .stat-tile')
+        orange = page.evaluate("VV.color('orange')")
+        assert tile.locator(".stat-value").inner_text() == "25%"
+        assert page.evaluate("(c) => { const d = document.createElement('div'); d.style.background = c; return d.style.background; }", orange) \
+            == tile.evaluate("(e) => e.style.background")
+        assert page.locator('.panel[data-panel-id="2"] .stat-value').inner_text() == "Up"
+        gauge = page.evaluate("""() => { const o = echarts.getInstanceByDom(document.querySelector('.panel[data-panel-id="3"] .chart')).getOption();
+                                 return [o.series[0].data[0].value, o.series[0].min, o.series[0].max]; }""")
+        assert gauge == [30, 0, 100]
+        legend = [[c.inner_text() for c in r.locator("td").all()]
+                  for r in page.locator('.panel[data-panel-id="4"] .legend-table tr').all()[1:]]
+        assert legend == [["a", "2", "2"], ["Bee", "4", "4"]]
+        colours = page.evaluate("""() => echarts.getInstanceByDom(document.querySelector('.panel[data-panel-id="4"] .chart'))
+                                   .getOption().series.filter((s) => s.data.length).map((s) => [s.name, s.color])""")
+        assert colours[1] == ["Bee", page.evaluate("VV.color('red')")]
+        table = page.locator('.panel[data-panel-id="5"] table tr')
+        assert [c.inner_text() for c in table.first.locator("th").all()] == ["k", "Count"]
+        assert [c.inner_text() for c in table.nth(1).locator("td").all()] == ["x", "5"]
+
+
 def test_time_picker_and_auto_refresh_requery(stack, page):
     report = open_dashboard(page, f"{preview(stack)}/d/vv-overview")
     bodies = []

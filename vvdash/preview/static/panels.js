@@ -132,6 +132,7 @@
       const colors = frames.map((f, i) => seriesColor(fcs[i], i, VV.reduce(f.values, "lastNotNull")));
       const fc0 = fcs[0];
       const custom = fc0.custom || {};
+      frames.forEach((f, i) => { if (fcs[i].displayName) f.name = fcs[i].displayName; });
       const series = frames.map((f, i) => {
         const c = fcs[i].custom || {};
         const stack = c.stacking && c.stacking.mode && c.stacking.mode !== "none" ? c.stacking.group || "A" : undefined;
@@ -196,7 +197,7 @@
         const mode = o.colorMode || "value";
         if (mode === "background" || mode === "background_solid") { tile.style.background = d.color; tile.classList.add("stat-bg"); }
         const showName = o.textMode === "name" || o.textMode === "value_and_name" || ((o.textMode || "auto") === "auto" && values.length > 1);
-        if (showName) tile.appendChild(div("stat-name", x.f.name));
+        if (showName) tile.appendChild(div("stat-name", x.fc.displayName || x.f.name));
         if (o.textMode !== "name" && o.textMode !== "none") {
           const val = div("stat-value", d.text);
           val.dataset.value = String(x.v);
