@@ -5,8 +5,8 @@ WARMUP seconds of data, then loads each dashboard RUNS times in headless Chromiu
 default time range. Per dashboard: the first load (cold browser cache: the chart library is
 fetched and parsed), the median and worst of the others (from navigation start to the last
 panel drawn, the page's own performance clock), the queries and the Prometheus time they cost
-(the sum of each Prometheus call's duration as the preview server timed it; the calls run in
-parallel, so the sum can exceed the wall time). Goal: <= 1.5 s per dashboard.
+(the sum of each Prometheus call's duration, variables, annotations and panels, as the preview
+server timed it; the calls run in parallel, so the sum can exceed the wall time). Goal: <= 1.5 s per dashboard.
 
 Usage: .venv/bin/python benchmarks/bench_preview.py [RUNS] [WARMUP_SECONDS] [--workdir DIR] [--from now-1h]
 """
