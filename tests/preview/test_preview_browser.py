@@ -191,6 +191,8 @@ def test_units_thresholds_and_mappings_as_grafana_shows_them(stack, page):
              (3, "cpm", "3 c/m"), (42, "none", "42"), (2.5, "cps", "2.50 c/s"), (0.284, "percentunit", "28.4%"), (0, "s", "0 s")]
     got = page.evaluate("(cases) => cases.map(([v, u]) => VV.formatValue(v, u))", [[v, u] for v, u, _ in cases])
     assert got == [want for _, _, want in cases]
+    ticks = page.evaluate("() => [0, 0.05, 0.1, 0.15, 0.25].map((v) => VV.formatTick(v, 'ops'))")
+    assert ticks == ["0 ops/s", "0.05 ops/s", "0.1 ops/s", "0.15 ops/s", "0.25 ops/s"]
     steps = {"steps": [{"color": "green", "value": None}, {"color": "orange", "value": 25}, {"color": "red", "value": 50}]}
     colours = page.evaluate("(t) => [0, 25, 49.9, 50, 1e9].map((v) => VV.thresholdColor(v, t))", steps)
     green, orange, red = page.evaluate("['green', 'orange', 'red'].map(VV.color)")

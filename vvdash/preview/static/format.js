@@ -10,13 +10,15 @@ window.VV = window.VV || {};
     return Math.max(0, dec);
   }
   // As Grafana's toFixed: automatic decimals, then padded with zeros to that many ("2.50", "0.200").
+  // Axis ticks are not padded: their step already fixes the digits ("0.05", "0.1", "0.15").
+  let padding = true;
   function toFixed(v, decimals) {
     if (v === null || v === undefined || !isFinite(v)) return String(v);
     const d = decimals === undefined || decimals === null ? decimalsFor(v) : decimals;
-    if (v === 0) return v.toFixed(Math.max(0, d));
+    if (v === 0) return padding ? v.toFixed(Math.max(0, d)) : "0";
     const f = Math.pow(10, Math.max(0, d));
     const s = String(Math.round(v * f) / f);
-    if (s.indexOf("e") !== -1) return s;
+    if (s.indexOf("e") !== -1 || !padding) return s;
     const at = s.indexOf(".");
     const have = at < 0 ? 0 : s.length - at - 1;
     return have < d ? (at < 0 ? s + "." : s) + "0".repeat(d - have) : s;
@@ -62,6 +64,10 @@ window.VV = window.VV || {};
     hertz: scaled(1000, ["Hz", "kHz", "MHz", "GHz"]),
     celsius: (v, d) => ({ text: toFixed(v, d), suffix: "°C" }),
     watt: scaled(1000, ["W", "kW", "MW", "GW"]),
+  };
+  VV.formatTick = function (v, unit, decimals) {
+    padding = false;
+    try { return VV.formatValue(v, unit, decimals); } finally { padding = true; }
   };
   VV.knownUnit = (u) => !u || u in UNITS || /^suffix:|^prefix:/.test(u);
   VV.formatValue = function (v, unit, decimals) {

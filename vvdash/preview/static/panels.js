@@ -73,7 +73,7 @@
   const valueAxis = (fc, custom) => ({
     type: custom && custom.scaleDistribution && custom.scaleDistribution.type === "log" ? "log" : "value",
     logBase: custom && custom.scaleDistribution && custom.scaleDistribution.log, min: fc.min, max: fc.max,
-    axisLabel: { color: AXIS, formatter: (v) => VV.formatValue(v, fc.unit, fc.decimals) },
+    axisLabel: { color: AXIS, formatter: (v) => VV.formatTick(v, fc.unit, fc.decimals) },
     splitLine: { lineStyle: { color: GRIDLINE } }, position: custom && custom.axisPlacement === "right" ? "right" : "left",
   });
 
@@ -254,7 +254,7 @@
           radius: `${Math.min(90, 170 / n)}%`, progress: { show: true, width: 14, itemStyle: { color: d.color } },
           axisLine: { lineStyle: { width: o.showThresholdMarkers === false ? 14 : 4, color: o.showThresholdMarkers === false ? [[1, "rgba(204,204,220,0.1)"]] : stops.concat([[1, stops.length ? stops[stops.length - 1][1] : "#444"]]) } },
           pointer: { show: false }, axisTick: { show: false }, splitLine: { show: false },
-          axisLabel: { show: !!o.showThresholdLabels, color: AXIS, distance: 18, formatter: (v) => VV.formatValue(v, x.fc.unit) },
+          axisLabel: { show: !!o.showThresholdLabels, color: AXIS, distance: 18, formatter: (v) => VV.formatTick(v, x.fc.unit) },
           title: { show: n > 1, offsetCenter: [0, "70%"], color: TEXT }, detail: { valueAnimation: false, offsetCenter: [0, "10%"], color: d.color, fontSize: 22, formatter: () => d.text },
           data: [{ value: x.v, name: x.f.name }] };
       }) }, true);
@@ -452,7 +452,7 @@
       const times = [...new Set(frames.flatMap((f) => f.times))].sort((a, b) => a - b);
       const step = times.length > 1 ? Math.min(...times.slice(1).map((t, i) => t - times[i])) : 60000;
       const yUnit = (o.yAxis || {}).unit || defaults(p).unit;
-      const rows = frames.map((f) => (f.name === "+Inf" ? "+Inf" : isFinite(parseFloat(f.name)) ? VV.formatValue(parseFloat(f.name), yUnit) : f.name));
+      const rows = frames.map((f) => (f.name === "+Inf" ? "+Inf" : isFinite(parseFloat(f.name)) ? VV.formatTick(parseFloat(f.name), yUnit) : f.name));
       const floor = (o.filterValues || {}).le === undefined ? -Infinity : o.filterValues.le;
       let maxV = 0;
       const cells = [];
