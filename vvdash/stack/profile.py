@@ -95,9 +95,6 @@ def render(base: Inventory, workdir: Path, ports: dict[str, int], profile: str) 
             svc["enabled"] = False
         services[name] = svc
     data["services"] = services
-    # No Grafana runs here: `vvdash preview` answers on Grafana's port, so every alert's
-    # dashboard_url (links.grafana_url + /d/<uid>) opens the dashboard in the preview.
-    data["links"] = {**data.get("links", {}), "grafana_url": f"http://127.0.0.1:{ports['grafana']}"}
 
     site = data["sites"][0]
     host = site["hosts"][0]
@@ -118,6 +115,9 @@ def render(base: Inventory, workdir: Path, ports: dict[str, int], profile: str) 
     receiver = f"http://127.0.0.1:{ports['webhook_receiver']}"
     data["alerting"]["receivers"] = [{"name": r["name"], "type": "webhook", "url": f"{receiver}/{r['name']}",
                                       "send_resolved": True} for r in data["alerting"]["receivers"]]
+    # Last, over any other link set above: no Grafana runs here, `vvdash preview` answers on
+    # Grafana's port, so every alert's dashboard_url (grafana_url + /d/<uid>) opens the preview.
+    data["links"] = {**data.get("links", {}), "grafana_url": f"http://127.0.0.1:{ports['grafana']}"}
     return data
 
 
