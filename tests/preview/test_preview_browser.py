@@ -361,6 +361,25 @@ def test_prometheus_errors_come_back_per_query(stack):
     assert r["B"]["data"]["result"][0]["value"][1] == "7"
 
 
+def test_other_variable_queries_grafana_knows(stack):
+    now = int(time.time() * 1000)
+
+    def values(query, **vars_):
+        r = requests.post(f"{preview(stack)}/api/preview/variable", json={
+            "query": query, "from": now - 300_000, "to": now, "vars": vars_}, timeout=10).json()
+        assert "error" not in r, r
+        return r["values"]
+    jobs = {t["labels"]["job"] for t in targets(stack.url("prometheus"))}
+    assert jobs <= set(values("label_values(job)"))        # and the pushed jobs' names
+    two = {"values": ["prometheus", "node"], "regex": True}
+    assert set(values('label_values(up{job=~"$j"}, job)', j=two)) == {"prometheus", "node"}
+    assert {"job", "instance", "site"} <= set(values("label_names()"))
+    names = values("metrics(^vv_videos_)")
+    assert "vv_videos_processed_total" in names and all(v.startswith("vv_videos_") for v in names)
+    lines = values('query_result(up{job="prometheus"})')
+    assert len(lines) == 1 and re.fullmatch(r'up\{.*job="prometheus".*\} 1 \d{13}', lines[0]), lines
+
+
 def test_alert_dashboard_urls_open_their_dashboard(stack, page):
     rules = requests.get(f"{stack.url('prometheus')}/api/v1/rules", timeout=10).json()["data"]["groups"]
     urls = sorted({r["annotations"]["dashboard_url"] for g in rules for r in g["rules"] if r["type"] == "alerting"})

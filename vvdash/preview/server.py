@@ -125,20 +125,40 @@ class PreviewServer:
                 "prometheus_ms": round(took * 1000, 3)}
 
     def variable_values(self, body: dict) -> dict:
-        """A query variable's options from `label_values(selector, label)` or `label_values(label)`."""
-        query = str(body.get("query", ""))
-        parsed = label_values(query)
-        bare = re.fullmatch(r"\s*label_values\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*", query)
-        if not parsed and not bare:
-            return {"error": f"unsupported variable query {query!r} (the preview reads label_values)"}
-        selector, label = parsed if parsed else ("", bare.group(1))
+        """A query variable's options, from the Prometheus variable queries Grafana knows:
+        label_values(selector, label), label_values(label), label_names(), metrics(regex) and
+        query_result(expr) (each result as `name{labels} value timestamp`, for the variable's regex)."""
+        query = str(body.get("query", "")).strip()
+        vars_ = body.get("vars") or {}
         params = {"start": int(body["from"]) / 1000, "end": int(body["to"]) / 1000}
-        if selector:
-            params["match[]"] = variables.substitute(selector, body.get("vars") or {})
+        parsed = label_values(query)
+        bare = re.fullmatch(r"label_values\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)", query)
+        metrics = re.fullmatch(r"metrics\((.*)\)", query, re.S)
+        result = re.fullmatch(r"query_result\((.*)\)", query, re.S)
         try:
-            values, took = self.prometheus.get(f"/api/v1/label/{label}/values", params, method="GET")
+            if parsed or bare:
+                selector, label = parsed if parsed else ("", bare.group(1))
+                if selector:
+                    params["match[]"] = variables.substitute(selector, vars_)
+                values, took = self.prometheus.get(f"/api/v1/label/{label}/values", params, method="GET")
+            elif re.fullmatch(r"label_names\(\s*\)", query):
+                values, took = self.prometheus.get("/api/v1/labels", params, method="GET")
+            elif metrics:
+                names, took = self.prometheus.get("/api/v1/label/__name__/values", params, method="GET")
+                pattern = re.compile(variables.substitute(metrics.group(1).strip(), vars_) or ".*")
+                values = [n for n in names if pattern.search(n)]
+            elif result:
+                expr = variables.substitute(result.group(1), vars_)
+                data, took = self.prometheus.get("/api/v1/query", {"query": expr, "time": params["end"]})
+                rows = data.get("result") if isinstance(data.get("result"), list) else []
+                values = [_result_line(r) for r in rows]
+            else:
+                return {"error": f"unsupported variable query {query!r} (the preview reads label_values, "
+                                 "label_names, metrics and query_result)"}
         except PrometheusError as exc:
             return {"error": str(exc)}
+        except re.error as exc:
+            return {"error": f"{query!r}: bad regex ({exc})"}
         return {"values": values, "prometheus_ms": round(took * 1000, 3)}
 
     # -- pages --------------------------------------------------------------------
@@ -167,6 +187,15 @@ class PreviewServer:
     def search(self) -> list[dict]:
         return [{"uid": d.uid, "title": d.title, "url": d.url, "tags": list(d.tags), "type": "dash-db"}
                 for d in sorted(self.dashboards.values(), key=lambda d: d.title.lower())]
+
+
+def _result_line(r: dict) -> str:
+    """One instant-query result as Grafana's query_result() lists it."""
+    metric = dict(r.get("metric", {}))
+    name = metric.pop("__name__", "")
+    labels = ",".join(f'{k}="{v}"' for k, v in metric.items())
+    ts, value = r["value"]
+    return f"{name}{{{labels}}} {value} {int(float(ts) * 1000)}"
 
 
 def linked_uids(model: dict) -> list[str]:
