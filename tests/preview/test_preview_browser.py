@@ -219,7 +219,11 @@ def test_options_drawn_from_known_values(stack, page, tmp_path):
     steps = {"mode": "absolute", "steps": [{"color": "green", "value": None}, {"color": "orange", "value": 0.2},
                                            {"color": "red", "value": 0.5}]}
     two = 'label_replace(vector(2), "k", "a", "", "") or label_replace(vector(4), "k", "b", "", "")'
-    model = {"uid": "vv-options", "title": "Options", "time": {"from": "now-5m", "to": "now"}, "panels": [
+    greek = 'label_replace(vector(1), "k", "beta", "", "") or label_replace(vector(2), "k", "alpha", "", "")'
+    model = {"uid": "vv-options", "title": "Options", "time": {"from": "now-5m", "to": "now"},
+             "templating": {"list": [{"name": "letter", "type": "query", "query": f"query_result({greek})",
+                                      "regex": '/k="([^"]+)"/', "sort": 1, "multi": False, "includeAll": False}]},
+             "panels": [
         _panel(1, "stat", "vector(0.25)", 0, defaults={"unit": "percentunit", "thresholds": steps},
                options={"colorMode": "background", "graphMode": "none", "reduceOptions": {"calcs": ["lastNotNull"]}}),
         _panel(2, "stat", "vector(1)", 6, defaults={"mappings": [
@@ -258,6 +262,8 @@ def test_options_drawn_from_known_values(stack, page, tmp_path):
         colours = page.evaluate("""() => echarts.getInstanceByDom(document.querySelector('.panel[data-panel-id="4"] .chart'))
                                    .getOption().series.filter((s) => s.data.length).map((s) => [s.name, s.color])""")
         assert colours[1] == ["Bee", page.evaluate("VV.color('red')")]
+        # query_result() lines through the variable's regex: the capture group, sorted.
+        assert [i.get_attribute("value") for i in page.locator("#var-letter input").all()] == ["alpha", "beta"]
         table = page.locator('.panel[data-panel-id="5"] table tr')
         assert [c.inner_text() for c in table.first.locator("th").all()] == ["k", "Count"]
         assert [c.inner_text() for c in table.nth(1).locator("td").all()] == ["x", "5"]

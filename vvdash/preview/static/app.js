@@ -68,7 +68,20 @@
       if (r.prometheus_ms) report.prometheusMs += r.prometheus_ms;
       if (r.error) { v.error = r.error; console.error(`preview: variable ${d.name}: ${r.error}`); }
       let opts = r.values || [];
-      if (d.regex) { try { const re = new RegExp(d.regex.replace(/^\/(.*)\/[a-z]*$/, "$1")); opts = opts.filter((o) => re.test(o)); } catch (e) { v.error = `bad regex ${d.regex}`; } }
+      // The variable's regex filters the options; a capture group (or a named "value" group) is the value.
+      if (d.regex) {
+        try {
+          const re = new RegExp(d.regex.replace(/^\/(.*)\/[a-z]*$/, "$1"));
+          const picked = [];
+          for (const o of opts) {
+            const m = re.exec(o);
+            if (!m) continue;
+            const val = (m.groups && m.groups.value) || (m.length > 1 ? m[1] : o);
+            if (val !== undefined && !picked.includes(val)) picked.push(val);
+          }
+          opts = picked;
+        } catch (e) { v.error = `bad regex ${d.regex}`; }
+      }
       v.options = sortOptions(opts, d.sort || 0);
     } else if (d.type === "custom" || d.type === "interval") v.options = query.split(",").map((s) => s.trim()).filter(Boolean);
     else if (d.type === "constant" || d.type === "textbox") v.options = [query];
