@@ -533,6 +533,10 @@
       if (!["byName", "byFrameRefID", "byRegexp"].includes(id)) out.push(`override matcher ${id}`);
     }
     for (const t of p.transformations || []) if (!(renderer.transformations || []).includes(t.id)) out.push(`transformation ${t.id}`);
+    // Known options whose value asks for something the preview does not do.
+    if (p.type === "heatmap" && (p.options || {}).calculate) out.push("options.calculate (buckets computed from raw series)");
+    if (((fc.custom || {}).stacking || {}).mode === "percent") out.push("custom.stacking.mode percent (drawn as a normal stack)");
+    if (((p.options || {}).legend || {}).sortBy) out.push("options.legend.sortBy");
     return out;
   };
 })(window.VV);
