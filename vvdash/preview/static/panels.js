@@ -72,7 +72,10 @@
     axisLabel: { color: AXIS, hideOverlap: true }, splitLine: { show: true, lineStyle: { color: GRIDLINE } } });
   const valueAxis = (fc, custom) => ({
     type: custom && custom.scaleDistribution && custom.scaleDistribution.type === "log" ? "log" : "value",
-    logBase: custom && custom.scaleDistribution && custom.scaleDistribution.log, min: fc.min, max: fc.max,
+    logBase: custom && custom.scaleDistribution && custom.scaleDistribution.log,
+    // Hard min/max win; soft ones only widen the axis to include them.
+    min: fc.min !== undefined && fc.min !== null ? fc.min : custom && custom.axisSoftMin !== undefined && custom.axisSoftMin !== null ? (v) => Math.min(v.min, custom.axisSoftMin) : undefined,
+    max: fc.max !== undefined && fc.max !== null ? fc.max : custom && custom.axisSoftMax !== undefined && custom.axisSoftMax !== null ? (v) => Math.max(v.max, custom.axisSoftMax) : undefined,
     axisLabel: { color: AXIS, formatter: (v) => VV.formatTick(v, fc.unit, fc.decimals) },
     splitLine: { lineStyle: { color: GRIDLINE } }, position: custom && custom.axisPlacement === "right" ? "right" : "left",
   });
