@@ -3,6 +3,7 @@ benchmark. Playwright's own browser downloads are never used: it drives /usr/bin
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ VIEWPORT = {"width": 1600, "height": 1000}
 
 
 def chromium_path() -> str:
-    path = shutil.which("chromium") or (CHROMIUM if shutil.os.path.exists(CHROMIUM) else None)
+    path = shutil.which("chromium") or (CHROMIUM if os.path.exists(CHROMIUM) else None)
     if not path:
         raise VVError("chromium: not found; install the Debian package chromium (apt-get install chromium, "
                       "or `make setup`)")
