@@ -116,3 +116,12 @@ def test_broken_dashboard_file_is_named(tmp_path):
 def test_prometheus_not_answering_is_one_line(tmp_path):
     done = run_cli("--prometheus", f"http://127.0.0.1:{free_port()}")
     assert done.returncode == 2 and "does not answer" in done.stderr
+
+
+def test_query_min_interval_forms(server):
+    body = {"from": 0, "to": 3_600_000, "maxDataPoints": 1000, "vars": {"iv": {"values": ["2m"]}}}
+    for interval, step in ((">30s", 30_000), ("$iv", 120_000), ("$__interval", 15_000), ("", 15_000)):
+        res = server.query({**body, "queries": [{"refId": "A", "expr": "up", "interval": interval}]})["results"]["A"]
+        assert "does not answer" in res["error"]          # nothing listens; the step is in the expression below
+        res = server.query({**body, "queries": [{"refId": "A", "expr": "x[$__interval]", "interval": interval}]})
+        assert res["results"]["A"]["expr"] == f"x[{step // 1000 if step < 60_000 else step // 60_000}{'s' if step < 60_000 else 'm'}]"

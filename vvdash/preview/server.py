@@ -111,18 +111,22 @@ class PreviewServer:
         return {"results": {str(q.get("refId", "A")): a for q, a in zip(queries, answers)}}
 
     def _one_query(self, q: dict, from_ms: int, to_ms: int, width: int, vars_: dict) -> dict:
-        min_interval = q.get("interval") or ""
-        min_ms = grafana_time.parse_duration_ms(variables.substitute(min_interval, vars_)) if min_interval else None
+        # A query's min interval ("Min step"): ">10s" means the same; an interval macro means none.
+        min_interval = variables.substitute(str(q.get("interval") or ""), vars_).strip().lstrip(">")
+        min_ms = grafana_time.parse_duration_ms(min_interval) if min_interval and not min_interval.startswith("$") else None
         iv = grafana_time.compute(from_ms, to_ms, width, self.scrape_ms, min_ms)
         expr = iv.interpolate(variables.substitute(str(q.get("expr", "")), vars_))
-        if q.get("instant"):
-            data, took = self.prometheus.get("/api/v1/query", {"query": expr, "time": to_ms / 1000})
-        else:
-            data, took = self.prometheus.get("/api/v1/query_range", {
-                "query": expr, "start": iv.start_ms / 1000, "end": iv.end_ms / 1000, "step": iv.step_ms / 1000})
-        return {"expr": expr, "step_ms": iv.step_ms, "interval": iv.interval,
-                "rate_interval": grafana_time.go_duration(iv.rate_ms), "data": data,
-                "prometheus_ms": round(took * 1000, 3)}
+        out = {"expr": expr, "step_ms": iv.step_ms, "interval": iv.interval,
+               "rate_interval": grafana_time.go_duration(iv.rate_ms)}
+        try:
+            if q.get("instant"):
+                data, took = self.prometheus.get("/api/v1/query", {"query": expr, "time": to_ms / 1000})
+            else:
+                data, took = self.prometheus.get("/api/v1/query_range", {
+                    "query": expr, "start": iv.start_ms / 1000, "end": iv.end_ms / 1000, "step": iv.step_ms / 1000})
+        except PrometheusError as exc:
+            return {**out, "error": str(exc)}       # with the expression as sent, to see what failed
+        return {**out, "data": data, "prometheus_ms": round(took * 1000, 3)}
 
     def variable_values(self, body: dict) -> dict:
         """A query variable's options, from the Prometheus variable queries Grafana knows:

@@ -293,7 +293,7 @@
         const res = r.results[t.refId];
         if (!res) continue;
         if (res.prometheus_ms) report.prometheusMs += res.prometheus_ms;
-        if (res.error) errors.push(`${t.refId}: ${res.error}`); else frames = frames.concat(framesOf(t, res));
+        if (res.error) errors.push(`${t.refId}: ${res.error}${res.expr ? `\n  ${res.expr}` : ""}`); else frames = frames.concat(framesOf(t, res));
       }
     }
     const annotations = await state.annotations;
