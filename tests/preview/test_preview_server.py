@@ -125,3 +125,16 @@ def test_query_min_interval_forms(server):
         assert "does not answer" in res["error"]          # nothing listens; the step is in the expression below
         res = server.query({**body, "queries": [{"refId": "A", "expr": "x[$__interval]", "interval": interval}]})
         assert res["results"]["A"]["expr"] == f"x[{step // 1000 if step < 60_000 else step // 60_000}{'s' if step < 60_000 else 'm'}]"
+
+
+def test_credentials_in_the_prometheus_url_are_never_printed():
+    done = run_cli("--prometheus", f"http://viewer:s3cret-pw@127.0.0.1:{free_port()}")
+    assert done.returncode == 2 and "does not answer" in done.stderr
+    assert "s3cret-pw" not in done.stderr + done.stdout and "viewer" not in done.stderr
+    bad = run_cli("--prometheus", "ftp://viewer:s3cret-pw@host")
+    assert bad.returncode == 2 and "s3cret-pw" not in bad.stderr
+
+
+def test_bad_from_is_one_line():
+    done = run_cli("--screenshots", "/tmp/unused-shots", "--from", "yesterday", "--prometheus", "http://127.0.0.1:1")
+    assert done.returncode == 2 and "--from: expected now-<number>" in done.stderr

@@ -35,7 +35,7 @@ def prometheus_url(args) -> str:
     if args.prometheus:
         parts = urllib.parse.urlsplit(args.prometheus)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise VVError(f"--prometheus: expected an http(s) URL, got {args.prometheus!r}")
+            raise VVError("--prometheus: expected an http(s) URL")
         return args.prometheus
     stack = Stack(Path(args.workdir).resolve())
     if not stack.running_pids():
@@ -50,6 +50,8 @@ def run(args) -> int:
 
     if not 0 <= args.port <= 65535:
         raise VVError(f"--port: expected 0-65535, got {args.port}")
+    if args.time_from and not re.fullmatch(r"now-\d+[smhdwy]|\d+", args.time_from):
+        raise VVError(f"--from: expected now-<number><s|m|h|d|w|y> or epoch milliseconds, got {args.time_from!r}")
     if args.screenshots:
         try:
             Path(args.screenshots).mkdir(parents=True, exist_ok=True)
@@ -58,10 +60,7 @@ def run(args) -> int:
     server = PreviewServer(args.dashboards, prometheus_url(args), args.port)
     if not server.prometheus.ready():
         server.stop()
-        raise VVError(f"Prometheus at {server.prometheus.url} does not answer; is it running?")
-    if args.time_from and not re.fullmatch(r"now(-\d+[smhdwy])?|\d+", args.time_from):
-        server.stop()
-        raise VVError(f"--from: expected now-<number><s|m|h|d|w|y> or epoch milliseconds, got {args.time_from!r}")
+        raise VVError(f"Prometheus at {server.prometheus.shown} does not answer; is it running?")
     if args.screenshots:
         from vvdash.preview import screenshots
 
@@ -70,7 +69,7 @@ def run(args) -> int:
         print(f"vvdash preview: {len(shots)} screenshots in {args.screenshots}")
         return EXIT_FINDINGS if any(s.errors or s.console_errors for s in shots) else 0
     print(f"vvdash preview: {len(server.dashboards)} dashboards from {server.dashboards_dir}, "
-          f"Prometheus {server.prometheus.url}", flush=True)
+          f"Prometheus {server.prometheus.shown}", flush=True)
     print(f"  {server.url}/", flush=True)
     try:
         server.serve_forever()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+import urllib.parse
 
 import requests
 import yaml
@@ -20,6 +21,9 @@ class PrometheusError(Exception):
 class Prometheus:
     def __init__(self, url: str):
         self.url = url.rstrip("/")
+        parts = urllib.parse.urlsplit(self.url)
+        # What messages and pages show: never a user:password in the URL.
+        self.shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
         self._local = threading.local()
 
     def _session(self) -> requests.Session:
@@ -37,7 +41,7 @@ class Prometheus:
             else:
                 r = self._session().get(f"{self.url}{path}", params=params, timeout=TIMEOUT)
         except requests.RequestException as exc:
-            raise PrometheusError(f"Prometheus at {self.url} does not answer ({type(exc).__name__})") from None
+            raise PrometheusError(f"Prometheus at {self.shown} does not answer ({type(exc).__name__})") from None
         took = time.perf_counter() - started
         try:
             body = r.json()

@@ -178,7 +178,7 @@ class PreviewServer:
                         + (f'<div class="links-to">Links to: {links}</div>' if links else "") + "</li>")
         return _page("Dashboards", f'<header class="topbar"><h1>Dashboards</h1>'
                      f'<span class="muted">{len(self.dashboards)} from {html.escape(str(self.dashboards_dir))}, '
-                     f'Prometheus {html.escape(self.prometheus.url)}</span></header>'
+                     f'Prometheus {html.escape(self.prometheus.shown)}</span></header>'
                      f'<ul class="index">{"".join(rows)}</ul>', script=False)
 
     def dashboard_page(self, d: Dashboard) -> str:
