@@ -7,21 +7,22 @@ cd "$(dirname "$0")/.."
 ECHARTS_VERSION=5.6.0
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-if ! command -v chromium >/dev/null 2>&1; then
-    echo "installing Debian package: chromium"
+apt_install() {
+    echo "installing Debian packages: $*"
     # Empty package lists on a fresh machine: fetch them once.
     if [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial)" ]; then
         $SUDO apt-get update -qq
     fi
     export DEBIAN_FRONTEND=noninteractive
-    if ! $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/tmp/vvdash-apt-chromium.log 2>&1; then
+    if ! $SUDO apt-get install -y -qq --no-install-recommends "$@" >/tmp/vvdash-apt-preview.log 2>&1; then
         $SUDO apt-get update -qq
-        $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core
+        $SUDO apt-get install -y -qq --no-install-recommends "$@"
     fi
-fi
+}
+command -v chromium >/dev/null 2>&1 || apt_install chromium fonts-dejavu-core
 dest=.tools/preview
 if [ "$(cat "$dest/node_modules/echarts/package.json" 2>/dev/null | sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' | head -1)" != "$ECHARTS_VERSION" ]; then
-    command -v npm >/dev/null 2>&1 || { echo "npm is missing: apt-get install npm" >&2; exit 2; }
+    command -v npm >/dev/null 2>&1 || apt_install npm
     echo "installing echarts $ECHARTS_VERSION into $dest"
     mkdir -p "$dest"
     npm install --silent --no-audit --no-fund --no-save --prefix "$dest" "echarts@$ECHARTS_VERSION" >/dev/null
