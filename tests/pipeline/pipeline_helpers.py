@@ -21,7 +21,8 @@ MODULES = {"dvr_simulator": "pipeline.dvr_simulator", "agent_dvr": "pipeline.age
            "summarize_scene": "pipeline.summarize_scene", "logline_generator": "pipeline.logline_generator"}
 
 
-def write_inventory(tmp_path: Path, segment_seconds: float = 2, key: bool = True, **summarizer):
+def write_inventory(tmp_path: Path, segment_seconds: float = 2, key: bool = True, settle_seconds: float = 0.3,
+                    **summarizer):
     """A copy of vvdash.yaml with free ports, a storage root in tmp_path and a key file."""
     data = yaml.safe_load((PROJECT_ROOT / "vvdash.yaml").read_text())
     root = tmp_path / "storage"
@@ -34,6 +35,7 @@ def write_inventory(tmp_path: Path, segment_seconds: float = 2, key: bool = True
     site["dvrs"] = [{"name": "dvr1", "address": "127.0.0.1", "port": data["services"]["dvr_simulator"]["port"],
                      "path": "/stream.mjpg", "probe": "http"}]
     data["pipeline"]["segment_seconds"] = segment_seconds
+    data["pipeline"]["input_settle_seconds"] = settle_seconds
     data["pipeline"]["summarizer"].update(summarizer)
     key_file = tmp_path / "hmac.key"
     if key:
