@@ -7,7 +7,7 @@ The rules (README "Detection rules" says the same for users):
     and in the whole frame on the first sample and every FULL_SCAN_SECONDS of video, so people who
     stand still are seen too, and around the people of the previous sample, so someone who stops
     stays counted; regions are upscaled so that a person MIN_PERSON_FRACTION of the
-    frame high (80 px at 576 lines) fills HOG's 64x128 window;
+    frame high (80 px at 576 lines, never under MIN_PERSON_PX) fills HOG's 64x128 window;
   * a HOG window counts as a person when its SVM score is at least PERSON_MIN_SCORE; overlapping
     boxes are merged (greedy non-maximum suppression, the higher score wins), and a box that
     contains two or more other boxes is dropped as one spanning a group; a box overlapped by a
@@ -24,11 +24,12 @@ import cv2
 import numpy as np
 
 MIN_PERSON_FRACTION = 80 / 576   # smallest person searched: 80 px tall in a 576-line frame
+MIN_PERSON_PX = 64               # ... and never under 64 px: smaller ones are too blurred to tell, and costly
 MAX_PERSON_FRACTION = 0.95       # a box taller than this is the frame, not a person
 HOG_PERSON_PX = 120              # regions are upscaled so the smallest person is this tall for HOG's 64x128 window
 HOG_SCALE = 1.1                  # pyramid step
 PERSON_MIN_SCORE = 0.8           # SVM margin; weaker windows are foliage, poles and shadows
-FULL_SCAN_SECONDS = 10.0         # whole-frame search period, for people who do not move
+FULL_SCAN_SECONDS = 30.0         # whole-frame search period, for people who never moved since the last
 MOTION_WIDTH = 160               # motion needs no detail: background subtraction on a small copy
 MOTION_MIN_FRACTION = 0.002      # share of the image in motion that counts as "motion"
 ROI_FULL_FRAME = 0.5             # moving regions covering more than this: search the whole frame
@@ -110,7 +111,7 @@ class FrameDetector:
     def __init__(self, width: int, height: int, hog: cv2.HOGDescriptor, faces: cv2.CascadeClassifier):
         self.width, self.height = width, height
         self.hog, self.faces = hog, faces
-        self.min_person = MIN_PERSON_FRACTION * height
+        self.min_person = max(MIN_PERSON_FRACTION * height, MIN_PERSON_PX)
         self.scale = HOG_PERSON_PX / self.min_person          # > 1 upscales small frames' regions
         self.small_w = min(MOTION_WIDTH, width)
         self.small_h = max(1, round(height * self.small_w / width))

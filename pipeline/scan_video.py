@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,8 +151,14 @@ class Scanner:
     def __init__(self, storage: Storage, sample_fps: float, metrics: dict | None = None):
         self.storage = storage
         self.sample_fps = sample_fps
-        self.detectors = Detectors.load()
+        self._local = threading.local()        # OpenCV's cascade is not thread-safe: one set per thread
+        self._local.detectors = Detectors.load()   # fails at start, not on the first video
         self.m = metrics if metrics is not None else _NoMetricsDict()
+
+    def detectors(self) -> Detectors:
+        if getattr(self._local, "detectors", None) is None:
+            self._local.detectors = Detectors.load()
+        return self._local.detectors
 
     def scan(self, video_id: str, path: Path) -> dict:
         """Analyse one video; idempotent: an existing valid analytic is returned as is."""
@@ -161,7 +168,7 @@ class Scanner:
         started = time.perf_counter()
         try:
             sniff(path)
-            body = analyse(path, self.sample_fps, self.detectors)
+            body = analyse(path, self.sample_fps, self.detectors())
         except Corrupt as exc:
             self.m["vv_scan_video_processed_total"].labels(status="corrupted").inc()
             return {"status": "corrupted", "reason": exc.reason, "detail": str(exc)}

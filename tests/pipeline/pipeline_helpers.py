@@ -120,3 +120,27 @@ def parse_exposition(text: str) -> dict[str, dict]:
         out[name] = {"type": fam.type, "labels": labels}
     return out
 
+
+# Copies SRC to DEST in chunks: "held" keeps DEST open throughout, "reopen" opens, appends and closes
+# it for every chunk (as a copy resumed by a retrying uploader would).
+WRITER = """
+import sys, time
+src, dest, mode, pause, size = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5])
+data = open(src, "rb").read()
+chunks = [data[i:i + size] for i in range(0, len(data), size)]
+fh = open(dest, "ab") if mode == "held" else None
+for chunk in chunks:
+    if mode == "reopen":
+        fh = open(dest, "ab")
+    fh.write(chunk)
+    fh.flush()
+    if mode == "reopen":
+        fh.close()
+    time.sleep(pause)
+if mode == "held":
+    fh.close()
+"""
+
+
+def start_writer(src, dest, mode: str, pause: float, chunk: int = 65536) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", WRITER, str(src), str(dest), mode, str(pause), str(chunk)])
