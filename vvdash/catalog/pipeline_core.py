@@ -13,7 +13,7 @@ _GAUGE_TOTAL = "a gauge must not end in _total (it reads as a counter in PromQL)
 METRICS = [
     # -- orchestrator ---------------------------------------------------------
     Metric("vv_videos_in_input_queue", "gauge",
-           "Videos waiting for processing: in input/, or claimed and waiting for a scan worker.",
+           "Videos waiting in input/ for processing. Claimed videos waiting for a scan worker count too.",
            "orchestrator", seed_name="vv_videos_in_input_queue_total", seed_reason=_GAUGE_TOTAL),
     Metric("vv_videos_processed_total", "counter", "Videos that went through the whole pipeline, by outcome.",
            "orchestrator", ("status",), seed_name="vv_videos_processed_total"),
