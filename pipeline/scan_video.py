@@ -132,6 +132,8 @@ def analyse(path: Path, sample_fps: float, detectors: Detectors) -> dict:
         cap.release()
     if not samples:
         raise Corrupt("no_frames", "the container holds no decodable frame")
+    if end <= 0 and decoded > 1:
+        end = (decoded - 1) / fps            # a stream without timestamps: its frame rate is all there is
     duration = end + 1.0 / fps
     promised = declared / fps if 0 < declared < 1e9 else 0.0
     if promised and duration < promised - max(1.0, 0.1 * promised):
