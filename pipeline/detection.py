@@ -12,6 +12,9 @@ The rules (README "Detection rules" says the same for users):
     boxes are merged (greedy non-maximum suppression, the higher score wins), and a box that
     contains two or more other boxes is dropped as one spanning a group; a box overlapped by a
     face wider than half of it is a close-up head (hair, a cheek), not a body;
+  * a person counts in a sample only when a box of about the same size lies near it in the sample
+    before or after (CONFIRM_PERIOD_SECONDS apart at most): a pedestrian stays in view, a HOG
+    false alarm on a bottle or a box edge does not;
   * a face is a frontal Haar detection of at least MIN_FACE_FRACTION of the frame height, found
     with FACE_MIN_NEIGHBORS neighbours; nested and overlapping face boxes are merged likewise.
 """
@@ -33,6 +36,7 @@ FULL_SCAN_SECONDS = 30.0         # whole-frame search period, for people who nev
 MOTION_WIDTH = 160               # motion needs no detail: background subtraction on a small copy
 MOTION_MIN_FRACTION = 0.002      # share of the image in motion that counts as "motion"
 ROI_FULL_FRAME = 0.5             # moving regions covering more than this: search the whole frame
+CONFIRM_PERIOD_SECONDS = 1.0     # samples further apart are not compared (a walker moves too far)
 MIN_FACE_FRACTION = 1 / 12       # smallest face searched: 48 px at 576 lines ("close to the camera")
 HAAR_FACE_PX = 24                # the cascade's own window: faces are searched on a copy scaled to it
 FACE_MIN_NEIGHBORS = 5
@@ -103,6 +107,25 @@ def merge_regions(boxes: list) -> list:
             if merged:
                 break
     return boxes
+
+
+def _near(box, other) -> bool:
+    """`other` could be `box`'s person one sample later: a similar height, within about a stride."""
+    h = box[3]
+    return (0.7 < other[3] / h < 1.4 and abs(box[0] + box[2] / 2 - other[0] - other[2] / 2) < 0.6 * h
+            and abs(box[1] + box[3] / 2 - other[1] - other[3] / 2) < 0.5 * h)
+
+
+def confirmed_counts(people: list, times: list, period: float) -> list[int]:
+    """People per sample, each box confirmed by a neighbouring sample (all boxes when samples are sparse)."""
+    if period > CONFIRM_PERIOD_SECONDS or len(people) < 2:
+        return [len(p) for p in people]
+    out = []
+    for i, boxes in enumerate(people):
+        around = [o for j in (i - 1, i + 1) if 0 <= j < len(people) and abs(times[j] - times[i]) <= 2 * period
+                  for o in people[j]]
+        out.append(sum(1 for b in boxes if any(_near(b, o) for o in around)))
+    return out
 
 
 class FrameDetector:

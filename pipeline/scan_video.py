@@ -18,7 +18,7 @@ import cv2
 
 from pipeline import _common, native_log
 from pipeline.containers import Truncated, check_complete
-from pipeline.detection import FrameDetector
+from pipeline.detection import FrameDetector, confirmed_counts
 from pipeline.schemas import first_error
 from pipeline.service import ServiceHTTP, setup_logging
 from pipeline.storage import Storage
@@ -109,7 +109,7 @@ def analyse(path: Path, sample_fps: float, detectors: Detectors) -> dict:
             fps = 25.0
         declared = cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0.0
         period = 1.0 / sample_fps
-        samples, decoded, end, next_t = [], 0, 0.0, 0.0
+        samples, boxes, decoded, end, next_t = [], [], 0, 0.0, 0.0
         width = height = 0
         detector = None
         while cap.grab():
@@ -126,12 +126,14 @@ def analyse(path: Path, sample_fps: float, detectors: Detectors) -> dict:
                 height, width = frame.shape[:2]
                 detector = FrameDetector(width, height, detectors.hog, detectors.faces)
             found = detector.detect(frame, t)
-            samples.append({"t": round(t, 3), "motion": round(found.motion, 4),
-                            "people": len(found.people), "faces": len(found.faces)})
+            boxes.append(found.people)
+            samples.append({"t": round(t, 3), "motion": round(found.motion, 4), "faces": len(found.faces)})
     finally:
         cap.release()
     if not samples:
         raise Corrupt("no_frames", "the container holds no decodable frame")
+    for sample, people in zip(samples, confirmed_counts(boxes, [s["t"] for s in samples], period)):
+        sample["people"] = people
     if end <= 0 and decoded > 1:
         end = (decoded - 1) / fps            # a stream without timestamps: its frame rate is all there is
     duration = end + 1.0 / fps

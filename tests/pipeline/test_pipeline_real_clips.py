@@ -71,6 +71,11 @@ def test_nobody_is_found_in_a_tree_in_wind(analysed):
     assert activity(tree) == "none" and "people" not in tags(tree)
 
 
+def test_an_object_held_in_a_hand_is_no_person(analysed):
+    # box.mp4: hands turning a printed box in front of the camera, the rest of the body out of view.
+    assert analysed["box.mp4"]["people_max"] == 0, analysed["box.mp4"]["samples"]
+
+
 def test_durations_come_from_the_container_timestamps(analysed):
     # tree.avi: 444 frame entries at 15 fps, 376 of them empty (repeats), so 68 decoded frames.
     assert analysed["tree.avi"]["frame_count"] == 68
