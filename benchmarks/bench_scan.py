@@ -3,8 +3,8 @@
 Prints: the scan real-time factor (video seconds per second of scanning) at the inventory's
 sampling rate on one core (target >= 10x), on a synthetic 640x360 25 fps clip and on OpenCV's
 street clip vtest.avi (768x576, 10 fps, 3-8 pedestrians; `make samples` fetches it), each as wall
-time and as the process's CPU time (on a shared machine the CPU time is the fairer figure); the metrics overhead against the same
-scan with no-op instruments (target <= 2 %); /metrics scrape time of each pipeline service's
+time and as the process's CPU time (on a shared machine the CPU time is the fairer figure); the
+metrics overhead against the same scan with no-op instruments (target <= 2 %); /metrics scrape time of each pipeline service's
 registry over real HTTP (target <= 5 ms); series per process (target <= 1,000).
 
 Usage: .venv/bin/python benchmarks/bench_scan.py [RUNS]

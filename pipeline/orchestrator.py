@@ -159,9 +159,10 @@ class Orchestrator:
             log.info("%s: processed -> %s", path.name, self.storage.relative(dest))
         elif answer.get("status") == "corrupted" or answer.get("reason") in PERMANENT:
             outcome = "corrupted"
-            reason = answer.get("reason")
-            self.corrupt(path, reason if reason in CORRUPTED_REASONS else "unknown",
-                         answer.get("detail", "") if reason in CORRUPTED_REASONS else f"{reason}: {answer.get('detail', '')}")
+            reason, detail = answer.get("reason"), answer.get("detail", "")
+            if reason not in CORRUPTED_REASONS:          # the label set stays bounded; the detail keeps it
+                reason, detail = "unknown", f"{reason}: {detail}"
+            self.corrupt(path, reason, detail)
         else:
             outcome = "failure"
             self.back_to_input(path, f"{answer.get('reason')} ({answer.get('detail', '')})")
