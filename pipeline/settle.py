@@ -42,6 +42,8 @@ class SettleWatch:
 
     def ready(self, entries: list[Path]) -> list[Path]:
         """The entries that are still and that no local process has open for writing."""
+        names = {e.name for e in entries}
+        self.seen = {k: v for k, v in self.seen.items() if k in names}     # names gone or claimed meanwhile
         still = [e for e in entries if self.still(e)]
         if not still:
             return []
