@@ -122,6 +122,11 @@ def test_all_dashboards_drawn_with_data_or_explicit_no_data(stack, page):
             box = page.locator(f'.panel[data-panel-id="{p["id"]}"]').bounding_box()
             assert abs(box["x"] - (grid["x"] + 16 + p["gridPos"]["x"] * col)) < col / 2 + 8, (uid, p["title"])
             assert abs(box["width"] - p["gridPos"]["w"] * col) < col, (uid, p["title"])
+        # Every time axis spans exactly the picked range (5 minutes), whatever the series draw.
+        spans = page.evaluate("""() => [...document.querySelectorAll('.panel[data-state="data"] .chart:not(.stat-spark)')].map((c) => {
+            const x = echarts.getInstanceByDom(c).getModel().getComponent('xAxis', 0);
+            return x && x.get('type') === 'time' ? x.axis.scale.getExtent() : null; }).filter(Boolean)""")
+        assert spans and all(abs((b - a) - 300_000) < 1000 for a, b in spans), (uid, spans)
         assert page.locator(".dash-title").inner_text() == model["title"]
         assert [r.inner_text() for r in page.locator(".row .row-title").all()] == \
             [p["title"] for p in model["panels"] if p["type"] == "row"]

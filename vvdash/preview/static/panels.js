@@ -140,11 +140,13 @@
         const c = fcs[i].custom || {};
         const stack = c.stacking && c.stacking.mode && c.stacking.mode !== "none" ? c.stacking.group || "A" : undefined;
         const interp = c.lineInterpolation;
-        return { name: f.name, type: c.drawStyle === "bars" ? "bar" : "line", stack, color: colors[i],
+        // Bars as a stepped area: ECharts' bar series widens a fixed time axis past the range.
+        const bars = c.drawStyle === "bars";
+        return { name: f.name, type: "line", stack, color: colors[i],
           showSymbol: c.showPoints === "always" || (c.drawStyle === "points"), symbolSize: c.pointSize || 4,
           lineStyle: { width: c.drawStyle === "points" ? 0 : c.lineWidth === undefined ? 1 : c.lineWidth, type: (c.lineStyle || {}).fill === "dash" ? "dashed" : "solid" },
-          areaStyle: c.fillOpacity ? { opacity: c.fillOpacity / 100 } : undefined, connectNulls: c.spanNulls === true,
-          step: interp === "stepAfter" ? "end" : interp === "stepBefore" ? "start" : false, smooth: interp === "smooth",
+          areaStyle: c.fillOpacity || bars ? { opacity: (c.fillOpacity || 80) / 100 } : undefined, connectNulls: c.spanNulls === true,
+          step: bars ? "middle" : interp === "stepAfter" ? "end" : interp === "stepBefore" ? "start" : false, smooth: !bars && interp === "smooth",
           sampling: "lttb", data: f.times.map((t, j) => [t, f.values[j]]) };
       });
       Object.assign(series[0], thresholdMarks(fc0));
