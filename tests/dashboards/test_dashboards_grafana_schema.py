@@ -1,0 +1,83 @@
+"""The generated dashboards against Grafana 12's own types: @grafana/schema from the npm registry, turned into
+JSON Schemas at setup (scripts/grafana-schema.sh, into the git-ignored .cache/). Unknown keys are refused and
+the keys Grafana's types require (the defaults Grafana fills) must be written out, so a save in Grafana's UI
+changes nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from vvdash import PROJECT_ROOT
+from vvdash.model.dashboards import GRAFANA_VERSION, iter_panels
+
+SCHEMAS = PROJECT_ROOT / ".cache" / "grafana-schema" / "json"
+GENERATED = PROJECT_ROOT / "generated" / "dashboards"
+
+
+def _load(path: Path) -> dict:
+    if not path.is_file():
+        pytest.fail(f"{path} missing: run `make setup` (scripts/grafana-schema.sh fetches @grafana/schema)")
+    return json.loads(path.read_text())
+
+
+def _validator(schema: dict) -> jsonschema.Draft7Validator:
+    return jsonschema.Draft7Validator(schema)
+
+
+def _errors(validator, value, where: str) -> list[str]:
+    out = []
+    for error in sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path)):
+        path = ".".join(str(p) for p in error.absolute_path)
+        out.append(f"{where}{'.' + path if path else ''}: {error.message}")
+    return out
+
+
+def panel_type_errors(model: dict, schemas: Path = SCHEMAS) -> list[str]:
+    """Every option or custom field config of every panel that Grafana's types do not declare or type so."""
+    problems = []
+    for panel in iter_panels(model):
+        kind = panel.get("type", "")
+        if kind == "row":
+            continue
+        where = f"{model.get('uid')} panel {panel.get('id')} {panel.get('title')!r} ({kind})"
+        entry = _load(schemas / "panels" / f"{kind.replace('-', '')}.json")
+        if entry.get("errors"):
+            problems.append(f"{where}: no JSON Schema for this panel type: {entry['errors']}")
+            continue
+        problems += _errors(_validator(entry["Options"]), panel.get("options", {}), f"{where} options")
+        if "FieldConfig" in entry:
+            custom = ((panel.get("fieldConfig") or {}).get("defaults") or {}).get("custom", {})
+            problems += _errors(_validator(entry["FieldConfig"]), custom, f"{where} fieldConfig.defaults.custom")
+    return problems
+
+
+def _generated() -> list[Path]:
+    return sorted(GENERATED.glob("*.json"))
+
+
+@pytest.mark.parametrize("path", _generated(), ids=lambda p: p.stem)
+def test_panel_options_match_grafana_12_types(path):
+    assert panel_type_errors(json.loads(path.read_text())) == []
+
+
+def test_the_types_are_those_of_the_release_the_dashboards_are_written_for():
+    assert _load(SCHEMAS / "panels" / "stat.json")["version"] == GRAFANA_VERSION
+
+
+def test_the_check_refuses_unknown_and_mistyped_options():
+    """The check can fail: an unknown key, a wrong type and a missing default are each reported."""
+    panel = next(p for path in _generated() for p in iter_panels(json.loads(path.read_text()))
+                 if p.get("type") == "stat")
+    assert panel_type_errors({"uid": "x", "panels": [panel]}) == []
+    broken = json.loads(json.dumps(panel))
+    broken["options"]["sparkle"] = True
+    broken["options"]["wideLayout"] = "yes"
+    del broken["options"]["showPercentChange"]
+    found = "\n".join(panel_type_errors({"uid": "x", "panels": [broken]}))
+    assert "'sparkle' was unexpected" in found
+    assert "'yes' is not of type 'boolean'" in found
+    assert "'showPercentChange' is a required property" in found
