@@ -69,7 +69,7 @@ def main() -> int:
         for latency_ms in latencies:
             for jobs in jobs_list:
                 port = free_port()
-                standin = Process("grafana-standin", [sys.executable, "-m", "vvdash.testing.grafana_standin",
+                standin = Process("grafana-standin", [sys.executable, "-m", "tests.grafana_standin",
                                                       "--port", str(port), "--token-file", str(token_file),
                                                       "--latency", str(latency_ms / 1000)],
                                   tmp / "standin.log", env={"PYTHONPATH": str(ROOT)}, cwd=ROOT).start()

@@ -12,7 +12,7 @@ from upload_helpers import ADMIN_PASSWORD, EDITOR_TOKEN, FOLDER_TITLE, FOLDER_UI
 
 from vvdash import PROJECT_ROOT
 from vvdash.procs import free_port
-from vvdash.testing.grafana_standin import GrafanaStandin
+from tests.grafana_standin import GrafanaStandin
 
 
 def _one_error_line(run) -> str:

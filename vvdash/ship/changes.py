@@ -1,0 +1,30 @@
+"""Unified diffs of Grafana's copy of a dashboard (the `---` side) against the local one (`+++`).
+
+Both sides are compared in the form upload compares them (local.canonical: sorted keys; no id, version or
+upload record). A copy changed in Grafana since vvdash's last upload says so in its header: the diff then
+shows that change (undone by an upload).
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from vvdash.ship.local import LocalDashboard, canonical, changed_in_grafana
+
+
+def dashboard_diff_lines(remote, dash: LocalDashboard, folder_uid: str) -> list[str]:
+    """Unified diff lines of `remote` (a store.Remote or None) against `dash`; empty when they are the same."""
+    local_text = canonical(dash.model).splitlines(keepends=True)
+    if remote is None:
+        return list(difflib.unified_diff([], local_text, "/dev/null", f"{dash.path} (new in Grafana)"))
+    if remote.stored_as:
+        return [f"# grafana:{dash.uid} is stored in the v2 dashboard format ({remote.stored_as}); vvdash writes "
+                "v1 JSON, so the two cannot be compared line by line\n"]
+    drift = ", changed in Grafana since vvdash's last upload" if changed_in_grafana(remote.dashboard) else ""
+    head_a = f"grafana:{dash.uid} ({remote.describe()}{drift})"
+    lines = list(difflib.unified_diff(canonical(remote.dashboard).splitlines(keepends=True), local_text,
+                                      head_a, str(dash.path)))
+    if remote.folder_uid != folder_uid:
+        head = [] if lines else [f"--- {head_a}\n", f"+++ {dash.path}\n"]
+        lines = head + lines + [f"# folder: {remote.folder_uid or 'General'} -> {folder_uid}\n"]
+    return lines
