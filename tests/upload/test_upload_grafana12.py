@@ -96,7 +96,7 @@ def test_an_edit_made_in_grafana_is_left_alone_then_overwritten_with_force(vv, g
     assert run.code == 1
     assert _dashboard_writes(grafana) == []
     line = next(line for line in run.lines("changed in Grafana") if "vv-fix-2" in line and line.startswith("["))
-    assert "changed in Grafana since vvdash's last upload (version 2 by someone-else" in line
+    assert "edited since vvdash's last upload (version 2 by someone-else" in line
     assert "`vvdash upload --force`" in line
     assert '    -  "description": "added by a person",' in run.out   # the change made in Grafana, shown
     assert _counts(run) == ["0", "0", "4", "1", "0", "0"]

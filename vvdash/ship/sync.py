@@ -106,8 +106,8 @@ def sync_dashboard(store, dash: LocalDashboard, opts: Options) -> Outcome:
             bool(remote.stored_as) or changed_in_grafana(remote.dashboard))
         if drifted and not foreign and not opts.force:
             return Outcome(dash.uid, dash.title, DRIFTED,
-                           f"{what}: changed in Grafana since vvdash's last upload ({remote.describe()}); left as it "
-                           "is: the diff below is that change undone; copy it into the definitions, or "
+                           f"{what}: edited since vvdash's last upload ({remote.describe()}); left as it is. "
+                           "Below: what an upload would change. Copy the edit into the definitions, or "
                            "`vvdash upload --force` to overwrite it",
                            diff=dashboard_diff_lines(remote, dash, opts.folder_uid))
         action = "created" if remote is None else "updated"
