@@ -28,6 +28,7 @@ Legacy API (every version):
                                               overridden by "overwrite": true; 400 bad data, empty title,
                                               bad uid, unknown folder, provisioned dashboard
   DELETE /api/dashboards/uid/:uid             {"title","message","id"}
+  GET    /api/dashboards/uid/:uid/versions[/:version]   the saved versions (11.6+ form: {"versions": [...]})
   GET    /api/search?tag=&type=&query=&folderUIDs=&limit=&page=   folderUIDs: dashboards directly in them
   GET    /api/datasources/uid/:uid, POST /api/datasources
 Resource API (when `dashboard_apis` has it):
@@ -389,8 +390,13 @@ class GrafanaStandin:
                       "createdBy": existing["createdBy"], "k8s_uid": existing["k8s_uid"],
                       "provisioned": existing.get("provisioned", False)}
         data = {**dash, "id": record["id"], "uid": uid, "version": record["version"]}
+        # Every save is a version in the dashboard's history (dashboard_version table).
+        history = (existing or {}).get("history", []) + [{
+            "version": record["version"], "created": now, "createdBy": user, "message": message,
+            "data": json.loads(json.dumps(data))}]
         record.update(uid=uid, folder_uid=folder_uid, data=data, message=message, updated=now, updatedBy=user,
-                      resource_version=str(self._rv), stored_version="v1", annotations=dict(annotations or {}))
+                      resource_version=str(self._rv), stored_version="v1", annotations=dict(annotations or {}),
+                      history=history)
         self.dashboards[uid] = record
         return record
 
@@ -592,6 +598,26 @@ class _Handler(BaseHTTPRequestHandler):
             return {"namespace": st.namespace, "buildInfo": {"version": st.version, "edition": "Open Source"}}
         if path == "/api/org" and method == "GET":
             return {"id": st.org_id, "name": "Main Org." if st.org_id == 1 else f"Org {st.org_id}", "address": {}}
+        m = re.fullmatch(r"/api/dashboards/uid/([^/]+)/versions(?:/(\d+))?", path)
+        if m and method == "GET":
+            self._require(actions, "dashboards:read")
+            record = st.dashboards.get(m.group(1))
+            if record is None:
+                raise _not_found_dashboard()
+            rows = [{"id": h["version"], "dashboardId": record["id"], "uid": record["uid"],
+                     "parentVersion": h["version"] - 1, "restoredFrom": 0, "version": h["version"],
+                     "created": h["created"], "createdBy": h["createdBy"], "message": h["message"], "data": h["data"]}
+                    for h in reversed(record["history"])]
+            if m.group(2):
+                row = next((r for r in rows if r["version"] == int(m.group(2))), None)
+                if row is None:
+                    raise _Reply(404, {"message": "Dashboard version not found"})
+                return row
+            limit = int(query.get("limit", ["0"])[0] or 0) or len(rows)
+            start = int(query.get("start", ["0"])[0] or 0)
+            # Grafana 11.6+ answers an object with a continue token (10.4 answered the bare list).
+            return {"continueToken": "", "versions": [{k: v for k, v in r.items() if k != "data"}
+                                                      for r in rows[start:start + limit]]}
         m = re.fullmatch(r"/api/dashboards/uid/([^/]+)", path)
         if m:
             uid = m.group(1)

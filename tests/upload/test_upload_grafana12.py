@@ -98,7 +98,10 @@ def test_an_edit_made_in_grafana_is_left_alone_then_overwritten_with_force(vv, g
     line = next(line for line in run.lines("changed in Grafana") if "vv-fix-2" in line and line.startswith("["))
     assert "edited since vvdash's last upload (version 2 by someone-else" in line
     assert "`vvdash upload --force`" in line
-    assert '    -  "description": "added by a person",' in run.out   # the change made in Grafana, shown
+    # The edit itself, from Grafana's history: vvdash's last upload against Grafana's copy now.
+    assert "    --- grafana:vv-fix-2 version 1 (vvdash's last upload by token)" in run.out
+    assert "    +++ grafana:vv-fix-2 version 2 by someone-else" in run.out
+    assert '    +  "description": "added by a person",' in run.out
     assert _counts(run) == ["0", "0", "4", "1", "0", "0"]
     assert grafana.dashboards["vv-fix-2"]["data"]["description"] == "added by a person"
 
@@ -106,10 +109,12 @@ def test_an_edit_made_in_grafana_is_left_alone_then_overwritten_with_force(vv, g
     assert diff.code == 1
     out = diff.out.splitlines()
     assert any(line.startswith("# dashboard vv-fix-2") and "changed in Grafana" in line for line in out)
-    head = next(line for line in out if line.startswith("--- grafana:vv-fix-2"))
+    # Both sides: the edit made in Grafana, then what an upload would change (that edit undone).
+    assert out.index("--- grafana:vv-fix-2 version 1 (vvdash's last upload by token)") < \
+        out.index('+  "description": "added by a person",') < \
+        out.index(f"+++ {dash_dir / 'vv-fix-2.json'}") < out.index('-  "description": "added by a person",')
+    head = next(line for line in out if line.startswith("--- grafana:vv-fix-2 (version 2"))
     assert "changed in Grafana since vvdash's last upload" in head
-    assert f"+++ {dash_dir / 'vv-fix-2.json'}" in out
-    assert '-  "description": "added by a person",' in out
     assert "1 changed in Grafana" in diff.err
 
     forced = vv(*upload_args(grafana, dash_dir, "--force"))
@@ -118,6 +123,19 @@ def test_an_edit_made_in_grafana_is_left_alone_then_overwritten_with_force(vv, g
     assert "description" not in grafana.dashboards["vv-fix-2"]["data"]
     grafana.reset_log()
     assert vv(*upload_args(grafana, dash_dir)).code == 0 and grafana.writes == []
+
+
+def test_without_an_upload_in_the_history_the_upload_diff_is_shown(vv, grafana, dash_dir):
+    """A managed dashboard with no record and no upload by vvdash in its history (copied in by hand)."""
+    grafana.seed_folder(FOLDER_UID, "VV Video AI")
+    grafana.seed_dashboard(dashboard("vv-fix-1", tags=["vv", MANAGED_TAG], description="copied in"),
+                           folder_uid=FOLDER_UID)
+    run = vv(*upload_args(grafana, dash_dir))
+    assert run.code == 1
+    line = next(line for line in run.out.splitlines() if line.startswith("[") and "vv-fix-1" in line)
+    assert "Below: what an upload would change (Grafana's history has no earlier upload to compare)" in line
+    assert '    -  "description": "copied in",' in run.out
+    assert grafana.dashboards["vv-fix-1"]["data"]["description"] == "copied in"
 
 
 def test_a_save_between_read_and_write_is_a_conflict(vv, grafana, dash_dir):

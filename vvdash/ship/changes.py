@@ -28,3 +28,35 @@ def dashboard_diff_lines(remote, dash: LocalDashboard, folder_uid: str) -> list[
         head = [] if lines else [f"--- {head_a}\n", f"+++ {dash.path}\n"]
         lines = head + lines + [f"# folder: {remote.folder_uid or 'General'} -> {folder_uid}\n"]
     return lines
+
+
+HISTORY_DEPTH = 20     # versions looked at for vvdash's last upload
+
+
+def last_upload(client, remote, what: str):
+    """(version row, dashboard JSON) of the newest saved version that is exactly what vvdash wrote (its record
+    matches its content), from Grafana's version history; None when none is found or the history cannot be
+    read (the caller then shows only the upload diff)."""
+    from vvdash.ship.client import GrafanaError   # here: client.py does not need this module
+
+    try:
+        for row in client.dashboard_versions(remote.uid, HISTORY_DEPTH, f"{what}: versions"):
+            version = row.get("version")
+            if not isinstance(version, int) or version == remote.version:
+                continue
+            data = client.dashboard_version(remote.uid, version, f"{what}: version {version}")
+            if isinstance(data, dict) and not changed_in_grafana(data):
+                return row, data
+    except GrafanaError:
+        return None
+    return None
+
+
+def grafana_change_lines(found, remote, uid: str) -> list[str]:
+    """The change made in Grafana: vvdash's last upload (---) against Grafana's copy now (+++)."""
+    row, data = found
+    who = f" by {row.get('createdBy')}" if row.get("createdBy") else ""
+    return list(difflib.unified_diff(
+        canonical(data).splitlines(keepends=True), canonical(remote.dashboard).splitlines(keepends=True),
+        f"grafana:{uid} version {row.get('version')} (vvdash's last upload{who})",
+        f"grafana:{uid} {remote.describe()} (now)"))

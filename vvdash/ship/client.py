@@ -179,6 +179,19 @@ class GrafanaClient:
             return {"not_acceptable": (payload or {}).get("message", "") if isinstance(payload, dict) else ""}
         return None if status == 404 else payload
 
+    def dashboard_versions(self, uid: str, limit: int, what: str = "") -> list[dict]:
+        """The saved versions of a dashboard, newest first (without their content)."""
+        _, payload = self.call("GET", f"/api/dashboards/uid/{quote(uid)}/versions", what or f"versions of {uid}",
+                               params={"limit": limit})
+        rows = payload.get("versions") if isinstance(payload, dict) else payload   # 11.6+: an object; before: a list
+        return [r for r in rows or [] if isinstance(r, dict)]
+
+    def dashboard_version(self, uid: str, version: int, what: str = "") -> dict | None:
+        """The dashboard JSON saved as `version`, or None when Grafana no longer has it."""
+        status, payload = self.call("GET", f"/api/dashboards/uid/{quote(uid)}/versions/{int(version)}",
+                                    what or f"version {version} of {uid}", allow=(404,))
+        return None if status == 404 or not isinstance(payload, dict) else payload.get("data")
+
     def save_dashboard(self, model: dict, folder_uid: str, message: str, overwrite: bool, what: str = "") -> dict:
         body = {"dashboard": model, "folderUid": folder_uid, "message": message, "overwrite": overwrite}
         return self.call("POST", "/api/dashboards/db", what or f"dashboard {model.get('uid')}", body=body)[1]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from vvdash.errors import EXIT_FINDINGS, EXIT_INVALID, EXIT_OK
-from vvdash.ship.changes import dashboard_diff_lines
+from vvdash.ship.changes import dashboard_diff_lines, grafana_change_lines, last_upload
 from vvdash.ship.client import GrafanaClient, GrafanaError
 from vvdash.ship.local import MANAGED_TAG, LocalDashboard, Problem, changed_in_grafana
 from vvdash.ship.sync import open_dashboards, preflight, prunable, v2_stored_line
@@ -40,10 +40,15 @@ def run_diff(client: GrafanaClient, dashboards: list[LocalDashboard], problems: 
             lines = dashboard_diff_lines(remote, dash, folder_uid)
             if remote is not None and lines and (remote.stored_as or changed_in_grafana(remote.dashboard)):
                 counts["changed in Grafana"] += 1
-                note = v2_stored_line(remote, dash) if remote.stored_as else (
-                    f"dashboard {dash.label}: changed in Grafana since vvdash's last upload ({remote.describe()}); "
-                    "`vvdash upload` leaves it alone, `vvdash upload --force` overwrites it")
-                out.write(f"# {note}\n")
+                if remote.stored_as:
+                    out.write(f"# {v2_stored_line(remote, dash)}\n")
+                else:
+                    out.write(f"# dashboard {dash.label}: changed in Grafana since vvdash's last upload "
+                              f"({remote.describe()}); `vvdash upload` leaves it alone, `vvdash upload --force` "
+                              "overwrites it. First what changed in Grafana, then what an upload would change:\n")
+                    found = last_upload(client, remote, f"dashboard {dash.label}")
+                    out.writelines(grafana_change_lines(found, remote, dash.uid) if found else
+                                   ["# (Grafana's history has no earlier upload by vvdash to compare with)\n"])
             else:
                 counts["unchanged" if not lines else ("new" if remote is None else "differ")] += 1
             out.writelines(line if line.endswith("\n") else line + "\n" for line in lines)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from vvdash.errors import EXIT_FINDINGS, EXIT_OK, VVError
 from vvdash.ship.client import GrafanaClient, GrafanaError
-from vvdash.ship.changes import dashboard_diff_lines
+from vvdash.ship.changes import dashboard_diff_lines, grafana_change_lines, last_upload
 from vvdash.ship.folders import Folders
 from vvdash.ship.local import MANAGED_TAG, LocalDashboard, Problem, canonical, changed_in_grafana, with_record
 from vvdash.ship.report import DRIFTED, Outcome, Reporter
@@ -105,11 +105,14 @@ def sync_dashboard(store, dash: LocalDashboard, opts: Options) -> Outcome:
         drifted = remote is not None and not remote.provisioned and (
             bool(remote.stored_as) or changed_in_grafana(remote.dashboard))
         if drifted and not foreign and not opts.force:
+            found = last_upload(store.client, remote, what)
+            shown = ("Below: that edit (vvdash's last upload -> Grafana now)" if found else
+                     "Below: what an upload would change (Grafana's history has no earlier upload to compare)")
             return Outcome(dash.uid, dash.title, DRIFTED,
                            f"{what}: edited since vvdash's last upload ({remote.describe()}); left as it is. "
-                           "Below: what an upload would change. Copy the edit into the definitions, or "
-                           "`vvdash upload --force` to overwrite it",
-                           diff=dashboard_diff_lines(remote, dash, opts.folder_uid))
+                           f"{shown}. Copy the edit into the definitions, or `vvdash upload --force` to overwrite it",
+                           diff=grafana_change_lines(found, remote, dash.uid) if found else
+                           dashboard_diff_lines(remote, dash, opts.folder_uid))
         action = "created" if remote is None else "updated"
         if opts.dry_run:
             return Outcome(dash.uid, dash.title, action, _moved(remote, opts.folder_uid))
