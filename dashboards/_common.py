@@ -195,7 +195,7 @@ def timeseries(title: str, description: str, unit: str, targets: list, *, thresh
     fc = _field_config(unit, thresholds, custom, color={"mode": "palette-classic"}, min=min, max=max)
     legend = {"displayMode": "table" if legend_calcs else "list", "placement": "bottom", "showLegend": True,
               "calcs": list(legend_calcs)}
-    options = {"legend": legend, "tooltip": {"mode": "multi", "sort": "desc", "hideZeros": False}}
+    options = {"legend": legend, "tooltip": {"mode": "multi", "sort": "desc", "hideZeros": False}, "timezone": []}
     return _modern(G.TimeSeries(title=title, description=description, targets=targets), fc, options, w, h)
 
 
@@ -259,7 +259,7 @@ def heatmap(title: str, description: str, unit: str, targets: list, *, w=12, h=8
                "rowsFrame": {"layout": "auto"}, "showValue": "never",
                "color": {"mode": "scheme", "scheme": "Oranges", "steps": 64, "fill": "dark-orange",
                          "exponent": 0.5, "scale": "exponential", "reverse": False},
-               "filterValues": {"le": 1e-9}, "legend": {"show": True}, "cellValues": {},
+               "filterValues": {"le": 1e-9}, "legend": {"show": True}, "cellValues": {}, "selectionMode": "x",
                "tooltip": {"mode": "single", "yHistogram": False, "showColorScale": False},
                "exemplars": {"color": "rgba(255,0,255,0.7)"}}
     return _modern(G.Heatmap(title=title, description=description, targets=targets), fc, options, w, h)
@@ -270,7 +270,7 @@ def state_timeline(title: str, description: str, unit: str, targets: list, *, ma
     fc = _field_config(unit, thresholds, {"fillOpacity": 70, "lineWidth": 0,
                                           "hideFrom": dict(HIDE_FROM_NONE)},
                        mappings=list(mappings))
-    options = {"mergeValues": True, "showValue": "auto", "alignValue": "left", "rowHeight": 0.9, "perPage": 20,
+    options = {"mergeValues": True, "showValue": "auto", "alignValue": "left", "rowHeight": 0.9, "perPage": 20, "timezone": [],
                "legend": {"displayMode": "list", "placement": "bottom", "showLegend": True, "calcs": []},
                "tooltip": {"mode": "single", "sort": "none", "hideZeros": False}}
     return _modern(G.StateTimeline(title=title, description=description, targets=targets), fc, options, w, h)

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 SCHEMA_VERSION="12.4.11"          # = vvdash/model/dashboards.py GRAFANA_VERSION (a test checks)
 GENERATOR_VERSION="2.4.0"         # ts-json-schema-generator; the last release that runs on Node 18/20
 DEST=".cache/grafana-schema"
-STAMP="$DEST/json/.done-$SCHEMA_VERSION-$GENERATOR_VERSION"
+STAMP="$DEST/json/.done-$SCHEMA_VERSION-$GENERATOR_VERSION-2"   # -N: the converter's output format
 [ -f "$STAMP" ] && exit 0
 if ! command -v npm >/dev/null 2>&1; then
     echo "grafana-schema: npm not found; install Node.js (Debian: apt-get install nodejs npm)" >&2

@@ -55,6 +55,32 @@ def panel_type_errors(model: dict, schemas: Path = SCHEMAS) -> list[str]:
     return problems
 
 
+def _missing(defaults: dict, value, where: str) -> list[str]:
+    """Keys (nested ones too) that the defaults name and `value` lacks."""
+    out = []
+    for key, default in defaults.items():
+        if not isinstance(value, dict) or key not in value:
+            out.append(f"{where}.{key}: not written (Grafana's default: {json.dumps(default)})")
+        elif isinstance(default, dict):
+            out += _missing(default, value[key], f"{where}.{key}")
+    return out
+
+
+def panel_default_gaps(model: dict, schemas: Path = SCHEMAS) -> list[str]:
+    """Every option and custom field config for which @grafana/schema declares a default and the panel has none."""
+    gaps = []
+    for panel in iter_panels(model):
+        kind = panel.get("type", "")
+        if kind == "row":
+            continue
+        where = f"{model.get('uid')} panel {panel.get('id')} ({kind})"
+        defaults = _load(schemas / "panels" / f"{kind.replace('-', '')}.json").get("defaults", {})
+        gaps += _missing(defaults.get("Options", {}), panel.get("options", {}), f"{where} options")
+        custom = ((panel.get("fieldConfig") or {}).get("defaults") or {}).get("custom", {})
+        gaps += _missing(defaults.get("FieldConfig", {}), custom, f"{where} fieldConfig.defaults.custom")
+    return gaps
+
+
 def _generated() -> list[Path]:
     return sorted(GENERATED.glob("*.json"))
 
@@ -62,6 +88,12 @@ def _generated() -> list[Path]:
 @pytest.mark.parametrize("path", _generated(), ids=lambda p: p.stem)
 def test_panel_options_match_grafana_12_types(path):
     assert panel_type_errors(json.loads(path.read_text())) == []
+
+
+@pytest.mark.parametrize("path", _generated(), ids=lambda p: p.stem)
+def test_every_default_grafana_declares_is_written_out(path):
+    """What Grafana would add on a save is already there, so a save in its UI leaves no diff behind."""
+    assert panel_default_gaps(json.loads(path.read_text())) == []
 
 
 def test_the_types_are_those_of_the_release_the_dashboards_are_written_for():
@@ -81,3 +113,7 @@ def test_the_check_refuses_unknown_and_mistyped_options():
     assert "'sparkle' was unexpected" in found
     assert "'yes' is not of type 'boolean'" in found
     assert "'showPercentChange' is a required property" in found
+    del broken["options"]["graphMode"]
+    assert panel_default_gaps({"uid": "x", "panels": [broken]}) == [
+        'x panel %s (stat) options.graphMode: not written (Grafana\'s default: "area")' % broken["id"],
+        'x panel %s (stat) options.showPercentChange: not written (Grafana\'s default: false)' % broken["id"]]
