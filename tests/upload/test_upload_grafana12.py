@@ -148,6 +148,15 @@ def test_a_save_between_read_and_write_is_a_conflict(vv, grafana, dash_dir):
     expected = "409 Conflict: stale resourceVersion" if grafana.kind in RESOURCE else "412 version-mismatch"
     assert expected in line and "`vvdash upload --force`" in line
     assert grafana.dashboards["vv-fix-4"]["data"]["description"] == "edited in the UI"
+    # --force, and someone saves again right after vvdash's read: the resource API refuses the stale
+    # resourceVersion once, vvdash reads again and writes with the new one; the legacy API's overwrite wins.
+    grafana.concurrent_edit("vv-fix-4")
+    grafana.reset_log()
+    forced = vv(*upload_args(grafana, dash_dir, "--force"))
+    assert forced.code == 0, forced.out
+    statuses = [w.status for w in _dashboard_writes(grafana) if w.summary.get("uid") == "vv-fix-4"]
+    assert statuses == ([409, 200] if grafana.kind in RESOURCE else [200])
+    assert grafana.dashboards["vv-fix-4"]["data"]["description"] == "ours"
 
 
 def test_prune_deletes_only_managed_dashboards_directly_in_the_folder(vv, grafana, dash_dir):

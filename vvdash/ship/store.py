@@ -137,10 +137,11 @@ class ResourceStore:
             meta = {"name": uid, "annotations": {}}
         else:
             old = previous.resource.get("metadata") or {}
+            # Always the resourceVersion of the read: Grafana answers 409 Conflict if someone saved since. With
+            # `overwrite` too: the caller has just read `previous`, and an update without one is not allowed by
+            # every API server (unconditional updates are the resource's choice).
             meta = {"name": uid, "annotations": dict(old.get("annotations") or {}),
-                    "labels": dict(old.get("labels") or {})}
-            if not overwrite:   # Grafana answers 409 Conflict if someone saved since the read
-                meta["resourceVersion"] = previous.precondition
+                    "labels": dict(old.get("labels") or {}), "resourceVersion": previous.precondition}
         meta["annotations"].pop(FOLDER_ANNOTATION, None)
         if folder_uid:
             meta["annotations"][FOLDER_ANNOTATION] = folder_uid
