@@ -1,8 +1,10 @@
 """Upload: bring Grafana to the local dashboards, writing only what differs.
 
-Order: health check, folder (by uid), optional Prometheus datasource, every dashboard (concurrently when
-jobs > 1), then prune. Setup failures stop the run before any dashboard (exit 2); a failed dashboard is
-reported and the others go on unless fail_fast; prune runs only when nothing failed.
+Order: health check, folders (folders.py), the dashboard API Grafana offers (store.py), optional Prometheus
+datasource, every dashboard (concurrently when jobs > 1), then prune. Setup failures stop the run before any
+dashboard (exit 2); a failed dashboard is reported and the others go on unless fail_fast; a dashboard changed
+in Grafana since vvdash's last upload is left alone and reported (exit 1) unless force; prune runs only when
+nothing failed or was left alone.
 """
 
 from __future__ import annotations
