@@ -1,7 +1,10 @@
-"""The generated dashboards against Grafana 12's own types: @grafana/schema from the npm registry, turned into
-JSON Schemas at setup (scripts/grafana-schema.sh, into the git-ignored .cache/). Unknown keys are refused and
-the keys Grafana's types require (the defaults Grafana fills) must be written out, so a save in Grafana's UI
-changes nothing."""
+"""The generated dashboards against Grafana's own panel types: @grafana/schema from the npm registry, turned into
+JSON Schemas at setup (scripts/grafana-schema.sh, into the git-ignored .cache/).
+
+Against the release they are written for (GRAFANA_VERSION): unknown keys refused, every key the types require
+present, every default they declare written out, so a save in Grafana's UI has nothing to add. Against 10.4
+and 11, which must still import them: every option those releases know has the type they expect (options
+they do not know are ignored there, missing ones take their defaults)."""
 
 from __future__ import annotations
 
@@ -14,7 +17,9 @@ import pytest
 from vvdash import PROJECT_ROOT
 from vvdash.model.dashboards import GRAFANA_VERSION, iter_panels
 
-SCHEMAS = PROJECT_ROOT / ".cache" / "grafana-schema" / "json"
+SCHEMAS = PROJECT_ROOT / ".cache" / "grafana-schema" / "json" / GRAFANA_VERSION
+OLDER = {"11": PROJECT_ROOT / ".cache" / "grafana-schema" / "json" / "11.6.16",
+         "10.4": PROJECT_ROOT / ".cache" / "grafana-schema" / "json" / "10.4.19"}   # = scripts/grafana-schema.sh
 GENERATED = PROJECT_ROOT / "generated" / "dashboards"
 
 
@@ -36,8 +41,20 @@ def _errors(validator, value, where: str) -> list[str]:
     return out
 
 
-def panel_type_errors(model: dict, schemas: Path = SCHEMAS) -> list[str]:
-    """Every option or custom field config of every panel that Grafana's types do not declare or type so."""
+def lenient(schema):
+    """The schema with unknown keys allowed and nothing required: only the types of known keys checked."""
+    if isinstance(schema, dict):
+        return {k: lenient(v) for k, v in schema.items() if k != "required"} | (
+            {"additionalProperties": True} if schema.get("additionalProperties") is False else {})
+    if isinstance(schema, list):
+        return [lenient(v) for v in schema]
+    return schema
+
+
+def panel_type_errors(model: dict, schemas: Path = SCHEMAS, strict: bool = True) -> list[str]:
+    """Every option or custom field config of every panel that Grafana's types do not declare or type so
+    (strict: unknown keys and missing required ones too)."""
+    shape = (lambda schema: schema) if strict else lenient
     problems = []
     for panel in iter_panels(model):
         kind = panel.get("type", "")
@@ -48,10 +65,11 @@ def panel_type_errors(model: dict, schemas: Path = SCHEMAS) -> list[str]:
         if entry.get("errors"):
             problems.append(f"{where}: no JSON Schema for this panel type: {entry['errors']}")
             continue
-        problems += _errors(_validator(entry["Options"]), panel.get("options", {}), f"{where} options")
+        problems += _errors(_validator(shape(entry["Options"])), panel.get("options", {}), f"{where} options")
         if "FieldConfig" in entry:
             custom = ((panel.get("fieldConfig") or {}).get("defaults") or {}).get("custom", {})
-            problems += _errors(_validator(entry["FieldConfig"]), custom, f"{where} fieldConfig.defaults.custom")
+            problems += _errors(_validator(shape(entry["FieldConfig"])), custom,
+                                f"{where} fieldConfig.defaults.custom")
     return problems
 
 
@@ -96,8 +114,16 @@ def test_every_default_grafana_declares_is_written_out(path):
     assert panel_default_gaps(json.loads(path.read_text())) == []
 
 
+@pytest.mark.parametrize("release", list(OLDER))
+@pytest.mark.parametrize("path", _generated(), ids=lambda p: p.stem)
+def test_every_option_grafana_10_4_and_11_know_has_their_type(path, release):
+    assert panel_type_errors(json.loads(path.read_text()), OLDER[release], strict=False) == []
+
+
 def test_the_types_are_those_of_the_release_the_dashboards_are_written_for():
     assert _load(SCHEMAS / "panels" / "stat.json")["version"] == GRAFANA_VERSION
+    assert [_load(folder / "panels" / "stat.json")["version"] for folder in OLDER.values()] == \
+        [folder.name for folder in OLDER.values()]
 
 
 def test_the_check_refuses_unknown_and_mistyped_options():
@@ -113,6 +139,15 @@ def test_the_check_refuses_unknown_and_mistyped_options():
     assert "'sparkle' was unexpected" in found
     assert "'yes' is not of type 'boolean'" in found
     assert "'showPercentChange' is a required property" in found
+    broken["options"]["percentChangeColorMode"] = 7
+    strict_found = "\n".join(panel_type_errors({"uid": "x", "panels": [broken]}))
+    lenient_found = "\n".join(panel_type_errors({"uid": "x", "panels": [broken]}, OLDER["10.4"], strict=False))
+    assert "percentChangeColorMode: 7 is not one of" in strict_found
+    assert "percentChangeColorMode" not in lenient_found     # 10.4 does not know it: ignored there
+    assert "'yes' is not of type 'boolean'" in lenient_found  # it knows wideLayout
+    broken["options"]["graphMode"] = 3
+    assert "3 is not one of" in "\n".join(panel_type_errors({"uid": "x", "panels": [broken]}, OLDER["10.4"],
+                                                            strict=False))
     del broken["options"]["graphMode"]
     assert panel_default_gaps({"uid": "x", "panels": [broken]}) == [
         'x panel %s (stat) options.graphMode: not written (Grafana\'s default: "area")' % broken["id"],
