@@ -105,6 +105,17 @@ def _title_slug(title: str) -> str:
     return slugify(title) or title
 
 
+def _as_go_json(value):
+    """What Grafana (Go, numbers as float64) writes back: 25.0 becomes 25, 1e-09 stays 1e-09."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _as_go_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_go_json(v) for v in value]
+    return value
+
+
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
@@ -389,7 +400,7 @@ class GrafanaStandin:
             record = {"id": existing["id"], "version": existing["version"] + 1, "created": existing["created"],
                       "createdBy": existing["createdBy"], "k8s_uid": existing["k8s_uid"],
                       "provisioned": existing.get("provisioned", False)}
-        data = {**dash, "id": record["id"], "uid": uid, "version": record["version"]}
+        data = _as_go_json({**dash, "id": record["id"], "uid": uid, "version": record["version"]})
         # Every save is a version in the dashboard's history (dashboard_version table).
         history = (existing or {}).get("history", []) + [{
             "version": record["version"], "created": now, "createdBy": user, "message": message,

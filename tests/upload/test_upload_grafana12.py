@@ -70,6 +70,21 @@ def test_create_then_a_second_run_writes_nothing(vv, grafana, dash_dir):
     assert _counts(again) == ["0", "0", "5", "0", "0", "0"]
 
 
+def test_numbers_grafana_writes_back_differently_are_no_change(vv, grafana, tmp_path):
+    """Go writes 25.0 back as 25: neither a difference nor an edit made in Grafana."""
+    model = dashboard("vv-floats")
+    model["panels"][0]["fieldConfig"] = {"defaults": {"thresholds": {"mode": "absolute", "steps": [
+        {"color": "green", "value": None}, {"color": "red", "value": 25.0}]}, "max": 108000.0, "min": 1e-09},
+        "overrides": []}
+    folder = write_dashboards(tmp_path / "floats", [model])
+    assert vv(*upload_args(grafana, folder)).code == 0
+    assert grafana.dashboards["vv-floats"]["data"]["panels"][0]["fieldConfig"]["defaults"]["max"] == 108000
+    grafana.reset_log()
+    again = vv(*upload_args(grafana, folder))
+    assert again.code == 0, again.out
+    assert grafana.writes == [] and _counts(again) == ["0", "0", "1", "0", "0", "0"]
+
+
 def test_update_names_the_version_it_replaces(vv, grafana, dash_dir):
     assert vv(*upload_args(grafana, dash_dir)).code == 0
     before = grafana.dashboards["vv-fix-3"]["resource_version"]

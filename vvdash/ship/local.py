@@ -62,8 +62,19 @@ def normalized(model: dict) -> dict:
     return {k: v for k, v in model.items() if k not in GRAFANA_OWNED_KEYS and k != RECORD_KEY}
 
 
+def _as_stored(value):
+    """A JSON value as it reads back from Grafana: Go keeps numbers as float64 and writes 25.0 as 25."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 63:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _as_stored(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_stored(v) for v in value]
+    return value
+
+
 def canonical(model: dict) -> str:
-    return json.dumps(normalized(model), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(_as_stored(normalized(model)), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def content_hash(model: dict) -> str:
