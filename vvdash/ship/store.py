@@ -45,13 +45,25 @@ class Remote:
         return f"version {self.version}{who}{when}"
 
 
+def v2_title(client: GrafanaClient, namespace: str, served: list[str], uid: str, stored: str, what: str) -> str:
+    """The title of a v2-stored dashboard, read through the version that stores it if Grafana serves it."""
+    if not namespace or stored not in served:
+        return ""
+    path = f"/apis/{GROUP}/{stored}/namespaces/{quote(namespace)}/dashboards/{quote(uid)}"
+    try:
+        status, res = client.call("GET", path, what, allow=(404,))
+    except GrafanaError:
+        return ""
+    return ((res or {}).get("spec") or {}).get("title", "") if status != 404 and isinstance(res, dict) else ""
+
+
 class LegacyStore:
     """/api/dashboards/uid/:uid, /api/dashboards/db, /api/search."""
 
-    def __init__(self, client: GrafanaClient, resource: "ResourceStore | None" = None):
+    def __init__(self, client: GrafanaClient, namespace: str = "", served: list[str] | None = None):
         self.client = client
         self.name = "legacy API (/api/dashboards)"
-        self._v2_reader = resource   # set when Grafana also serves v2 resources
+        self.namespace, self.served = namespace, served or []   # for reading v2-stored dashboards
 
     def get(self, uid: str, what: str) -> Remote | None:
         payload = self.client.dashboard(uid, what)
@@ -60,8 +72,8 @@ class LegacyStore:
         if "not_acceptable" in payload:
             served = re.search(rf"/apis/{re.escape(GROUP)}/([^/]+)/", payload["not_acceptable"])
             stored = served.group(1) if served else "v2"
-            title = self._v2_reader.v2_title(uid, stored, what) if self._v2_reader else ""
-            return Remote(uid, {}, stored_as=stored, title=title)
+            return Remote(uid, {}, stored_as=stored,
+                          title=v2_title(self.client, self.namespace, self.served, uid, stored, what))
         dash, meta = payload.get("dashboard") or {}, payload.get("meta") or {}
         return Remote(uid, dash, meta.get("folderUid", ""), dash.get("version"), meta.get("updatedBy", ""),
                       meta.get("updated", ""), title=dash.get("title", ""), precondition=dash.get("version"),
@@ -91,12 +103,12 @@ class ResourceStore:
         self.client, self.version, self.namespace, self.served = client, version, namespace, served
         self.name = f"{GROUP}/{version} in namespace {namespace}"
 
-    def _path(self, version: str, name: str = "") -> str:
-        base = f"/apis/{GROUP}/{version}/namespaces/{quote(self.namespace)}/dashboards"
+    def _path(self, name: str = "") -> str:
+        base = f"/apis/{GROUP}/{self.version}/namespaces/{quote(self.namespace)}/dashboards"
         return f"{base}/{quote(name)}" if name else base
 
     def get(self, uid: str, what: str) -> Remote | None:
-        status, res = self.client.call("GET", self._path(self.version, uid), what, allow=(404,))
+        status, res = self.client.call("GET", self._path(uid), what, allow=(404,))
         if status == 404 or not isinstance(res, dict):
             return None
         return self._remote(res, what)
@@ -114,20 +126,11 @@ class ResourceStore:
                       precondition=meta.get("resourceVersion"), resource=res,
                       provisioned="grafana.app/managedBy" in notes)
         if stored.startswith("v2"):
-            title = spec.get("title") or (self.v2_title(uid, stored, what) if what else "")
+            title = spec.get("title") or (
+                v2_title(self.client, self.namespace, self.served, uid, stored, what) if what else "")
             return Remote(uid, {}, stored_as=stored, title=title, **common)
         dash = {**spec, "uid": uid, "version": meta.get("generation")}
         return Remote(uid, dash, title=spec.get("title", ""), **common)
-
-    def v2_title(self, uid: str, stored: str, what: str) -> str:
-        """The title of a v2-stored dashboard, read through the version that stores it if Grafana serves it."""
-        if stored not in self.served:
-            return ""
-        try:
-            status, res = self.client.call("GET", self._path(stored, uid), what, allow=(404,))
-        except GrafanaError:
-            return ""
-        return ((res or {}).get("spec") or {}).get("title", "") if status != 404 and isinstance(res, dict) else ""
 
     def save(self, model: dict, folder_uid: str, message: str, previous: Remote | None, overwrite: bool,
              what: str) -> int | None:
@@ -149,13 +152,13 @@ class ResourceStore:
             meta["annotations"][MESSAGE_ANNOTATION] = message
         body = {"apiVersion": f"{GROUP}/{self.version}", "kind": "Dashboard", "metadata": meta, "spec": spec}
         if previous is None:
-            _, res = self.client.call("POST", self._path(self.version), what, body=body)
+            _, res = self.client.call("POST", self._path(), what, body=body)
         else:
-            _, res = self.client.call("PUT", self._path(self.version, uid), what, body=body)
+            _, res = self.client.call("PUT", self._path(uid), what, body=body)
         return ((res or {}).get("metadata") or {}).get("generation") if isinstance(res, dict) else None
 
     def delete(self, uid: str, what: str) -> bool:
-        status, _ = self.client.call("DELETE", self._path(self.version, uid), what, allow=(404,))
+        status, _ = self.client.call("DELETE", self._path(uid), what, allow=(404,))
         return status != 404
 
     def managed(self, tag: str, folder_uid: str) -> list[dict]:
@@ -163,7 +166,7 @@ class ResourceStore:
         out, token = [], ""
         while True:
             params = {"limit": LIST_PAGE_SIZE, **({"continue": token} if token else {})}
-            _, page = self.client.call("GET", self._path(self.version), f"list dashboards in {self.namespace}",
+            _, page = self.client.call("GET", self._path(), f"list dashboards in {self.namespace}",
                                        params=params)
             page = page if isinstance(page, dict) else {}
             for res in page.get("items") or []:
@@ -183,8 +186,6 @@ def open_store(client: GrafanaClient) -> LegacyStore | ResourceStore:
     served = client.api_groups().get(GROUP, [])
     version = next((v for v in V1_VERSIONS if v in served), None)
     if version is None:
-        resource = None
-        if any(v.startswith("v2") for v in served):
-            resource = ResourceStore(client, "", client.namespace(), served)
-        return LegacyStore(client, resource)
+        namespace = client.namespace() if any(v.startswith("v2") for v in served) else ""
+        return LegacyStore(client, namespace, served)
     return ResourceStore(client, version, client.namespace(), served)
