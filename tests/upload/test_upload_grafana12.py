@@ -153,6 +153,17 @@ def test_without_an_upload_in_the_history_the_upload_diff_is_shown(vv, grafana, 
     assert grafana.dashboards["vv-fix-1"]["data"]["description"] == "copied in"
 
 
+def test_a_dashboard_uploaded_before_vvdash_kept_records_is_updated(vv, grafana, dash_dir):
+    """Uploaded by a vvdash that wrote no record: its version message says so; an update, not an edit."""
+    grafana.seed_folder(FOLDER_UID, "VV Video AI")
+    grafana.seed_dashboard(dashboard("vv-fix-1", tags=["vv", MANAGED_TAG], description="old definition"),
+                           folder_uid=FOLDER_UID, message="vvdash upload (git 0123456789ab)")
+    run = vv(*upload_args(grafana, dash_dir))
+    assert run.code == 0, run.out
+    assert run.lines("updated      vv-fix-1")
+    assert "description" not in grafana.dashboards["vv-fix-1"]["data"]
+
+
 def test_a_save_between_read_and_write_is_a_conflict(vv, grafana, dash_dir):
     assert vv(*upload_args(grafana, dash_dir)).code == 0
     write_dashboards(dash_dir, [dashboard("vv-fix-4", description="ours")])

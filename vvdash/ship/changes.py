@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 
-from vvdash.ship.local import LocalDashboard, canonical, changed_in_grafana
+from vvdash.ship.local import LocalDashboard, canonical, changed_in_grafana, recorded_hash
 
 
 def dashboard_diff_lines(remote, dash: LocalDashboard, folder_uid: str) -> list[str]:
@@ -60,3 +60,21 @@ def grafana_change_lines(found, remote, uid: str) -> list[str]:
         canonical(data).splitlines(keepends=True), canonical(remote.dashboard).splitlines(keepends=True),
         f"grafana:{uid} version {row.get('version')} (vvdash's last upload{who})",
         f"grafana:{uid} {remote.describe()} (now)"))
+
+
+UPLOAD_MESSAGE = "vvdash upload"   # how every version message of vvdash's begins (setup.commit_message)
+
+
+def uploaded_without_record(client, remote, what: str) -> bool:
+    """Grafana's copy has no upload record but its current version was saved by `vvdash upload` (a release
+    that wrote none): an earlier upload, not an edit. Any failure to read the history answers False."""
+    from vvdash.ship.client import GrafanaError
+
+    if recorded_hash(remote.dashboard) is not None or remote.stored_as:
+        return False
+    try:
+        rows = client.dashboard_versions(remote.uid, 1, f"{what}: versions")
+    except GrafanaError:
+        return False
+    return bool(rows) and rows[0].get("version") == remote.version and \
+        str(rows[0].get("message") or "").startswith(UPLOAD_MESSAGE)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from vvdash.errors import EXIT_FINDINGS, EXIT_INVALID, EXIT_OK
-from vvdash.ship.changes import dashboard_diff_lines, grafana_change_lines, last_upload
+from vvdash.ship.changes import dashboard_diff_lines, grafana_change_lines, last_upload, uploaded_without_record
 from vvdash.ship.client import GrafanaClient, GrafanaError
 from vvdash.ship.local import MANAGED_TAG, LocalDashboard, Problem, changed_in_grafana
 from vvdash.ship.sync import open_dashboards, preflight, prunable, v2_stored_line
@@ -38,7 +38,8 @@ def run_diff(client: GrafanaClient, dashboards: list[LocalDashboard], problems: 
                 counts["failed"] += 1
                 continue
             lines = dashboard_diff_lines(remote, dash, folder_uid)
-            if remote is not None and lines and (remote.stored_as or changed_in_grafana(remote.dashboard)):
+            if remote is not None and lines and (remote.stored_as or changed_in_grafana(remote.dashboard)) and \
+                    not uploaded_without_record(client, remote, f"dashboard {dash.label}"):
                 counts["changed in Grafana"] += 1
                 if remote.stored_as:
                     out.write(f"# {v2_stored_line(remote, dash)}\n")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from vvdash.errors import EXIT_FINDINGS, EXIT_OK, VVError
 from vvdash.ship.client import GrafanaClient, GrafanaError
-from vvdash.ship.changes import dashboard_diff_lines, grafana_change_lines, last_upload
+from vvdash.ship.changes import dashboard_diff_lines, grafana_change_lines, last_upload, uploaded_without_record
 from vvdash.ship.folders import Folders
 from vvdash.ship.local import MANAGED_TAG, LocalDashboard, Problem, canonical, changed_in_grafana, with_record
 from vvdash.ship.report import DRIFTED, Outcome, Reporter
@@ -105,7 +105,8 @@ def sync_dashboard(store, dash: LocalDashboard, opts: Options) -> Outcome:
                            "`vvdash upload --force` to take it over")
         # A provisioned copy has no upload record; the write is tried so Grafana's refusal is reported.
         drifted = remote is not None and not remote.provisioned and (
-            bool(remote.stored_as) or changed_in_grafana(remote.dashboard))
+            bool(remote.stored_as) or changed_in_grafana(remote.dashboard)) and \
+            not uploaded_without_record(store.client, remote, what)
         if drifted and not foreign and not opts.force:
             found = last_upload(store.client, remote, what)
             shown = ("Below: that edit (vvdash's last upload -> Grafana now)" if found else
