@@ -17,7 +17,7 @@ from upload_helpers import ADMIN_PASSWORD, ADMIN_TOKEN, EDITOR_TOKEN, SECRETS, V
 @pytest.fixture
 def standin():
     """A Grafana that offers only the legacy API (10.4, 11): the failure tests run against that one; the
-    resource API of 12 and 13 has its own tests (test_upload_grafana12.py)."""
+    resource API of 12 and 13 has its own tests (test_upload_apis.py)."""
     server = GrafanaStandin(tokens={EDITOR_TOKEN: "Editor", VIEWER_TOKEN: "Viewer", ADMIN_TOKEN: "Admin"},
                             users={"admin": (ADMIN_PASSWORD, "Admin")}, dashboard_apis=LEGACY_ONLY)
     server.start()
