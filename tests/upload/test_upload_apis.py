@@ -279,10 +279,13 @@ def test_the_namespace_is_the_one_grafana_names(vv, dash_dir, extra, namespace):
 
 
 def test_the_api_is_chosen_by_asking_grafana_not_by_its_version(vv, dash_dir):
-    # A 12.4 whose resource API is switched off, and a 12.4 behind a proxy that hides /apis: legacy API.
-    with _grafana(LEGACY_ONLY, version="12.4.11") as off, _grafana(GRAFANA_12) as hidden:
+    # A 12.4 whose resource API is switched off, one behind a proxy that hides /apis, one that refuses to
+    # answer discovery: the legacy API each time.
+    with _grafana(LEGACY_ONLY, version="12.4.11") as off, _grafana(GRAFANA_12) as hidden, \
+            _grafana(GRAFANA_12) as refused:
         hidden.fail(404, "GET", "/apis", times=None)
-        for server in (off, hidden):
+        refused.fail(403, "GET", "/apis", times=1)          # discovery is the only /apis call before the choice
+        for server in (off, hidden, refused):
             run = vv(*upload_args(server, dash_dir))
             assert run.code == 0, run.out
             assert {w.path for w in server.writes} == {"/api/folders", "/api/dashboards/db"}

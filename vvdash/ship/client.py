@@ -153,9 +153,10 @@ class GrafanaClient:
         return self.call("POST", "/api/folders", f"create folder {uid}", body=body)[1]
 
     def api_groups(self) -> dict[str, list[str]]:
-        """GET /apis (Kubernetes API discovery): group -> the versions Grafana serves; {} when it has no /apis."""
-        status, payload = self.call("GET", "/apis", "API discovery", allow=(404,))
-        if status == 404 or not isinstance(payload, dict):
+        """GET /apis (Kubernetes API discovery): group -> the versions Grafana serves; {} when it has no /apis
+        or will not say (404, 403: then the legacy API, which every release serves, is used)."""
+        status, payload = self.call("GET", "/apis", "API discovery", allow=(404, 403))
+        if status in (404, 403) or not isinstance(payload, dict):
             return {}
         return {g.get("name", ""): [v.get("version", "") for v in g.get("versions") or []]
                 for g in payload.get("groups") or [] if isinstance(g, dict)}
