@@ -164,6 +164,20 @@ def test_a_dashboard_uploaded_before_vvdash_kept_records_is_updated(vv, grafana,
     assert "description" not in grafana.dashboards["vv-fix-1"]["data"]
 
 
+def test_a_save_in_the_editor_that_changed_nothing_is_no_edit(vv, grafana, dash_dir):
+    """The editor's save drops the record but keeps the content: a later change of vvdash's goes through."""
+    assert vv(*upload_args(grafana, dash_dir)).code == 0
+    grafana.edit_in_ui("vv-fix-3")                          # saved, nothing changed; the record is gone
+    assert RECORD_KEY not in grafana.dashboards["vv-fix-3"]["data"]
+    grafana.reset_log()
+    assert vv(*upload_args(grafana, dash_dir)).code == 0 and grafana.writes == []
+    write_dashboards(dash_dir, [dashboard("vv-fix-3", description="a change of vvdash's")])
+    run = vv(*upload_args(grafana, dash_dir))
+    assert run.code == 0, run.out
+    assert run.lines("updated      vv-fix-3")
+    assert grafana.dashboards["vv-fix-3"]["data"]["description"] == "a change of vvdash's"
+
+
 def test_a_save_between_read_and_write_is_a_conflict(vv, grafana, dash_dir):
     assert vv(*upload_args(grafana, dash_dir)).code == 0
     write_dashboards(dash_dir, [dashboard("vv-fix-4", description="ours")])

@@ -78,3 +78,19 @@ def uploaded_without_record(client, remote, what: str) -> bool:
         return False
     return bool(rows) and rows[0].get("version") == remote.version and \
         str(rows[0].get("message") or "").startswith(UPLOAD_MESSAGE)
+
+
+def edit_in_grafana(client, remote, what: str):
+    """(edited, last upload or None): whether Grafana's copy was changed since vvdash's last upload.
+
+    Not an edit: the copy matches its upload record; or has no record but its current version is an
+    upload by a vvdash that wrote none; or lost the record in a save that changed nothing (its content is
+    that of vvdash's last upload in the history)."""
+    if remote.stored_as:
+        return True, None
+    if not changed_in_grafana(remote.dashboard) or uploaded_without_record(client, remote, what):
+        return False, None
+    found = last_upload(client, remote, what)
+    if found is not None and canonical(found[1]) == canonical(remote.dashboard):
+        return False, found
+    return True, found

@@ -10,9 +10,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from vvdash.errors import EXIT_FINDINGS, EXIT_INVALID, EXIT_OK
-from vvdash.ship.changes import dashboard_diff_lines, grafana_change_lines, last_upload, uploaded_without_record
+from vvdash.ship.changes import dashboard_diff_lines, edit_in_grafana, grafana_change_lines
 from vvdash.ship.client import GrafanaClient, GrafanaError
-from vvdash.ship.local import MANAGED_TAG, LocalDashboard, Problem, changed_in_grafana
+from vvdash.ship.local import MANAGED_TAG, LocalDashboard, Problem
 from vvdash.ship.sync import open_dashboards, preflight, prunable, v2_stored_line
 
 
@@ -38,8 +38,9 @@ def run_diff(client: GrafanaClient, dashboards: list[LocalDashboard], problems: 
                 counts["failed"] += 1
                 continue
             lines = dashboard_diff_lines(remote, dash, folder_uid)
-            if remote is not None and lines and (remote.stored_as or changed_in_grafana(remote.dashboard)) and \
-                    not uploaded_without_record(client, remote, f"dashboard {dash.label}"):
+            edited, found = edit_in_grafana(client, remote, f"dashboard {dash.label}") \
+                if remote is not None and lines else (False, None)
+            if edited:
                 counts["changed in Grafana"] += 1
                 if remote.stored_as:
                     out.write(f"# {v2_stored_line(remote, dash)}\n")
@@ -47,7 +48,6 @@ def run_diff(client: GrafanaClient, dashboards: list[LocalDashboard], problems: 
                     out.write(f"# dashboard {dash.label}: changed in Grafana since vvdash's last upload "
                               f"({remote.describe()}); `vvdash upload` leaves it alone, `vvdash upload --force` "
                               "overwrites it. First what changed in Grafana, then what an upload would change:\n")
-                    found = last_upload(client, remote, f"dashboard {dash.label}")
                     out.writelines(grafana_change_lines(found, remote, dash.uid) if found else
                                    ["# (Grafana's history has no earlier upload by vvdash to compare with)\n"])
             else:

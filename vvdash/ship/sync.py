@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 from vvdash.errors import EXIT_FINDINGS, EXIT_OK, VVError
 from vvdash.ship.client import GrafanaClient, GrafanaError
-from vvdash.ship.changes import dashboard_diff_lines, grafana_change_lines, last_upload, uploaded_without_record
+from vvdash.ship.changes import dashboard_diff_lines, edit_in_grafana, grafana_change_lines
 from vvdash.ship.folders import Folders
-from vvdash.ship.local import MANAGED_TAG, LocalDashboard, Problem, canonical, changed_in_grafana, with_record
+from vvdash.ship.local import MANAGED_TAG, LocalDashboard, Problem, canonical, with_record
 from vvdash.ship.report import DRIFTED, Outcome, Reporter
 from vvdash.ship.store import Remote, open_store
 
@@ -104,11 +104,9 @@ def sync_dashboard(store, dash: LocalDashboard, opts: Options) -> Outcome:
                            f"(no {MANAGED_TAG} tag); change the uid, delete that one in Grafana, or "
                            "`vvdash upload --force` to take it over")
         # A provisioned copy has no upload record; the write is tried so Grafana's refusal is reported.
-        drifted = remote is not None and not remote.provisioned and (
-            bool(remote.stored_as) or changed_in_grafana(remote.dashboard)) and \
-            not uploaded_without_record(store.client, remote, what)
-        if drifted and not foreign and not opts.force:
-            found = last_upload(store.client, remote, what)
+        drifted, found = edit_in_grafana(store.client, remote, what) if remote is not None and not \
+            remote.provisioned and not foreign else (False, None)
+        if drifted and not opts.force:
             shown = ("Below: that edit (vvdash's last upload -> Grafana now)" if found else
                      "Below: what an upload would change (Grafana's history has no earlier upload to compare)")
             return Outcome(dash.uid, dash.title, DRIFTED,
