@@ -40,6 +40,8 @@ Resource API (when `dashboard_apis` has it):
   PUT    .../dashboards/:name                 metadata.resourceVersion must be the current one (409
                                               Conflict); without it the write is unconditional
   DELETE .../dashboards/:name                 Status Success
+  GET    /apis/folder.grafana.app/<v>/namespaces/<ns>/folders[/:name], POST .../folders   the parent in the
+                                              grafana.app/folder annotation; the /api/folders checks as Status
   Another namespace than the caller's org answers 403; a version not announced answers 404.
 Auth: `Authorization: Bearer <token>` (service-account tokens) or basic auth; roles Viewer, Editor and
 Admin grant Grafana's default RBAC actions; a missing or wrong credential gives 401, a missing action 403.
@@ -71,6 +73,7 @@ from urllib.parse import parse_qs, urlsplit
 from vvdash.model.dashboards import GRAFANA_VERSION
 
 GROUP = "dashboard.grafana.app"
+FOLDER_GROUP = "folder.grafana.app"
 # The dashboard.grafana.app versions each Grafana announces in GET /apis.
 LEGACY_ONLY: tuple[str, ...] = ()
 GRAFANA_12 = ("v0alpha1", "v1beta1", "v2alpha1", "v2beta1")
@@ -175,12 +178,15 @@ class GrafanaStandin:
     def __init__(self, *, tokens: dict[str, str] | None = None, users: dict[str, tuple[str, str]] | None = None,
                  certfile: str | None = None, keyfile: str | None = None, port: int = 0,
                  dashboard_apis: tuple[str, ...] = GRAFANA_12, org_id: int = 1, stack_id: int | None = None,
-                 version: str | None = None):
+                 version: str | None = None, folder_apis: tuple[str, ...] | None = None):
         self.tokens = dict(tokens if tokens is not None else {"standin-editor-token": "Editor"})
         self.users = dict(users or {})           # login -> (password, role)
         self.certfile, self.keyfile = certfile, keyfile
         self.port = port
         self.dashboard_apis = tuple(dashboard_apis)
+        # folder.grafana.app: served beside the dashboard resource API (v1beta1 on 12, v1 too on 13)
+        self.folder_apis = tuple(folder_apis if folder_apis is not None else
+                                 (("v1beta1", "v1") if "v1" in dashboard_apis else ("v1beta1",) if dashboard_apis else ()))
         self.org_id = org_id
         self.namespace = f"stacks-{stack_id}" if stack_id else ("default" if org_id == 1 else f"org-{org_id}")
         self.version = version or (GRAFANA_VERSION if dashboard_apis else "11.6.0")
@@ -743,7 +749,13 @@ class _Handler(BaseHTTPRequestHandler):
                 versions = [{"groupVersion": f"{GROUP}/{v}", "version": v} for v in st.dashboard_apis]
                 preferred = next(v for v in versions if not v["version"].startswith("v2"))
                 groups.append({"name": GROUP, "versions": versions, "preferredVersion": preferred})
+            if st.folder_apis:
+                versions = [{"groupVersion": f"{FOLDER_GROUP}/{v}", "version": v} for v in st.folder_apis]
+                groups.append({"name": FOLDER_GROUP, "versions": versions, "preferredVersion": versions[0]})
             return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
+        m = re.fullmatch(rf"/apis/{re.escape(FOLDER_GROUP)}/([^/]+)/namespaces/([^/]+)/folders(?:/([^/]+))?", path)
+        if m and m.group(1) in st.folder_apis:
+            return self._folder_resource(method, m.group(1), m.group(2), m.group(3), query, raw, summary, actions)
         m = re.fullmatch(rf"/apis/{re.escape(GROUP)}/([^/]+)/namespaces/([^/]+)/dashboards(?:/([^/]+))?", path)
         if not m or m.group(1) not in st.dashboard_apis:
             raise _Reply(404, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "message": "the server "
@@ -826,6 +838,54 @@ class _Handler(BaseHTTPRequestHandler):
             record = st._write(existing, target, {**spec, "uid": target}, folder_uid,
                                annotations.get("grafana.app/message", ""), "token", annotations)
             return st._resource(record, version)
+        raise self._status(405, "MethodNotAllowed", f"{method} is not supported here")
+
+    def _folder_resource(self, method, version, namespace, name, query, raw, summary, actions):
+        """folder.grafana.app: metadata.name = uid, the parent in the grafana.app/folder annotation."""
+        st = self.server_state
+        if namespace != st.namespace:
+            raise self._status(403, "Forbidden", f"folders.{FOLDER_GROUP} is forbidden: the caller's organization "
+                                                 f"is not namespace \"{namespace}\"")
+
+        def resource(folder):
+            notes = {"grafana.app/createdBy": folder["createdBy"], "grafana.app/updatedBy": folder["updatedBy"]}
+            if folder["parentUid"]:
+                notes["grafana.app/folder"] = folder["parentUid"]
+            return {"kind": "Folder", "apiVersion": f"{FOLDER_GROUP}/{version}",
+                    "metadata": {"name": folder["uid"], "namespace": st.namespace, "annotations": notes,
+                                 "resourceVersion": str(folder["version"]), "generation": folder["version"]},
+                    "spec": {"title": folder["title"]}}
+
+        if method == "GET" and not name:
+            self._require(actions, "folders:read")
+            limit = max(1, min(int(query.get("limit", ["500"])[0]), 1000))
+            start = int(query.get("continue", ["0"])[0] or 0)
+            names = sorted(st.folders)
+            more = start + limit < len(names)
+            return {"kind": "FolderList", "apiVersion": f"{FOLDER_GROUP}/{version}",
+                    "metadata": {"continue": str(start + limit)} if more else {},
+                    "items": [resource(st.folders[n]) for n in names[start:start + limit]]}
+        if method == "GET":
+            self._require(actions, "folders:read")
+            if name not in st.folders:
+                raise self._status(404, "NotFound", f"folders.{FOLDER_GROUP} \"{name}\" not found", name)
+            return resource(st.folders[name])
+        if method == "POST" and not name:
+            self._require(actions, "folders:create")
+            body = self._json(raw)
+            meta = (body or {}).get("metadata") if isinstance(body, dict) else None
+            if not isinstance(meta, dict) or not isinstance(body.get("spec"), dict):
+                raise self._status(400, "BadRequest", "the body must be a Folder with metadata and spec")
+            uid, parent = meta.get("name") or "", (meta.get("annotations") or {}).get("grafana.app/folder", "")
+            summary.update(uid=uid, title=body["spec"].get("title"), parentUid=parent)
+            if uid in st.folders:
+                raise self._status(409, "AlreadyExists", f"folders.{FOLDER_GROUP} \"{uid}\" already exists", uid)
+            try:
+                folder = st._create_folder(uid, str(body["spec"].get("title") or ""), "token", parent)
+            except _Reply as reply:   # the same checks as /api/folders, answered as a Status
+                reason = {400: "BadRequest", 404: "NotFound", 409: "Conflict"}.get(reply.status, "BadRequest")
+                raise self._status(reply.status, reason, reply.body.get("message", "")) from None
+            return resource(folder)
         raise self._status(405, "MethodNotAllowed", f"{method} is not supported here")
 
     def _search(self, query: dict) -> list[dict]:

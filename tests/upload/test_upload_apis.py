@@ -16,6 +16,7 @@ from vvdash.ship.local import MANAGED_TAG, RECORD_KEY
 
 KINDS = {"grafana11": LEGACY_ONLY, "grafana12": GRAFANA_12, "grafana13": GRAFANA_13}
 RESOURCE = {"grafana12": "v1beta1", "grafana13": "v1"}
+FOLDERS = "/apis/folder.grafana.app/{}/namespaces/default/folders"
 
 
 def _grafana(apis, **extra) -> GrafanaStandin:
@@ -263,8 +264,11 @@ def test_a_nested_folder_is_created_level_by_level(vv, grafana, dash_dir, tmp_pa
     run = vv("--inventory", inventory, "upload", "--dashboards", dash_dir, *FAST)
     assert run.code == 0, run.out + run.err
     sites = parent_uid(["VV", "Sites", "Site A"], 2)
-    assert [(w.summary["uid"], w.summary["title"], w.summary["parentUid"]) for w in grafana.writes
-            if w.path == "/api/folders"] == [(sites, "Sites", "hand-made-vv"), (FOLDER_UID, "Site A", sites)]
+    folders_path = {"grafana11": "/api/folders", "grafana12": FOLDERS.format("v1beta1"),
+                    "grafana13": FOLDERS.format("v1")}[grafana.kind]
+    assert [(w.path, w.summary["uid"], w.summary["title"], w.summary["parentUid"]) for w in grafana.writes
+            if w.path.endswith("/folders")] == [(folders_path, sites, "Sites", "hand-made-vv"),
+                                                  (folders_path, FOLDER_UID, "Site A", sites)]
     assert grafana.folders[FOLDER_UID]["parentUid"] == sites
     assert all(d["folder_uid"] == FOLDER_UID for d in grafana.dashboards.values())
     # The folders are found again: nothing is written by a second run, and prune stays in "Site A".
@@ -288,8 +292,9 @@ def test_the_namespace_is_the_one_grafana_names(vv, dash_dir, extra, namespace):
     with _grafana(GRAFANA_12, **extra) as server:
         run = vv(*upload_args(server, dash_dir))
         assert run.code == 0, run.out
-        assert {w.path for w in server.writes if w.path.startswith("/apis/")} == {
-            f"/apis/dashboard.grafana.app/v1beta1/namespaces/{namespace}/dashboards"}
+        assert {w.path for w in server.writes} == {
+            f"/apis/dashboard.grafana.app/v1beta1/namespaces/{namespace}/dashboards",
+            f"/apis/folder.grafana.app/v1beta1/namespaces/{namespace}/folders"}
 
 
 def test_the_api_is_chosen_by_asking_grafana_not_by_its_version(vv, dash_dir):
@@ -307,10 +312,13 @@ def test_the_api_is_chosen_by_asking_grafana_not_by_its_version(vv, dash_dir):
 
 def test_a_create_whose_answer_was_lost_is_not_a_failure(vv, dash_dir):
     with _grafana(GRAFANA_12) as server:
-        server.fail(504, "POST", "/apis/", times=1, lose_answer=True)
+        server.fail(504, "POST", "/apis/folder.grafana.app/", times=1, lose_answer=True)
+        server.fail(504, "POST", "/apis/dashboard.grafana.app/", times=1, lose_answer=True)
         run = vv(*upload_args(server, dash_dir, "--jobs", "1"))
         assert run.code == 0, run.out
-        posts = [(w.status, w.summary.get("grafana_status")) for w in server.writes if w.method == "POST"
-                 and w.path.startswith("/apis/")]
-        assert posts[:2] == [(504, 200), (409, None)]          # the retry met the dashboard the first one made
+        for group in ("folder", "dashboard"):   # each retry met what the first attempt made
+            posts = [(w.status, w.summary.get("grafana_status")) for w in server.writes if w.method == "POST"
+                     and w.path.startswith(f"/apis/{group}.grafana.app/")]
+            assert posts[:2] == [(504, 200), (409, None)], group
+        assert f"folder {FOLDER_UID} already existed when created (409)" in run.err
         assert len(server.dashboards) == 5 and all(d["version"] == 1 for d in server.dashboards.values())

@@ -80,6 +80,7 @@ class GrafanaClient:
         conn.credential.apply(self.session)
         self._random = random.Random()
         self._lock = threading.Lock()
+        self._asked: dict = {}          # answers that do not change during a run: discovery, namespace
 
     def close(self) -> None:
         self.session.close()
@@ -152,9 +153,20 @@ class GrafanaClient:
         body = {"uid": uid, "title": title, **({"parentUid": parent_uid} if parent_uid else {})}
         return self.call("POST", "/api/folders", f"create folder {uid}", body=body)[1]
 
+    def _once(self, key: str, ask):
+        with self._lock:
+            if key in self._asked:
+                return self._asked[key]
+        value = ask()
+        with self._lock:
+            return self._asked.setdefault(key, value)
+
     def api_groups(self) -> dict[str, list[str]]:
         """GET /apis (Kubernetes API discovery): group -> the versions Grafana serves; {} when it has no /apis
-        or will not say (404, 403: then the legacy API, which every release serves, is used)."""
+        or will not say (404, 403: then the legacy API, which every release serves, is used). Asked once."""
+        return self._once("groups", self._api_groups)
+
+    def _api_groups(self) -> dict[str, list[str]]:
         status, payload = self.call("GET", "/apis", "API discovery", allow=(404, 403))
         if status in (404, 403) or not isinstance(payload, dict):
             return {}
@@ -164,6 +176,9 @@ class GrafanaClient:
     def namespace(self) -> str:
         """The resource API's namespace for this credential: what Grafana tells its own frontend (`namespace`
         in /api/frontend/settings: default, org-N, stacks-N), else derived from the org as Grafana does."""
+        return self._once("namespace", self._namespace)
+
+    def _namespace(self) -> str:
         _, settings = self.call("GET", "/api/frontend/settings", "frontend settings")
         if isinstance(settings, dict) and isinstance(settings.get("namespace"), str) and settings["namespace"]:
             return settings["namespace"]
