@@ -3,9 +3,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test setup tools grafana-schema build lint bench clean
+.PHONY: demo test setup tools samples grafana-schema build lint bench clean
 
-setup: $(STAMP) tools grafana-schema
+setup: $(STAMP) tools samples grafana-schema
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml
 
 tools:
 	@scripts/ensure-debian-tools.sh
+
+samples:
+	@scripts/fetch-opencv-samples.sh
 
 grafana-schema:
 	@scripts/grafana-schema.sh
