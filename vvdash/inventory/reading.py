@@ -1,0 +1,83 @@
+"""Reading an inventory file without trusting it: a regular file, of bounded size, UTF-8.
+
+A FIFO, device, directory or symlink loop is refused from its stat, before any read (opening a
+FIFO for reading would block until a writer appears; /dev/zero never ends).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+
+from vvdash.errors import VVError
+
+# The shipped inventory is about 5 KB; a large fleet stays well below this, and parsing this
+# much YAML takes well under a second.
+MAX_BYTES = 256 * 1024
+
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def _refuse_kind(label: str, mode: int) -> None:
+    if not stat.S_ISREG(mode):
+        raise VVError(f"{label}: cannot read inventory: {_kind(mode)}, not a regular file")
+
+
+def read_bytes(path, label: str, limit: int = MAX_BYTES) -> bytes:
+    try:
+        st = os.stat(path)   # follows symlinks: a link to /dev/zero is a character device
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise VVError(f"{label}: cannot read inventory: a symlink to a missing file") from None
+        raise VVError(f"{label}: inventory file not found") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise VVError(f"{label}: cannot read inventory: a symlink loop") from None
+        raise VVError(f"{label}: cannot read inventory: {exc.strerror}") from None
+    _refuse_kind(label, st.st_mode)
+    if st.st_size > limit:
+        raise VVError(f"{label}: cannot read inventory: {st.st_size} bytes, more than the limit of {limit}")
+    try:
+        # O_NONBLOCK: should the path have become a FIFO since the stat, open does not wait.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise VVError(f"{label}: cannot read inventory: {exc.strerror}") from None
+    try:
+        _refuse_kind(label, os.fstat(fd).st_mode)
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise VVError(f"{label}: cannot read inventory: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise VVError(f"{label}: cannot read inventory: more than the limit of {limit} bytes")
+    return b"".join(chunks)
+
+
+def decode(data: bytes, label: str) -> str:
+    """UTF-8 text (a UTF-8 byte order mark is dropped); the line of the first bad byte otherwise."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise VVError(f"{label}: line 1: not UTF-8 (a UTF-16 or UTF-32 byte order mark); save the file as UTF-8")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise VVError(f"{label}: line {line}: not valid UTF-8 (byte {data[exc.start]:#04x})") from None
+
+
+def read_text(path, label: str) -> str:
+    return decode(read_bytes(path, label), label)
