@@ -28,14 +28,18 @@ NAME = re.compile(r"[a-z][a-z0-9_-]{0,62}")
 ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,127}")
 _HOST_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
 _HOSTNAME = re.compile(rf"{_HOST_LABEL}(?:\.{_HOST_LABEL})*\.?")
-# RFC 3986 characters of a URL; `%` only as a %XX escape. No quotes, braces, spaces, backslashes.
-_URL_CHARS = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
-_URL_PATH = re.compile(r"/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*"
-                       r"(?:\?(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?")
+# RFC 3986 characters of a URL, less the sub-delimiters $ ' ( ) * ! (Grafana and Compose expand
+# $VAR; any character can be written %XX instead); `%` only as a %XX escape.
+_URL_CHARS = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@&+,;=]|%[0-9A-Fa-f]{2})*")
+_URL_PATH = re.compile(r"/(?:[A-Za-z0-9\-._~&+,;=:@/]|%[0-9A-Fa-f]{2})*"
+                       r"(?:\?(?:[A-Za-z0-9\-._~&+,;=:@/?]|%[0-9A-Fa-f]{2})*)?")
 _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`|~-]{1,64}@(.+)")
-# Go templates (Prometheus annotations, Alertmanager fields) and Grafana variables ($x, ${x}).
+# Go templates (Prometheus annotations, Alertmanager fields); $VAR, ${VAR}: Grafana provisioning
+# files and Compose expand environment variables, Grafana queries expand dashboard variables.
 _TEMPLATE = re.compile(r"\{\{|\}\}")
+_EXPANDS = "$"
 _MAX_TEXT = 256
+_MAX_URL = 2048   # what browsers and chat tools reliably keep
 _MAX_PATH = 4096
 
 
@@ -121,6 +125,8 @@ def check_url(value: str, base: bool = False):
     """An http(s) URL with a valid host (and port); `base`: no query or fragment (paths are appended)."""
     if not isinstance(value, str):
         return None
+    if len(value) > _MAX_URL:
+        return f"longer than {_MAX_URL} characters"
     if not _URL_CHARS.fullmatch(value):
         return "characters a URL cannot hold (quotes, braces, spaces, control characters)"
     try:
@@ -153,6 +159,8 @@ def _text(value: str):
         return "control characters"
     if _TEMPLATE.search(value):
         return "template braces {{ or }}"
+    if _EXPANDS in value:
+        return "a $ (it would expand a variable)"
     return None
 
 
@@ -163,6 +171,8 @@ def _path(value: str):
         return f"empty or longer than {_MAX_PATH} characters"
     if not _printable(value):
         return "control characters"
+    if _EXPANDS in value:
+        return "a $ (it would expand a variable)"
     return None
 
 

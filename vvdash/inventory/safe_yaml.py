@@ -25,6 +25,8 @@ MAX_SCALAR = 65_536
 MAX_KEY = 128
 _MERGE = "tag:yaml.org,2002:merge"
 _STR = "tag:yaml.org,2002:str"
+_NUMBERS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+MAX_DIGITS = 100   # Python refuses to read integers over 4,300 digits; no inventory number needs 100
 
 try:  # libyaml's parser when available: the same events, several times faster
     from yaml._yaml import CParser as _Parser
@@ -96,6 +98,8 @@ class _Checker:
         if isinstance(node, ScalarNode):
             if len(node.value) > MAX_SCALAR:
                 self.fail(node, parts, f"a value of {len(node.value)} characters (at most {MAX_SCALAR})")
+            if node.tag in _NUMBERS and len(node.value) > MAX_DIGITS:
+                self.fail(node, parts, f"a number of {len(node.value)} characters (at most {MAX_DIGITS})")
         elif isinstance(node, SequenceNode):
             for i, child in enumerate(node.value):
                 total += self.walk(child, parts + [i])
@@ -143,5 +147,9 @@ def load(text: str, label: str):
         where = f"line {mark.line + 1}" if mark else "?"
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise VVError(f"{label}: {where}: invalid YAML: {problem}") from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        # A scalar the safe constructor cannot turn into a value (an integer of 5,000 digits).
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise VVError(f"{label}: invalid YAML value: {text[:120]}") from None
     finally:
         loader.dispose()

@@ -21,8 +21,8 @@ HOST = {"type": "string", "grammar": "host", "expected": "a host name or IP addr
 # A URL other paths are appended to (links, Grafana, BitNet): no query, no fragment.
 URL = {"type": "string", "grammar": "base_url", "expected": "an http(s) URL with a host and no query or fragment"}
 WEBHOOK_URL = {"type": "string", "grammar": "url", "expected": "an http(s) URL with a host"}
-TEXT = {"type": "string", "grammar": "text", "expected": "printable text without {{ }} (at most 256 characters)"}
-PATH = {"type": "string", "grammar": "path", "expected": "a path (printable, at most 4096 characters)"}
+TEXT = {"type": "string", "grammar": "text", "expected": "printable text without {{ }} or $ (at most 256 characters)"}
+PATH = {"type": "string", "grammar": "path", "expected": "a path (printable, no $, at most 4096 characters)"}
 
 # A secret is never written inline: it is read from the environment or a file.
 SECRET_REF = {
