@@ -131,6 +131,7 @@ def test_hostile_inventories_exit_2_naming_the_key_or_build_valid_output(tmp_pat
     outcomes: Counter = Counter()
     accepted: list[tuple[object, Path]] = []
     slowest = (0.0, "")
+    slowest_refusal = (0.0, "")
     started = time.monotonic()
     for i, case in enumerate(cases):
         folder = tmp_path / f"c{i:03d}"
@@ -162,6 +163,7 @@ def test_hostile_inventories_exit_2_naming_the_key_or_build_valid_output(tmp_pat
             problems += _check_accepted_output(case, out)
             accepted.append((case, out))
         else:
+            slowest_refusal = max(slowest_refusal, (elapsed, where))
             outcomes[(case.category, "exit 2")] += 1
             if case.expect == "accept":
                 problems.append(f"refused, but must be accepted: {stderr.strip()[:300]}")
@@ -190,6 +192,7 @@ def test_hostile_inventories_exit_2_naming_the_key_or_build_valid_output(tmp_pat
                       f"{outcomes[(cat, 'exit 2')]:4} exit 2, {outcomes[(cat, 'exit 0')]:3} exit 0"
                       for cat in categories)
     print(f"\nseed {seed}: {len(cases)} hostile inventories in {build_seconds:.1f}s "
-          f"(slowest {slowest[0]:.2f}s: {slowest[1]}); {len(accepted)} accepted builds checked by "
+          f"(slowest {slowest[0]:.2f}s: {slowest[1]}; slowest refusal {slowest_refusal[0]:.2f}s: "
+          f"{slowest_refusal[1]}); {len(accepted)} accepted builds checked by "
           f"{len(promtools)} promtool and {len(amtools)} amtool\n{table}")
     assert not failures, f"{len(failures)} of {len(cases)} cases failed:\n" + "\n".join(failures[:40])
