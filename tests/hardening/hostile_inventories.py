@@ -438,6 +438,14 @@ def overlaps(rng: random.Random) -> list[Case]:
         other["dvrs"][0]["port"] = 8555
         d["sites"].append(other)
     cases.append(_mutated("overlaps", "two sites apart", separate, ["sites"], expect="accept"))
+
+    def same_path_elsewhere(d):
+        other = copy.deepcopy(d["sites"][0])
+        other.update(name="remote", hosts=[{"name": "remote-host", "address": "10.20.0.1"}])
+        other["dvrs"][0]["address"] = "10.20.0.50"
+        d["sites"].append(other)
+    cases.append(_mutated("overlaps", "same storage path on another site's own host", same_path_elsewhere, ["sites"],
+                          expect="accept"))
     dup_names = [("sites", lambda d: d["sites"].append({**copy.deepcopy(d["sites"][0]), "video_storage_root": "v2"}), "sites[1].name"),
                  ("dvrs", lambda d: d["sites"][0]["dvrs"].append({**d["sites"][0]["dvrs"][0], "port": 9999}), "dvrs[1].name"),
                  ("tvs", lambda d: d["sites"][0]["tvs"].append({"id": "tv2"}), "tvs[2].id"),

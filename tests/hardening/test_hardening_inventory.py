@@ -208,3 +208,22 @@ def test_load_refuses_with_vverror_not_other_exceptions(tmp_path):
         with pytest.raises(VVError) as exc:
             inventory.load(path)
         assert "\n" not in str(exc.value)
+
+
+def test_link_annotations_print_as_they_are_even_past_the_grammar(tmp_path):
+    import shutil
+
+    from vvdash.emit.rules import rule_to_dict
+    from vvdash.emit.serialize import dump_yaml
+    from vvdash.project import load_project
+
+    project = load_project()
+    project.inventory["links"] = {**project.inventory["links"], "runbook_url": "http://127.0.0.1/{{ 7 * 7 }}"}
+    _, _, alert = project.alerts()[0]
+    rule = rule_to_dict(alert, project.inventory)
+    assert rule["annotations"]["runbook_url"].startswith('http://127.0.0.1/{{ "{{" }} 7 * 7 {{ "}}" }}#')
+    path = tmp_path / "rules.yml"
+    path.write_bytes(dump_yaml({"groups": [{"name": "g", "rules": [rule]}]}))
+    promtool = shutil.which("promtool")
+    result = subprocess.run([promtool, "check", "rules", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

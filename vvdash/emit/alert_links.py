@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from vvdash.quoting import template_literal
-
 
 def runbook_anchor(alert_name: str) -> str:
     """GitHub-style heading anchor of the alert's section in RUNBOOK.md."""
@@ -21,7 +19,6 @@ def annotations(alert, inv) -> dict:
     out = dict(alert.annotations)
     out["summary"] = alert.summary
     out["description"] = alert.description
-    # Annotations are Go templates: inventory text must print as it is.
-    out["runbook_url"] = template_literal(f"{links['runbook_url']}#{runbook_anchor(alert.alert)}")
-    out["dashboard_url"] = template_literal(dashboard_url(alert, inv))
+    out["runbook_url"] = f"{links['runbook_url']}#{runbook_anchor(alert.alert)}"
+    out["dashboard_url"] = dashboard_url(alert, inv)
     return out

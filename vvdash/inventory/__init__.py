@@ -230,7 +230,7 @@ def load(path: str | Path | None = None) -> Inventory:
     if errors:
         # Report the deepest error on the first failing path: it names the real culprit.
         first = max((e for e in errors if list(e.absolute_path)[:1] == list(errors[0].absolute_path)[:1]),
-                    key=lambda e: len(e.absolute_path))
+                    key=lambda e: (len(e.absolute_path), e.validator == "grammar"))   # a grammar says why
         parts, message = _describe(first)
         raise VVError(f"{label}: {key_path(parts)}: {message}")
     semantic = _semantic_errors(data) + overlaps.all_overlaps(data, path.resolve().parent)

@@ -235,7 +235,24 @@ def _grammar(validator, name, instance, schema):
         yield jsonschema.ValidationError(f"{name}: {problem}")
 
 
+def _is_integer(_checker, value) -> bool:
+    # JSON Schema counts 8554.0 as an integer; it would be written as 8554.0 where it lands.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(_checker, value) -> bool:
+    # Every number of the inventory lands in PromQL or JSON, where inf and nan are not numbers.
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and (isinstance(value, int) or math.isfinite(value)))
+
+
+_TYPES = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine_many(
+    {"integer": _is_integer, "number": _is_number})
+_VALIDATOR = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"grammar": _grammar},
+                                          type_checker=_TYPES)
+
+
 def validator(schema: dict) -> jsonschema.protocols.Validator:
-    """A Draft 2020-12 validator that also runs each node's `grammar`."""
-    cls = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"grammar": _grammar})
-    return cls(schema)
+    """A Draft 2020-12 validator with strict integer and number types that also runs each
+    node's `grammar` (so a node added without one still refuses 8554.0 as an integer and inf)."""
+    return _VALIDATOR(schema)

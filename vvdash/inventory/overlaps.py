@@ -64,18 +64,26 @@ def _resolved(root: str, base_dir: Path) -> Path:
     return Path(os.path.normpath(os.path.realpath(path)))
 
 
+def _share_a_machine(a: dict, b: dict) -> bool:
+    return any(_same_machine(x["address"], y["address"]) for x in a["hosts"] for y in b["hosts"])
+
+
 def storage_roots(data: dict, base_dir: Path) -> list[tuple[list, str]]:
-    """Two sites on one VIDEO_STORAGE_ROOT (or one inside the other): cleanup of one deletes the other's videos."""
+    """Two sites on one machine with one VIDEO_STORAGE_ROOT (or one inside the other): each
+    site's cleanup would delete the other's videos. Sites on different machines may use the
+    same path: it names a different folder on each."""
     errors: list[tuple[list, str]] = []
-    roots: list[tuple[Path, str]] = []
+    roots: list[tuple[Path, dict]] = []
     for i, site in enumerate(data["sites"]):
         root = _resolved(site["video_storage_root"], base_dir)
-        for other, name in roots:
+        for other, other_site in roots:
+            if not _share_a_machine(site, other_site):
+                continue
             if root == other or other in root.parents or root in other.parents:
                 how = "is the same folder as" if root == other else "overlaps"
                 errors.append((["sites", i, "video_storage_root"],
-                               f"{root} {how} the storage root of site {name}"))
-        roots.append((root, site["name"]))
+                               f"{root} {how} the storage root of site {other_site['name']} on the same host"))
+        roots.append((root, site))
     return errors
 
 
