@@ -304,7 +304,7 @@ def huge_values(rng: random.Random) -> list[Case]:
                 fh.truncate(size)   # a huge file without the disk: it reads as NUL bytes
             return path
         return write
-    for size in (256 * 1024 + 1, 50 * 1024 * 1024, 4 * 1024**3):
+    for size in (128 * 1024 + 1, 50 * 1024 * 1024, 4 * 1024**3):
         cases.append(Case("huge values", f"file of {size} bytes", sparse(size), ("bytes",), expect="reject"))
     cases.append(_mutated("huge values", "key of 5000 characters",
                           lambda d: d["grafana"].__setitem__("k" * 5000, 1), ("grafana", "key"), expect="reject"))
