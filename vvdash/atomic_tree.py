@@ -155,7 +155,11 @@ def _swap_in(staging: Path, out: Path) -> None:
         previous = Path(_mkdtemp(out.parent, previous_prefix(out)))
         os.rmdir(previous)
         os.rename(out, previous)
-        os.rename(staging, out)
+        try:
+            os.rename(staging, out)
+        except BaseException:
+            os.rename(previous, out)   # put the old tree back before reporting
+            raise
         os.rename(previous, staging)
 
 
