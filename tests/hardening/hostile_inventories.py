@@ -227,10 +227,10 @@ def encodings(rng: random.Random) -> list[Case]:
         ("cp1252 quote", t.replace(title, "folder_title: VV").encode() + b"\x93\n", "reject"),
         ("gb18030", t.replace(title, "folder_title: \u89c6\u9891").encode("gb18030"), "reject"),
         ("utf-7", t.replace(title, "folder_title: +AGEAYgBj-").encode(), "accept"),
-        ("only bom", b"\xef\xbb\xbf", "reject"),
     ]
-    names_ = ("line", "vvdash.yaml", "folder_title", "name", "port", "top level", "scrape_interval")
-    return [_text_case("encodings", name, data, names_, expect=expect) for name, data, expect in raw]
+    names_ = ("line", "folder_title", "sites[0].name", "dvrs[0].name", "port", "scrape_interval")
+    return [_text_case("encodings", name, data, names_, expect=expect) for name, data, expect in raw] + [
+        _text_case("encodings", "only a byte order mark", b"\xef\xbb\xbf", ("top level",), expect="reject")]
 
 
 # -- alias bombs -----------------------------------------------------------------------------------
@@ -390,9 +390,12 @@ def file_kinds(rng: random.Random) -> list[Case]:
              ("dangling symlink", link_to("/nonexistent/vvdash.yaml"), "reject"), ("unix socket", sock, "reject"),
              ("missing", missing, "reject"), ("symlink to a folder", link_to_dir, "reject"),
              ("symlink to a FIFO", link_to_fifo, "reject"), ("symlink to /proc/self/mem", link_to("/proc/self/mem"), "reject"),
-             ("symlink to a regular file", valid_link, "accept"), ("hard link", hard_link, "accept"),
-             ("/proc/self/status", lambda f: Path("/proc/self/status"), "reject")]
-    cases = [Case("file kinds", name, write, (".yaml", "/dev/", "/proc/"), expect=expect) for name, write, expect in kinds]
+             ("symlink to a regular file", valid_link, "accept"), ("hard link", hard_link, "accept")]
+    says = ("not a regular file", "symlink loop", "missing file", "not found", "cannot read inventory")
+    cases = [Case("file kinds", name, write, says, expect=expect) for name, write, expect in kinds]
+    # A regular file that reads as text of another kind: refused for what it lacks.
+    cases.append(Case("file kinds", "/proc/self/status", lambda f: Path("/proc/self/status"),
+                      ("missing required key", "unknown key"), expect="reject"))
     # A file that is not a whole inventory: the error names the first key it lacks or gets wrong.
     for name, text in (("empty file", ""), ("only comments", "# nothing\n"), ("only ---", "---\n"),
                        ("two documents", DEFAULT_TEXT + "\n---\nversion: 1\n"), ("a list", "- 1\n- 2\n"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 
 from vvdash.errors import VVError
@@ -79,5 +80,20 @@ def decode(data: bytes, label: str) -> str:
         raise VVError(f"{label}: line {line}: not valid UTF-8 (byte {data[exc.start]:#04x})") from None
 
 
+# Characters YAML refuses (C0/C1 controls but tab and line ends, DEL, noncharacters), and the
+# hidden line breaks YAML 1.1 honours (NEL, LS, PS) that editors do not show as such.
+_UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff\ud800-\udfff]")
+
+
+def check_characters(text: str, label: str) -> None:
+    m = _UNWANTED.search(text)
+    if m:
+        line = text.count("\n", 0, m.start()) + 1
+        raise VVError(f"{label}: line {line}: character U+{ord(m.group()):04X} is not allowed "
+                      "(a control character or a hidden line break)")
+
+
 def read_text(path, label: str) -> str:
-    return decode(read_bytes(path, label), label)
+    text = decode(read_bytes(path, label), label)
+    check_characters(text, label)
+    return text
