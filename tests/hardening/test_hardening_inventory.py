@@ -227,3 +227,19 @@ def test_link_annotations_print_as_they_are_even_past_the_grammar(tmp_path):
     promtool = shutil.which("promtool")
     result = subprocess.run([promtool, "check", "rules", str(path)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("where, value", [
+    (["grafana"], "glsa_S3CR3T"), (["alerting", "receivers", 0], "https://hooks.example.com/S3CR3T"),
+    (["pipeline"], ["S3CR3T"]), (["grafana", "password"], "S3CR3T"),
+])
+def test_a_secret_pasted_in_the_wrong_place_is_not_shown(tmp_path, where, value):
+    line = _refused(_write(tmp_path, _set(where, value)), tmp_path, inventory.key_path(where))
+    assert "S3CR3T" not in line
+
+
+def test_a_secret_file_given_as_the_inventory_is_not_shown(tmp_path):
+    key = tmp_path / "hmac.key"
+    key.write_text("S3CR3T-KEY\n")
+    line = _refused(key, tmp_path, "(top level): expected a mapping, got a str")
+    assert "S3CR3T" not in line

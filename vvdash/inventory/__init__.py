@@ -41,8 +41,21 @@ def _got(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _holds_secret(schema) -> bool:
+    """Whether a schema node is a secret or has one inside (a section given as a string
+    may be the secret itself, pasted one level too high)."""
+    if not isinstance(schema, dict):
+        return False
+    inside = [*schema.get("properties", {}).values(), *schema.get("anyOf", []), *schema.get("oneOf", [])]
+    if isinstance(schema.get("items"), dict):
+        inside.append(schema["items"])
+    return bool(schema.get("secret")) or any(_holds_secret(node) for node in inside)
+
+
 def _secret(error: jsonschema.ValidationError) -> bool:
-    """Whether the failing node, or a node around it, holds a secret (never echoed)."""
+    """Whether the failing node, a node around it or a node inside it holds a secret (never echoed)."""
+    if _holds_secret(error.schema):
+        return True
     while error is not None:
         if isinstance(error.schema, dict) and error.schema.get("secret"):
             return True
@@ -224,7 +237,9 @@ def load(path: str | Path | None = None) -> Inventory:
     label = str(path) if path != DEFAULT_INVENTORY else path.name
     data = safe_yaml.load(reading.read_text(path, label), label)
     if not isinstance(data, dict):
-        raise VVError(f"{label}: (top level): expected a mapping, got {_got(data)}")
+        # Not shown: a file that is not an inventory may be a secret (--inventory secrets/hmac.key).
+        kind = "nothing" if data is None else f"a {type(data).__name__}"
+        raise VVError(f"{label}: (top level): expected a mapping, got {kind}")
     validator = grammar.validator(SCHEMA)
     errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
     if errors:
