@@ -1,7 +1,7 @@
 """Each hostile inventory the hardening was written for: refused in one line naming the key, fast.
 
-These are the reported cases, run through the real CLI in a subprocess (so a hang or a traceback
-shows as such); the fuzz test (test_hardening_fuzz.py) covers the many variations.
+These are the reported cases, run through the real CLI entry point (in this process, so a hang
+or a traceback shows as such); the fuzz test (test_hardening_fuzz.py) covers the many variations.
 """
 
 from __future__ import annotations
@@ -9,22 +9,22 @@ from __future__ import annotations
 import copy
 import os
 import subprocess
-import sys
 
 import pytest
 import yaml
 
 from tests.hardening.hostile_inventories import DEFAULT, DEFAULT_TEXT
+from tests.hardening.inprocess import run_cli
 from vvdash import inventory
 from vvdash.errors import VVError
 from vvdash.quoting import promql_regex_union, promql_string, template_literal
 
-ROOT = inventory.DEFAULT_INVENTORY.parent
 
 
-def vvdash(args, timeout=60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "vvdash", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout)
+def vvdash(args) -> subprocess.CompletedProcess:
+    code, stdout, stderr, crash = run_cli(args)
+    assert crash is None, crash
+    return subprocess.CompletedProcess(args, code, stdout, stderr)
 
 
 def _write(tmp_path, mutate=None, text=None):
