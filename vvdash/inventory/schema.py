@@ -17,6 +17,7 @@ POS_NUMBER = {"type": "number", "grammar": "finite", "exclusiveMinimum": 0,
               "expected": "a finite number greater than 0 (at most 2^53)"}
 POS_INT = {"type": "integer", "grammar": "integral", "minimum": 1, "expected": "an integer >= 1 (at most 2^53)"}
 NONNEG_INT = {"type": "integer", "grammar": "integral", "minimum": 0, "expected": "an integer >= 0 (at most 2^53)"}
+NONNEG_NUMBER = {"type": "number", "grammar": "finite", "minimum": 0, "expected": "a finite number >= 0 (at most 2^53)"}
 HOST = {"type": "string", "grammar": "host", "expected": "a host name or IP address"}
 # A URL other paths are appended to (links, Grafana, BitNet): no query, no fragment.
 URL = {"type": "string", "grammar": "base_url", "expected": "an http(s) URL with a host and no query or fragment"}
@@ -114,6 +115,7 @@ SCHEMA = _obj({
     "pipeline": _obj({
         "segment_seconds": POS_NUMBER,
         "sample_fps": POS_NUMBER,
+        "input_settle_seconds": NONNEG_NUMBER,   # optional: pipeline/settle.py's default applies
         "workers": _section({"scan": POS_INT, "summarize": POS_INT, "logline": POS_INT}),
         "summarizer": _obj({
             "backend": {"enum": ["builtin", "bitnet"], "expected": "one of builtin, bitnet"},
