@@ -167,6 +167,7 @@ SCHEMA = _obj({
     "grafana": _obj({
         "url": URL, "token": SECRET_REF, "username": TEXT, "password": SECRET_REF,
         "ca_bundle": PATH, "folder_uid": NAME, "folder_title": TEXT,
+        "folder": {**TEXT, "minLength": 1},   # a nested folder path "VV/Site A" (Grafana 11+)
         "datasource_uid": NAME,
     }, ["url", "folder_uid", "folder_title", "datasource_uid"]),
 }, ["version", "links", "sites", "services", "prometheus", "pipeline", "thresholds", "alerting",
