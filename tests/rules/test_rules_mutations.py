@@ -70,7 +70,7 @@ def test_route_to_a_missing_receiver_is_caught(project_copy):
     _edit(inv, "    critical: paging", "    critical: pager")
     result, out = _lint(project_copy)
     assert result.returncode == 2, out
-    assert "vvdash.yaml: alerting.routes.critical: expected one of the receivers (default, paging), got 'pager'" in out
+    assert "vvdash.yaml: alerting.routes.critical: expected one of the receivers (default, heartbeat, paging), got 'pager'" in out
     # In the routing cases: amtool resolves the real route and the case fails.
     inv.write_text(original)
     _edit(project_copy / "rules/tests/routes.yaml", "    receivers: [paging]", "    receivers: [oncall]")

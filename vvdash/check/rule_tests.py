@@ -3,7 +3,8 @@
 Per alert: a case where it fires (each severity it is defined with) and a near-miss case
 where it stays quiet (`exp_alerts` empty) in a test group whose input_series feed at least
 one metric the alert reads (directly, or through a recording rule it reads; the recording
-rule's own output counts too), so the quiet case could have fired. Per recording rule: a
+rule's own output counts too), so the quiet case could have fired. An alert that reads no series
+(the always-firing heartbeat) needs only its firing case. Per recording rule: a
 `promql_expr_test` whose expression uses it. Every test group sets `interval`. A test file
 of the wrong shape is a one-line finding naming the file and the test. Run by `vvdash lint` and the tests,
 not by the build, so a rule can be drafted before its test.
@@ -170,6 +171,10 @@ def check_project(project, tests_dir: Path = TESTS_DIR) -> list[Finding]:
             if sev not in cov.firing.get(name, set()):
                 findings.append(Finding(where, f"no promtool test where it fires with severity {sev}", CHECK))
         cases = cov.quiet.get(name, [])
+        if not inputs:
+            # Reads no series (the heartbeat's vector(1)): nothing in a test can make it quiet; its
+            # silence is what the external dead man's switch detects.
+            continue
         if not cases:
             findings.append(Finding(where, "no promtool near-miss test where it stays quiet (exp_alerts: [])", CHECK))
         elif not any(fed & inputs for _, fed in cases):

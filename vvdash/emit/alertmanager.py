@@ -13,9 +13,11 @@ from pathlib import Path
 
 from vvdash.emit.serialize import GENERATED_HEADER, dump_yaml
 from vvdash.errors import VVError
+from vvdash.inventory import duration_seconds
 
 
 CONFIG_PATH = "alertmanager/alertmanager.yml"
+HEARTBEAT = "VVAlertingHeartbeat"     # the always-firing alert of rules/meta.py
 # File name of the runtime copy write_runtime() puts in its folder.
 RUNTIME_CONFIG = "alertmanager.yml"
 GROUP_BY = ["alertname", "site"]
@@ -28,16 +30,22 @@ _SECRET_FILE_FIELD = {("slack", "api_url"): "api_url_file",
                       ("pagerduty", "routing_key"): "routing_key_file",
                       ("email", "auth_password"): "auth_password_file"}
 
-# Root causes muting their symptoms. Each: (source matchers, target matchers, equal labels).
+# Labels that tell two objects of one alert apart. A label missing on both alerts counts as
+# equal in Alertmanager, so listing one an alert lacks never widens an inhibition.
+OBJECT_LABELS = ["site", "job", "instance", "dvr", "mountpoint", "stage", "backend", "folder", "service",
+                 "integration", "rule_group"]
+# Root causes muting their symptoms, and only symptoms of that same cause. Each: (source
+# matchers, target matchers, equal labels). Not here on purpose: a disconnected DVR muting a
+# stalled pipeline (an outage only drains the queue, so both at once means something else is
+# stuck) or missing segments (that alert requires a connection, so the two never coincide).
 INHIBITIONS = (
-    # A disconnected DVR explains its own missing segments...
-    (['alertname="VVDvrDisconnected"'], ['alertname="VVDvrNoSegments"'], ["site", "dvr"]),
-    # ...and a stalled pipeline at the same site (no new input).
-    (['alertname="VVDvrDisconnected"'], ['alertname="VVPipelineStalled"'], ["site"]),
-    # A target that cannot be scraped makes that job's other alerts meaningless.
-    (['alertname="VVTargetDown"'], ['alertname!="VVTargetDown"'], ["site", "job"]),
+    # The agent's lost connection explains the same DVR's failing probe (it pages; the probe warns).
+    (['alertname="VVDvrDisconnected"'], ['alertname="VVDvrProbeFailing"'], ["site", "dvr"]),
+    # A target that cannot be scraped makes that target's other alerts meaningless; another host
+    # of the same job (another node_exporter) keeps its alerts.
+    (['alertname="VVTargetDown"'], ['alertname!="VVTargetDown"'], ["site", "job", "instance"]),
     # The critical variant of an alert mutes its warning variant on the same object.
-    (['severity="critical"'], ['severity="warning"'], ["alertname", "site", "job", "instance"]),
+    (['severity="critical"'], ['severity="warning"'], ["alertname", *OBJECT_LABELS]),
 )
 
 
@@ -77,9 +85,19 @@ def receiver_config(rec: dict) -> dict:
     return {"name": rec["name"], f"{kind}_configs": [conf]}
 
 
+def heartbeat_route(alerting: dict) -> dict:
+    """The heartbeat's own route: straight to its receiver, repeated every heartbeat.repeat_interval
+    (a group is looked at every group_interval, so that is never longer than the repeat)."""
+    beat = alerting["heartbeat"]
+    every = min(alerting["group_interval"], beat["repeat_interval"], key=duration_seconds)
+    return {"matchers": [f'alertname="{HEARTBEAT}"'], "receiver": beat["receiver"], "group_wait": "0s",
+            "group_interval": every, "repeat_interval": beat["repeat_interval"]}
+
+
 def config(inv) -> dict:
     alerting = inv["alerting"]
     routes = alerting["routes"]
+    severity_routes = [{"matchers": [f'severity="{sev}"'], "receiver": routes[sev]} for sev in SEVERITIES]
     return {
         "route": {
             "receiver": routes["info"],
@@ -87,7 +105,7 @@ def config(inv) -> dict:
             "group_wait": alerting["group_wait"],
             "group_interval": alerting["group_interval"],
             "repeat_interval": alerting["repeat_interval"],
-            "routes": [{"matchers": [f'severity="{sev}"'], "receiver": routes[sev]} for sev in SEVERITIES],
+            "routes": [heartbeat_route(alerting), *severity_routes],
         },
         "inhibit_rules": [{"source_matchers": list(src), "target_matchers": list(tgt), "equal": list(eq)}
                           for src, tgt, eq in INHIBITIONS],

@@ -174,10 +174,11 @@ def _semantic_errors(data: dict) -> list[tuple[list, str]]:
     receivers = data["alerting"]["receivers"]
     unique(receivers, "name", ["alerting", "receivers"])
     names = {r["name"] for r in receivers}
-    for sev, target in data["alerting"]["routes"].items():
+    routed = [(["alerting", "routes", sev], target) for sev, target in data["alerting"]["routes"].items()]
+    routed.append((["alerting", "heartbeat", "receiver"], data["alerting"]["heartbeat"]["receiver"]))
+    for where, target in routed:
         if target not in names:
-            errors.append((["alerting", "routes", sev],
-                           f"expected one of the receivers ({', '.join(sorted(names))}), got {target!r}"))
+            errors.append((where, f"expected one of the receivers ({', '.join(sorted(names))}), got {target!r}"))
     for i, rec in enumerate(receivers):
         where = ["alerting", "receivers", i]
         needs = {"webhook": ["url"], "slack": ["api_url", "channel"], "pagerduty": ["routing_key"],
