@@ -19,6 +19,15 @@ def storage_selector(inv: Inventory) -> str:
     return f'{selector("node_exporter")}, {mount}, {FSTYPE_FILTER}'
 
 
+def storage_series_missing(inv: Inventory) -> str:
+    """Sites whose node_exporter is up but reports no storage filesystem: a wrong
+    storage_mountpoint, or a root on a filesystem type the filter drops (overlay). Either way the
+    storage alerts above would have nothing to read and stay silent."""
+    node = selector("node_exporter")
+    return (f"count by (site) (up{{{node}}} == 1)\nunless on (site)\n"
+            f"count by (site) (node_filesystem_avail_bytes{{{storage_selector(inv)}}})")
+
+
 def storage_free_ratio(inv: Inventory) -> str:
     sel = storage_selector(inv)
     return f"node_filesystem_avail_bytes{{{sel}}} / node_filesystem_size_bytes{{{sel}}}"
@@ -31,10 +40,11 @@ def predicted_free_bytes(inv: Inventory, horizon: str) -> str:
     return f"predict_linear(node_filesystem_avail_bytes{{{sel}}}[{window}], {int(duration_seconds(horizon))})"
 
 
-def storage_filling_up(inv: Inventory, horizon: str) -> str:
-    """The disk-exhaustion condition: below the free floor, predicted full within `horizon`, writable."""
+def storage_filling_up(inv: Inventory, horizon: str, floor_key: str = "fill_free_floor_ratio") -> str:
+    """The disk-exhaustion condition: below the free floor (`floor_key` of thresholds.storage),
+    predicted full within `horizon`, writable."""
     sel = storage_selector(inv)
-    floor = inv.threshold("storage", "fill_free_floor_ratio")
+    floor = inv.threshold("storage", floor_key)
     return (
         f"(\n  {storage_free_ratio(inv)} < {floor}\nand\n  {predicted_free_bytes(inv, horizon)} < 0\n"
         f"and\n  node_filesystem_readonly{{{sel}}} == 0\n)"
