@@ -88,6 +88,9 @@ class Stack:
         py = sys.executable
         stack_inv = str(inv.path)
         return [
+            Part("linkserver", [py, "-m", "vvdash.linkserver", "--port", str(inv.service("runbook_server")["port"]),
+                                "--runbook", str(gen / "RUNBOOK.md"), "--dashboards", str(gen / "dashboards")],
+                 self.url("runbook_server", "/healthz"), ("runbook_server",)),
             Part("webhook_receiver", [py, "-m", "vvdash.stack.webhook", "--port",
                                       str(inv.service("webhook_receiver")["port"]), "--out", str(self.notifications)],
                  self.url("webhook_receiver", "/healthz"), ("webhook_receiver",)),
@@ -116,6 +119,9 @@ class Stack:
                                 f"--config.file={gen / 'prometheus/prometheus.yml'}",
                                 f"--storage.tsdb.path={w / 'data/prometheus'}",
                                 f"--web.listen-address={addr('prometheus')}",
+                                # Resend firing alerts every evaluation (default 1m), so a stopped
+                                # Alertmanager shows in the notification errors at once.
+                                f"--rules.alert.resend-delay={inv['prometheus']['evaluation_interval']}",
                                 "--web.enable-lifecycle"],
                  self.url("prometheus", "/-/ready"), ("prometheus",)),
         ]
@@ -255,6 +261,7 @@ class Stack:
             "Prometheus targets": self.url("prometheus", "/targets"),
             "Prometheus alerts": self.url("prometheus", "/alerts"),
             "Alertmanager": self.url("alertmanager", "/"),
+            "Runbook": self.url("runbook_server", "/RUNBOOK.md"),
             "Pushgateway": self.url("pushgateway", "/"),
             "DVR simulator": self.url("dvr_simulator", self.inventory.sites[0]["dvrs"][0]["path"]),
             "Notifications file": str(self.notifications),
