@@ -88,9 +88,6 @@ class Stack:
         py = sys.executable
         stack_inv = str(inv.path)
         return [
-            Part("linkserver", [py, "-m", "vvdash.linkserver", "--port", str(inv.service("runbook_server")["port"]),
-                                "--runbook", str(gen / "RUNBOOK.md"), "--dashboards", str(gen / "dashboards")],
-                 self.url("runbook_server", "/healthz"), ("runbook_server",)),
             Part("webhook_receiver", [py, "-m", "vvdash.stack.webhook", "--port",
                                       str(inv.service("webhook_receiver")["port"]), "--out", str(self.notifications)],
                  self.url("webhook_receiver", "/healthz"), ("webhook_receiver",)),
@@ -124,6 +121,10 @@ class Stack:
                                 f"--rules.alert.resend-delay={inv['prometheus']['evaluation_interval']}",
                                 "--web.enable-lifecycle"],
                  self.url("prometheus", "/-/ready"), ("prometheus",)),
+            # Last: what alert links open (RUNBOOK.md, dashboards); nothing waits on it.
+            Part("linkserver", [py, "-m", "vvdash.linkserver", "--port", str(inv.service("runbook_server")["port"]),
+                                "--runbook", str(gen / "RUNBOOK.md"), "--dashboards", str(gen / "dashboards")],
+                 self.url("runbook_server", "/healthz"), ("runbook_server",)),
         ]
 
     # -- lifecycle --------------------------------------------------------------
