@@ -8,15 +8,18 @@ of a root cause. Secrets never land in the file: Slack, PagerDuty and email secr
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 
+from vvdash.emit.alertmanager_templates import RECEIVER_FIELDS, TEMPLATE, TEMPLATE_FILE, TEMPLATES_DIR
 from vvdash.emit.serialize import GENERATED_HEADER, dump_yaml
 from vvdash.errors import VVError
 from vvdash.inventory import duration_seconds
 
 
 CONFIG_PATH = "alertmanager/alertmanager.yml"
+TEMPLATE_PATH = f"alertmanager/{TEMPLATES_DIR}/{TEMPLATE_FILE}"
 HEARTBEAT = "VVAlertingHeartbeat"     # the always-firing alert of rules/meta.py
 # File name of the runtime copy write_runtime() puts in its folder.
 RUNTIME_CONFIG = "alertmanager.yml"
@@ -78,6 +81,7 @@ def receiver_config(rec: dict) -> dict:
         conf = {}
     else:
         conf = {key: rec[key] for key in ("to", "from", "smarthost", "auth_username") if key in rec}
+    conf.update(copy.deepcopy(RECEIVER_FIELDS[kind]))
     for (secret_kind, key), file_field in _SECRET_FILE_FIELD.items():
         if secret_kind == kind and key in rec:
             conf[file_field] = _secret_file(rec[key])
@@ -99,6 +103,8 @@ def config(inv) -> dict:
     routes = alerting["routes"]
     severity_routes = [{"matchers": [f'severity="{sev}"'], "receiver": routes[sev]} for sev in SEVERITIES]
     return {
+        # Relative to the config file's folder (Alertmanager resolves it there).
+        "templates": [f"{TEMPLATES_DIR}/*.tmpl"],
         "route": {
             "receiver": routes["info"],
             "group_by": list(GROUP_BY),
@@ -114,7 +120,8 @@ def config(inv) -> dict:
 
 
 def emit(project) -> dict[str, bytes]:
-    return {CONFIG_PATH: dump_yaml(config(project.inventory), GENERATED_HEADER, sort_keys=False)}
+    return {CONFIG_PATH: dump_yaml(config(project.inventory), GENERATED_HEADER, sort_keys=False),
+            TEMPLATE_PATH: TEMPLATE.encode()}
 
 
 def write_runtime(inv, dest: Path) -> Path:
@@ -135,6 +142,7 @@ def write_runtime(inv, dest: Path) -> Path:
             if ref and "env" in ref:
                 files[dest / SECRETS_DIR / ref["env"]] = inv.secret(ref, f"{where}.{key}")
     path = dest / RUNTIME_CONFIG
+    files[dest / TEMPLATES_DIR / TEMPLATE_FILE] = TEMPLATE
     files[path] = text
     for target, content in files.items():
         _write_private(target, content)
