@@ -22,10 +22,20 @@ def storage_selector(inv: Inventory) -> str:
 def storage_series_missing(inv: Inventory) -> str:
     """Sites whose node_exporter is up but reports no storage filesystem: a wrong
     storage_mountpoint, or a root on a filesystem type the filter drops (overlay). Either way the
-    storage alerts above would have nothing to read and stay silent."""
+    storage alerts would have nothing to read and stay silent. Sites are grouped by their mount
+    point, so one site's mount point never stands in for another's."""
     node = selector("node_exporter")
-    return (f"count by (site) (up{{{node}}} == 1)\nunless on (site)\n"
-            f"count by (site) (node_filesystem_avail_bytes{{{storage_selector(inv)}}})")
+    by_mount: dict[str, list[str]] = {}
+    for site in inv.sites:
+        by_mount.setdefault(site.get("storage_mountpoint", "/"), []).append(site["name"])
+    parts = []
+    for mount, sites in sorted(by_mount.items()):
+        only = "" if len(by_mount) == 1 else (
+            f', site="{sites[0]}"' if len(sites) == 1 else f', site=~"{"|".join(sites)}"')
+        parts.append(f"count by (site) (up{{{node}{only}}} == 1)\nunless on (site)\n"
+                     f"count by (site) (node_filesystem_avail_bytes{{{node}{only}, mountpoint=\"{mount}\", "
+                     f"{FSTYPE_FILTER}}})")
+    return parts[0] if len(parts) == 1 else "\nor\n".join(f"(\n{p}\n)" for p in parts)
 
 
 def storage_free_ratio(inv: Inventory) -> str:
