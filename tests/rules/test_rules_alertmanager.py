@@ -48,10 +48,12 @@ def test_routes_by_severity_groups_by_alertname_and_site(inventory):
     routes = {r["matchers"][0]: r["receiver"] for r in conf["route"]["routes"]}
     assert routes == {'alertname="VVAlertingHeartbeat"': "heartbeat", 'severity="critical"': "paging",
                       'severity="warning"': "default", 'severity="info"': "default"}
-    # The heartbeat's route comes first and repeats at its own interval, never slower than it.
+    # The heartbeat's route comes first and repeats at its own interval (looked at every quarter).
     beat = conf["route"]["routes"][0]
     assert beat["repeat_interval"] == inventory["alerting"]["heartbeat"]["repeat_interval"] == "1m"
-    assert beat["group_interval"] == "1m" and beat["group_wait"] == "0s"
+    assert beat["group_interval"] == "15s" and beat["group_wait"] == "0s"
+    assert alertmanager.heartbeat_route({"heartbeat": {"receiver": "x", "repeat_interval": "2s"}})[
+        "group_interval"] == "500ms"
 
 
 def test_secrets_never_land_in_the_generated_config(inventory, tmp_path, monkeypatch):
