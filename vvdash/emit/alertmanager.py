@@ -42,8 +42,9 @@ OBJECT_LABELS = ["site", "job", "instance", "dvr", "mountpoint", "stage", "backe
 # stalled pipeline (an outage only drains the queue, so both at once means something else is
 # stuck) or missing segments (that alert requires a connection, so the two never coincide).
 INHIBITIONS = (
-    # The agent's lost connection explains the same DVR's failing probe (it pages; the probe warns).
-    (['alertname="VVDvrDisconnected"'], ['alertname="VVDvrProbeFailing"'], ["site", "dvr"]),
+    # The agent's lost connection explains the same DVR's failing probe (it pages; the probe warns),
+    # and its flapping: once the DVR is down for good, the drops before are the same outage.
+    (['alertname="VVDvrDisconnected"'], ['alertname=~"VVDvrProbeFailing|VVDvrFlapping"'], ["site", "dvr"]),
     # A target that cannot be scraped makes that target's other alerts meaningless; another host
     # of the same job (another node_exporter) keeps its alerts.
     (['alertname="VVTargetDown"'], ['alertname!="VVTargetDown"'], ["site", "job", "instance"]),
