@@ -65,7 +65,7 @@ def _alerts(inv) -> list[Alert]:
                  "host volume there and set storage_mountpoint to it.",
                  "node_exporter in a container without the host's root (--path.rootfs), or with "
                  "--collector.filesystem.mount-points-exclude hiding the mount."],
-                ["`df --output=target,fstype <video_storage_root>` on the host: the mount point and type.",
+                ["`findmnt -T <video_storage_root>` on the host: the mount point holding it and its type.",
                  "node_filesystem_avail_bytes{job=\"node\"} in Prometheus: which mount points are reported.",
                  "sites[].storage_mountpoint in vvdash.yaml."]),
             for_=t("missing_for")),
