@@ -124,13 +124,6 @@ THRESHOLD_MUTATIONS = {
     # More periods allowed: playlists 121 s old are no longer stale.
     "stale periods raised": ("scheduler:\n    stale_periods: 2", "scheduler:\n    stale_periods: 3", "scheduler.yml",
                              "playlists stale", "VVSchedulerPlaylistsStale", "5m", False),
-    # A lower backlog limit: the queue over 50 for only 9m has been over 49 for the whole `for`.
-    "backlog limit lowered": ("queue_backlog: 50\n", "queue_backlog: 49\n", "pipeline.yml",
-                              "input backlog over the limit too briefly or steady stays quiet",
-                              "VVPipelineInputBacklogGrowing", "20m", True),
-    # A longer stall window: the 15m stall no longer counts as stalled.
-    "stall window lengthened": ("stalled_for: 15m\n", "stalled_for: 16m\n", "pipeline.yml",
-                                "pipeline stalled", "VVPipelineStalled", "20m", False),
 }
 
 

@@ -104,7 +104,7 @@ def rule_test_paths(gen: Path, tests: Path, hand_written: list[Path]) -> tuple[l
     and the hand-written rules/tests/*.yml copied to `tests`."""
     sources = scenario_sources()
     rendered = sorted((gen / SCENARIO_TESTS_DIR).glob("*.yml"))
-    shown = {p: sources.get(f"{SCENARIO_TESTS_DIR}/{p.name}", f"generated/{SCENARIO_TESTS_DIR}/{p.name}")
+    shown = {p: sources.get(p.name, f"generated/{SCENARIO_TESTS_DIR}/{p.name}")
              for p in rendered}
     shown.update({tests / p.name: _rel(p) for p in hand_written})
     return rendered + [tests / p.name for p in hand_written], shown

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable
 
+from vvdash.errors import VVError
 from vvdash.inventory import duration_seconds
 
 Value = Callable[[float], "float | None"]   # time -> sample value, None for no sample
@@ -92,8 +93,13 @@ def make_clock(evaluation: float, scrape: float, windows: list[float]) -> Clock:
     g = 0
     for m in ms:
         g = math.gcd(g, m)
-    grid = g / 1000
     shortest = min([w for w in windows if w > 0] or [scrape * 4])
+    # A grid fine enough for four samples in the shortest window, with a whole-millisecond half step.
+    want = max(1, math.ceil(4 * g / (shortest * 1000) - 1e-9))
+    k = next((k for k in range(want, g // 2 + 1) if g % k == 0 and (g // k) % 2 == 0), 1)
+    if g % 2:
+        raise VVError(f"durations {sorted(set(ms))} ms have no common grid of whole even milliseconds")
+    grid = g / k / 1000
     # About the scrape interval, but at least four samples in the shortest window.
     n = max(1, min(math.ceil(scrape / grid - 1e-9), math.floor(shortest / 4 / grid + 1e-9)))
     return Clock(evaluation, grid, n * grid)
@@ -177,7 +183,7 @@ class ExprCheck:
 
     at: float
     expr: str
-    samples: dict = field(default_factory=dict)
+    samples: tuple = ()          # ((labels dict, value), ...); __name__ in labels for a bare selector
     why: str = ""
 
 
@@ -198,6 +204,13 @@ class Scenario:
     series: tuple[Series, ...]
     checks: tuple
     until: float = 0.0       # last sample time; default: the last check
+
+
+def close(at: float, expr: str, labels: dict, value: float, rel: float = 1e-6, why: str = "") -> ExprCheck:
+    """`expr` at `at` returns one series with exactly `labels` (its name aside), within `rel` of
+    `value`: promtool compares exactly, and rates carry float noise."""
+    tol = max(abs(value) * rel, 1e-12)
+    return ExprCheck(at, f"abs(({expr}) - ({value!r})) <= bool {tol!r}", ((labels, 1),), why)
 
 
 def quiet(at: float, alert: str, why: str = "") -> AlertCheck:

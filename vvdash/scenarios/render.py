@@ -17,7 +17,7 @@ from vvdash.emit.rules import rule_to_dict
 from vvdash.emit.serialize import dump_yaml
 from vvdash.errors import VVError
 from vvdash.jobs import job as job_name
-from vvdash.model.rules import Alert, Record
+from vvdash.model.rules import Alert
 from vvdash.scenarios import gotemplate
 from vvdash.scenarios.model import AlertCheck, Clock, ExprCheck, Scenario, duration, make_clock, seconds
 
@@ -37,6 +37,7 @@ class Context:
     site: dict
     clock: Clock
     rules: dict = field(default_factory=dict)      # alert or record name -> [rule objects]
+    timescale: str = ""                            # "" or a name from the module's TIMESCALES
 
     @property
     def inv(self):
@@ -185,45 +186,66 @@ def _rules_by_name(rule_files) -> dict:
     return out
 
 
-def _clock(project, rule_files) -> Clock:
+def _clock(project, rule_files, evaluation: float | None = None) -> Clock:
     prom = project.inventory["prometheus"]
-    return make_clock(seconds(prom["evaluation_interval"]), seconds(prom["scrape_interval"]), _windows(rule_files))
+    return make_clock(evaluation or seconds(prom["evaluation_interval"]), seconds(prom["scrape_interval"]),
+                      _windows(rule_files))
 
 
-def render_module(project, name: str, source: str, module) -> bytes:
+def render_module(project, name: str, source: str, module) -> dict[str, bytes]:
+    """{file name: bytes} for one scenario module: its main file and one per extra timescale.
+
+    A module may set TIMESCALES = {"daily": "1h"}: scenarios(ctx) is then also called with
+    ctx.timescale "daily" on a clock evaluating every hour, rendered into <module>_daily.yml, so
+    scenarios spanning days stay cheap."""
     wanted = getattr(module, "RULE_FILES", (name,))
     rule_files = [f for f in project.rule_files if f.module in wanted]
     if len(rule_files) != len(wanted):
         missing = sorted(set(wanted) - {f.module for f in rule_files})
         raise VVError(f"{source}: RULE_FILES names rule modules that do not exist: {', '.join(missing)}")
-    clock = _clock(project, rule_files)
     rules = _rules_by_name(rule_files)
-    tests = []
-    for site in project.inventory.sites:
-        ctx = Context(project, site, clock, rules)
-        for sc in module.scenarios(ctx):
-            tests.append(_test_group(ctx, sc, f"{source}: {sc.rule} / {sc.name}"))
-    doc = {
-        "rule_files": [f"../rules/{f.module}.yml" for f in rule_files],
-        "evaluation_interval": duration(clock.evaluation),
-        # Records before the alerts that read them: an alert sees the record of the same evaluation.
-        "group_eval_order": [g.name for f in rule_files for g in f.groups],
-        "tests": tests,
-    }
-    return dump_yaml(doc, HEADER.format(source=source), sort_keys=False)
+    out = {}
+    timescales = {"": None, **{k: seconds(v) for k, v in getattr(module, "TIMESCALES", {}).items()}}
+    for timescale, evaluation in timescales.items():
+        clock = _clock(project, rule_files, evaluation)
+        tests = []
+        for site in project.inventory.sites:
+            ctx = Context(project, site, clock, rules, timescale)
+            for sc in module.scenarios(ctx):
+                tests.append(_test_group(ctx, sc, f"{source}: {sc.rule} / {sc.name}"))
+        if not tests:
+            continue
+        doc = {
+            "rule_files": [f"../rules/{f.module}.yml" for f in rule_files],
+            "evaluation_interval": duration(clock.evaluation),
+            # Records before the alerts that read them: an alert sees the record of the same evaluation.
+            "group_eval_order": [g.name for f in rule_files for g in f.groups],
+            "tests": tests,
+        }
+        out[f"{name}_{timescale}.yml" if timescale else f"{name}.yml"] = dump_yaml(
+            doc, HEADER.format(source=source), sort_keys=False)
+    return out
 
 
 def rule_test_files(project) -> dict[str, bytes]:
     """The promtool test files rendered from the scenarios for this project's inventory:
     {"prometheus/tests/<module>.yml": bytes} (paths under generated/; rule_files point at
     ../rules/<module>.yml beside them)."""
-    return {f"{OUT_DIR}/{name}.yml": render_module(project, name, source, module)
-            for name, source, module in scenario_modules()}
+    out = {}
+    for name, source, module in scenario_modules():
+        for file_name, content in render_module(project, name, source, module).items():
+            out[f"{OUT_DIR}/{file_name}"] = content
+    return out
 
 
 def sources() -> dict[str, str]:
-    """Rendered file path -> the scenario module it comes from (for messages)."""
-    return {f"{OUT_DIR}/{name}.yml": source for name, source, _ in scenario_modules()}
+    """Rendered file name -> the scenario module it comes from (for messages)."""
+    out = {}
+    for name, source, module in scenario_modules():
+        out[f"{name}.yml"] = source
+        for timescale in getattr(module, "TIMESCALES", {}):
+            out[f"{name}_{timescale}.yml"] = source
+    return out
 
 
-__all__ = ["Context", "rule_test_files", "sources", "Record"]
+__all__ = ["Context", "rule_test_files", "sources"]
