@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rules._common import RATE_WINDOW
+from rules.tests._patterns import down_for
 from vvdash.scenarios import (Firing, Scenario, Series, counter, fires, gauge, just_over, just_under, promql, quiet,
                               steps)
 
@@ -11,32 +12,6 @@ T = "thresholds.dvr."
 
 def _dvrs(ctx) -> list[dict]:
     return ctx.site["dvrs"] or [{"name": "dvr1", "address": "127.0.0.1", "port": 8554}]
-
-
-def _down_for(ctx, alert: str, key: str, metric: str, labels, extra_labels) -> list[Scenario]:
-    """A 0/1 state alert with `for: <key>`: pending edge, a drop one sample short, healthy, gone."""
-    clock = ctx.clock
-    hold = ctx.seconds(T + key)
-    drop = clock.sample_after(2 * clock.evaluation)           # first sample reading 0
-    fire_at = clock.fires_at(drop, hold)
-    back = clock.sample_at_or_before(fire_at - 1e-3)          # last sample before it would fire
-    firing = Firing(extra_labels, 0)
-    keys = (T + key,)
-    out = [
-        Scenario(alert, "for edge", f"0 from {drop:g}s: pending one evaluation before {ctx.value(T + key)}, "
-                 "then firing", keys, (Series(metric, labels, steps((0, 1), (drop, 0))),),
-                 (quiet(fire_at - clock.evaluation, alert, "still pending"), fires(fire_at, alert, firing),
-                  fires(fire_at + hold, alert, firing))),
-        Scenario(alert, "absent data", "1, then the series ends: no alert from missing data", keys,
-                 (Series(metric, labels, steps((0, 1), (drop, None))),),
-                 (quiet(fire_at, alert), quiet(clock.eval_after(drop + promql.LOOKBACK) + hold, alert))),
-    ]
-    if back > drop:                                           # a sample fits between: a drop just too short
-        out.append(Scenario(
-            alert, "near miss", f"0 from {drop:g}s to {back:g}s, shorter than {ctx.value(T + key)}", keys,
-            (Series(metric, labels, steps((0, 1), (drop, 0), (back, 1))),),
-            (quiet(clock.eval_after(drop), alert), quiet(fire_at, alert), quiet(fire_at + hold, alert))))
-    return out
 
 
 def scenarios(ctx):
@@ -50,8 +25,10 @@ def scenarios(ctx):
              "dvr": name}
 
     # -- disconnected and probe failing: 0/1 states held for `disconnected_for` ------------------
-    out += _down_for(ctx, "VVDvrDisconnected", "disconnected_for", "vv_agent_dvr_connection_status", agent, sel)
-    out += _down_for(ctx, "VVDvrProbeFailing", "disconnected_for", "probe_success", probe, probe)
+    hold = ctx.seconds(T + "disconnected_for")
+    keys = (T + "disconnected_for",)
+    out += down_for(ctx, "VVDvrDisconnected", hold, keys, "vv_agent_dvr_connection_status", agent, sel)
+    out += down_for(ctx, "VVDvrProbeFailing", hold, keys, "probe_success", probe, probe)
 
     # -- connection errors: per-minute rate against the limit, for `for` -------------------------
     limit = ctx.value(T + "connection_errors_per_minute")

@@ -87,6 +87,10 @@ class Clock:
         return at - seconds(window) < sample <= at
 
 
+# Samples at most this far apart, well inside Prometheus' 5m lookback for instant selectors.
+MAX_STEP = 120.0
+
+
 def make_clock(evaluation: float, scrape: float, windows: list[float]) -> Clock:
     """The clock for a file whose rules use these range windows and `for` durations."""
     ms = [round(w * 1000) for w in windows if w > 0] + [round(evaluation * 1000)]
@@ -95,13 +99,13 @@ def make_clock(evaluation: float, scrape: float, windows: list[float]) -> Clock:
         g = math.gcd(g, m)
     shortest = min([w for w in windows if w > 0] or [scrape * 4])
     # A grid fine enough for four samples in the shortest window, with a whole-millisecond half step.
-    want = max(1, math.ceil(4 * g / (shortest * 1000) - 1e-9))
+    want = max(1, math.ceil(4 * g / (shortest * 1000) - 1e-9), math.ceil(g / (MAX_STEP * 1000) - 1e-9))
     k = next((k for k in range(want, g // 2 + 1) if g % k == 0 and (g // k) % 2 == 0), 1)
     if g % 2:
         raise VVError(f"durations {sorted(set(ms))} ms have no common grid of whole even milliseconds")
     grid = g / k / 1000
     # About the scrape interval, but at least four samples in the shortest window.
-    n = max(1, min(math.ceil(scrape / grid - 1e-9), math.floor(shortest / 4 / grid + 1e-9)))
+    n = max(1, min(math.ceil(min(scrape, MAX_STEP) / grid - 1e-9), math.floor(shortest / 4 / grid + 1e-9)))
     return Clock(evaluation, grid, n * grid)
 
 
