@@ -74,7 +74,7 @@ def test_coverage_check_names_what_is_missing(project, tmp_path):
             {"eval_time": "1m", "alertname": "VVTargetDown", "exp_alerts": [
                 {"exp_labels": {"severity": "critical"}}]}]}],
     }))
-    findings = [str(f) for f in rule_tests.check_project(project, tmp_path)]
+    findings = [str(f) for f in rule_tests.check_project(project, tmp_path, rendered={})]
     assert "rules/tests/only.yml / tests[0]: interval is not set explicitly" in findings
     assert not any("VVTargetDown: no promtool test where it fires" in f for f in findings)
     assert any("VVTargetDown: no promtool near-miss test" in f for f in findings)
@@ -86,7 +86,15 @@ def test_coverage_check_names_what_is_missing(project, tmp_path):
 
 def test_each_test_file_names_a_generated_rule_file(files):
     generated = {p.split("/")[-1] for p in files if p.startswith("prometheus/rules/")}
-    for path in sorted((ROOT / "rules/tests").glob("*.yml")):
+    rendered = [p for p in files if p.startswith("prometheus/tests/")]
+    assert len(rendered) >= 7
+    for path in rendered:
+        data = yaml.safe_load(files[path])
+        assert data["tests"], path
+        for rule_file in data["rule_files"]:
+            assert rule_file.startswith("../rules/"), path
+            assert rule_file.split("/")[-1] in generated, path
+    for path in sorted((ROOT / "rules/tests").glob("*.yml")):      # hand-written ones
         data = yaml.safe_load(path.read_text())
         for rule_file in data["rule_files"]:
             assert rule_file.startswith("../../generated/prometheus/rules/"), path.name
