@@ -18,7 +18,7 @@ def scraped_jobs(inv) -> list[str]:
     return [JOB[c] for c in components] + [BLACKBOX_SELF_JOB]
 
 
-def _sites_of(inv, job: str) -> list[str]:
+def sites_of(inv, job: str) -> list[str]:
     """The sites whose targets of `job` carry their `site` label (as the scrape config labels them):
     the central monitoring stack carries the first site; DVR probes exist only where there are DVRs."""
     if job in {JOB[c] for c in CENTRAL}:
@@ -30,9 +30,9 @@ def _sites_of(inv, job: str) -> list[str]:
 
 def _absent_expr(inv) -> str:
     """One absent() per job and site: with equality matchers only, absent() keeps both labels."""
-    parts = [f'absent(up{{job="{job}", site="{site}"}})' for job in scraped_jobs(inv) for site in _sites_of(inv, job)]
+    parts = [f'absent(up{{job="{job}", site="{site}"}})' for job in scraped_jobs(inv) for site in sites_of(inv, job)]
     parts += [f'absent(push_time_seconds{{{selector(job)}, site="{site}"}})'
-              for job in PUSHED_JOBS for site in _sites_of(inv, job)]
+              for job in PUSHED_JOBS for site in sites_of(inv, job)]
     return "\nor\n".join(parts)
 
 

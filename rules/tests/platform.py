@@ -4,7 +4,7 @@ evaluation failures and Alertmanager notification failures."""
 from __future__ import annotations
 
 from rules._common import RATE_WINDOW
-from rules.platform import scraped_jobs
+from rules.platform import sites_of, scraped_jobs
 from rules.tests._patterns import down_for, one_event
 from vvdash.jobs import PUSHED_JOBS, job as job_name
 from vvdash.scenarios import Firing, Scenario, Series, counter, fires, gauge, just_over, just_under, promql, \
@@ -23,15 +23,21 @@ def _absent(ctx) -> list[Scenario]:
     scraped = scraped_jobs(ctx.inv)
     pushed = [job_name(j) for j in PUSHED_JOBS]
 
+    def where(job: str) -> str:
+        """The site this scenario's missing job is expected at: this one, or where the job runs
+        (the central monitoring stack carries the first site)."""
+        sites = sites_of(ctx.inv, job)
+        return site if site in sites else sites[0]
+
     def present(missing=(), ends=None):
         series = []
-        for job in scraped:
-            value = steps((0, 1), (ends, None)) if job in missing and ends else (None if job in missing else gauge(1))
-            if value is not None:
-                series.append(Series("up", {"job": job, "instance": "h", "site": site}, value))
-        for job in pushed:
-            if job not in missing:
-                series.append(Series("push_time_seconds", {"job": job, "instance": "", "site": site}, gauge(1)))
+        for job in [*scraped, *pushed]:
+            metric, instance = ("push_time_seconds", "") if job in pushed else ("up", "h")
+            for at in sites_of(ctx.inv, job):
+                gone = job in missing and at == where(job)
+                value = gauge(1) if not gone else (steps((0, 1), (ends, None)) if ends else None)
+                if value is not None:
+                    series.append(Series(metric, {"job": job, "instance": instance, "site": at}, value))
         return tuple(series)
 
     gone_job = scraped[-1]
@@ -43,9 +49,9 @@ def _absent(ctx) -> list[Scenario]:
         Scenario(alert, "for edge", f"{gone_job} stops at {stop:g}s, absent once its last sample is "
                  f"{promql.LOOKBACK:g}s old", keys, present((gone_job,), ends=stop),
                  (quiet(edge - clock.evaluation, alert, "still pending"),
-                  fires(edge, alert, Firing({"job": gone_job}, 1)))),
+                  fires(edge, alert, Firing({"job": gone_job, "site": where(gone_job)}, 1)))),
         Scenario(alert, "fires", f"{pushed[0]} never pushed", keys, present((pushed[0],)),
-                 (fires(never, alert, Firing({"job": pushed[0]}, 1)),)),
+                 (fires(never, alert, Firing({"job": pushed[0], "site": where(pushed[0])}, 1)),)),
         Scenario(alert, "near miss", "every job present", keys, present(), (quiet(edge, alert),)),
     ]
 

@@ -36,15 +36,16 @@ def _falling(start_ratio: float, full_at: float):
 def _filling(ctx) -> list[Scenario]:
     clock = ctx.clock
     alert = "VVStorageFillingUp"
-    floor = ctx.value(T + "fill_free_floor_ratio")
+    floor = ctx.value(T + "fill_free_floor_ratio")              # the critical's floor
+    warn_floor = ctx.value(T + "fill_warning_free_ratio")       # the early warning's, higher
     warn, crit = ctx.seconds(T + "fill_warning_horizon"), ctx.seconds(T + "fill_critical_horizon")
     hold = ctx.seconds(T + "for")
-    keys = (T + "fill_free_floor_ratio", T + "fill_warning_horizon", T + "fill_critical_horizon", T + "for",
-            T + "predict_window")
+    keys = (T + "fill_free_floor_ratio", T + "fill_warning_free_ratio", T + "fill_warning_horizon",
+            T + "fill_critical_horizon", T + "for", T + "predict_window")
     labels = _fs_labels(ctx)
     true_from = clock.eval_at_or_after(clock.offset + clock.step)     # two samples for predict_linear
     at = clock.fires_at(true_from, hold)
-    start = just_under(floor) * 0.9                                   # below the floor throughout
+    start = just_under(min(floor, warn_floor)) * 0.9                  # below both floors throughout
 
     def firing(avail, t, *severities):
         # The alert's value is the free ratio of the newest samples.
@@ -67,12 +68,26 @@ def _filling(ctx) -> list[Scenario]:
     avail, _ = _falling(start, just_over(warn) + at)
     out.append(Scenario(alert, "near miss", "predicted full just after the warning horizon", keys,
                         _filesystem(labels, avail), (quiet(at, alert),)))
-    over_floor = just_over(floor) if floor < 1 else floor
+    top = max(floor, warn_floor)
+    over_floor = just_over(top) if top < 1 else top
     fall = (over_floor * SIZE) / (crit / 2)                          # full crit/2 after `at`
     above = Series("node_filesystem_avail_bytes", labels, lambda t: over_floor * SIZE + fall * (at - t))
-    out.append(Scenario(alert, "near miss", f"falling fast but {over_floor:.4g} free, just above the floor", keys,
-                        (Series("node_filesystem_size_bytes", labels, gauge(SIZE)), above,
-                         Series("node_filesystem_readonly", labels, gauge(0))), (quiet(at, alert),)))
+    out.append(Scenario(alert, "near miss", f"falling fast but {over_floor:.4g} free, just above both floors",
+                        keys, (Series("node_filesystem_size_bytes", labels, gauge(SIZE)), above,
+                               Series("node_filesystem_readonly", labels, gauge(0))), (quiet(at, alert),)))
+    # Between the floors: under the warning's, still over the critical's, and falling fast enough
+    # for the critical horizon: the early warning alone.
+    if warn_floor > floor:
+        r0 = just_under(warn_floor)
+        bound = r0 * crit / (at + crit)                    # highest free ratio at `at` still full within crit
+        r_at = (just_over(floor) + bound) / 2
+        slope = (r0 - r_at) / at
+        if just_over(floor) < bound and r0 / slope <= warn:
+            between = lambda t: (r0 - slope * t) * SIZE  # noqa: E731
+            out.append(Scenario(
+                alert, "fires", f"{r0:.4g} free falling to {r_at:.4g}: under the warning floor, over the "
+                "critical floor, full within the critical horizon: the warning alone", keys,
+                _filesystem(labels, between), (fires(at, alert, *firing(between, at, "warning")),)))
     avail, _ = _falling(start, (crit + at) / 2)
     out.append(Scenario(alert, "near miss", "the same fall on a read-only filesystem", keys,
                         _filesystem(labels, avail, readonly=1), (quiet(at, alert),)))

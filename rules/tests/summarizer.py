@@ -50,10 +50,13 @@ def scenarios(ctx):
     # -- failing inferences: failure share against failure_ratio ----------------------------------
     alert = "VVSummarizerFailures"
     limit = ctx.value(T + "failure_ratio")
-    keys = (T + "failure_ratio", T + "for")
-    for kind, share in (("fires", _ratio_over(limit)), ("near miss", just_under(limit))):
-        ok = Series(INFERENCES, {**labels, "status": "success"}, counter(1 - share))
-        bad = Series(INFERENCES, {**labels, "status": "failure"}, counter(share))
+    guard = ctx.value(T + "min_inferences_per_second")
+    keys = (T + "failure_ratio", T + "min_inferences_per_second", T + "for")
+    busy = max(1.0, 10 * guard)                         # inferences per second, well over the guard
+    for kind, share, traffic in (("fires", _ratio_over(limit), busy), ("near miss", just_under(limit), busy),
+                                 ("near miss", _ratio_over(limit), just_under(guard))):
+        ok = Series(INFERENCES, {**labels, "status": "success"}, counter(traffic * (1 - share)))
+        bad = Series(INFERENCES, {**labels, "status": "failure"}, counter(traffic * share))
         true_from = promql.first_eval(clock, lambda t: promql.rate(bad, clock, t, RATE_WINDOW) is not None)
         edge = clock.fires_at(true_from, hold)
         if kind == "fires":
@@ -62,8 +65,8 @@ def scenarios(ctx):
                       close(edge, R.INFERENCE_FAILURE_RATIO, out_labels, share))
         else:
             checks = (quiet(edge, alert),)
-        out.append(Scenario(alert, kind, f"{share:.6g} of inferences failing against {limit:g}", keys, (ok, bad),
-                            checks))
+        out.append(Scenario(alert, kind, f"{share:.6g} of {traffic:.6g} inferences a second failing against "
+                            f"{limit:g} (at least {guard:g} a second)", keys, (ok, bad), checks))
     out.append(Scenario(alert, "absent data", "no inferences at all (0/0)", keys,
                         (Series(INFERENCES, {**labels, "status": "success"}, gauge(0)),),
                         (quiet(clock.eval_after(hold + 2 * clock.step), alert),)))
