@@ -23,8 +23,8 @@ def _alerts(inv) -> list[Alert]:
     return [
         Alert(
             HEARTBEAT, "vector(1)", "info", "The alerting path is working (always firing).",
-            "Heartbeat from Prometheus through Alertmanager, repeated every "
-            f"{inv['alerting']['heartbeat']['repeat_interval']}{{{{ with $labels.site }}}} (site {{{{ . }}}}){{{{ end }}}}.",
+            "Always firing ({{ $value }}): Alertmanager sends it to the heartbeat receiver every "
+            f"{inv['alerting']['heartbeat']['repeat_interval']}.",
             dash, runbook(
                 "Always firing on purpose. Its receiver is an external dead man's switch that raises the alarm "
                 "when the heartbeat stops arriving: Prometheus down, Alertmanager down, or the way between them "
