@@ -48,7 +48,10 @@ def _alerts(inv) -> list[Alert]:
                 ["Alertmanager down or restarting.", "A wrong Alertmanager address in prometheus.yml.",
                  "Network between Prometheus and Alertmanager."],
                 ["Prometheus status page (runtime & build information: Alertmanagers).",
-                 "Prometheus log: 'Error sending alert'.", "Alertmanager /-/ready."]),
+                 "Prometheus log: 'Error sending alert'.", "Alertmanager /-/ready.",
+                 "Prometheus 2 counts a failed batch as one error (3 counts its alerts): with very many "
+                 "alerts per batch the share reads low, and VVPrometheusNotificationsDropped is the one "
+                 "that fires."]),
             for_=t("for")),
         Alert(
             "VVPrometheusNotificationsDropped",
