@@ -1,5 +1,6 @@
 """Metrics of the video pipeline: DVR capture, orchestrator and the three stages (blueprint sections 2.1, 2.3)."""
 
+from pipeline.reasons import CORRUPTED_REASONS   # the one list of corrupted/ reasons
 from vvdash.catalog.model import Metric
 
 STAGE_SECONDS = (0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64)
@@ -10,27 +11,24 @@ CONNECT_SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 _GAUGE_TOTAL = "a gauge must not end in _total (it reads as a counter in PromQL)"
 
-# Why an input goes to corrupted/ (the `reason` label): scan_video's checks, the orchestrator's own
-# (unexpected_error after repeated failures, unknown when a stage names none) and the schema
-# rejections it treats as permanent. A new reason belongs here, or its first file is invisible.
-CORRUPTED_REASONS = (
-    "symlink", "not_a_file", "empty", "not_a_video", "undecodable", "no_frames", "refused_path",
-    "analytic_schema_invalid", "summary_schema_invalid", "logline_schema_invalid", "unexpected_error",
-    "unknown",
-)
 VIDEO_OUTCOMES = ("success", "failure", "corrupted")
 
 METRICS = [
     # -- orchestrator ---------------------------------------------------------
-    Metric("vv_videos_in_input_queue", "gauge", "Videos waiting in input/ for processing.",
+    Metric("vv_videos_in_input_queue", "gauge",
+           "Videos waiting in input/ for processing. Claimed videos waiting for a scan worker count too.",
            "orchestrator", seed_name="vv_videos_in_input_queue_total", seed_reason=_GAUGE_TOTAL),
     Metric("vv_videos_processed_total", "counter", "Videos that went through the whole pipeline, by outcome.",
            "orchestrator", ("status",), seed_name="vv_videos_processed_total",
            known_values=(("status", VIDEO_OUTCOMES),)),
     Metric("vv_video_processing_duration_seconds", "histogram",
-           "Wall time of one video through scan, summarize and logline.", "orchestrator", ("status",),
+           "Time one video spends in scan, summarize and logline, waits for workers excluded.", "orchestrator",
+           ("status",),
            "seconds", PIPELINE_SECONDS, seed_name="vv_video_processing_duration_seconds",
            seed_reason="label video_filename dropped: one series per file is unbounded cardinality"),
+    Metric("vv_video_queue_wait_seconds", "histogram",
+           "Time a claimed video waited for stage workers (not part of its processing duration).",
+           "orchestrator", (), "seconds", PIPELINE_SECONDS),
     Metric("vv_files_in_corrupted", "gauge", "Files currently in corrupted/.", "orchestrator",
            seed_name="vv_files_in_corrupted_total", seed_reason=_GAUGE_TOTAL),
     Metric("vv_videos_corrupted_total", "counter", "Inputs moved to corrupted/, by reason.",
