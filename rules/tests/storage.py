@@ -51,9 +51,10 @@ def _filling(ctx) -> list[Scenario]:
         return [Firing(labels, avail(clock.sample_at_or_before(t)) / SIZE, sev) for sev in severities]
 
     out = []
-    # Predicted full within both horizons all along: critical and warning, after `for`.
-    avail, _ = _falling(start, (crit + at) / 2)
-    out.append(Scenario(alert, "for edge", f"{start:.4g} free, full at {(crit + at) / 2:g}s", keys,
+    # Predicted full within both horizons all along (full after `at`, within crit of true_from).
+    full = (at + crit + true_from) / 2
+    avail, _ = _falling(start, full)
+    out.append(Scenario(alert, "for edge", f"{start:.4g} free, full at {full:g}s", keys,
                         _filesystem(labels, avail),
                         (quiet(at - clock.evaluation, alert, "still pending"),
                          fires(at, alert, *firing(avail, at, "warning", "critical")))))
@@ -73,11 +74,11 @@ def _filling(ctx) -> list[Scenario]:
     out.append(Scenario(alert, "near miss", f"falling fast but {over_floor:.4g} free, just above the floor", keys,
                         (Series("node_filesystem_size_bytes", labels, gauge(SIZE)), above,
                          Series("node_filesystem_readonly", labels, gauge(0))), (quiet(at, alert),)))
-    avail, _ = _falling(start, (crit + at) / 2)
+    avail, _ = _falling(start, full)
     out.append(Scenario(alert, "near miss", "the same fall on a read-only filesystem", keys,
                         _filesystem(labels, avail, readonly=1), (quiet(at, alert),)))
     out.append(Scenario(alert, "absent data", "no filesystem series for the storage mount", keys,
-                        _filesystem({**labels, "mountpoint": "/elsewhere"}, _falling(start, (crit + at) / 2)[0]),
+                        _filesystem({**labels, "mountpoint": "/elsewhere"}, _falling(start, full)[0]),
                         (quiet(at, alert),)))
     return out
 
