@@ -30,6 +30,13 @@ def _evaluation(job: str):
 TIMESCALES = {job: _evaluation(job) for job in JOBS}
 
 
+def WINDOWS(inv, timescale: str) -> list[float]:  # noqa: N802  (the scenario module hook)
+    """The windows the scenarios of a timescale exercise: the clock fits those alone."""
+    if timescale:
+        return [_window(inv, timescale)]
+    return [w for w in (_window(inv, job) for job in JOBS) if w <= LONG] or [LONG]
+
+
 def _labels(ctx, job: str) -> dict:
     # Pushed through the Pushgateway with honor_labels: the pushing job's own labels.
     return {"job": job_name(job), "instance": "", "site": ctx.site["name"]}

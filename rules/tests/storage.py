@@ -52,9 +52,10 @@ def _filling(ctx) -> list[Scenario]:
         return [Firing(labels, avail(clock.sample_at_or_before(t)) / SIZE, sev) for sev in severities]
 
     out = []
-    # Predicted full within both horizons all along: critical and warning, after `for`.
-    avail, _ = _falling(start, (crit + at) / 2)
-    out.append(Scenario(alert, "for edge", f"{start:.4g} free, full at {(crit + at) / 2:g}s", keys,
+    # Predicted full within both horizons all along (full after `at`, within crit of true_from).
+    full = (at + crit + true_from) / 2
+    avail, _ = _falling(start, full)
+    out.append(Scenario(alert, "for edge", f"{start:.4g} free, full at {full:g}s", keys,
                         _filesystem(labels, avail),
                         (quiet(at - clock.evaluation, alert, "still pending"),
                          fires(at, alert, *firing(avail, at, "warning", "critical")))))
@@ -88,11 +89,11 @@ def _filling(ctx) -> list[Scenario]:
                 alert, "fires", f"{r0:.4g} free falling to {r_at:.4g}: under the warning floor, over the "
                 "critical floor, full within the critical horizon: the warning alone", keys,
                 _filesystem(labels, between), (fires(at, alert, *firing(between, at, "warning")),)))
-    avail, _ = _falling(start, (crit + at) / 2)
+    avail, _ = _falling(start, full)
     out.append(Scenario(alert, "near miss", "the same fall on a read-only filesystem", keys,
                         _filesystem(labels, avail, readonly=1), (quiet(at, alert),)))
     out.append(Scenario(alert, "absent data", "no filesystem series for the storage mount", keys,
-                        _filesystem({**labels, "mountpoint": "/elsewhere"}, _falling(start, (crit + at) / 2)[0]),
+                        _filesystem({**labels, "mountpoint": "/elsewhere"}, _falling(start, full)[0]),
                         (quiet(at, alert),)))
     return out
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rules import _records as R
 from rules._common import RATE_WINDOW
 from rules.tests._patterns import down_for
-from vvdash.scenarios import Firing, Scenario, Series, close, counter, fires, gauge, just_over, just_under, promql, \
+from vvdash.scenarios import Firing, Scenario, clear, Series, close, counter, fires, gauge, just_over, just_under, promql, \
     quiet
 
 T = "thresholds.summarizer."
@@ -17,7 +17,7 @@ INFERENCES = "vv_summarize_scene_inferences_total"
 def _ratio_over(r: float) -> float:
     if r == 0:
         return 0.01
-    return r * 1.02 if r * 1.02 < 1 else (r + 1) / 2
+    return clear(r * 1.02 if r * 1.02 < 1 else (r + 1) / 2)
 
 
 def scenarios(ctx):

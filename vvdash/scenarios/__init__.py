@@ -32,8 +32,8 @@ evaluations), so a scenario means the same on Prometheus 2 (closed windows) and 
 """
 
 from vvdash.scenarios import promql
-from vvdash.scenarios.model import (AlertCheck, Clock, ExprCheck, Firing, Scenario, Series, close, counter, duration,
+from vvdash.scenarios.model import (AlertCheck, Clock, ExprCheck, Firing, Scenario, Series, clear, close, counter, duration,
                                     fires, gauge, just_over, just_under, quiet, ramp, seconds, steps)
 
-__all__ = ["AlertCheck", "Clock", "ExprCheck", "Firing", "Scenario", "Series", "close", "counter", "duration", "fires",
+__all__ = ["AlertCheck", "Clock", "ExprCheck", "Firing", "Scenario", "Series", "clear", "close", "counter", "duration", "fires",
            "gauge", "just_over", "just_under", "promql", "quiet", "ramp", "seconds", "steps"]

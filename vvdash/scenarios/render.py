@@ -249,10 +249,14 @@ def _rules_by_name(rule_files) -> dict:
     return out
 
 
-def _clock(project, rule_files, evaluation: float | None = None) -> Clock:
+def _clock(project, rule_files, evaluation: float | None = None, windows: list[float] | None = None) -> Clock:
     prom = project.inventory["prometheus"]
+    if windows is None:
+        return make_clock(evaluation or seconds(prom["evaluation_interval"]), seconds(prom["scrape_interval"]),
+                          _windows(rule_files))
+    # Scenarios of declared windows run about twice the longest of them.
     return make_clock(evaluation or seconds(prom["evaluation_interval"]), seconds(prom["scrape_interval"]),
-                      _windows(rule_files))
+                      windows, span=2 * max(windows))
 
 
 def render_module(project, name: str, source: str, module) -> dict[str, bytes]:
@@ -271,7 +275,10 @@ def render_module(project, name: str, source: str, module) -> dict[str, bytes]:
     timescales = {"": None, **{k: v(project.inventory) if callable(v) else seconds(v)
                                for k, v in getattr(module, "TIMESCALES", {}).items()}}
     for timescale, evaluation in timescales.items():
-        clock = _clock(project, rule_files, evaluation)
+        # A module may name the windows its scenarios of a timescale exercise (WINDOWS(inv, timescale)):
+        # the clock then fits those, not every window in the rule file.
+        windows = module.WINDOWS(project.inventory, timescale) if hasattr(module, "WINDOWS") else None
+        clock = _clock(project, rule_files, evaluation, windows)
         items = []
         for site in project.inventory.sites:
             ctx = Context(project, site, clock, rules, timescale)
@@ -287,9 +294,21 @@ def render_module(project, name: str, source: str, module) -> dict[str, bytes]:
             "group_eval_order": [g.name for f in rule_files for g in f.groups],
             "tests": tests,
         }
-        out[f"{name}_{timescale}.yml" if timescale else f"{name}.yml"] = dump_yaml(
-            doc, HEADER.format(source=source), sort_keys=False)
+        out[f"{name}_{timescale}.yml" if timescale else f"{name}.yml"] = _dump(doc, HEADER.format(source=source))
     return out
+
+
+def _dump(doc: dict, header: str) -> bytes:
+    """dump_yaml, with each series' values (long runs of numbers and blanks) put in afterwards as
+    single-quoted scalars: the YAML emitter takes seconds over them otherwise."""
+    values = []
+    for test in doc["tests"]:
+        for item in test["input_series"]:
+            values.append(item["values"])
+            item["values"] = f"VVDASH_VALUES_{len(values) - 1}"
+    text = dump_yaml(doc, header, sort_keys=False).decode()
+    text = re.sub(r"VVDASH_VALUES_(\d+)", lambda m: "'" + values[int(m.group(1))] + "'", text)
+    return text.encode()
 
 
 def rule_test_files(project) -> dict[str, bytes]:
