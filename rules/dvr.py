@@ -1,4 +1,4 @@
-"""DVR capture: disconnected, connection errors, connected without segments, probe failing or slow."""
+"""DVR capture: disconnected, flapping, connection errors, connected without segments, probe failing or slow."""
 
 from __future__ import annotations
 
@@ -28,6 +28,22 @@ def _alerts(inv) -> list[Alert]:
                 ["TV scheduler and DVR dashboard: connection state over time and errors.",
                  "VVDvrProbeFailing for the same DVR (network reachability).", "agent_dvr log."]),
             for_=t("disconnected_for")),
+        Alert(
+            "VVDvrFlapping",
+            # Each drop and each recovery is one change; a flapping DVR is down too briefly for
+            # VVDvrDisconnected's `for` but keeps dropping.
+            f"max by (site, job, dvr) (changes(vv_agent_dvr_connection_status{{{agent}}}[{t('flap_window')}])) "
+            f">= {t('flap_changes')}",
+            "warning", "The DVR connection keeps dropping and coming back.",
+            "agent_dvr at site {{ $labels.site }} saw the connection to DVR {{ $labels.dvr }} change state "
+            f"{{{{ $value }}}} times in the last {t('flap_window')}.",
+            dash, runbook(
+                "The connection to the DVR drops and recovers again and again, each outage shorter than "
+                "VVDvrDisconnected waits for; video is lost during every outage.",
+                ["A failing cable, switch port or Wi-Fi link.", "The DVR rebooting in a loop (power, firmware).",
+                 "The DVR dropping clients under load."],
+                ["TV scheduler and DVR dashboard: connection state over time.",
+                 "VVDvrProbeFailing and probe latency for the same DVR.", "agent_dvr log: disconnect reasons."])),
         Alert(
             "VVDvrConnectionErrors",
             f"sum by (site, job, dvr) (rate(vv_agent_dvr_connection_errors_total{{{agent}}}[{RATE_WINDOW}])) * 60 "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rules._common import DASHBOARD, RATE_WINDOW, runbook
+from vvdash.emit.prometheus_config import CENTRAL
 from vvdash.jobs import BLACKBOX_SELF_JOB, JOB, PIPELINE_SERVICES, PUSHED_JOBS, selector
 from vvdash.model.rules import Alert, Group
 
@@ -17,9 +18,21 @@ def scraped_jobs(inv) -> list[str]:
     return [JOB[c] for c in components] + [BLACKBOX_SELF_JOB]
 
 
+def sites_of(inv, job: str) -> list[str]:
+    """The sites whose targets of `job` carry their `site` label (as the scrape config labels them):
+    the central monitoring stack carries the first site; DVR probes exist only where there are DVRs."""
+    if job in {JOB[c] for c in CENTRAL}:
+        return [inv.sites[0]["name"]]
+    if job == JOB["blackbox_exporter"]:
+        return [s["name"] for s in inv.sites if s["dvrs"]]
+    return [s["name"] for s in inv.sites]
+
+
 def _absent_expr(inv) -> str:
-    parts = [f'absent(up{{job="{job}"}})' for job in scraped_jobs(inv)]
-    parts += [f"absent(push_time_seconds{{{selector(job)}}})" for job in PUSHED_JOBS]
+    """One absent() per job and site: with equality matchers only, absent() keeps both labels."""
+    parts = [f'absent(up{{job="{job}", site="{site}"}})' for job in scraped_jobs(inv) for site in sites_of(inv, job)]
+    parts += [f'absent(push_time_seconds{{{selector(job)}, site="{site}"}})'
+              for job in PUSHED_JOBS for site in sites_of(inv, job)]
     return "\nor\n".join(parts)
 
 
@@ -40,8 +53,8 @@ def _alerts(inv) -> list[Alert]:
             for_=t("target_down_for")),
         Alert(
             "VVJobAbsent", _absent_expr(inv), "warning", "A monitored job has no series at all.",
-            "Prometheus has no series for job {{ $labels.job }}: it is missing from the scrape "
-            "configuration or has never pushed.",
+            "Prometheus has no series for job {{ $labels.job }} at site {{ $labels.site }}: it is missing "
+            "from the scrape configuration or has never pushed.",
             dash, runbook(
                 "A job the rules expect has disappeared from Prometheus entirely, so its alerts cannot fire.",
                 ["The job removed from the generated prometheus.yml.", "A cron job that never ran.",

@@ -1,10 +1,10 @@
-"""Storage: disk exhaustion prediction, almost full, abnormal subfolder growth."""
+"""Storage: disk exhaustion prediction, almost full, storage series missing, abnormal subfolder growth."""
 
 from __future__ import annotations
 
 from rules import _records as R
 from rules._common import DASHBOARD, number, runbook
-from vvdash.exprs import storage_filling_up, storage_free_ratio, storage_selector
+from vvdash.exprs import storage_filling_up, storage_free_ratio, storage_selector, storage_series_missing
 from vvdash.jobs import selector
 from vvdash.model.rules import Alert, Group, Record
 
@@ -28,9 +28,11 @@ def _alerts(inv) -> list[Alert]:
     desc = ("Filesystem {{ $labels.mountpoint }} on {{ $labels.instance }} at site {{ $labels.site }} has "
             "{{ $value | humanizePercentage }} free and is predicted to fill within {horizon}.")
     fill = []
-    for severity, key in (("warning", "fill_warning_horizon"), ("critical", "fill_critical_horizon")):
+    # The early warning has the longer horizon and the higher floor (node-mixin: 40 % and 15 %).
+    for severity, key, floor in (("warning", "fill_warning_horizon", "fill_warning_free_ratio"),
+                                 ("critical", "fill_critical_horizon", "fill_free_floor_ratio")):
         fill.append(Alert(
-            "VVStorageFillingUp", storage_filling_up(inv, t(key)), severity,
+            "VVStorageFillingUp", storage_filling_up(inv, t(key), floor), severity,
             "The video storage is predicted to fill up.", desc.replace("{horizon}", t(key)),
             dash, fill_book, for_=t("for")))
     sel = storage_selector(inv)
@@ -49,6 +51,24 @@ def _alerts(inv) -> list[Alert]:
                 ["Storage dashboard: used bytes per folder.", "Run `vvdash pipeline cron cleanup_old_files`.",
                  "Whether corrupted/ or logs hold unexpected data."]),
             for_=t("almost_full_for")),
+        Alert(
+            "VVStorageSeriesMissing", storage_series_missing(inv),
+            "warning", "The storage alerts have no filesystem to watch.",
+            "node_exporter at site {{ $labels.site }} is up but reports no filesystem at the configured "
+            "storage_mountpoint, so the storage alerts of that site cannot fire.",
+            dash, runbook(
+                "No node_filesystem series match the site's storage_mountpoint (with the filesystem-type "
+                "filter that drops tmpfs, overlay and the like), so VVStorageFillingUp and "
+                "VVStorageAlmostFull read nothing and stay silent however full the disk is.",
+                ["storage_mountpoint in vvdash.yaml is not the mount point holding video_storage_root.",
+                 "The storage root is on an overlay or tmpfs filesystem (a container's own root): mount a "
+                 "host volume there and set storage_mountpoint to it.",
+                 "node_exporter in a container without the host's root (--path.rootfs), or with "
+                 "--collector.filesystem.mount-points-exclude hiding the mount."],
+                ["`findmnt -T <video_storage_root>` on the host: the mount point holding it and its type.",
+                 "node_filesystem_avail_bytes{job=\"node\"} in Prometheus: which mount points are reported.",
+                 "sites[].storage_mountpoint in vvdash.yaml."]),
+            for_=t("missing_for")),
         Alert(
             "VVStorageFolderGrowing",
             f"{R.FOLDER_GROWTH} * 3600 > {number(t('subfolder_growth_bytes_per_hour'))}",

@@ -45,12 +45,17 @@ def _alerts(inv) -> list[Alert]:
             for_=t("for")),
         Alert(
             "VVSummarizerFailures",
-            f"{R.INFERENCE_FAILURE_RATIO} > {number(t('failure_ratio'))}",
+            # Like the stage error alert: a ratio over a handful of inferences is noise.
+            f"{R.INFERENCE_FAILURE_RATIO} > {number(t('failure_ratio'))}\n"
+            f"and on (site, job, backend)\nsum by (site, job, backend) "
+            f"(rate(vv_summarize_scene_inferences_total{{{sel}}}[{RATE_WINDOW}])) >= "
+            f"{number(t('min_inferences_per_second'))}",
             "warning", "Summarizer inferences are failing.",
             "{{ $value | humanizePercentage }} of {{ $labels.backend }} inferences fail at site "
             "{{ $labels.site }}.",
             dash, runbook(
-                "A high share of model inferences end in an error.",
+                "A high share of model inferences end in an error, with enough inferences to matter "
+                "(summarizer.min_inferences_per_second).",
                 ["The BitNet server down or timing out.", "Inputs the model cannot handle."],
                 ["BitNet / summarizer dashboard: success and failure rate.", "summarize_scene log.",
                  "The BitNet server's health endpoint."]),

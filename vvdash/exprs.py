@@ -21,6 +21,25 @@ def storage_selector(inv: Inventory) -> str:
     return f'{selector("node_exporter")}, {mount}, {FSTYPE_FILTER}'
 
 
+def storage_series_missing(inv: Inventory) -> str:
+    """Sites whose node_exporter is up but reports no storage filesystem: a wrong
+    storage_mountpoint, or a root on a filesystem type the filter drops (overlay). Either way the
+    storage alerts would have nothing to read and stay silent. Sites are grouped by their mount
+    point, so one site's mount point never stands in for another's."""
+    node = selector("node_exporter")
+    by_mount: dict[str, list[str]] = {}
+    for site in inv.sites:
+        by_mount.setdefault(site.get("storage_mountpoint", "/"), []).append(site["name"])
+    parts = []
+    for mount, sites in sorted(by_mount.items()):
+        only = "" if len(by_mount) == 1 else (
+            f', site="{sites[0]}"' if len(sites) == 1 else f', site=~"{"|".join(sites)}"')
+        parts.append(f"count by (site) (up{{{node}{only}}} == 1)\nunless on (site)\n"
+                     f"count by (site) (node_filesystem_avail_bytes{{{node}{only}, mountpoint=\"{mount}\", "
+                     f"{FSTYPE_FILTER}}})")
+    return parts[0] if len(parts) == 1 else "\nor\n".join(f"(\n{p}\n)" for p in parts)
+
+
 def storage_free_ratio(inv: Inventory) -> str:
     sel = storage_selector(inv)
     return f"node_filesystem_avail_bytes{{{sel}}} / node_filesystem_size_bytes{{{sel}}}"
@@ -33,10 +52,11 @@ def predicted_free_bytes(inv: Inventory, horizon: str) -> str:
     return f"predict_linear(node_filesystem_avail_bytes{{{sel}}}[{window}], {int(duration_seconds(horizon))})"
 
 
-def storage_filling_up(inv: Inventory, horizon: str) -> str:
-    """The disk-exhaustion condition: below the free floor, predicted full within `horizon`, writable."""
+def storage_filling_up(inv: Inventory, horizon: str, floor_key: str = "fill_free_floor_ratio") -> str:
+    """The disk-exhaustion condition: below the free floor (`floor_key` of thresholds.storage),
+    predicted full within `horizon`, writable."""
     sel = storage_selector(inv)
-    floor = inv.threshold("storage", "fill_free_floor_ratio")
+    floor = inv.threshold("storage", floor_key)
     return (
         f"(\n  {storage_free_ratio(inv)} < {floor}\nand\n  {predicted_free_bytes(inv, horizon)} < 0\n"
         f"and\n  node_filesystem_readonly{{{sel}}} == 0\n)"

@@ -365,6 +365,7 @@ def test_compose_header_warns_about_loopback_webhooks_only_when_there_are_some(t
         {"name": "remote", "type": "webhook", "url": {"env": "VV_REMOTE_HOOK_URL"}},
     ]
     data["alerting"]["routes"] = {"critical": "remote", "warning": "local-hook", "info": "named-local"}
+    data["alerting"]["heartbeat"]["receiver"] = "remote"
     header = compose.compose_header(load(write_inventory(tmp_path, data)))
     assert "local-hook (http://127.0.0.1:9095/alerts)" in header and "named-local" in header
     assert "remote" not in header
@@ -444,7 +445,7 @@ def test_every_service_on_the_vvdash_image_builds_it_from_the_repository_dockerf
     from vvdash.build import DEFAULT_OUT
     services = yaml.safe_load((default_build / compose.COMPOSE_PATH).read_text())["services"]
     ours = _on_vvdash_image(services)
-    assert set(ours) == {compose.AM_INIT_SERVICE, *PIPELINE_SERVICES}
+    assert set(ours) == {compose.AM_INIT_SERVICE, compose.RUNBOOK_SERVICE, *PIPELINE_SERVICES}
     for name, svc in ours.items():
         assert svc["image"] == compose.PIPELINE_IMAGE, name
         # The compose file lives in generated/compose/: its build context must be the repository.

@@ -265,6 +265,70 @@ def test_stopping_the_dvr_fires_the_alert_to_the_webhook_and_restarting_resolves
     assert resolved[0]["alert"]["labels"]["dvr"] == "dvr1"
 
 
+# -- the alerting path watched, links that open (rules/meta.py, vvdash.linkserver) -----------
+
+HEARTBEAT = "VVAlertingHeartbeat"
+NOTIFY_ALERT = "VVPrometheusNotificationsFailing"
+
+
+def test_the_heartbeat_reaches_its_own_receiver_repeatedly(stack):
+    beat = stack.inventory["alerting"]["heartbeat"]
+    path = "/" + beat["receiver"]
+    every = duration_seconds(beat["repeat_interval"])
+    arrivals = lambda: sorted(r["received_at"] for r in read_notifications(stack.notifications)  # noqa: E731
+                              if r["path"] == path and any(a["labels"]["alertname"] == HEARTBEAT
+                                                           for a in r["payload"]["alerts"]))
+    have = len(arrivals())
+    _wait(lambda: len(arrivals()) >= have + 3, 20 * every + 30, "three more heartbeats")
+    times = arrivals()
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    print(f"\nheartbeat: {len(times)} notifications, gaps {', '.join(f'{g:.1f}s' for g in gaps[-3:])} "
+          f"(repeat_interval {beat['repeat_interval']})")
+    # Repeated at its interval (a group is looked at every quarter of it), not a burst.
+    assert all(every * 0.5 <= g <= every * 3 + 2 for g in gaps[-3:]), gaps
+    others = [r["path"] for r in read_notifications(stack.notifications) if r["path"] != path
+              and any(a["labels"]["alertname"] == HEARTBEAT for a in r["payload"]["alerts"])]
+    assert not others, f"the heartbeat also went to {others}"
+
+
+def test_every_link_in_a_delivered_notification_answers_200(stack):
+    links = {}
+    for record in read_notifications(stack.notifications):
+        for alert in record["payload"]["alerts"]:
+            for key in ("runbook_url", "dashboard_url"):
+                links.setdefault(alert["annotations"][key], alert["labels"]["alertname"])
+    names = set(links.values())
+    assert {HEARTBEAT, DVR_ALERT} <= names, names
+    runbook_ids: dict[str, set] = {}
+    for url, name in sorted(links.items()):
+        r = requests.get(url, timeout=5)
+        assert r.status_code == 200, f"{name}: {url} answered {r.status_code}"
+        base, _, anchor = url.partition("#")
+        if anchor:
+            ids = runbook_ids.setdefault(base, set(re.findall(r'id="([^"]+)"', r.text)))
+            assert anchor in ids, f"{name}: {url} has no section {anchor!r}"
+    print(f"\n{len(links)} links in {len(names)} alerts' notifications, each HTTP 200")
+
+
+def test_stopping_alertmanager_fires_the_notification_failure_alert(stack):
+    prom = stack.url("prometheus")
+    for_ = duration_seconds(stack.inventory.threshold("meta", "for"))
+    step = duration_seconds(stack.inventory["prometheus"]["evaluation_interval"])
+    firing = f'ALERTS{{alertname="{NOTIFY_ALERT}", alertstate="firing"}}'
+    assert _query(prom, f'ALERTS{{alertname="{NOTIFY_ALERT}"}}')["result"] == []
+    stopped_at = time.monotonic()
+    stack.procs["alertmanager"].stop()
+    try:
+        _wait(lambda: _query(prom, firing)["result"], for_ + 60, f"{NOTIFY_ALERT} firing in Prometheus")
+        latency = time.monotonic() - stopped_at
+    finally:
+        stack.start_part("alertmanager", progress=lambda *_: None)
+    print(f"\nAlertmanager stopped -> {NOTIFY_ALERT} firing: {latency:.1f}s (for {for_:g}s, evaluation and "
+          f"resend every {step:g}s)")
+    # Pending through its `for`, then firing: the failed sends show within a few evaluations.
+    assert for_ <= latency <= for_ + 10 * step + 5, latency
+
+
 def test_down_leaves_no_process_behind(stack):
     pids = [p.pid for p in stack.procs.values()]
     assert len(pids) >= 8

@@ -16,10 +16,14 @@ def instrument(metric: Metric, registry: CollectorRegistry):
     kwargs = dict(labelnames=metric.labels, registry=registry)
     if metric.type == "counter":
         # prometheus_client appends _total itself.
-        return Counter(metric.name[: -len("_total")], metric.help, **kwargs)
-    if metric.type == "histogram":
-        return Histogram(metric.name, metric.help, buckets=metric.buckets, **kwargs)
-    return Gauge(metric.name, metric.help, **kwargs)
+        inst = Counter(metric.name[: -len("_total")], metric.help, **kwargs)
+    elif metric.type == "histogram":
+        inst = Histogram(metric.name, metric.help, buckets=metric.buckets, **kwargs)
+    else:
+        inst = Gauge(metric.name, metric.help, **kwargs)
+    for labels in metric.precreated():   # every known label value exposed at 0 from the start
+        inst.labels(**labels)
+    return inst
 
 
 def instruments(component: str, registry: CollectorRegistry, skip: tuple[str, ...] = ()) -> dict:

@@ -25,6 +25,10 @@ class Metric:
     exporter: bool = False        # exposed by third-party software, not by vvdash's pipeline
     open_labels: bool = False     # label set not fixed (e.g. ALERTS): label checks are skipped
     pushed: bool = False          # reaches Prometheus through the Pushgateway
+    # Every value a label can take, where the code fixes them: ((label, (value, ...)), ...). With
+    # every label known, the instrument layer creates each series at 0 on start, so the first
+    # event after a restart is an increase from 0, not a new series that increase() cannot see.
+    known_values: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def __post_init__(self):
         if self.type not in TYPES:
@@ -35,6 +39,22 @@ class Metric:
             raise ValueError(f"{self.name}: only counters end in _total")
         if self.type == "histogram" and not self.exporter and not self.buckets:
             raise ValueError(f"{self.name}: a histogram needs buckets")
+        for label, values in self.known_values:
+            if label not in self.labels:
+                raise ValueError(f"{self.name}: known values for {label!r}, which is not one of its labels")
+            if not values or len(set(values)) != len(values):
+                raise ValueError(f"{self.name}: known values of {label!r} must be distinct and not empty")
+
+    def precreated(self) -> list[dict[str, str]]:
+        """The label sets created at 0 on start: every combination of the known values, when every
+        label has them (none otherwise: a series cannot be made with a label left open)."""
+        known = dict(self.known_values)
+        if not self.labels or set(known) != set(self.labels):
+            return []
+        combos: list[dict[str, str]] = [{}]
+        for label in self.labels:
+            combos = [{**c, label: v} for c in combos for v in known[label]]
+        return combos
 
 
 @dataclass(frozen=True)

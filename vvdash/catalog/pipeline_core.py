@@ -1,5 +1,6 @@
 """Metrics of the video pipeline: DVR capture, orchestrator and the three stages (blueprint sections 2.1, 2.3)."""
 
+from pipeline.reasons import CORRUPTED_REASONS   # the one list of corrupted/ reasons
 from vvdash.catalog.model import Metric
 
 STAGE_SECONDS = (0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64)
@@ -10,13 +11,16 @@ CONNECT_SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 _GAUGE_TOTAL = "a gauge must not end in _total (it reads as a counter in PromQL)"
 
+VIDEO_OUTCOMES = ("success", "failure", "corrupted")
+
 METRICS = [
     # -- orchestrator ---------------------------------------------------------
     Metric("vv_videos_in_input_queue", "gauge",
            "Videos waiting in input/ for processing. Claimed videos waiting for a scan worker count too.",
            "orchestrator", seed_name="vv_videos_in_input_queue_total", seed_reason=_GAUGE_TOTAL),
     Metric("vv_videos_processed_total", "counter", "Videos that went through the whole pipeline, by outcome.",
-           "orchestrator", ("status",), seed_name="vv_videos_processed_total"),
+           "orchestrator", ("status",), seed_name="vv_videos_processed_total",
+           known_values=(("status", VIDEO_OUTCOMES),)),
     Metric("vv_video_processing_duration_seconds", "histogram",
            "Time one video spends in scan, summarize and logline, waits for workers excluded.", "orchestrator",
            ("status",),
@@ -28,19 +32,20 @@ METRICS = [
     Metric("vv_files_in_corrupted", "gauge", "Files currently in corrupted/.", "orchestrator",
            seed_name="vv_files_in_corrupted_total", seed_reason=_GAUGE_TOTAL),
     Metric("vv_videos_corrupted_total", "counter", "Inputs moved to corrupted/, by reason.",
-           "orchestrator", ("reason",)),
+           "orchestrator", ("reason",), known_values=(("reason", CORRUPTED_REASONS),)),
     Metric("vv_pipeline_stage_active_processors", "gauge", "Workers busy on an item, per stage.",
            "orchestrator", ("stage",), seed_name="vv_pipeline_stage_active_processors"),
     Metric("vv_pipeline_stage_workers", "gauge", "Workers configured per stage.", "orchestrator", ("stage",)),
     # -- scan_video -----------------------------------------------------------
     Metric("vv_scan_video_processed_total", "counter", "Videos scanned, by outcome.", "scan_video",
-           ("status",), seed_name="vv_scan_video_processed_total"),
+           ("status",), seed_name="vv_scan_video_processed_total", known_values=(("status", VIDEO_OUTCOMES),)),
     Metric("vv_scan_video_duration_seconds", "histogram", "Time to scan one video.", "scan_video",
            (), "seconds", STAGE_SECONDS, seed_name="vv_scan_video_duration_seconds"),
     Metric("vv_scan_video_frames_scanned_total", "counter", "Frames decoded and analysed.", "scan_video",
            seed_name="vv_scan_video_frames_scanned_total"),
     Metric("vv_scan_video_objects_detected_total", "counter", "Detections by object type.", "scan_video",
-           ("object_type",), seed_name="vv_scan_video_objects_detected_total"),
+           ("object_type",), seed_name="vv_scan_video_objects_detected_total",
+           known_values=(("object_type", ("person", "face")),)),
     Metric("vv_scan_video_faces_detected_total", "counter", "Faces detected.", "scan_video",
            seed_name="vv_scan_video_faces_detected_total"),
     Metric("vv_scan_video_schema_validation_errors_total", "counter",
@@ -48,7 +53,8 @@ METRICS = [
            seed_name="vv_scan_video_schema_validation_errors_total"),
     # -- summarize_scene ------------------------------------------------------
     Metric("vv_summarize_scene_processed_total", "counter", "Analytics summarized, by outcome.",
-           "summarize_scene", ("status",), seed_name="vv_summarize_scene_processed_total"),
+           "summarize_scene", ("status",), seed_name="vv_summarize_scene_processed_total",
+           known_values=(("status", ("success", "failure")),)),
     Metric("vv_summarize_scene_duration_seconds", "histogram",
            "Time to summarize one analytic, model I/O and inference included.", "summarize_scene",
            (), "seconds", INFERENCE_SECONDS, seed_name="vv_summarize_scene_duration_seconds"),
@@ -74,7 +80,8 @@ METRICS = [
            seed_name="vv_summarize_scene_schema_validation_errors_total"),
     # -- logline_generator ----------------------------------------------------
     Metric("vv_logline_generated_total", "counter", "Loglines written, by outcome.", "logline_generator",
-           ("status",), seed_name="vv_logline_generated_total"),
+           ("status",), seed_name="vv_logline_generated_total",
+           known_values=(("status", ("success", "failure", "duplicate")),)),
     Metric("vv_logline_generation_duration_seconds", "histogram", "Time to build, sign and write one logline.",
            "logline_generator", (), "seconds", FAST_SECONDS,
            seed_name="vv_logline_generation_duration_seconds"),

@@ -14,6 +14,7 @@ def as_records(catalog: Catalog) -> list[dict]:
             "name": m.name, "type": m.type, "help": m.help, "labels": list(m.labels), "unit": m.unit,
             "component": m.component, "buckets": list(m.buckets), "seed_name": m.seed_name or None,
             "seed_reason": m.seed_reason or None, "exporter": m.exporter, "pushed": m.pushed,
+            "known_values": {label: list(values) for label, values in m.known_values},
         }
         for m in catalog
     ]
@@ -51,8 +52,11 @@ def as_markdown(catalog: Catalog) -> str:
         for m in catalog.for_component(component):
             buckets = f" Buckets: {', '.join(f'{b:g}' for b in m.buckets)}." if m.buckets else ""
             pushed = " Pushed through the Pushgateway." if m.pushed else ""
+            known = "".join(f" `{label}`: {', '.join(values)}." for label, values in m.known_values)
+            known = f" Every series exists from the start (0).{known}" if m.precreated() else ""
             out.append(f"| `{m.name}` | {m.type} | {_cell(m.unit)} | "
-                       f"{_cell(', '.join(f'`{label}`' for label in m.labels))} | {_cell(m.help + buckets + pushed)} |")
+                       f"{_cell(', '.join(f'`{label}`' for label in m.labels))} | "
+                       f"{_cell(m.help + buckets + pushed + known)} |")
         out.append("")
     out += ["## Blueprint names", "",
             "The system blueprint names these metrics (`seed_name` in `vvdash catalog --format json`).",

@@ -29,6 +29,7 @@ def register(sub):
 
 def run(args) -> int:
     from vvdash.emit.alertmanager import SECRETS_DIR, receiver_secrets, write_runtime
+    from vvdash.emit.alertmanager_templates import TEMPLATES_DIR
     from vvdash.inventory import load
 
     owner = _parse_owner(args.owner) if args.owner else None
@@ -44,8 +45,10 @@ def run(args) -> int:
     for stale in sorted(secrets.iterdir()) if secrets.is_dir() else []:
         if stale.name not in names:     # a receiver removed since the last run leaves no secret behind
             stale.unlink()
+    templates = args.out / TEMPLATES_DIR
     if owner:
-        for target in [args.out, path, *([secrets, *secrets.iterdir()] if secrets.is_dir() else [])]:
+        for target in [args.out, path, *([secrets, *secrets.iterdir()] if secrets.is_dir() else []),
+                       *([templates, *templates.iterdir()] if templates.is_dir() else [])]:
             try:
                 os.chown(target, *owner)
             except OSError as exc:

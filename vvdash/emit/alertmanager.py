@@ -8,14 +8,19 @@ of a root cause. Secrets never land in the file: Slack, PagerDuty and email secr
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 
+from vvdash.emit.alertmanager_templates import RECEIVER_FIELDS, TEMPLATE, TEMPLATE_FILE, TEMPLATES_DIR
 from vvdash.emit.serialize import GENERATED_HEADER, dump_yaml
 from vvdash.errors import VVError
+from vvdash.inventory import duration_seconds
 
 
 CONFIG_PATH = "alertmanager/alertmanager.yml"
+TEMPLATE_PATH = f"alertmanager/{TEMPLATES_DIR}/{TEMPLATE_FILE}"
+HEARTBEAT = "VVAlertingHeartbeat"     # the always-firing alert of rules/meta.py
 # File name of the runtime copy write_runtime() puts in its folder.
 RUNTIME_CONFIG = "alertmanager.yml"
 GROUP_BY = ["alertname", "site"]
@@ -28,16 +33,23 @@ _SECRET_FILE_FIELD = {("slack", "api_url"): "api_url_file",
                       ("pagerduty", "routing_key"): "routing_key_file",
                       ("email", "auth_password"): "auth_password_file"}
 
-# Root causes muting their symptoms. Each: (source matchers, target matchers, equal labels).
+# Labels that tell two objects of one alert apart. A label missing on both alerts counts as
+# equal in Alertmanager, so listing one an alert lacks never widens an inhibition.
+OBJECT_LABELS = ["site", "job", "instance", "dvr", "mountpoint", "stage", "backend", "folder", "service",
+                 "integration", "rule_group"]
+# Root causes muting their symptoms, and only symptoms of that same cause. Each: (source
+# matchers, target matchers, equal labels). Not here on purpose: a disconnected DVR muting a
+# stalled pipeline (an outage only drains the queue, so both at once means something else is
+# stuck) or missing segments (that alert requires a connection, so the two never coincide).
 INHIBITIONS = (
-    # A disconnected DVR explains its own missing segments...
-    (['alertname="VVDvrDisconnected"'], ['alertname="VVDvrNoSegments"'], ["site", "dvr"]),
-    # ...and a stalled pipeline at the same site (no new input).
-    (['alertname="VVDvrDisconnected"'], ['alertname="VVPipelineStalled"'], ["site"]),
-    # A target that cannot be scraped makes that job's other alerts meaningless.
-    (['alertname="VVTargetDown"'], ['alertname!="VVTargetDown"'], ["site", "job"]),
+    # The agent's lost connection explains the same DVR's failing probe (it pages; the probe warns),
+    # and its flapping: once the DVR is down for good, the drops before are the same outage.
+    (['alertname="VVDvrDisconnected"'], ['alertname=~"VVDvrProbeFailing|VVDvrFlapping"'], ["site", "dvr"]),
+    # A target that cannot be scraped makes that target's other alerts meaningless; another host
+    # of the same job (another node_exporter) keeps its alerts.
+    (['alertname="VVTargetDown"'], ['alertname!="VVTargetDown"'], ["site", "job", "instance"]),
     # The critical variant of an alert mutes its warning variant on the same object.
-    (['severity="critical"'], ['severity="warning"'], ["alertname", "site", "job", "instance"]),
+    (['severity="critical"'], ['severity="warning"'], ["alertname", *OBJECT_LABELS]),
 )
 
 
@@ -70,6 +82,7 @@ def receiver_config(rec: dict) -> dict:
         conf = {}
     else:
         conf = {key: rec[key] for key in ("to", "from", "smarthost", "auth_username") if key in rec}
+    conf.update(copy.deepcopy(RECEIVER_FIELDS[kind]))
     for (secret_kind, key), file_field in _SECRET_FILE_FIELD.items():
         if secret_kind == kind and key in rec:
             conf[file_field] = _secret_file(rec[key])
@@ -77,17 +90,34 @@ def receiver_config(rec: dict) -> dict:
     return {"name": rec["name"], f"{kind}_configs": [conf]}
 
 
+def _duration(seconds: float) -> str:
+    return f"{int(seconds)}s" if float(seconds).is_integer() else f"{max(1, round(seconds * 1000))}ms"
+
+
+def heartbeat_route(alerting: dict) -> dict:
+    """The heartbeat's own route: straight to its receiver, again every heartbeat.repeat_interval.
+    Alertmanager resends at the first look at the group after repeat_interval has passed, and it
+    looks every group_interval: a quarter of the repeat keeps the beat within 25 % of it."""
+    every = alerting["heartbeat"]["repeat_interval"]
+    return {"matchers": [f'alertname="{HEARTBEAT}"'], "receiver": alerting["heartbeat"]["receiver"],
+            "group_wait": "0s", "group_interval": _duration(duration_seconds(every) / 4),
+            "repeat_interval": every}
+
+
 def config(inv) -> dict:
     alerting = inv["alerting"]
     routes = alerting["routes"]
+    severity_routes = [{"matchers": [f'severity="{sev}"'], "receiver": routes[sev]} for sev in SEVERITIES]
     return {
+        # Relative to the config file's folder (Alertmanager resolves it there).
+        "templates": [f"{TEMPLATES_DIR}/*.tmpl"],
         "route": {
             "receiver": routes["info"],
             "group_by": list(GROUP_BY),
             "group_wait": alerting["group_wait"],
             "group_interval": alerting["group_interval"],
             "repeat_interval": alerting["repeat_interval"],
-            "routes": [{"matchers": [f'severity="{sev}"'], "receiver": routes[sev]} for sev in SEVERITIES],
+            "routes": [heartbeat_route(alerting), *severity_routes],
         },
         "inhibit_rules": [{"source_matchers": list(src), "target_matchers": list(tgt), "equal": list(eq)}
                           for src, tgt, eq in INHIBITIONS],
@@ -96,7 +126,8 @@ def config(inv) -> dict:
 
 
 def emit(project) -> dict[str, bytes]:
-    return {CONFIG_PATH: dump_yaml(config(project.inventory), GENERATED_HEADER, sort_keys=False)}
+    return {CONFIG_PATH: dump_yaml(config(project.inventory), GENERATED_HEADER, sort_keys=False),
+            TEMPLATE_PATH: TEMPLATE.encode()}
 
 
 def write_runtime(inv, dest: Path) -> Path:
@@ -117,6 +148,7 @@ def write_runtime(inv, dest: Path) -> Path:
             if ref and "env" in ref:
                 files[dest / SECRETS_DIR / ref["env"]] = inv.secret(ref, f"{where}.{key}")
     path = dest / RUNTIME_CONFIG
+    files[dest / TEMPLATES_DIR / TEMPLATE_FILE] = TEMPLATE
     files[path] = text
     for target, content in files.items():
         _write_private(target, content)

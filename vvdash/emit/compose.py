@@ -2,7 +2,8 @@
 
 The production stack (Prometheus, Alertmanager, Grafana with the generated provisioning, cAdvisor,
 node_exporter, Pushgateway, blackbox_exporter) plus the pipeline services. Inside compose,
-services reach each other by service name, so two files are rendered for it:
+services reach each other by service name, so two files are rendered for it (and the `runbook`
+service serves generated/RUNBOOK.md on the runbook_server port, where alerts' runbook_url points):
 - compose/prometheus/prometheus.yml: the scrape config with compose service names as hosts;
 - compose/grafana/provisioning/datasources/: Grafana's datasource at http://prometheus:<port>;
 - compose/vvdash.yaml: the inventory the pipeline containers read (each service's address is
@@ -31,6 +32,7 @@ from vvdash.emit import grafana_provisioning
 from vvdash.model.dashboards import GRAFANA_VERSION
 from vvdash.emit.alertmanager import RUNTIME_CONFIG, receiver_secrets
 from vvdash.emit.prometheus_config import BLACKBOX_PATH, CONFIG_PATH, Addressing, render
+from vvdash.emit.runbook import RUNBOOK_PATH
 from vvdash.emit.serialize import GENERATED_HEADER, dump_yaml
 from vvdash.inventory import Inventory, is_loopback, secret_file
 from vvdash.jobs import PIPELINE_SERVICES
@@ -70,6 +72,8 @@ AM_RUNTIME_DIR = "/etc/alertmanager/runtime"
 AM_USER = "65534:65534"
 # Relative to generated/compose/ (where docker-compose.yml lives).
 GEN = ".."
+RUNBOOK_SERVICE = "runbook"
+RUNBOOK_IN_CONTAINER = "/srv/vvdash/RUNBOOK.md"
 
 
 def compose_inventory(inv: Inventory) -> dict:
@@ -161,6 +165,14 @@ def compose_file(inv: Inventory) -> dict:
                          "GF_SECURITY_ADMIN_PASSWORD__FILE": _in_container(GRAFANA_PASSWORD_SECRET)},
             secrets=[GRAFANA_PASSWORD_SECRET], depends_on=["prometheus"]),
     }
+    # What every alert's runbook_url opens (vvdash.linkserver on the vvdash image). Published on
+    # every interface, unlike Grafana: it is a static page that holds no secret.
+    services[RUNBOOK_SERVICE] = _service(
+        PIPELINE_IMAGE, build=dict(PIPELINE_BUILD),
+        ports=[f"{p('runbook_server')}:{p('runbook_server')}"],
+        command=["python", "-m", "vvdash.linkserver", "--address", "0.0.0.0", "--port", str(p("runbook_server")),
+                 "--runbook", RUNBOOK_IN_CONTAINER],
+        volumes=[f"{GEN}/{RUNBOOK_PATH}:{RUNBOOK_IN_CONTAINER}:ro"])
     if cinv["services"]["nginx_exporter"].get("enabled", True):
         services["nginx_exporter"] = _service(IMAGES["nginx_exporter"], expose=[str(p("nginx_exporter"))],
                                               command=[f"-web.listen-address=:{p('nginx_exporter')}"])

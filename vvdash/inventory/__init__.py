@@ -204,10 +204,11 @@ def _semantic_errors(data: dict) -> list[tuple[list, str]]:
     receivers = data["alerting"]["receivers"]
     unique(receivers, "name", ["alerting", "receivers"])
     names = {r["name"] for r in receivers}
-    for sev, target in data["alerting"]["routes"].items():
+    routed = [(["alerting", "routes", sev], target) for sev, target in data["alerting"]["routes"].items()]
+    routed.append((["alerting", "heartbeat", "receiver"], data["alerting"]["heartbeat"]["receiver"]))
+    for where, target in routed:
         if target not in names:
-            errors.append((["alerting", "routes", sev],
-                           f"expected one of the receivers ({', '.join(sorted(names))}), got {target!r}"))
+            errors.append((where, f"expected one of the receivers ({', '.join(sorted(names))}), got {target!r}"))
     for i, rec in enumerate(receivers):
         where = ["alerting", "receivers", i]
         needs = {"webhook": ["url"], "slack": ["api_url", "channel"], "pagerduty": ["routing_key"],
@@ -231,6 +232,16 @@ def _semantic_errors(data: dict) -> list[tuple[list, str]]:
     return errors
 
 
+def _check_relations(data: dict, label: str) -> None:
+    """Relationships between values (warning below critical, windows against intervals): relations.py."""
+    from vvdash.inventory.relations import relationship_errors  # noqa: PLC0415  (it imports this module)
+
+    errors = relationship_errors(data)
+    if errors:
+        path, message = errors[0]
+        raise VVError(f"{label}: {path}: {message}")
+
+
 def load(path: str | Path | None = None) -> Inventory:
     """Load and validate an inventory; raise VVError with one line on the first problem."""
     path = Path(path) if path else DEFAULT_INVENTORY
@@ -252,4 +263,5 @@ def load(path: str | Path | None = None) -> Inventory:
     if semantic:
         parts, message = semantic[0]
         raise VVError(f"{label}: {key_path(parts)}: {message}")
+    _check_relations(data, label)
     return Inventory(data, path.resolve())

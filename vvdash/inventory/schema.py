@@ -50,7 +50,7 @@ SERVICE_NAMES = [
     "dvr_simulator", "agent_dvr", "orchestrator", "scan_video", "summarize_scene",
     "logline_generator", "tv_scheduler", "self_monitor", "storage_exporter", "bitnet",
     "prometheus", "alertmanager", "pushgateway", "node_exporter", "blackbox_exporter",
-    "webhook_receiver", "grafana", "cadvisor", "nginx_exporter",
+    "webhook_receiver", "grafana", "cadvisor", "nginx_exporter", "runbook_server",
 ]
 
 TV = _obj({
@@ -105,7 +105,8 @@ def _section(keys: dict, required=None):
 
 SCHEMA = _obj({
     "version": {"const": 1, "expected": "1"},
-    "links": _section({"grafana_url": URL, "runbook_url": URL}),
+    # Optional: without them, links point at the first site's first host (vvdash.emit.alert_links).
+    "links": _obj({"grafana_url": URL, "runbook_url": URL}),
     "sites": {"type": "array", "minItems": 1, "items": SITE, "expected": "a non-empty list of sites"},
     "services": _obj(
         {"bind_address": HOST, **{name: SERVICE for name in SERVICE_NAMES}},
@@ -138,8 +139,9 @@ SCHEMA = _obj({
         "storage": _section({
             "predict_window": DURATION, "fill_warning_horizon": DURATION,
             "fill_critical_horizon": DURATION, "fill_free_floor_ratio": RATIO,
+            "fill_warning_free_ratio": RATIO,
             "almost_full_free_ratio": RATIO, "subfolder_growth_bytes_per_hour": POS_NUMBER,
-            "for": DURATION_OR_ZERO, "almost_full_for": DURATION_OR_ZERO,
+            "for": DURATION_OR_ZERO, "almost_full_for": DURATION_OR_ZERO, "missing_for": DURATION_OR_ZERO,
         }),
         "pipeline": _section({
             "stage_error_ratio": RATIO, "min_items_per_second": POS_NUMBER,
@@ -149,26 +151,30 @@ SCHEMA = _obj({
         "dvr": _section({
             "disconnected_for": DURATION_OR_ZERO, "no_segments_for": DURATION_OR_ZERO,
             "probe_slow_seconds": POS_NUMBER, "connection_errors_per_minute": POS_NUMBER,
-            "for": DURATION_OR_ZERO,
+            "for": DURATION_OR_ZERO, "flap_window": DURATION, "flap_changes": POS_INT,
         }),
         "summarizer": _section({"inference_p95_seconds": POS_NUMBER, "failure_ratio": RATIO,
-                                "for": DURATION_OR_ZERO}),
+                                "min_inferences_per_second": POS_NUMBER, "for": DURATION_OR_ZERO}),
         "scheduler": _section({"stale_periods": POS_INT}),
         "maintenance": _section({"stale_periods": POS_INT}),
         "platform": _section({"target_down_for": DURATION_OR_ZERO, "restart_loop_count": POS_INT,
                               "restart_loop_window": DURATION}),
+        # The alerting path itself (rules/meta.py).
+        "meta": _section({"notification_error_ratio": RATIO, "for": DURATION_OR_ZERO}),
     }),
     "alerting": _obj({
         "group_wait": DURATION_OR_ZERO, "group_interval": DURATION, "repeat_interval": DURATION,
         "receivers": {"type": "array", "minItems": 1, "items": RECEIVER,
                       "expected": "a non-empty list of receivers"},
         "routes": _section({"critical": NAME, "warning": NAME, "info": NAME}),
-    }, ["group_wait", "group_interval", "repeat_interval", "receivers", "routes"]),
+        # The always-firing heartbeat goes to its own receiver (an external dead man's switch).
+        "heartbeat": _section({"receiver": NAME, "repeat_interval": DURATION}),
+    }, ["group_wait", "group_interval", "repeat_interval", "receivers", "routes", "heartbeat"]),
     "grafana": _obj({
         "url": URL, "token": SECRET_REF, "username": TEXT, "password": SECRET_REF,
         "ca_bundle": PATH, "folder_uid": NAME, "folder_title": TEXT,
         "folder": {**TEXT, "minLength": 1},   # a nested folder path "VV/Site A" (Grafana 11+)
         "datasource_uid": NAME,
     }, ["url", "folder_uid", "folder_title", "datasource_uid"]),
-}, ["version", "links", "sites", "services", "prometheus", "pipeline", "thresholds", "alerting",
+}, ["version", "sites", "services", "prometheus", "pipeline", "thresholds", "alerting",
     "grafana"])

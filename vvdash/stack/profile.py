@@ -23,15 +23,19 @@ from vvdash.procs import free_port
 PROFILES: dict[str, dict] = {
     "demo": {
         "prometheus": {"scrape_interval": "5s", "evaluation_interval": "5s"},
-        "thresholds": {"dvr": {"disconnected_for": "30s"}, "platform": {"target_down_for": "30s"}},
-        "alerting": {"group_wait": "5s", "group_interval": "30s", "repeat_interval": "1h"},
+        "thresholds": {"dvr": {"disconnected_for": "30s"}, "platform": {"target_down_for": "30s"},
+                       "meta": {"for": "30s"}},
+        "alerting": {"group_wait": "5s", "group_interval": "30s", "repeat_interval": "1h",
+                     "heartbeat": {"repeat_interval": "30s"}},
         "pipeline": {"segment_seconds": 5, "tv_scheduler": {"period_seconds": 10},
                      "self_monitor": {"period_seconds": 5}, "storage_exporter": {"refresh_seconds": 5}},
     },
     "test": {
         "prometheus": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-        "thresholds": {"dvr": {"disconnected_for": "5s"}, "platform": {"target_down_for": "10s"}},
-        "alerting": {"group_wait": "1s", "group_interval": "2s", "repeat_interval": "1h"},
+        "thresholds": {"dvr": {"disconnected_for": "5s"}, "platform": {"target_down_for": "10s"},
+                       "meta": {"for": "5s"}},
+        "alerting": {"group_wait": "1s", "group_interval": "2s", "repeat_interval": "1h",
+                     "heartbeat": {"repeat_interval": "2s"}},
         "pipeline": {"segment_seconds": 3, "tv_scheduler": {"period_seconds": 2},
                      "self_monitor": {"period_seconds": 2}, "storage_exporter": {"refresh_seconds": 1}},
     },
@@ -109,6 +113,10 @@ def render(base: Inventory, workdir: Path, ports: dict[str, int], profile: str) 
                   "path": dvr.get("path", "/stream.mjpg"), "probe": "http"}],
     }]
     _merge(data, PROFILES[profile])
+    # Links in notifications open the stack's own link server (RUNBOOK.md and the dashboards); the
+    # only inventory with loopback links is this one, read on this machine.
+    links = f"http://127.0.0.1:{ports['runbook_server']}"
+    data["links"] = {"grafana_url": links, "runbook_url": f"{links}/RUNBOOK.md"}
     data["pipeline"]["hmac_key"] = _hmac_key(workdir)
     data["pipeline"]["summarizer"]["backend"] = "builtin"
     # Every receiver delivers to the local webhook receiver, on a path named after it.

@@ -116,12 +116,19 @@ class Stack:
                                 f"--config.file={gen / 'prometheus/prometheus.yml'}",
                                 f"--storage.tsdb.path={w / 'data/prometheus'}",
                                 f"--web.listen-address={addr('prometheus')}",
+                                # Resend firing alerts every evaluation (default 1m), so a stopped
+                                # Alertmanager shows in the notification errors at once.
+                                f"--rules.alert.resend-delay={inv['prometheus']['evaluation_interval']}",
                                 "--web.enable-lifecycle"],
                  self.url("prometheus", "/-/ready"), ("prometheus",)),
             # The dashboards, drawn from this Prometheus, where links.grafana_url points.
             Part("preview", [py, "-m", "vvdash", "preview", "--prometheus", self.url("prometheus"),
                              "--port", str(inv.service("grafana")["port"]), "--dashboards", str(gen / "dashboards")],
                  self.url("grafana", "/api/health"), ("grafana",)),
+            # Last: what alert links open (RUNBOOK.md, dashboards); nothing waits on it.
+            Part("linkserver", [py, "-m", "vvdash.linkserver", "--port", str(inv.service("runbook_server")["port"]),
+                                "--runbook", str(gen / "RUNBOOK.md"), "--dashboards", str(gen / "dashboards")],
+                 self.url("runbook_server", "/healthz"), ("runbook_server",)),
         ]
 
     # -- lifecycle --------------------------------------------------------------
@@ -260,6 +267,7 @@ class Stack:
             "Prometheus targets": self.url("prometheus", "/targets"),
             "Prometheus alerts": self.url("prometheus", "/alerts"),
             "Alertmanager": self.url("alertmanager", "/"),
+            "Runbook": self.url("runbook_server", "/RUNBOOK.md"),
             "Pushgateway": self.url("pushgateway", "/"),
             "DVR simulator": self.url("dvr_simulator", self.inventory.sites[0]["dvrs"][0]["path"]),
             "Notifications file": str(self.notifications),
