@@ -158,6 +158,7 @@ SCHEMA = _obj({
     "grafana": _obj({
         "url": URL, "token": SECRET_REF, "username": {"type": "string"}, "password": SECRET_REF,
         "ca_bundle": {"type": "string"}, "folder_uid": NAME, "folder_title": {"type": "string"},
+        "folder": {"type": "string", "minLength": 1},   # a nested folder path "VV/Site A" (Grafana 11+)
         "datasource_uid": NAME,
     }, ["url", "folder_uid", "folder_title", "datasource_uid"]),
 }, ["version", "links", "sites", "services", "prometheus", "pipeline", "thresholds", "alerting",
