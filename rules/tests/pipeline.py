@@ -275,5 +275,57 @@ def _burn(ctx) -> list[Scenario]:
     return out
 
 
+def _burning(ctx, ok, bad, at, budget) -> list:
+    """The burn alerts Prometheus reports at `at`, from the window ratios: per severity, the first
+    pair whose long and short windows are both over factor x budget; its value is the long one's."""
+    ratios = {}
+    for w in R.SLO_WINDOWS:
+        r_ok, r_bad = (promql.rate(s, ctx.clock, at, w) for s in (ok, bad))
+        ratios[w] = r_bad / (r_ok + r_bad) if r_ok is not None and r_bad is not None and r_ok + r_bad else None
+    labels = {"job": "orchestrator", "site": ctx.site["name"]}
+    out = []
+    for severity, pairs in (("critical", PAGE_BURNS), ("warning", TICKET_BURNS)):
+        for long, short, factor in pairs:
+            limit = factor * budget
+            if ratios[long] is not None and ratios[short] is not None and ratios[long] > limit and ratios[short] > limit:
+                out.append(Firing(labels, ratios[long], severity))
+                break
+    return out
+
+
+def _burn_history(ctx) -> list[Scenario]:
+    """On the hourly clock: five clean hours, then an hour just over the fast burn. Only the fast
+    page pair (1h/5m) sees it; the 6h window holds a sixth of it, under the slow pair's factor."""
+    clock = ctx.clock
+    alert = "VVPipelineErrorBudgetBurn"
+    budget = 1 - ctx.value(T + "slo_target")
+    orch = ctx.labels("orchestrator")
+    at = clock.eval_at_or_after(6 * 3600)
+    start = clock.sample_at_or_before(at - 3600 - clock.step)   # failing a little over the hour
+    out = []
+    for kind, share in (("fires", ratio_over(PAGE_BURNS[0][2] * budget)),
+                        ("near miss", just_under(PAGE_BURNS[0][2] * budget))):
+        ok = Series("vv_videos_processed_total", {**orch, "status": "success"},
+                    lambda t, s=share: t - s * max(0.0, t - start))
+        bad = Series("vv_videos_processed_total", {**orch, "status": "failure"},
+                     lambda t, s=share: s * max(0.0, t - start))
+        firing = _burning(ctx, ok, bad, at, budget)
+        if kind == "fires" and not any(f.severity == "critical" for f in firing):
+            continue                     # the slow pair's window outweighs the hour at this budget
+        pages = [f for f in firing if f.severity == "critical"]
+        if kind == "near miss" and pages:
+            continue
+        out.append(Scenario(alert, kind, f"5h clean, then {share:.6g} failing for an hour: the fast pair "
+                            f"{'pages' if pages else 'stays quiet'}", (T + "slo_target",), (ok, bad),
+                            (fires(at, alert, *firing) if firing else quiet(at, alert),)))
+    return out
+
+
+# Scenarios with hours of history run on an hourly clock of their own (pipeline_hourly.yml).
+TIMESCALES = {"hourly": "1h"}
+
+
 def scenarios(ctx):
+    if ctx.timescale == "hourly":
+        return _burn_history(ctx)
     return [*_error_ratio(ctx), *_latency(ctx), *_backlog(ctx), *_stall(ctx), *_events(ctx), *_burn(ctx)]
