@@ -1,4 +1,7 @@
-"""Run promtool and amtool and turn their output into Issues."""
+"""Run promtool and amtool of one generation and turn their output into Issues.
+
+Every finding ends with the tool and version it fails on, e.g. `(on promtool 3.5.3)`.
+"""
 
 from __future__ import annotations
 
@@ -8,29 +11,46 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from vvdash.errors import VVError
+from vvdash.generations import GENERATIONS, Generation
 from vvdash.lint import Issue
-from vvdash.procs import require_binary
 
 TIMEOUT = 60
 
 
-def run(argv: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess:
-    binary = require_binary(argv[0])
+def default_generation(*binaries: str) -> Generation:
+    """The newest generation that has the binaries (generation 2's error when none has)."""
+    for gen in GENERATIONS.values():
+        if gen.has(*binaries):
+            return gen
+    GENERATIONS[2].require(next(b for b in binaries if not GENERATIONS[2].find(b)))
+    raise AssertionError("unreachable")
+
+
+def require_binary(name: str) -> str:
+    return default_generation(name).require(name)
+
+
+def run(argv: list[str], cwd: Path | None = None, gen: Generation | None = None) -> subprocess.CompletedProcess:
+    binary = (gen or default_generation(argv[0])).require(argv[0])
     try:
         return subprocess.run([binary, *argv[1:]], cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         raise VVError(f"{argv[0]} {argv[1]}: no answer within {TIMEOUT}s") from None
 
 
+def _on(gen: Generation | None, binary: str) -> str:
+    return f" (on {(gen or default_generation(binary)).label(binary)})"
+
+
 def _lines(text: str) -> list[str]:
     return [line.rstrip() for line in text.splitlines() if line.strip()]
 
 
-def _per_file(argv: list[str], files: list[Path]) -> list[tuple[Path, subprocess.CompletedProcess]]:
+def _per_file(argv: list[str], files: list[Path], gen: Generation | None) -> list[tuple[Path, subprocess.CompletedProcess]]:
     """Run `argv FILE` for each file, two at a time: promtool prints its verdicts on stdout and the
     reasons on stderr, so only one file per process keeps each reason with its file."""
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(lambda f: (f, run([*argv, str(f)])), files))
+        return list(pool.map(lambda f: (f, run([*argv, str(f)], gen=gen)), files))
 
 
 def _reasons(result: subprocess.CompletedProcess, drop=("Checking", "Unit Testing", "SUCCESS", "FAILED:")) -> list[str]:
@@ -38,56 +58,99 @@ def _reasons(result: subprocess.CompletedProcess, drop=("Checking", "Unit Testin
             if not ln.strip().startswith(drop) and not re.match(r"^\d+ rules found$", ln.strip())]
 
 
-def promtool_check_rules(files: list[Path], shown: dict[Path, str]) -> list[Issue]:
+def promtool_check_rules(files: list[Path], shown: dict[Path, str], gen: Generation | None = None) -> list[Issue]:
     """`promtool check rules --lint=all --lint-fatal`: a lint finding fails like an error."""
     issues = []
-    for path, result in _per_file(["promtool", "check", "rules", "--lint=all", "--lint-fatal"], files):
+    for path, result in _per_file(["promtool", "check", "rules", "--lint=all", "--lint-fatal"], files, gen):
         if result.returncode != 0:
             name = shown.get(path, str(path))
-            issues.append(Issue(name, "; ".join(_reasons(result)) or f"exit {result.returncode}", file=name))
+            issues.append(Issue(name, ("; ".join(_reasons(result)) or f"exit {result.returncode}")
+                                + _on(gen, "promtool"), file=name))
     return issues
 
 
-def promtool_check_config(path: Path, shown: str) -> list[Issue]:
+def promtool_check_config(path: Path, shown: str, gen: Generation | None = None) -> list[Issue]:
     """`promtool check config` (it checks the rule files the config names as well)."""
-    result = run(["promtool", "check", "config", "--lint=all", "--lint-fatal", str(path)])
+    result = run(["promtool", "check", "config", "--lint=all", "--lint-fatal", str(path)], gen=gen)
     if result.returncode == 0:
         return []
-    return [Issue(shown, "; ".join(_reasons(result)) or f"exit {result.returncode}", file=shown)]
+    return [Issue(shown, ("; ".join(_reasons(result)) or f"exit {result.returncode}") + _on(gen, "promtool"),
+                  file=shown)]
 
 
-def promtool_test_rules(files: list[Path], shown: dict[Path, str]) -> list[Issue]:
-    """`promtool test rules`, one process per file; promtool's exp/got diff goes into the detail."""
+def failed_cases(lines: list[str]) -> list[tuple[str, list[str]]]:
+    """promtool's failure report split into its cases: (test name, lines), one per failing
+    alert_rule_test or promql_expr_test; lines before any `name:` (a file that does not load)
+    are one case without a name."""
+    cases: list[tuple[str, list[str]]] = []
+    for line in lines:
+        m = re.match(r"^name: (.*)$", line)
+        if m:
+            cases.append((m.group(1), [line]))
+        elif cases:
+            cases[-1][1].append(line)
+        else:
+            cases.append(("", [line]))
+    return cases
+
+
+def _alert_counts(lines: list[str]) -> str:
+    """`expected 2 alerts, got 1` from an alert case's exp:[...] got:[...] listing."""
+    counts, side = {"exp": 0, "got": 0}, None
+    for line in lines:
+        m = re.match(r"^(exp|got):\[(\])?", line)
+        if m:
+            side = m.group(1)
+        elif side and re.fullmatch(r"\d+:", line):
+            counts[side] += 1
+    if side is None:
+        return ""
+    plural = lambda n: f"{n} alert{'s' if n != 1 else ''}" if n else "none"  # noqa: E731
+    return f": expected {plural(counts['exp'])}, got {plural(counts['got'])}"
+
+
+def promtool_test_rules(files: list[Path], shown: dict[Path, str], gen: Generation | None = None) -> list[Issue]:
+    """`promtool test rules`, one process per file; one Issue per failing case, promtool's exp/got
+    diff in its detail."""
     issues = []
-    for path, result in _per_file(["promtool", "test", "rules"], files):
+    on = None
+    for path, result in _per_file(["promtool", "test", "rules"], files, gen):
         if result.returncode == 0:
             continue
+        on = on or _on(gen, "promtool")
         name = shown.get(path, str(path))
-        lines = _reasons(result, drop=("Unit Testing", "FAILED:"))
-        first = lines[0] if lines else f"exit {result.returncode}"
-        issues.append(Issue(name, f"promtool test failed: {first}", file=name, detail="\n".join(lines)))
+        cases = failed_cases(_reasons(result, drop=("Unit Testing", "FAILED:", "SUCCESS")))
+        if not cases:
+            issues.append(Issue(name, f"promtool test failed: exit {result.returncode}{on}", file=name))
+        for test, lines in cases:
+            head = lines[0] if not test else f"name: {test}" + (
+                f", {lines[1]}" if len(lines) > 1 and lines[1].startswith(("alertname:", "expr:")) else "")
+            issues.append(Issue(name, f"promtool test failed: {head}{_alert_counts(lines)}{on}", file=name,
+                                detail="\n".join(lines)))
     return issues
 
 
-def amtool_check_config(path: Path, shown: str) -> list[Issue]:
-    result = run(["amtool", "check-config", str(path)])
+def amtool_check_config(path: Path, shown: str, gen: Generation | None = None) -> list[Issue]:
+    result = run(["amtool", "check-config", str(path)], gen=gen)
     if result.returncode == 0:
         return []
     # amtool reports on the "Checking" line itself: Checking 'FILE'  FAILED: <reason>
     lines = [ln.split("FAILED:", 1)[1].strip() if "FAILED:" in ln else ln.strip()
              for ln in _lines(result.stdout + "\n" + result.stderr)
              if "FAILED:" in ln or not ln.startswith(("Checking", "amtool: error: failed to validate"))]
-    return [Issue(shown, ln, file=shown) for ln in lines] or [Issue(shown, f"exit {result.returncode}")]
+    on = _on(gen, "amtool")
+    return [Issue(shown, ln + on, file=shown) for ln in lines] or [Issue(shown, f"exit {result.returncode}{on}")]
 
 
-def amtool_route_case(path: Path, labels: dict, receivers: list[str], name: str, cases_file: str) -> list[Issue]:
+def amtool_route_case(path: Path, labels: dict, receivers: list[str], name: str, cases_file: str,
+                      gen: Generation | None = None) -> list[Issue]:
     """One routing case through `amtool config routes test --verify.receivers`."""
     argv = ["amtool", "config", "routes", "test", f"--config.file={path}",
             f"--verify.receivers={','.join(receivers)}", *(f"{k}={v}" for k, v in sorted(labels.items()))]
-    result = run(argv)
+    result = run(argv, gen=gen)
     if result.returncode == 0:
         return []
     got = _lines(result.stdout)
     return [Issue(f"{cases_file} / {name}",
-                  f"routes to {got[0] if got else '(nothing)'}, expected {','.join(receivers)}", file=cases_file,
-                  detail=(result.stdout + result.stderr).strip())]
+                  f"routes to {got[0] if got else '(nothing)'}, expected {','.join(receivers)}{_on(gen, 'amtool')}",
+                  file=cases_file, detail=(result.stdout + result.stderr).strip())]
