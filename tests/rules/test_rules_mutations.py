@@ -21,12 +21,14 @@ def _lint(project, *args):
     return result, result.stdout + result.stderr
 
 
-def _promtool_failure(junit) -> str:
-    """The failure text of the `promtool test rules` step in a lint JUnit report: promtool's exp/got."""
-    case = ET.parse(junit).getroot().find("testcase[@name='promtool test rules']")
-    failure = case.find("failure") if case is not None else None
-    assert failure is not None, junit.read_text()
-    return failure.text
+def _promtool_failure(junit, major: str = "") -> str:
+    """The failure text of the `promtool X.Y.Z test rules` steps in a lint JUnit report (of one
+    generation when `major` is given): promtool's exp/got."""
+    cases = [c for c in ET.parse(junit).getroot().iter("testcase")
+             if re.fullmatch(rf"promtool {major}[\d.]* test rules", c.get("name"))]
+    failures = [c.find("failure") for c in cases if c.find("failure") is not None]
+    assert failures, junit.read_text()
+    return "\n".join(f.text for f in failures)
 
 
 def test_alert_without_summary_is_caught(project_copy):
@@ -95,11 +97,28 @@ def test_broken_promtool_expectation_is_caught(project_copy, tmp_path):
     junit = tmp_path / "lint.xml"
     result, out = _lint(project_copy, "--junit", str(junit))
     assert result.returncode == 1, out
-    assert "FAIL  promtool test rules: 1 finding" in result.stdout
-    assert "rules/tests/dvr.yml: promtool test failed" in result.stdout
-    detail = _promtool_failure(junit)
-    assert "alertname: VVDvrProbeSlow, time: 10m\nexp:[" in detail, detail
-    assert "takes 1.5s" in detail and "takes 2s" in detail   # promtool's got/exp in the report
+    # Caught on both generations, each naming its version.
+    for major in ("3", "2"):
+        assert re.search(rf"^FAIL  promtool {major}\.\d+\.\d+ test rules: 1 finding$", result.stdout, re.M), out
+        assert re.search(rf"rules/tests/dvr.yml: promtool test failed: name: DVR probe slow, alertname: "
+                         rf"VVDvrProbeSlow, time: 10m: expected 1 alert, got 1 alert \(on promtool {major}\.", result.stdout)
+        detail = _promtool_failure(junit, major)
+        assert "alertname: VVDvrProbeSlow, time: 10m\nexp:[" in detail, detail
+        assert "takes 1.5s" in detail and "takes 2s" in detail   # promtool's got/exp in the report
+
+
+def test_every_failing_case_of_a_file_is_reported(project_copy):
+    """Three broken expectations in three test groups of one file: three findings per generation."""
+    tests = project_copy / "rules/tests/pipeline.yml"
+    _edit(tests, "description: 2 videos were moved to corrupted/", "description: 3 videos were moved to corrupted/")
+    _edit(tests, "description: 1 loglines failed HMAC signing", "description: 9 loglines failed HMAC signing")
+    _edit(tests, "has 200m schema validation errors per minute.", "has 300m schema validation errors per minute.")
+    result, out = _lint(project_copy)
+    assert result.returncode == 1, out
+    for major in ("3", "2"):
+        found = re.findall(rf"rules/tests/pipeline.yml: promtool test failed: name: ([^,]+), .*\(on promtool {major}\.",
+                           result.stdout)
+        assert sorted(found) == ["HMAC signing errors", "corrupted files increasing", "schema validation errors"], out
 
 
 def test_alert_without_a_promtool_test_is_caught(project_copy):
@@ -141,24 +160,27 @@ THRESHOLD_MUTATIONS = {
 
 @pytest.mark.parametrize("case", THRESHOLD_MUTATIONS, ids=list(THRESHOLD_MUTATIONS))
 def test_a_changed_threshold_breaks_its_promtool_test(project_copy, tmp_path, case):
-    """The tests pin behaviour: move a threshold and promtool sees the alert fire or stay quiet wrongly."""
+    """The tests pin behaviour: move a threshold and promtool sees the alert fire or stay quiet
+    wrongly, on both generations."""
     old, new, tests_file, test_name, alert, at, fires_now = THRESHOLD_MUTATIONS[case]
     _edit(project_copy / "vvdash.yaml", old, new)
     junit = tmp_path / "lint.xml"
     result, out = _lint(project_copy, "--junit", str(junit))
     assert result.returncode == 1, out
-    assert f"rules/tests/{tests_file}: promtool test failed: name: {test_name}" in result.stdout, out
-    detail = _promtool_failure(junit)
-    head = f"alertname: {alert}, time: {at}\n"
-    labels = f'Labels:{{alertname="{alert}"'
-    if fires_now:
-        expected = f"{head}exp:[]\ngot:[\n0:\n{labels}"
-        assert expected in detail, detail
-    else:
-        expected = f"{head}exp:[\n0:\n{labels}"
-        assert expected in detail, detail
-        block = detail[detail.index(expected):]
-        assert block.split("\n]\n", 1)[1].startswith("got:[]"), detail
+    for major in ("3", "2"):
+        assert re.search(rf"rules/tests/{re.escape(tests_file)}: promtool test failed: name: {re.escape(test_name)}, "
+                         rf".*\(on promtool {major}\.", result.stdout), out
+        detail = _promtool_failure(junit, major)
+        head = f"alertname: {alert}, time: {at}\n"
+        labels = f'Labels:{{alertname="{alert}"'
+        if fires_now:
+            expected = f"{head}exp:[]\ngot:[\n0:\n{labels}"
+            assert expected in detail, detail
+        else:
+            expected = f"{head}exp:[\n0:\n{labels}"
+            assert expected in detail, detail
+            block = detail[detail.index(expected):]
+            assert block.split("\n]\n", 1)[1].startswith("got:[]"), detail
 
 
 def test_promtool_lint_findings_are_fatal(project_copy):
