@@ -38,6 +38,13 @@ class FetchError(Exception):
     pass
 
 
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def _deb822(text: str) -> list[dict[str, str]]:
     """The stanzas of a .sources file (deb822): field -> value, continuation lines joined."""
     stanzas, current, key = [], {}, None
@@ -159,7 +166,7 @@ def main() -> int:
             return 1
     APT_DIR.mkdir(parents=True, exist_ok=True)
     LOG.write_text("")
-    print(f"fetching Debian {SUITE}'s {', '.join(UNSTABLE_PACKAGES)} into {UNSTABLE_DIR.relative_to(ROOT)} "
+    print(f"fetching Debian {SUITE}'s {', '.join(UNSTABLE_PACKAGES)} into {_shown(UNSTABLE_DIR)} "
           f"(missing: {', '.join(missing)})", flush=True)
     staging = UNSTABLE_DIR.with_name(UNSTABLE_DIR.name + ".partial")
     debs = APT_DIR / "debs"
@@ -187,7 +194,7 @@ def main() -> int:
         os.replace(staging, UNSTABLE_DIR)
     except FetchError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        print(f"fetch-debian-unstable-tools: {exc} (log: {LOG.relative_to(ROOT)}); "
+        print(f"fetch-debian-unstable-tools: {exc} (log: {_shown(LOG)}); "
               "Debian stable's tools on PATH still work: use --generation 2 / --prometheus 2", file=sys.stderr)
         return 1
     shutil.rmtree(debs, ignore_errors=True)

@@ -30,11 +30,17 @@ def test_up_prints_urls_and_down_from_another_process_stops_everything(tmp_path)
         assert up.returncode == 0, up.stdout + up.stderr
         state = json.loads((workdir / PID_FILE).read_text())
         urls = {}
-        for label in ("Prometheus", "Alertmanager", "Pushgateway", "DVR simulator"):
+        for label in ("Prometheus", "Prometheus targets", "Prometheus alerts", "Alertmanager", "Pushgateway"):
             line = next(ln for ln in up.stdout.splitlines() if ln.strip().startswith(label + " "))
             urls[label] = line.split()[-1]
-        requests.get(urls["Prometheus"] + "-/ready", timeout=5).raise_for_status()
-        requests.get(urls["Alertmanager"] + "-/ready", timeout=5).raise_for_status()
+        # Every printed link answers on what runs (Debian's generation 3 builds: the API only).
+        for label, url in urls.items():
+            r = requests.get(url.split("#")[0], timeout=5)
+            assert r.status_code == 200 and "does not include a web application" not in " ".join(r.text.split()), \
+                (label, url, r.status_code)
+        assert re.search(r"^tools: generation 3 ", up.stdout, re.M), up.stdout
+        assert re.search(r"^  prometheus 3\.5\.\d+ \(\S+/\.tools/debian-unstable/usr/bin/prometheus\)$", up.stdout,
+                         re.M), up.stdout
         pids = [rec["pid"] for rec in state["processes"].values()]
         assert len(pids) == 8 and all(pid_alive(p) for p in pids)   # `up` returned; the stack runs on
         again = run_cli(["stack", "up", "--profile", "test", "--workdir", str(workdir)])
@@ -73,7 +79,7 @@ def test_a_taken_port_is_one_clear_line_and_nothing_starts(tmp_path):
 def test_a_missing_binary_is_one_clear_line(tmp_path):
     empty = tmp_path / "bin"
     empty.mkdir()
-    done = run_cli(["stack", "up", "--workdir", str(tmp_path / "stack")], env={"PATH": str(empty)})
+    done = run_cli(["stack", "up", "--generation", "2", "--workdir", str(tmp_path / "stack")], env={"PATH": str(empty)})
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         "vvdash: error: prometheus: binary not found; install the Debian package prometheus "
