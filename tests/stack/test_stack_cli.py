@@ -239,7 +239,7 @@ def test_a_stale_pid_file_never_signals_the_process_that_now_has_the_pid(tmp_pat
     assert unrelated_process.poll() is None
     # `up` does not refuse for it either: it gets past that check (to the missing binaries here).
     _write_state(workdir, {"prometheus": {"pid": pid, "start_time": start_time(pid) - 1}})
-    up = run_cli(["stack", "up", "--workdir", str(workdir)], env={"PATH": str(tmp_path)})
+    up = run_cli(["stack", "up", "--generation", "2", "--workdir", str(workdir)], env={"PATH": str(tmp_path)})
     assert up.returncode == 2 and "binary not found" in up.stderr and "already running" not in up.stderr
     # A pid file from before start times were recorded proves nothing either.
     (workdir / PID_FILE).write_text(json.dumps({"inventory": "x", "pids": {"prometheus": pid}}))
@@ -252,7 +252,7 @@ def test_a_pid_file_whose_start_time_matches_is_the_stack_down_stops(tmp_path, u
     pid = unrelated_process.pid
     _write_state(workdir, {"prometheus": {"pid": pid, "start_time": start_time(pid)}})
     assert Stack(workdir).running_pids() == {"prometheus": pid}
-    up = run_cli(["stack", "up", "--workdir", str(workdir)], env={"PATH": str(tmp_path)})
+    up = run_cli(["stack", "up", "--generation", "2", "--workdir", str(workdir)], env={"PATH": str(tmp_path)})
     assert up.returncode == 2 and "already running" in up.stderr
     down = run_cli(["stack", "down", "--workdir", str(workdir)])
     assert down.returncode == 0 and "stopped prometheus" in down.stdout
