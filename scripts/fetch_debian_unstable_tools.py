@@ -113,7 +113,7 @@ def _run(argv: list[str], cwd: Path | None = None) -> subprocess.CompletedProces
 
 def _last_error(done: subprocess.CompletedProcess) -> str:
     lines = [ln.strip() for ln in (done.stderr + done.stdout).splitlines() if ln.strip()]
-    errors = [ln for ln in lines if ln.startswith(("E:", "W:", "dpkg"))] or lines or [f"exit {done.returncode}"]
+    errors = [ln for ln in lines if ln.startswith(("E:", "W:", "N:", "dpkg"))] or lines or [f"exit {done.returncode}"]
     return errors[0]
 
 
@@ -126,12 +126,18 @@ def update_lists(uri: str, keyring: str) -> None:
         raise FetchError(f"apt-get update of Debian {SUITE} from {uri} failed: {_last_error(done)}")
 
 
+def candidates(packages: list[str]) -> dict[str, str]:
+    """package -> the version apt would take, for all of them with one apt-cache run."""
+    done = _run(["apt-cache", *apt_options(), "show", "--no-all-versions", *packages])
+    found = dict(re.findall(r"^Package: (\S+)\n(?:.+\n)*?Version: (\S+)", done.stdout, re.M))
+    for package in packages:
+        if package not in found:
+            raise FetchError(f"{package}: not found in Debian {SUITE}'s package lists")
+    return found
+
+
 def candidate(package: str) -> str:
-    done = _run(["apt-cache", *apt_options(), "show", "--no-all-versions", package])
-    m = re.search(r"^Version: (\S+)", done.stdout, re.M)
-    if done.returncode != 0 or not m:
-        raise FetchError(f"{package}: not found in Debian {SUITE} ({_last_error(done)})")
-    return m.group(1)
+    return candidates([package])[package]
 
 
 def upstream(debian_version: str) -> str:
@@ -143,16 +149,35 @@ def line(version: str) -> str:
     return ".".join(version.split(".")[:2])
 
 
-def fetch(package: str, proven: str, debs: Path) -> tuple[str, Path]:
-    version = candidate(package)
+def check_line(package: str, version: str, proven: str) -> None:
     if line(upstream(version)) != line(proven):
         raise FetchError(f"{package}: Debian {SUITE} has {version}, not the {line(proven)}.x line vvdash is "
                          f"proven on (vvdash/generations.py)")
-    done = _run(["apt-get", *apt_options(), "-q", "download", f"{package}={version}"], cwd=debs)
-    found = sorted(debs.glob(f"{package}_*.deb"))
-    if done.returncode != 0 or not found:
-        raise FetchError(f"{package}: apt-get download {package}={version} failed: {_last_error(done)}")
-    return version, found[-1]
+
+
+def download(versions: dict[str, str], debs: Path) -> dict[str, Path]:
+    """Every package in one apt-get run; when that fails, one at a time, to name the culprit."""
+    def debs_of() -> dict[str, Path]:
+        return {p: found[-1] for p in versions if (found := sorted(debs.glob(f"{p}_*.deb")))}
+
+    done = _run(["apt-get", *apt_options(), "-q", "download", *(f"{p}={v}" for p, v in versions.items())], cwd=debs)
+    got = debs_of()
+    if done.returncode == 0 and len(got) == len(versions):
+        return got
+    for package, version in versions.items():
+        if package in got:
+            continue
+        one = _run(["apt-get", *apt_options(), "-q", "download", f"{package}={version}"], cwd=debs)
+        if one.returncode != 0 or package not in debs_of():
+            raise FetchError(f"{package}: apt-get download {package}={version} failed: {_last_error(one)}")
+    return debs_of()
+
+
+def fetch(package: str, proven: str, debs: Path) -> tuple[str, Path]:
+    """One package: its candidate checked against the proven line, downloaded into `debs`."""
+    version = candidate(package)
+    check_line(package, version, proven)
+    return version, download({package: version}, debs)[package]
 
 
 def main() -> int:
@@ -178,8 +203,12 @@ def main() -> int:
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
         record = []
+        versions = candidates(list(UNSTABLE_PACKAGES))
         for package, proven in UNSTABLE_PACKAGES.items():
-            version, deb = fetch(package, proven, debs)
+            check_line(package, versions[package], proven)
+        files = download(versions, debs)
+        for package, deb in files.items():
+            version = versions[package]
             done = _run(["dpkg", "-x", str(deb), str(staging)])
             if done.returncode != 0:
                 raise FetchError(f"{package}: dpkg -x {deb.name} failed: {_last_error(done)}")
