@@ -107,6 +107,14 @@ def test_status_shows_every_target_up(stack):
     assert up == total >= 14
     for job in ("agent_dvr", "orchestrator", "blackbox_dvr", "node", "pushgateway", "alertmanager"):
         assert re.search(rf"^\s+up\s+{job}\s", done.stdout, re.M), job
+    # The tools it runs, and links that answer.
+    assert re.search(r"^tools: generation 3 ", done.stdout, re.M), done.stdout
+    links = re.findall(r"^  (Prometheus[a-z ]*|Alertmanager|Pushgateway) +(http\S+)$", done.stdout, re.M)
+    assert len(links) == 5, done.stdout
+    for label, url in links:
+        r = requests.get(url.split("#")[0], timeout=10)
+        assert r.status_code == 200 and "does not include a web application" not in " ".join(r.text.split()), \
+            (label, url, r.status_code)
 
 
 def _not_running(stack: Stack) -> dict[str, str]:
