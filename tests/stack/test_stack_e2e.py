@@ -4,14 +4,16 @@ services, the exporters, Prometheus with the generated config and rules, and Ale
 delivering to the webhook receiver.
 
 The tests run in file order. The first run is generation 3 (Prometheus 3.5, Alertmanager 0.33,
-the fetched exporters), the default; it ends with its DVR down. A second run, generation 2
-(Debian stable's Prometheus 2.42 and Alertmanager 0.25), follows in the same working folder and
-must start clean: none of the first run's targets or alerts. The DVR fault test runs on both.
+the fetched exporters), the stack's default; it ends with its DVR down. A second run of the other
+generation (Debian stable's Prometheus 2.42 and Alertmanager 0.25) follows in the same working
+folder and must start clean: none of the first run's targets or alerts. The DVR fault test and
+the links run on both. VVDASH_E2E_GENERATION=2 swaps them: the whole first run on generation 2.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -28,6 +30,8 @@ from vvdash.stack.webhook import read_notifications
 pytestmark = pytest.mark.timeout(600)
 
 DVR_ALERT = "VVDvrDisconnected"      # rules/dvr.py
+FIRST = int(os.environ.get("VVDASH_E2E_GENERATION", "3"))   # the first run's generation
+SECOND = {3: 2, 2: 3}[FIRST]
 RATE_INTERVAL = "1m"                 # $__rate_interval: wide enough for a minute-old stack
 
 
@@ -46,8 +50,11 @@ def _all_up(s: Stack) -> None:
 def stack(workdir):
     s = Stack(workdir)
     try:
-        s.up(profile="test", progress=lambda line: print(line, flush=True))
-        assert s.generation.number == 3        # the default
+        if FIRST == 3:
+            s.up(profile="test", progress=lambda line: print(line, flush=True))
+            assert s.generation.number == 3        # the default
+        else:
+            s.up(profile="test", progress=lambda line: print(line, flush=True), generation_number=FIRST)
         _drop_corrupt_video(s)
         prom = s.url("prometheus")
         _all_up(s)
@@ -108,7 +115,7 @@ def test_status_shows_every_target_up(stack):
     for job in ("agent_dvr", "orchestrator", "blackbox_dvr", "node", "pushgateway", "alertmanager"):
         assert re.search(rf"^\s+up\s+{job}\s", done.stdout, re.M), job
     # The tools it runs, and links that answer.
-    assert re.search(r"^tools: generation 3 ", done.stdout, re.M), done.stdout
+    assert re.search(rf"^tools: generation {FIRST} ", done.stdout, re.M), done.stdout
     links = re.findall(r"^  (Prometheus[a-z ]*|Alertmanager|Pushgateway) +(http\S+)$", done.stdout, re.M)
     assert len(links) == 5, done.stdout
     for label, url in links:
@@ -254,14 +261,15 @@ def _notifications_for(stack: Stack, alertname: str, status: str) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def second_run(workdir, stack):
-    """Generation 2 in the same folder, right after the first run (which ended with its DVR down)."""
+    """The other generation in the same folder, right after the first run (which ended with its
+    DVR down)."""
     if stack.procs:     # the first run's stop test was not selected: stop it here
         stack.first_instances = {t["labels"]["instance"] for t in targets(stack.url("prometheus"))}
         stack.stop(progress=lambda *_: None)
     s = Stack(workdir)
     try:
         started = time.time()
-        s.up(profile="test", progress=lambda line: print(line, flush=True), generation_number=2)
+        s.up(profile="test", progress=lambda line: print(line, flush=True), generation_number=SECOND)
         _all_up(s)
         yield s, started, time.time()
     finally:
@@ -304,7 +312,7 @@ def _dvr_fault_fires_and_resolves(stack: Stack) -> None:
     assert resolved[0]["alert"]["labels"]["dvr"] == "dvr1"
 
 
-def test_stopping_the_dvr_fires_the_alert_to_the_webhook_and_restarting_resolves_it_on_3(stack):
+def test_stopping_the_dvr_fires_the_alert_to_the_webhook_and_restarting_resolves_it_on_the_first(stack):
     _dvr_fault_fires_and_resolves(stack)
 
 
@@ -322,7 +330,7 @@ def _links_answer(running: Stack) -> None:
     assert expected in urls["Prometheus targets"], urls
 
 
-def test_every_printed_link_answers_on_3(stack):
+def test_every_printed_link_answers_on_the_first(stack):
     _links_answer(stack)
 
 
@@ -347,7 +355,8 @@ def test_a_second_run_starts_clean(stack, second_run):
     """count(up) equals the number of targets from the first scrape on; none of the first run's
     instances and no alert from its series (its DVR was down, this run's streams)."""
     second, started, ready = second_run
-    assert second.generation.number == 2 and second.generation.version("prometheus").startswith("2.")
+    assert second.generation.number == SECOND and second.generation.version("prometheus").startswith(f"{SECOND}.")
+    assert stack.generation.number == FIRST
     prom = second.url("prometheus")
     for_ = duration_seconds(second.inventory.threshold("dvr", "disconnected_for"))
     time.sleep(max(0.0, ready + for_ * 2 + 5 - time.time()))   # long enough for a ghost to fire
@@ -375,11 +384,11 @@ def test_a_second_run_starts_clean(stack, second_run):
     assert (second.workdir / "previous-run" / "notifications.jsonl").exists()
 
 
-def test_stopping_the_dvr_fires_the_alert_to_the_webhook_and_restarting_resolves_it_on_2(second_run):
+def test_stopping_the_dvr_fires_the_alert_to_the_webhook_and_restarting_resolves_it_on_the_second(second_run):
     _dvr_fault_fires_and_resolves(second_run[0])
 
 
-def test_every_printed_link_answers_on_2(second_run):
+def test_every_printed_link_answers_on_the_second(second_run):
     _links_answer(second_run[0])
 
 
