@@ -195,3 +195,17 @@ def test_promtool_lint_findings_are_fatal(project_copy):
              if line.strip().startswith("generated/prometheus/rules/storage.yml: lint error 1 duplicate rule")]
     assert lines, out
     assert "Metric: folder:vv_storage_used_bytes:deriv1h" in lines[0]
+
+
+def test_every_failing_expression_test_is_reported_with_its_test_name(project_copy):
+    """promql_expr_test failures carry no name line in promtool's report: lint finds the test."""
+    tests = project_copy / "rules/tests/pipeline.yml"
+    text = tests.read_text()
+    assert text.count("            value: 0.05\n") >= 1
+    tests.write_text(text.replace("            value: 0.05\n", "            value: 0.07\n", 1))
+    result, out = _lint(project_copy)
+    assert result.returncode == 1, out
+    for major in ("3", "2"):
+        assert re.search(r'rules/tests/pipeline.yml: promtool test failed: name: schema validation errors, '
+                         r'expr: "stage:vv_schema_validation_errors:rate5m\{stage=\\"scan\\"\}", time: 10m '
+                         rf'\(on promtool {major}\.', result.stdout), out

@@ -5,10 +5,13 @@ Every finding ends with the tool and version it fails on, e.g. `(on promtool 3.5
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import yaml
 
 from vvdash.errors import VVError
 from vvdash.generations import GENERATIONS, Generation
@@ -78,20 +81,44 @@ def promtool_check_config(path: Path, shown: str, gen: Generation | None = None)
                   file=shown)]
 
 
-def failed_cases(lines: list[str]) -> list[tuple[str, list[str]]]:
+def failed_cases(lines: list[str], expr_groups: dict | None = None) -> list[tuple[str, list[str]]]:
     """promtool's failure report split into its cases: (test name, lines), one per failing
-    alert_rule_test or promql_expr_test; lines before any `name:` (a file that does not load)
-    are one case without a name."""
+    alert_rule_test (`name: T` then `alertname: A, time: X`) or promql_expr_test (`expr: "E",
+    time: X`, with no name line: `expr_groups` maps (E, X) to its test's name). Lines before
+    any case (a file that does not load) are one case without a name."""
     cases: list[tuple[str, list[str]]] = []
     for line in lines:
         m = re.match(r"^name: (.*)$", line)
+        e = re.match(r'^expr: (".*"), time: (\S+)$', line)
         if m:
             cases.append((m.group(1), [line]))
+        elif e and not (cases and len(cases[-1][1]) == 1 and cases[-1][0]):
+            try:
+                key = (json.loads(e.group(1)), e.group(2))
+            except ValueError:
+                key = None
+            name = (expr_groups or {}).get(key, "")
+            cases.append((name, [f"name: {name}", line] if name else [line]))
         elif cases:
             cases[-1][1].append(line)
         else:
             cases.append(("", [line]))
     return cases
+
+
+def expr_test_names(path: Path) -> dict[tuple[str, str], str]:
+    """(promql_expr_test expr, eval_time) -> the name of its test group, from a test file."""
+    try:
+        data = yaml.safe_load(Path(path).read_text()) or {}
+    except (OSError, yaml.YAMLError):
+        return {}
+    out = {}
+    for test in data.get("tests") or []:
+        if isinstance(test, dict) and isinstance(test.get("name"), str):
+            for case in test.get("promql_expr_test") or []:
+                if isinstance(case, dict):
+                    out[(str(case.get("expr")), str(case.get("eval_time")))] = test["name"]
+    return out
 
 
 def _alert_counts(lines: list[str]) -> str:
@@ -119,12 +146,13 @@ def promtool_test_rules(files: list[Path], shown: dict[Path, str], gen: Generati
             continue
         on = on or _on(gen, "promtool")
         name = shown.get(path, str(path))
-        cases = failed_cases(_reasons(result, drop=("Unit Testing", "FAILED:", "SUCCESS")))
+        cases = failed_cases(_reasons(result, drop=("Unit Testing", "FAILED:", "SUCCESS")), expr_test_names(path))
         if not cases:
             issues.append(Issue(name, f"promtool test failed: exit {result.returncode}{on}", file=name))
         for test, lines in cases:
             head = lines[0] if not test else f"name: {test}" + (
                 f", {lines[1]}" if len(lines) > 1 and lines[1].startswith(("alertname:", "expr:")) else "")
+            head = head if len(head) <= 240 else head[:237] + "..."
             issues.append(Issue(name, f"promtool test failed: {head}{_alert_counts(lines)}{on}", file=name,
                                 detail="\n".join(lines)))
     return issues
