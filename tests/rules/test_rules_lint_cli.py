@@ -50,7 +50,7 @@ def test_lint_lints_the_definitions_not_a_stale_generated_folder(project_copy):
     import shutil
 
     shutil.rmtree(project_copy / "generated", ignore_errors=True)
-    result = run_vvdash(["lint"], project_copy)
+    result = run_vvdash(["lint", "--prometheus", "3"], project_copy)
     assert result.returncode == 0, result.stdout + result.stderr
     assert not (project_copy / "generated").exists()
 
@@ -59,7 +59,7 @@ def test_github_format_annotates_the_file_of_each_finding(project_copy, tmp_path
     rules = project_copy / "rules/dvr.py"
     rules.write_text(rules.read_text().replace('"The DVR answers its probe slowly."', '"the DVR answers slowly"'))
     junit = tmp_path / "out/lint.xml"
-    result = run_vvdash(["lint", "--format", "github", "--junit", str(junit)], project_copy)
+    result = run_vvdash(["lint", "--format", "github", "--junit", str(junit), "--prometheus", "3"], project_copy)
     assert result.returncode == 1, result.stdout + result.stderr
     errors = [line for line in result.stdout.splitlines() if line.startswith("::error ")]
     assert errors, result.stdout
