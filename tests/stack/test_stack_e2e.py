@@ -328,6 +328,8 @@ def _links_answer(running: Stack) -> None:
     # Debian's builds: 2.42 has only its classic pages, 3.5 only the API.
     expected = {3: "/api/v1/targets", 2: "/classic/targets"}[running.generation.number]
     assert expected in urls["Prometheus targets"], urls
+    # Debian's Alertmanager answers `/` with a page saying it has no web application: the API instead.
+    assert urls["Alertmanager"].endswith("/api/v2/alerts"), urls
 
 
 def test_every_printed_link_answers_on_the_first(stack):
