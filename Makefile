@@ -3,9 +3,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test setup tools build lint bench clean
+.PHONY: demo test setup tools samples build lint bench clean
 
-setup: $(STAMP) tools
+setup: $(STAMP) tools samples
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 tools:
 	@scripts/ensure-debian-tools.sh
 	@python3 scripts/fetch_debian_unstable_tools.py
+
+samples:
+	@scripts/fetch-opencv-samples.sh
 
 demo: setup
 	$(PY) -m vvdash demo

@@ -99,7 +99,7 @@ def _panels(inv, sc: Scope) -> list:
     panels += [
         timeseries(
             "Whole-pipeline duration p50/p95/p99",
-            "Wall time of one video through scan, summarize and logline, by quantile.",
+            "Time one video spends in scan, summarize and logline (waits for workers excluded), by quantile.",
             "s", [q(_quantile(sc, "vv_video_processing_duration_seconds", quantile), f"p{float(quantile) * 100:g}")
                   for quantile in QUANTILES],
             w=12),
@@ -108,6 +108,12 @@ def _panels(inv, sc: Scope) -> list:
             "Videos per histogram bucket of the whole-pipeline duration over time.",
             "s", [q(f"sum by (le) ({sc.rate('vv_video_processing_duration_seconds_bucket')})", "{{le}}",
                     fmt="heatmap")],
+            w=12),
+        timeseries(
+            "Queue wait p50/p95/p99",
+            "Time a claimed video waited for stage workers before and between its stages, by quantile.",
+            "s", [q(_quantile(sc, "vv_video_queue_wait_seconds", quantile), f"p{float(quantile) * 100:g}")
+                  for quantile in QUANTILES],
             w=12),
         heatmap(
             "Scan duration distribution",
