@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rules._common import DASHBOARD, runbook, seconds
+from rules._common import DASHBOARD, runbook, seconds, window
 from vvdash.jobs import selector
 from vvdash.model.rules import Alert, Group
 
@@ -11,6 +11,7 @@ def _alerts(inv) -> list[Alert]:
     periods = inv.threshold("scheduler", "stale_periods")
     period = inv["pipeline"]["tv_scheduler"]["period_seconds"]
     stale = periods * period
+    stale_window = window(inv, stale, "thresholds.scheduler.stale_periods × pipeline.tv_scheduler.period_seconds")
     sel = selector("tv_scheduler")
     dash = DASHBOARD["tv_dvr"]
     return [
@@ -29,7 +30,7 @@ def _alerts(inv) -> list[Alert]:
         Alert(
             "VVSchedulerGenerationFailures",
             f'sum by (site, job, tv_id) (increase(vv_tv_scheduler_playlists_generated_total{{{sel}, '
-            f'status="failure"}}[{seconds(stale)}s])) > 0',
+            f'status="failure"}}[{stale_window}])) > 0',
             "warning", "TV playlist generation is failing.",
             "{{ $value | humanize }} playlist generations for TV {{ $labels.tv_id }} at site {{ $labels.site }} "
             f"failed in the last {seconds(stale)}s.",

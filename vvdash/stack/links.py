@@ -15,6 +15,7 @@ NO_UI_MARKERS = ("does not include a web application", "web UI is not available"
 
 # label -> (service, candidate paths, UI first)
 PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Dashboards": ("grafana", ("/",)),      # `vvdash preview` where Grafana would be
     "Prometheus": ("prometheus", ("/query", "/graph", "/classic/graph", "/api/v1/status/buildinfo")),
     "Prometheus targets": ("prometheus", ("/targets", "/classic/targets", "/api/v1/targets?state=active")),
     "Prometheus alerts": ("prometheus", ("/alerts", "/classic/alerts", "/api/v1/alerts")),

@@ -131,6 +131,10 @@ class Stack:
                                 f"--web.listen-address={addr('prometheus')}",
                                 "--web.enable-lifecycle"],
                  self.url("prometheus", "/-/ready"), ("prometheus",)),
+            # The dashboards, drawn from this Prometheus, where links.grafana_url points.
+            Part("preview", [py, "-m", "vvdash", "preview", "--prometheus", self.url("prometheus"),
+                             "--port", str(inv.service("grafana")["port"]), "--dashboards", str(gen / "dashboards")],
+                 self.url("grafana", "/api/health"), ("grafana",)),
         ]
 
     # -- lifecycle --------------------------------------------------------------
