@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 
 tools:
 	@scripts/ensure-debian-tools.sh
+	@python3 scripts/fetch_debian_unstable_tools.py
 
 samples:
 	@scripts/fetch-opencv-samples.sh

@@ -1,11 +1,12 @@
 """The local stack: time to come up, and DVR fault -> Alertmanager notification latency.
 
-Starts the stack with the test profile (1s scrape and evaluation, short `for`), then RUNS times:
-stop the DVR simulator, time until the webhook receiver records VVDvrDisconnected firing,
+For each generation (3: Prometheus 3.5 + Alertmanager 0.33 from .tools; 2: Debian stable's 2.42 +
+0.25), starts the stack with the test profile (1s scrape and evaluation, short `for`), then RUNS
+times: stop the DVR simulator, time until the webhook receiver records VVDvrDisconnected firing,
 restart it, time until the resolved notification. Prints each figure against the configured
 `for` and intervals. The floor is `for` + about one scrape and one evaluation + group_wait.
 
-Usage: .venv/bin/python benchmarks/bench_stack_alert_latency.py [RUNS] [PROFILE]
+Usage: .venv/bin/python benchmarks/bench_stack_alert_latency.py [RUNS] [PROFILE] [GENERATIONS, e.g. 3,2]
 """
 
 from __future__ import annotations
@@ -47,11 +48,20 @@ def _wait_for(stack: Stack, status: str, before: int) -> float:
 def main() -> int:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     profile = sys.argv[2] if len(sys.argv) > 2 else "test"
+    generations = [int(g) for g in (sys.argv[3] if len(sys.argv) > 3 else "3,2").split(",")]
+    for number in generations:
+        bench(runs, profile, number)
+    return 0
+
+
+def bench(runs: int, profile: str, number: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         stack = Stack(Path(tmp).resolve())
         try:
             start = time.perf_counter()
-            stack.up(profile=profile, progress=lambda *_: None)
+            stack.up(profile=profile, progress=lambda *_: None, generation_number=number)
+            tools = ", ".join(f"{b.removeprefix('prometheus-')} {stack.generation.version(b)}"
+                              for b in ("prometheus", "prometheus-alertmanager"))
             up_seconds = time.perf_counter() - start
             inv = stack.inventory
             time.sleep(duration_seconds(inv["prometheus"]["scrape_interval"]) * 3)
@@ -68,14 +78,13 @@ def main() -> int:
         finally:
             stack.stop(progress=lambda *_: None)
     p, a, t = inv["prometheus"], inv["alerting"], inv["thresholds"]["dvr"]
-    print(f"stack up ({profile} profile): {up_seconds:.1f} s")
+    print(f"generation {number} ({tools}): stack up ({profile} profile): {up_seconds:.1f} s")
     print(f"config: for {t['disconnected_for']}, scrape {p['scrape_interval']}, evaluation "
           f"{p['evaluation_interval']}, group_wait {a['group_wait']}, group_interval {a['group_interval']}")
     print(f"DVR stopped -> {ALERT} firing at the webhook: {', '.join(f'{x:.1f}' for x in fire)} s; "
           f"median {statistics.median(fire):.1f} s")
     print(f"DVR restarted -> resolved at the webhook: {', '.join(f'{x:.1f}' for x in resolve)} s; "
           f"median {statistics.median(resolve):.1f} s")
-    return 0
 
 
 if __name__ == "__main__":

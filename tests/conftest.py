@@ -23,4 +23,6 @@ def project_copy(tmp_path) -> Path:
             shutil.copytree(src, dest / name, ignore=ignore)
         elif src.exists():
             shutil.copy2(src, dest / name)
+    if (ROOT / ".tools").exists():     # the fetched generation-3 tools, shared rather than copied
+        (dest / ".tools").symlink_to(ROOT / ".tools")
     return dest

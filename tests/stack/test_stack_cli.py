@@ -30,11 +30,17 @@ def test_up_prints_urls_and_down_from_another_process_stops_everything(tmp_path)
         assert up.returncode == 0, up.stdout + up.stderr
         state = json.loads((workdir / PID_FILE).read_text())
         urls = {}
-        for label in ("Prometheus", "Alertmanager", "Pushgateway", "DVR simulator"):
+        for label in ("Prometheus", "Prometheus targets", "Prometheus alerts", "Alertmanager", "Pushgateway"):
             line = next(ln for ln in up.stdout.splitlines() if ln.strip().startswith(label + " "))
             urls[label] = line.split()[-1]
-        requests.get(urls["Prometheus"] + "-/ready", timeout=5).raise_for_status()
-        requests.get(urls["Alertmanager"] + "-/ready", timeout=5).raise_for_status()
+        # Every printed link answers on what runs (Debian's generation 3 builds: the API only).
+        for label, url in urls.items():
+            r = requests.get(url.split("#")[0], timeout=5)
+            assert r.status_code == 200 and "does not include a web application" not in " ".join(r.text.split()), \
+                (label, url, r.status_code)
+        assert re.search(r"^tools: generation 3 ", up.stdout, re.M), up.stdout
+        assert re.search(r"^  prometheus 3\.5\.\d+ \(\S+/\.tools/debian-unstable/usr/bin/prometheus\)$", up.stdout,
+                         re.M), up.stdout
         pids = [rec["pid"] for rec in state["processes"].values()]
         assert len(pids) == 10 and all(pid_alive(p) for p in pids)   # `up` returned; the stack runs on
         dashboards = next(ln for ln in up.stdout.splitlines() if ln.strip().startswith("Dashboards "))
@@ -75,7 +81,7 @@ def test_a_taken_port_is_one_clear_line_and_nothing_starts(tmp_path):
 def test_a_missing_binary_is_one_clear_line(tmp_path):
     empty = tmp_path / "bin"
     empty.mkdir()
-    done = run_cli(["stack", "up", "--workdir", str(tmp_path / "stack")], env={"PATH": str(empty)})
+    done = run_cli(["stack", "up", "--generation", "2", "--workdir", str(tmp_path / "stack")], env={"PATH": str(empty)})
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         "vvdash: error: prometheus: binary not found; install the Debian package prometheus "
@@ -235,7 +241,7 @@ def test_a_stale_pid_file_never_signals_the_process_that_now_has_the_pid(tmp_pat
     assert unrelated_process.poll() is None
     # `up` does not refuse for it either: it gets past that check (to the missing binaries here).
     _write_state(workdir, {"prometheus": {"pid": pid, "start_time": start_time(pid) - 1}})
-    up = run_cli(["stack", "up", "--workdir", str(workdir)], env={"PATH": str(tmp_path)})
+    up = run_cli(["stack", "up", "--generation", "2", "--workdir", str(workdir)], env={"PATH": str(tmp_path)})
     assert up.returncode == 2 and "binary not found" in up.stderr and "already running" not in up.stderr
     # A pid file from before start times were recorded proves nothing either.
     (workdir / PID_FILE).write_text(json.dumps({"inventory": "x", "pids": {"prometheus": pid}}))
@@ -248,7 +254,7 @@ def test_a_pid_file_whose_start_time_matches_is_the_stack_down_stops(tmp_path, u
     pid = unrelated_process.pid
     _write_state(workdir, {"prometheus": {"pid": pid, "start_time": start_time(pid)}})
     assert Stack(workdir).running_pids() == {"prometheus": pid}
-    up = run_cli(["stack", "up", "--workdir", str(workdir)], env={"PATH": str(tmp_path)})
+    up = run_cli(["stack", "up", "--generation", "2", "--workdir", str(workdir)], env={"PATH": str(tmp_path)})
     assert up.returncode == 2 and "already running" in up.stderr
     down = run_cli(["stack", "down", "--workdir", str(workdir)])
     assert down.returncode == 0 and "stopped prometheus" in down.stdout

@@ -515,5 +515,5 @@ def test_the_dockerfile_copies_what_pip_needs_and_dockerignore_keeps_it():
     user = [line.split()[1] for line in lines if line.startswith("USER ")]
     assert user and user[-1] not in ("root", "0", "0:0")
     assert not any("[dev]" in line for line in lines)
-    for private in (".venv", ".stack", "var", "generated", "vvdash.yaml", ".git"):
+    for private in (".venv", ".stack", ".tools", "var", "generated", "vvdash.yaml", ".git"):
         assert private in ignored, private

@@ -3,12 +3,17 @@ short alert `for`s from the stack's rendered inventory) runs the DVR simulator, 
 services, the exporters, Prometheus with the generated config and rules, and Alertmanager
 delivering to the webhook receiver.
 
-The tests run in file order against one stack; the last one takes it down.
+The tests run in file order. The first run is generation 3 (Prometheus 3.5, Alertmanager 0.33,
+the fetched exporters), the stack's default; it ends with its DVR down. A second run of the other
+generation (Debian stable's Prometheus 2.42 and Alertmanager 0.25) follows in the same working
+folder and must start clean: none of the first run's targets or alerts. The DVR fault test and
+the links run on both. VVDASH_E2E_GENERATION=2 swaps them: the whole first run on generation 2.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -25,19 +30,34 @@ from vvdash.stack.webhook import read_notifications
 pytestmark = pytest.mark.timeout(600)
 
 DVR_ALERT = "VVDvrDisconnected"      # rules/dvr.py
+FIRST = int(os.environ.get("VVDASH_E2E_GENERATION", "3"))   # the first run's generation
+SECOND = {3: 2, 2: 3}[FIRST]
 RATE_INTERVAL = "1m"                 # $__rate_interval: wide enough for a minute-old stack
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("stack")
-    s = Stack(workdir.resolve())
+def workdir(tmp_path_factory):
+    return tmp_path_factory.mktemp("stack").resolve()
+
+
+def _all_up(s: Stack) -> None:
+    prom = s.url("prometheus")
+    _wait(lambda: all(t["health"] == "up" for t in targets(prom)) and len(targets(prom)) > 10,
+          60, "every target up")
+
+
+@pytest.fixture(scope="module")
+def stack(workdir):
+    s = Stack(workdir)
     try:
-        s.up(profile="test", progress=lambda line: print(line, flush=True))
+        if FIRST == 3:
+            s.up(profile="test", progress=lambda line: print(line, flush=True))
+            assert s.generation.number == 3        # the default
+        else:
+            s.up(profile="test", progress=lambda line: print(line, flush=True), generation_number=FIRST)
         _drop_corrupt_video(s)
         prom = s.url("prometheus")
-        _wait(lambda: all(t["health"] == "up" for t in targets(prom)) and len(targets(prom)) > 10,
-              60, "every target up")
+        _all_up(s)
         # Data through the whole pipeline: a segment scanned, summarized and logged, and the bad file filed.
         _wait(lambda: _value(prom, "sum(vv_logline_generated_total)") > 0, 120, "a logline generated")
         _wait(lambda: _value(prom, "sum(vv_videos_corrupted_total)") > 0, 60, "the corrupt input filed")
@@ -94,6 +114,14 @@ def test_status_shows_every_target_up(stack):
     assert up == total >= 14
     for job in ("agent_dvr", "orchestrator", "blackbox_dvr", "node", "pushgateway", "alertmanager"):
         assert re.search(rf"^\s+up\s+{job}\s", done.stdout, re.M), job
+    # The tools it runs, and links that answer.
+    assert re.search(rf"^tools: generation {FIRST} ", done.stdout, re.M), done.stdout
+    links = re.findall(r"^  (Prometheus[a-z ]*|Alertmanager|Pushgateway) +(http\S+)$", done.stdout, re.M)
+    assert len(links) == 5, done.stdout
+    for label, url in links:
+        r = requests.get(url.split("#")[0], timeout=10)
+        assert r.status_code == 200 and "does not include a web application" not in " ".join(r.text.split()), \
+            (label, url, r.status_code)
 
 
 def _not_running(stack: Stack) -> dict[str, str]:
@@ -231,6 +259,23 @@ def _notifications_for(stack: Stack, alertname: str, status: str) -> list[dict]:
     return out
 
 
+@pytest.fixture(scope="module")
+def second_run(workdir, stack):
+    """The other generation in the same folder, right after the first run (which ended with its
+    DVR down)."""
+    if stack.procs:     # the first run's stop test was not selected: stop it here
+        stack.first_instances = {t["labels"]["instance"] for t in targets(stack.url("prometheus"))}
+        stack.stop(progress=lambda *_: None)
+    s = Stack(workdir)
+    try:
+        started = time.time()
+        s.up(profile="test", progress=lambda line: print(line, flush=True), generation_number=SECOND)
+        _all_up(s)
+        yield s, started, time.time()
+    finally:
+        s.stop(progress=lambda *_: None)
+
+
 def test_dvr_alert_stays_quiet_while_the_dvr_streams(stack):
     prom = stack.url("prometheus")
     assert _value(prom, 'max(vv_agent_dvr_connection_status{dvr="dvr1"})') == 1
@@ -239,7 +284,9 @@ def test_dvr_alert_stays_quiet_while_the_dvr_streams(stack):
     assert not _notifications_for(stack, DVR_ALERT, "firing")
 
 
-def test_stopping_the_dvr_fires_the_alert_to_the_webhook_and_restarting_resolves_it(stack):
+def _dvr_fault_fires_and_resolves(stack: Stack) -> None:
+    """Stop the DVR simulator: VVDvrDisconnected reaches the webhook, routed by severity, no sooner
+    than its `for`; start it again: the resolved notification follows."""
     inv = stack.inventory
     for_ = inv.threshold("dvr", "disconnected_for")
     stopped_at = time.time()
@@ -253,7 +300,7 @@ def test_stopping_the_dvr_fires_the_alert_to_the_webhook_and_restarting_resolves
     assert alert["annotations"]["runbook_url"]
     assert latency >= duration_seconds(for_), "fired before its `for` elapsed"
     assert _query(stack.url("prometheus"), f'ALERTS{{alertname="{DVR_ALERT}", alertstate="firing"}}')["result"]
-    print(f"\nDVR fault -> notification latency: {latency:.1f}s (for {for_}, scrape "
+    print(f"\ngeneration {stack.generation.number}: DVR fault -> notification latency: {latency:.1f}s (for {for_}, scrape "
           f"{inv['prometheus']['scrape_interval']}, evaluation {inv['prometheus']['evaluation_interval']}, "
           f"group_wait {inv['alerting']['group_wait']})")
 
@@ -263,6 +310,10 @@ def test_stopping_the_dvr_fires_the_alert_to_the_webhook_and_restarting_resolves
     print(f"DVR back -> resolved notification: {resolved[0]['received_at'] - restarted_at:.1f}s "
           f"(group_interval {inv['alerting']['group_interval']})")
     assert resolved[0]["alert"]["labels"]["dvr"] == "dvr1"
+
+
+def test_stopping_the_dvr_fires_the_alert_to_the_webhook_and_restarting_resolves_it_on_the_first(stack):
+    _dvr_fault_fires_and_resolves(stack)
 
 
 # -- the alerting path watched, links that open (rules/meta.py, vvdash.linkserver) -----------
@@ -329,7 +380,34 @@ def test_stopping_alertmanager_fires_the_notification_failure_alert(stack):
     assert for_ <= latency <= for_ + 10 * step + 5, latency
 
 
-def test_down_leaves_no_process_behind(stack):
+def _links_answer(running: Stack) -> None:
+    urls = {label: url for label, url in running.urls().items() if url.startswith("http")}
+    assert {"Prometheus", "Prometheus targets", "Prometheus alerts", "Alertmanager", "Pushgateway"} <= set(urls)
+    for label, url in urls.items():
+        r = requests.get(url.split("#")[0], timeout=10, stream=label == "DVR simulator")
+        assert r.status_code == 200, f"{label}: {url}: HTTP {r.status_code}"
+        if label != "DVR simulator":
+            assert "does not include a web application" not in " ".join(r.text.split()), f"{label}: {url}"
+        r.close()
+    # Debian's builds: 2.42 has only its classic pages, 3.5 only the API.
+    expected = {3: "/api/v1/targets", 2: "/classic/targets"}[running.generation.number]
+    assert expected in urls["Prometheus targets"], urls
+    # Debian's Alertmanager answers `/` with a page saying it has no web application: the API instead.
+    assert urls["Alertmanager"].endswith("/api/v2/alerts"), urls
+
+
+def test_every_printed_link_answers_on_the_first(stack):
+    _links_answer(stack)
+
+
+def test_the_first_run_stops_with_its_dvr_down_and_leaves_no_process_behind(stack):
+    prom = stack.url("prometheus")
+    stack.procs["dvr_simulator"].stop()
+    # The first run's last samples say the DVR is gone: a ghost for any run that kept them.
+    _wait(lambda: _value(prom, 'max(probe_success{dvr="dvr1"})') == 0
+          and _value(prom, 'max(vv_agent_dvr_connection_status{dvr="dvr1"})') == 0, 30, "the DVR seen down")
+    first_instances = {t["labels"]["instance"] for t in targets(prom)}
+    stack.first_instances = first_instances
     pids = [p.pid for p in stack.procs.values()]
     assert len(pids) >= 8
     stack.stop(progress=lambda *_: None)
@@ -337,3 +415,55 @@ def test_down_leaves_no_process_behind(stack):
     assert not [pid for pid in pids if pid_alive(pid)]
     assert leftovers(stack.inventory.path) == []
     assert not Path(stack.pid_file).exists()
+
+
+def test_a_second_run_starts_clean(stack, second_run):
+    """count(up) equals the number of targets from the first scrape on; none of the first run's
+    instances and no alert from its series (its DVR was down, this run's streams)."""
+    second, started, ready = second_run
+    assert second.generation.number == SECOND and second.generation.version("prometheus").startswith(f"{SECOND}.")
+    assert stack.generation.number == FIRST
+    prom = second.url("prometheus")
+    for_ = duration_seconds(second.inventory.threshold("dvr", "disconnected_for"))
+    time.sleep(max(0.0, ready + for_ * 2 + 5 - time.time()))   # long enough for a ghost to fire
+    now = time.time()
+    current = {t["labels"]["instance"] for t in targets(prom)}
+    assert current and not current & stack.first_instances     # free ports: other instances
+    r = requests.get(f"{prom}/api/v1/query_range", timeout=10, params={
+        "query": "count(up)", "start": started - 60, "end": now, "step": "1s"}).json()
+    points = [(float(t), float(v)) for series in r["data"]["result"] for t, v in series["values"]]
+    assert len(points) >= 10, r
+    # Prometheus spreads the first scrapes over one interval; from then on every target counts once.
+    scrape = duration_seconds(second.inventory["prometheus"]["scrape_interval"])
+    first = points[0][0]
+    assert max(v for _, v in points) == len(current), points
+    settled = sorted({v for t, v in points if t >= first + scrape})
+    assert settled == [len(current)], f"count(up) after the first scrapes: {settled}, targets {len(current)}"
+    window = f"{int(now - started) + 60}s"
+    seen = _query(prom, f"group by (instance) (last_over_time(up[{window}]))")["result"]
+    assert {x["metric"]["instance"] for x in seen} == current
+    ghosts = _query(prom, f'last_over_time(ALERTS{{alertname=~"VVDvr.*"}}[{window}])')["result"]
+    assert ghosts == [], ghosts
+    assert not [n for n in read_notifications(second.notifications)
+                for a in n["payload"].get("alerts", []) if a["labels"].get("alertname", "").startswith("VVDvr")]
+    # The first run's notifications were kept aside, not mixed into this run's file.
+    assert (second.workdir / "previous-run" / "notifications.jsonl").exists()
+
+
+def test_stopping_the_dvr_fires_the_alert_to_the_webhook_and_restarting_resolves_it_on_the_second(second_run):
+    _dvr_fault_fires_and_resolves(second_run[0])
+
+
+def test_every_printed_link_answers_on_the_second(second_run):
+    _links_answer(second_run[0])
+
+
+def test_down_leaves_no_process_behind(second_run):
+    second = second_run[0]
+    pids = [p.pid for p in second.procs.values()]
+    assert len(pids) >= 8
+    second.stop(progress=lambda *_: None)
+    time.sleep(0.5)
+    assert not [pid for pid in pids if pid_alive(pid)]
+    assert leftovers(second.inventory.path) == []
+    assert not Path(second.pid_file).exists()

@@ -17,6 +17,11 @@ def register(sub):
     p.add_argument("--format", choices=["text", "github"], default="text",
                    help="github: workflow annotations (::error file=...::)")
     p.add_argument("--junit", metavar="FILE", type=Path, help="also write a JUnit XML report")
+    p.add_argument("--prometheus", type=int, choices=[3, 2], default=None, metavar="3|2",
+                   help="run promtool/amtool of this generation only (default: every generation there is)")
+    p.add_argument("--versions", action="store_true",
+                   help="print which promtool, amtool, Prometheus, Alertmanager and exporters each "
+                        "generation uses and from where, then exit")
     p.set_defaults(func=run)
 
 
@@ -24,7 +29,13 @@ def run(args) -> int:
     from vvdash.lint import report
     from vvdash.lint.run import lint_all, lint_dashboards
 
-    results = lint_dashboards(args.inventory) if args.target == "dashboards" else lint_all(args.inventory)
+    if args.versions:
+        from vvdash.generations import versions_report
+
+        print("\n".join(versions_report()))
+        return EXIT_OK
+    results = (lint_dashboards(args.inventory) if args.target == "dashboards"
+               else lint_all(args.inventory, prometheus=args.prometheus))
     print(report.github(results) if args.format == "github" else report.text(results))
     if args.junit:
         report.junit(results, args.junit)

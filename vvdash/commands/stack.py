@@ -6,6 +6,7 @@ import signal
 from pathlib import Path
 
 from vvdash.errors import EXIT_FINDINGS, VVError
+from vvdash.generations import DEFAULT, GENERATIONS
 from vvdash.stack.profile import PROFILES
 from vvdash.stack.runner import DEFAULT_WORKDIR, Stack, firing_alerts, targets
 
@@ -29,6 +30,9 @@ def add_up_options(sp) -> None:
                     help="intervals and alert durations (default: demo)")
     sp.add_argument("--inventory-ports", action="store_true",
                     help="listen on the inventory's ports instead of free ones")
+    sp.add_argument("--generation", type=int, choices=sorted(GENERATIONS, reverse=True), default=DEFAULT,
+                    metavar="3|2", help="Prometheus 3.5 + Alertmanager 0.33 + current exporters from .tools/ (3, "
+                                        "the default) or Debian stable's 2.42 + 0.25 on PATH (2)")
 
 
 def stack_for(args) -> Stack:
@@ -59,12 +63,19 @@ def ignore_stop_signals() -> None:
 def bring_up(args) -> Stack:
     raise_on_stop_signals()
     stack = stack_for(args)
-    print(f"vvdash stack: starting in {stack.workdir} (profile {args.profile})")
-    stack.up(args.inventory, args.profile, args.inventory_ports)
+    print(f"vvdash stack: starting in {stack.workdir} (profile {args.profile}, generation {args.generation})")
+    stack.up(args.inventory, args.profile, args.inventory_ports, generation_number=args.generation)
     print("vvdash stack: up")
+    print_tools(stack)
     for label, url in stack.urls().items():
         print(f"  {label:20} {url}")
     return stack
+
+
+def print_tools(stack: Stack) -> None:
+    print(f"tools: generation {stack.generation.number} ({stack.generation.source})")
+    for line in stack.tools():
+        print(f"  {line}")
 
 
 def run_up(args) -> int:
@@ -93,6 +104,7 @@ def run_status(args) -> int:
                       f"processes alive: {', '.join(sorted(pids)) or 'none'}") from None
     down = [t for t in active if t["health"] != "up"]
     print(f"processes: {len(pids)} running ({', '.join(pids)})")
+    print_tools(stack)
     print(f"targets: {len(active) - len(down)}/{len(active)} up")
     for t in sorted(active, key=lambda t: (t["labels"]["job"], t["labels"]["instance"])):
         err = f"  {t['lastError']}" if t["health"] != "up" and t.get("lastError") else ""
@@ -101,4 +113,7 @@ def run_status(args) -> int:
     for a in sorted(firing, key=lambda a: a["labels"]["alertname"]):
         labels = ", ".join(f"{k}={v}" for k, v in sorted(a["labels"].items()) if k != "alertname")
         print(f"  {a['labels']['alertname']} {{{labels}}}")
+    print("where to look:")
+    for label, url in stack.urls().items():
+        print(f"  {label:20} {url}")
     return EXIT_FINDINGS if down else 0

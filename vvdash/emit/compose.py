@@ -34,6 +34,7 @@ from vvdash.emit.alertmanager import RUNTIME_CONFIG, receiver_secrets
 from vvdash.emit.prometheus_config import BLACKBOX_PATH, CONFIG_PATH, Addressing, render
 from vvdash.emit.runbook import RUNBOOK_PATH
 from vvdash.emit.serialize import GENERATED_HEADER, dump_yaml
+from vvdash.generations import proven_version
 from vvdash.inventory import Inventory, is_loopback, secret_file
 from vvdash.jobs import PIPELINE_SERVICES
 
@@ -42,12 +43,12 @@ PROMETHEUS_PATH = "compose/prometheus/prometheus.yml"
 INVENTORY_PATH = "compose/vvdash.yaml"
 # Grafana's datasource inside compose points at the prometheus service, not the host's address.
 DATASOURCES_DIR = "grafana/provisioning/datasources"
-IMAGES = {   # pinned to the versions the project is tested with (the Debian packages)
-    "prometheus": "prom/prometheus:v2.42.0",
-    "alertmanager": "prom/alertmanager:v0.25.0",
-    "pushgateway": "prom/pushgateway:v1.5.1",
-    "node_exporter": "prom/node-exporter:v1.5.0",
-    "blackbox_exporter": "prom/blackbox-exporter:v0.23.0",
+IMAGES = {   # the versions `make test` proves (generation 3, vvdash/generations.py)
+    "prometheus": f"prom/prometheus:v{proven_version('prometheus')}",
+    "alertmanager": f"prom/alertmanager:v{proven_version('prometheus-alertmanager')}",
+    "pushgateway": f"prom/pushgateway:v{proven_version('prometheus-pushgateway')}",
+    "node_exporter": f"prom/node-exporter:v{proven_version('prometheus-node-exporter')}",
+    "blackbox_exporter": f"prom/blackbox-exporter:v{proven_version('prometheus-blackbox-exporter')}",
     "cadvisor": "gcr.io/cadvisor/cadvisor:v0.47.2",
     "nginx_exporter": "nginx/nginx-prometheus-exporter:0.11.0",
     "grafana": f"grafana/grafana:{GRAFANA_VERSION}",   # the OSS image; the release the dashboards are written for

@@ -16,6 +16,7 @@ from vvdash.build import render
 from vvdash.check import alert_style, contract, rule_tests
 from vvdash.emit.alertmanager import CONFIG_PATH as AM_CONFIG
 from vvdash.errors import VVError
+from vvdash.generations import FETCH_COMMAND, GENERATIONS, Generation, generation
 from vvdash.lint import Issue, StepResult, inhibitions, tools
 from vvdash.project import Project, load_project
 from vvdash.scenarios.render import OUT_DIR as SCENARIO_TESTS_DIR
@@ -75,11 +76,11 @@ def _timed(step: str, func, *args) -> StepResult:
     return result
 
 
-def _route_steps(config: Path, cases: dict, cases_file: str) -> list[Issue]:
+def _route_steps(config: Path, cases: dict, cases_file: str, gen: Generation | None = None) -> list[Issue]:
     issues = []
     with ThreadPoolExecutor(max_workers=4) as pool:
         futures = [pool.submit(tools.amtool_route_case, config, c["labels"], list(c["receivers"]), c["name"],
-                               cases_file) for c in cases["routes"]]
+                               cases_file, gen) for c in cases["routes"]]
         for fut in futures:
             issues += fut.result()
     return issues
@@ -107,8 +108,50 @@ def lint_dashboards(inventory_path=None) -> list[StepResult]:
     return [dashboard_lint(load_project(inventory_path))]
 
 
+def lint_generations(only: int | None = None) -> list[Generation]:
+    """The generations lint runs promtool and amtool of: `only`, or every one that has both
+    (none at all is generation 2's missing-binary error, exit 2)."""
+    if only is not None:
+        gen = generation(only)
+        for binary in ("promtool", "amtool"):
+            gen.require(binary)
+        return [gen]
+    found = [g for g in GENERATIONS.values() if g.has("promtool", "amtool")]
+    if not found:
+        for binary in ("promtool", "amtool"):
+            GENERATIONS[2].require(binary)
+    return found
+
+
+def _generation_jobs(gen: Generation, rule_files: list[Path], test_files: list[Path], shown: dict,
+                     prom_config: Path, am_config: Path, cases: dict, cases_file: str) -> dict:
+    """One generation's tool steps, each named with the tool's version: step -> (func, *args)."""
+    prom, am = gen.label("promtool"), gen.label("amtool")
+    jobs = {
+        f"{prom} check config": (tools.promtool_check_config, prom_config, f"generated/{PROMETHEUS_CONFIG}", gen),
+        f"{prom} check rules": (tools.promtool_check_rules, rule_files, shown, gen),
+        f"{prom} test rules": (tools.promtool_test_rules, test_files, shown, gen),
+        f"{am} check-config": (tools.amtool_check_config, am_config, f"generated/{AM_CONFIG}", gen),
+        f"{am} routes test": (_route_steps, am_config, cases, cases_file, gen),
+    }
+    if not prom_config.exists():
+        jobs[f"{prom} check config"] = StepResult(f"{prom} check config",
+                                                  skipped=f"the build renders no {PROMETHEUS_CONFIG} yet")
+    if not test_files:
+        jobs[f"{prom} test rules"] = StepResult(f"{prom} test rules", skipped="no promtool test files")
+    return jobs
+
+
+def _skipped_generations(ran: list[Generation], only: int | None) -> list[StepResult]:
+    if only is not None:
+        return []
+    return [StepResult(f"generation {g.number}", skipped=f"no promtool/amtool from {g.source}; "
+                       f"run `{FETCH_COMMAND}`" if g.bin_dir else f"no promtool/amtool from {g.source}")
+            for g in GENERATIONS.values() if g not in ran]
+
+
 def lint_all(inventory_path=None, tests_dir: Path = rule_tests.TESTS_DIR,
-             routes_file: Path = ROUTES_FILE) -> list[StepResult]:
+             routes_file: Path = ROUTES_FILE, prometheus: int | None = None) -> list[StepResult]:
     project = load_project(inventory_path)
     files = render(project)
     rendered_tests = {p: c for p, c in files.items() if p.startswith(f"{SCENARIO_TESTS_DIR}/")}
@@ -123,8 +166,7 @@ def lint_all(inventory_path=None, tests_dir: Path = rule_tests.TESTS_DIR,
     cases = load_route_cases(routes_file)
     cases_file = _rel(routes_file)
     # Binaries first, so a missing one stops lint before any work (exit 2).
-    for binary in ("promtool", "amtool"):
-        tools.require_binary(binary)
+    generations = lint_generations(prometheus)
     work = Path(tempfile.mkdtemp(prefix="vvdash-lint-"))
     try:
         gen = work / "generated"
@@ -143,26 +185,17 @@ def lint_all(inventory_path=None, tests_dir: Path = rule_tests.TESTS_DIR,
         shown.update(test_shown)
         am_config = gen / AM_CONFIG
         prom_config = gen / PROMETHEUS_CONFIG
-        jobs = {
-            "promtool check rules": (tools.promtool_check_rules, rule_files, shown),
-            "promtool test rules": (tools.promtool_test_rules, test_paths, shown),
-            "amtool check-config": (tools.amtool_check_config, am_config, f"generated/{AM_CONFIG}"),
-            "amtool routes test": (_route_steps, am_config, cases, cases_file),
-            "inhibitions": (_inhibition_step, am_config, cases, cases_file),
-        }
-        if not test_paths:
-            del jobs["promtool test rules"]
-        if prom_config.exists():
-            jobs["promtool check config"] = (tools.promtool_check_config, prom_config, f"generated/{PROMETHEUS_CONFIG}")
-        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-            futures = {step: pool.submit(_timed, step, func, *args) for step, (func, *args) in jobs.items()}
-            tool_results = {step: fut.result() for step, fut in futures.items()}
+        jobs = {}
+        for g in generations:
+            jobs.update(_generation_jobs(g, rule_files, test_paths, shown,
+                                         prom_config, am_config, cases, cases_file))
+            # Inhibitions on this generation's real Alertmanager.
+            jobs[f"{g.label('prometheus-alertmanager')} inhibitions"] = (
+                _inhibition_step, am_config, cases, cases_file, g.require("prometheus-alertmanager"))
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            futures = {step: job if isinstance(job, StepResult) else pool.submit(_timed, step, job[0], *job[1:])
+                       for step, job in jobs.items()}
+            tool_results = [f if isinstance(f, StepResult) else f.result() for f in futures.values()]
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    if "promtool check config" not in tool_results:
-        tool_results["promtool check config"] = StepResult(
-            "promtool check config", skipped=f"the build renders no {PROMETHEUS_CONFIG} yet")
-    tool_results.setdefault("promtool test rules", StepResult("promtool test rules", skipped="no rules/tests/*.yml"))
-    order = ["promtool check config", "promtool check rules", "promtool test rules",
-             "amtool check-config", "amtool routes test", "inhibitions"]
-    return results + [tool_results[s] for s in order]
+    return results + tool_results + _skipped_generations(generations, prometheus)

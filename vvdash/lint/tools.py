@@ -1,37 +1,57 @@
-"""Run promtool and amtool and turn their output into Issues."""
+"""Run promtool and amtool of one generation and turn their output into Issues.
+
+Every finding ends with the tool and version it fails on, e.g. `(on promtool 3.5.3)`.
+"""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import yaml
+
 from vvdash.errors import VVError
+from vvdash.generations import GENERATIONS, Generation
 from vvdash.lint import Issue
-from vvdash.procs import require_binary
 from vvdash.scenarios.render import member_named
 
 TIMEOUT = 60
 
 
-def run(argv: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess:
-    binary = require_binary(argv[0])
+def default_generation(*binaries: str) -> Generation:
+    """The newest generation that has the binaries; else generation 2, whose missing-binary
+    error names the Debian package to install."""
+    return next((gen for gen in GENERATIONS.values() if gen.has(*binaries)), GENERATIONS[2])
+
+
+def require_binary(name: str) -> str:
+    return default_generation(name).require(name)
+
+
+def run(argv: list[str], cwd: Path | None = None, gen: Generation | None = None) -> subprocess.CompletedProcess:
+    binary = (gen or default_generation(argv[0])).require(argv[0])
     try:
         return subprocess.run([binary, *argv[1:]], cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         raise VVError(f"{argv[0]} {argv[1]}: no answer within {TIMEOUT}s") from None
 
 
+def _on(gen: Generation | None, binary: str) -> str:
+    return f" (on {(gen or default_generation(binary)).label(binary)})"
+
+
 def _lines(text: str) -> list[str]:
     return [line.rstrip() for line in text.splitlines() if line.strip()]
 
 
-def _per_file(argv: list[str], files: list[Path]) -> list[tuple[Path, subprocess.CompletedProcess]]:
+def _per_file(argv: list[str], files: list[Path], gen: Generation | None) -> list[tuple[Path, subprocess.CompletedProcess]]:
     """Run `argv FILE` for each file, two at a time: promtool prints its verdicts on stdout and the
     reasons on stderr, so only one file per process keeps each reason with its file."""
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(lambda f: (f, run([*argv, str(f)])), files))
+        return list(pool.map(lambda f: (f, run([*argv, str(f)], gen=gen)), files))
 
 
 def _reasons(result: subprocess.CompletedProcess, drop=("Checking", "Unit Testing", "SUCCESS", "FAILED:")) -> list[str]:
@@ -39,25 +59,27 @@ def _reasons(result: subprocess.CompletedProcess, drop=("Checking", "Unit Testin
             if not ln.strip().startswith(drop) and not re.match(r"^\d+ rules found$", ln.strip())]
 
 
-def promtool_check_rules(files: list[Path], shown: dict[Path, str]) -> list[Issue]:
+def promtool_check_rules(files: list[Path], shown: dict[Path, str], gen: Generation | None = None) -> list[Issue]:
     """`promtool check rules --lint=all --lint-fatal`: a lint finding fails like an error."""
     issues = []
-    for path, result in _per_file(["promtool", "check", "rules", "--lint=all", "--lint-fatal"], files):
+    for path, result in _per_file(["promtool", "check", "rules", "--lint=all", "--lint-fatal"], files, gen):
         if result.returncode != 0:
             name = shown.get(path, str(path))
-            issues.append(Issue(name, "; ".join(_reasons(result)) or f"exit {result.returncode}", file=name))
+            issues.append(Issue(name, ("; ".join(_reasons(result)) or f"exit {result.returncode}")
+                                + _on(gen, "promtool"), file=name))
     return issues
 
 
-def promtool_check_config(path: Path, shown: str) -> list[Issue]:
+def promtool_check_config(path: Path, shown: str, gen: Generation | None = None) -> list[Issue]:
     """`promtool check config` (it checks the rule files the config names as well)."""
-    result = run(["promtool", "check", "config", "--lint=all", "--lint-fatal", str(path)])
+    result = run(["promtool", "check", "config", "--lint=all", "--lint-fatal", str(path)], gen=gen)
     if result.returncode == 0:
         return []
-    return [Issue(shown, "; ".join(_reasons(result)) or f"exit {result.returncode}", file=shown)]
+    return [Issue(shown, ("; ".join(_reasons(result)) or f"exit {result.returncode}") + _on(gen, "promtool"),
+                  file=shown)]
 
 
-def failed_cases(output: str) -> list[tuple[str, str]]:
+def failed_cases(output: str, expr_groups: dict | None = None) -> list[tuple[str, str]]:
     """promtool's failure report split per failing case: (one-line summary, the case's exp/got).
 
     promtool writes each case as `name: TEST,` then `alertname: A, time: T,` (or `expr: E, time: T,`)
@@ -65,10 +87,21 @@ def failed_cases(output: str) -> list[tuple[str, str]]:
     many alerts were expected and got."""
     blocks, current = [], []
     for line in output.splitlines():
-        if line.strip().startswith("name: ") and current:
+        stripped = line.strip()
+        # A failing promql_expr_test is printed without its test's name: it starts a case of its
+        # own, named from the test file (`expr_groups`, see expr_test_names).
+        nameless_expr = stripped.startswith("expr: ") and not (len(current) == 1 and current[0].strip().startswith("name: "))
+        if (stripped.startswith("name: ") or nameless_expr) and current:
             blocks.append(current)
             current = []
-        if line.strip().startswith("name: ") or current:
+        if nameless_expr:
+            m = re.match(r'^expr: (".*"), time: (\S+?),?$', stripped)
+            try:
+                key = (json.loads(m.group(1)), m.group(2)) if m else None
+            except ValueError:
+                key = None
+            current.append(f"name: {(expr_groups or {}).get(key, 'expression test')},")
+        if stripped.startswith("name: ") or current:
             current.append(line.rstrip())
     if current:
         blocks.append(current)
@@ -91,44 +124,63 @@ def failed_cases(output: str) -> list[tuple[str, str]]:
     return out
 
 
-def promtool_test_rules(files: list[Path], shown: dict[Path, str]) -> list[Issue]:
+def expr_test_names(path: Path) -> dict[tuple[str, str], str]:
+    """(promql_expr_test expr, eval_time) -> the name of its test group, from a test file."""
+    try:
+        data = yaml.safe_load(Path(path).read_text()) or {}
+    except (OSError, yaml.YAMLError):
+        return {}
+    out = {}
+    for test in data.get("tests") or []:
+        if isinstance(test, dict) and isinstance(test.get("name"), str):
+            for case in test.get("promql_expr_test") or []:
+                if isinstance(case, dict):
+                    out[(str(case.get("expr")), str(case.get("eval_time")))] = test["name"]
+    return out
+
+
+def promtool_test_rules(files: list[Path], shown: dict[Path, str], gen: Generation | None = None) -> list[Issue]:
     """`promtool test rules`, one process per file; one Issue per failing case, promtool's
-    exp/got in its detail."""
+    exp/got in its detail, the promtool version at the end."""
     issues = []
-    for path, result in _per_file(["promtool", "test", "rules"], files):
+    on = None
+    for path, result in _per_file(["promtool", "test", "rules"], files, gen):
         if result.returncode == 0:
             continue
+        on = on or _on(gen, "promtool")
         name = shown.get(path, str(path))
-        cases = failed_cases(result.stdout + "\n" + result.stderr)
+        cases = failed_cases(result.stdout + "\n" + result.stderr, expr_test_names(path))
         if cases:
-            issues += [Issue(name, f"promtool test failed: {summary}", file=name, detail=detail)
+            issues += [Issue(name, f"promtool test failed: {summary}{on}", file=name, detail=detail)
                        for summary, detail in cases]
             continue
         lines = _reasons(result, drop=("Unit Testing", "FAILED:"))
         first = lines[0] if lines else f"exit {result.returncode}"
-        issues.append(Issue(name, f"promtool test failed: {first}", file=name, detail="\n".join(lines)))
+        issues.append(Issue(name, f"promtool test failed: {first}{on}", file=name, detail="\n".join(lines)))
     return issues
 
 
-def amtool_check_config(path: Path, shown: str) -> list[Issue]:
-    result = run(["amtool", "check-config", str(path)])
+def amtool_check_config(path: Path, shown: str, gen: Generation | None = None) -> list[Issue]:
+    result = run(["amtool", "check-config", str(path)], gen=gen)
     if result.returncode == 0:
         return []
     # amtool reports on the "Checking" line itself: Checking 'FILE'  FAILED: <reason>
     lines = [ln.split("FAILED:", 1)[1].strip() if "FAILED:" in ln else ln.strip()
              for ln in _lines(result.stdout + "\n" + result.stderr)
              if "FAILED:" in ln or not ln.startswith(("Checking", "amtool: error: failed to validate"))]
-    return [Issue(shown, ln, file=shown) for ln in lines] or [Issue(shown, f"exit {result.returncode}")]
+    on = _on(gen, "amtool")
+    return [Issue(shown, ln + on, file=shown) for ln in lines] or [Issue(shown, f"exit {result.returncode}{on}")]
 
 
-def amtool_route_case(path: Path, labels: dict, receivers: list[str], name: str, cases_file: str) -> list[Issue]:
+def amtool_route_case(path: Path, labels: dict, receivers: list[str], name: str, cases_file: str,
+                      gen: Generation | None = None) -> list[Issue]:
     """One routing case through `amtool config routes test --verify.receivers`."""
     argv = ["amtool", "config", "routes", "test", f"--config.file={path}",
             f"--verify.receivers={','.join(receivers)}", *(f"{k}={v}" for k, v in sorted(labels.items()))]
-    result = run(argv)
+    result = run(argv, gen=gen)
     if result.returncode == 0:
         return []
     got = _lines(result.stdout)
     return [Issue(f"{cases_file} / {name}",
-                  f"routes to {got[0] if got else '(nothing)'}, expected {','.join(receivers)}", file=cases_file,
-                  detail=(result.stdout + result.stderr).strip())]
+                  f"routes to {got[0] if got else '(nothing)'}, expected {','.join(receivers)}{_on(gen, 'amtool')}",
+                  file=cases_file, detail=(result.stdout + result.stderr).strip())]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -23,16 +24,25 @@ import requests
 from vvdash import PROJECT_ROOT
 from vvdash.emit import alertmanager as am_emit
 from vvdash.errors import VVError
+from vvdash.generations import DEFAULT as DEFAULT_GENERATION
+from vvdash.generations import GENERATIONS, Generation, generation
 from vvdash.inventory import Inventory, load
 from vvdash.jobs import PIPELINE_SERVICES
-from vvdash.procs import Process, port_in_use, require_binary, wait_http
+from vvdash.procs import Process, port_in_use, wait_http
 from vvdash.project import load_project
+from vvdash.stack import links
 from vvdash.stack import profile as stack_profile
 
 DEFAULT_WORKDIR = PROJECT_ROOT / ".stack"
 PID_FILE = "stack.json"
 NOTIFICATIONS_FILE = "notifications.jsonl"
 CRON_JOBS = (("cleanup_old_files",), ("log_exporter",))
+# What one run leaves and the next must not see: Prometheus' TSDB and Alertmanager's state (its
+# notification log and silences) start empty; the last run's logs and notifications move aside.
+RUN_STATE = ("data/prometheus", "data/alertmanager")
+PREVIOUS_RUN = "previous-run"
+BINARIES = ("prometheus", "prometheus-alertmanager", "prometheus-pushgateway", "prometheus-node-exporter",
+            "prometheus-blackbox-exporter")
 
 
 @dataclass
@@ -52,6 +62,7 @@ class Stack:
     inventory: Inventory | None = None
     base_name: str = ""
     procs: dict[str, Process] = field(default_factory=dict)
+    generation: Generation = field(default_factory=lambda: GENERATIONS[DEFAULT_GENERATION])
 
     @property
     def pid_file(self) -> Path:
@@ -91,16 +102,18 @@ class Stack:
             Part("webhook_receiver", [py, "-m", "vvdash.stack.webhook", "--port",
                                       str(inv.service("webhook_receiver")["port"]), "--out", str(self.notifications)],
                  self.url("webhook_receiver", "/healthz"), ("webhook_receiver",)),
-            Part("pushgateway", [require_binary("prometheus-pushgateway"), f"--web.listen-address={addr('pushgateway')}"],
+            Part("pushgateway", [self.generation.require("prometheus-pushgateway"), f"--web.listen-address={addr('pushgateway')}"],
                  self.url("pushgateway", "/-/ready"), ("pushgateway",)),
-            Part("node_exporter", [require_binary("prometheus-node-exporter"),
-                                   f"--web.listen-address={addr('node_exporter')}"],
+            # Debian's node_exporter enables the systemd collector, which fails every scrape
+            # where no systemd runs (containers, CI).
+            Part("node_exporter", [self.generation.require("prometheus-node-exporter"),
+                                   f"--web.listen-address={addr('node_exporter')}", *self._systemd_flag()],
                  self.url("node_exporter", "/metrics"), ("node_exporter",)),
-            Part("blackbox_exporter", [require_binary("prometheus-blackbox-exporter"),
+            Part("blackbox_exporter", [self.generation.require("prometheus-blackbox-exporter"),
                                        f"--config.file={gen / 'blackbox/blackbox.yml'}",
                                        f"--web.listen-address={addr('blackbox_exporter')}"],
                  self.url("blackbox_exporter", "/-/healthy"), ("blackbox_exporter",)),
-            Part("alertmanager", [require_binary("prometheus-alertmanager"),
+            Part("alertmanager", [self.generation.require("prometheus-alertmanager"),
                                   f"--config.file={w / 'alertmanager/alertmanager.yml'}",
                                   f"--storage.path={w / 'data/alertmanager'}",
                                   f"--web.listen-address={addr('alertmanager')}",
@@ -112,7 +125,7 @@ class Stack:
                               "--log-dir", str(w / "logs/pipeline")],
                  self.url("self_monitor", "/metrics"),
                  PIPELINE_SERVICES, timeout=120.0),
-            Part("prometheus", [require_binary("prometheus"),
+            Part("prometheus", [self.generation.require("prometheus"),
                                 f"--config.file={gen / 'prometheus/prometheus.yml'}",
                                 f"--storage.tsdb.path={w / 'data/prometheus'}",
                                 f"--web.listen-address={addr('prometheus')}",
@@ -143,12 +156,14 @@ class Stack:
                 and start_time(rec["pid"]) == rec.get("start_time")}
 
     def up(self, base_inventory=None, profile: str = "demo", fixed_ports: bool = False,
-           progress=print) -> None:
+           progress=print, generation_number: int | None = None) -> None:
+        if generation_number is not None:
+            self.generation = generation(generation_number)
         if self.running_pids():
             raise VVError(f"{self.workdir}: a stack is already running there; run `vvdash stack down` first")
-        for binary in ("prometheus", "prometheus-alertmanager", "prometheus-pushgateway",
-                       "prometheus-node-exporter", "prometheus-blackbox-exporter"):
-            require_binary(binary)
+        for binary in BINARIES:
+            self.generation.require(binary)
+        self.start_clean()
         self.render(base_inventory, profile, fixed_ports)
         parts = self.parts()
         for part in parts:
@@ -168,6 +183,26 @@ class Stack:
         except BaseException:      # an error, Ctrl-C or SIGTERM (see raise_on_stop_signals)
             self.stop(progress=lambda *_: None)
             raise
+
+    def start_clean(self) -> None:
+        """A run starts with an empty TSDB and Alertmanager state, so the series, alerts and
+        notification log of an earlier run (other ports, other instances) never show up in it.
+        The earlier run's logs and notifications are kept in previous-run/ until the next run."""
+        previous = self.workdir / PREVIOUS_RUN
+        shutil.rmtree(previous, ignore_errors=True)
+        for rel in ("logs", NOTIFICATIONS_FILE):
+            if (self.workdir / rel).exists():
+                previous.mkdir(parents=True, exist_ok=True)
+                os.replace(self.workdir / rel, previous / rel)
+        for rel in RUN_STATE:
+            shutil.rmtree(self.workdir / rel, ignore_errors=True)
+
+    def _systemd_flag(self) -> list[str]:
+        return [] if Path("/run/systemd/private").exists() else ["--no-collector.systemd"]
+
+    def tools(self) -> list[str]:
+        """Which binary of which version each Prometheus part runs, and from where."""
+        return [f"{b} {self.generation.version(b)} ({self.generation.require(b)})" for b in BINARIES]
 
     def _wait_first_scrapes(self) -> None:
         """Give Prometheus a few scrape intervals to try every target, so `status` right after
@@ -223,7 +258,7 @@ class Stack:
             progress(f"  {'cron ' + name:18} ran once (pushed to the Pushgateway)")
 
     def _write_pid_file(self) -> None:
-        state = {"inventory": str(self.inventory.path),
+        state = {"inventory": str(self.inventory.path), "generation": self.generation.number,
                  "processes": {name: {"pid": p.pid, "start_time": start_time(p.pid)}
                                for name, p in self.procs.items()}}
         tmp = self.pid_file.with_suffix(".tmp")
@@ -259,16 +294,12 @@ class Stack:
         except (FileNotFoundError, json.JSONDecodeError):
             raise VVError(f"{self.workdir}: no stack running (no {PID_FILE}); start one with `vvdash stack up`")
         self.inventory = load(state["inventory"])
+        self.generation = generation(state.get("generation", DEFAULT_GENERATION))
 
     def urls(self) -> dict[str, str]:
+        """Where to look: only pages that answer on the binaries running (see links.py)."""
         return {
-            "Dashboards": self.url("grafana", "/"),
-            "Prometheus": self.url("prometheus", "/"),
-            "Prometheus targets": self.url("prometheus", "/targets"),
-            "Prometheus alerts": self.url("prometheus", "/alerts"),
-            "Alertmanager": self.url("alertmanager", "/"),
-            "Runbook": self.url("runbook_server", "/RUNBOOK.md"),
-            "Pushgateway": self.url("pushgateway", "/"),
+            **links.pages(self.url),
             "DVR simulator": self.url("dvr_simulator", self.inventory.sites[0]["dvrs"][0]["path"]),
             "Notifications file": str(self.notifications),
             "Logs": str(self.workdir / "logs"),
