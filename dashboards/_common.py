@@ -16,6 +16,9 @@ from vvdash.jobs import JOB
 from vvdash.model.dashboards import DATASOURCE_VARIABLE, datasource_ref, finalize
 
 RI = "$__rate_interval"
+# Said by every panel that reads a 5 m recorded rate (rules/_records.py), over any range.
+RECORDED = ("Read from the 5-minute recorded rate the alerts use: over ranges of a few hours or less, "
+            "bursts shorter than 5 minutes are smoothed out.")
 # The outcome the error-ratio alerts count (corrupted inputs have their own panels and alert).
 FAILED = 'status="failure"'
 TAG = "vvdash"     # every dashboard carries it; the dashboard links list dashboards by it
@@ -62,6 +65,32 @@ class Scope:
 
     def rate(self, metric: str, extra: str = "") -> str:
         return f"rate({self.m(metric, extra)}[{RI}])"
+
+    @property
+    def own_jobs(self) -> str:
+        """`job=~"a|b"`: the dashboard's own jobs, for series every job exposes (up, process_*).
+
+        The job variable's All is `.+`, which alone would draw every scraped job's series.
+        """
+        return f'job=~"{"|".join(sorted(set(self.jobs)))}"' if self.jobs else ""
+
+    def rec(self, record: str, extra: str = "") -> str:
+        """A recorded series with the variables' matchers it can carry.
+
+        Records keep site and job; `instance` only when the record's level (the part of its
+        name before the first colon, e.g. `instance:` or `instance_device:`) says so.
+        """
+        parts = ['site=~"$site"', 'job=~"$job"']
+        if self.instance and "instance" in record.split(":")[0].split("_"):
+            parts.append('instance=~"$instance"')
+        if extra:
+            parts.append(extra)
+        return f"{record}{{{', '.join(parts)}}}"
+
+    def quantile(self, record: str, quantile: str, by: str = "", extra: str = "") -> str:
+        """A quantile from recorded per-site bucket rates: summed across sites first, so it is the fleet's."""
+        group = f"le, {by}" if by else "le"
+        return f"histogram_quantile({quantile}, sum by ({group}) ({self.rec(record, extra)}))"
 
     def variables(self, inv) -> list[dict]:
         ds = {
@@ -144,6 +173,7 @@ NEUTRAL = steps(("green", None))
 
 # -- targets ---------------------------------------------------------------------
 def q(expr: str, legend: str = "", instant: bool = False, fmt: str = "time_series") -> dict:
+    """A target; one-number panels pass instant=True (their reduction needs only the value at the end)."""
     return {"expr": expr, "legendFormat": legend, "instant": instant, "range": not instant,
             "format": fmt, "editorMode": "code"}
 
@@ -192,7 +222,7 @@ def stat(title: str, description: str, unit: str, targets: list, *, thresholds=N
          calc="lastNotNull", mappings=(), graph=True, decimals=None, no_value=None) -> dict:
     fc = _field_config(unit, thresholds, mappings=list(mappings), decimals=decimals, noValue=no_value)
     options = {"reduceOptions": {"calcs": [calc], "fields": "", "values": False}, "colorMode": "value",
-               "graphMode": "area" if graph else "none", "justifyMode": "auto", "orientation": "auto",
+               "graphMode": "area" if graph and not all(t.get("instant") for t in targets) else "none", "justifyMode": "auto", "orientation": "auto",
                "textMode": "auto"}
     return _modern(G.Stat(title=title, description=description, targets=targets), fc, options, w, h)
 

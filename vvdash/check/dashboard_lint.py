@@ -49,7 +49,8 @@ RULES = {
     "target-promql-rule": "Queries (and annotation queries) are valid PromQL.",
     "target-rate-interval-rule": "rate(), irate() and increase() use $__rate_interval.",
     "target-job-rule": "Every selector has a job=~\"$job\" matcher.",
-    "target-instance-rule": "Every selector has an instance=~\"$instance\" matcher.",
+    "target-instance-rule": "Every selector has an instance=~\"$instance\" matcher (recorded series: when "
+                            "their level keeps instance).",
     "target-counter-agg-rule": "Counters (_total) are only used inside rate(), irate() or increase().",
     "uid-rule": "Every dashboard has a well-formed uid, unique among the dashboards.",
     "panel-id-rule": "Every panel has an integer id, unique in its dashboard.",
@@ -246,6 +247,12 @@ def _matchers(selector) -> list:
     return out
 
 
+def _keeps_instance(name: str) -> bool:
+    """Whether a series has an instance label: raw series do; a recorded one (level:metric:operations)
+    only when its level names it (`instance:...`, `instance_device:...`), as the naming convention says."""
+    return ":" not in name or "instance" in name.split(":")[0].split("_")
+
+
 def _selector_text(selector) -> str:
     return selector.name or "{...}"
 
@@ -396,6 +403,8 @@ class _Dashboard:
                 self.hit("target-counter-agg-rule", f"target {ref}: counter metric {name!r} is not aggregated "
                                                     f"with rate, irate, or increase", title, "panel")
             for label in ("job", "instance"):
+                if label == "instance" and not _keeps_instance(name):
+                    continue
                 if not any(m.name == label and str(m.op).endswith("Re") and m.value == f"{VARIABLE_PREFIX}{label}"
                            for m in _matchers(node)):
                     self.hit(f"target-{label}-rule", f"target {ref}: selector {_selector_text(node)} has no "
