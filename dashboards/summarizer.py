@@ -18,7 +18,7 @@ def _panels(inv, sc: Scope) -> list:
     p95 = th("inference_p95_seconds")
     inferences = sc.rec(R.counter_rate("vv_summarize_scene_inferences_total"))
     failed = sc.rec(R.counter_rate("vv_summarize_scene_inferences_total"), FAILED)
-    summarize = 'stage="summarize"'
+    summarize = f'{OWN}, stage="summarize"'
     return [
         row("Inference"),
         timeseries("Inference duration by backend",

@@ -24,7 +24,7 @@ import requests
 import yaml
 
 from vvdash import PROJECT_ROOT
-from vvdash.cost.series import Shape, fleet_series, write_openmetrics
+from vvdash.cost.series import SERIES_VERSION, Shape, fleet_series, write_openmetrics
 from vvdash.errors import VVError
 from vvdash.procs import Process, free_port, wait_http
 
@@ -242,7 +242,7 @@ def dataset(shape: Shape, days: float, rule_files: list[Path], records: set[str]
     """The data folder for `shape` over `days`, backfilled once and cached; returns its metadata."""
     levels = record_levels(rule_files, records)
     rules_text = json.dumps(levels, sort_keys=True)
-    key_src = json.dumps([asdict(shape), days, eval_interval, compact, rules_text], sort_keys=True)
+    key_src = json.dumps([SERIES_VERSION, asdict(shape), days, eval_interval, compact, rules_text], sort_keys=True)
     key = f"{shape.sites}sites-{days:g}d-" + hashlib.sha256(key_src.encode()).hexdigest()[:12]
     folder = cache / key
     meta_path = folder / "dataset.json"

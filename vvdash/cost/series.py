@@ -10,6 +10,7 @@ rates with a daily swing, so quantiles and ratios are stable and comparable acro
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass, field
 from itertools import product
 
@@ -19,6 +20,8 @@ from vvdash import catalog
 from vvdash.jobs import JOB, PIPELINE_SERVICES, PUSHED_JOBS
 
 DAY = 86400.0
+# Part of the backfill cache key: bump when the generated series or values change.
+SERIES_VERSION = 2
 
 # Label values the pipeline's code and exporters use (pipeline/*.py, storage_exporter FOLDERS).
 STATUS = {
@@ -226,9 +229,17 @@ def site_series(site: str, shape: Shape) -> list[Series]:
         n = {**node, "device": nic}
         out += [Series("node_network_receive_bytes_total", n, "counter", 1e6),
                 Series("node_network_transmit_bytes_total", n, "counter", 5e5)]
-    for i, s in enumerate(out):
-        s.phase = (hash(s.text) % 1000) / 1000 * 2 * math.pi if s.swing else 0.0
+    for s in out:
+        s.phase = _phase(s) if s.swing else 0.0
     return out
+
+
+def _phase(series: Series) -> float:
+    """A stable daily phase per series; a histogram's buckets, _sum and _count share theirs (so the
+    buckets stay cumulative at every instant)."""
+    base = series.name.removesuffix("_bucket").removesuffix("_count").removesuffix("_sum")
+    key = base + repr(sorted((k, v) for k, v in series.labels.items() if k != "le"))
+    return zlib.crc32(key.encode()) % 1000 / 1000 * 2 * math.pi
 
 
 def fleet_series(shape: Shape) -> list[Series]:
