@@ -18,7 +18,8 @@ from vvdash.model.dashboards import DATASOURCE_VARIABLE, datasource_ref, finaliz
 RI = "$__rate_interval"
 # Said by every panel that reads a 5 m recorded rate (rules/_records.py), over any range.
 RECORDED = ("Read from the 5-minute recorded rate the alerts use: over ranges of a few hours or less, "
-            "bursts shorter than 5 minutes are smoothed out.")
+            "bursts shorter than 5 minutes are smoothed out; over days, each point is the 5-minute rate at "
+            "that step.")
 # The outcome the error-ratio alerts count (corrupted inputs have their own panels and alert).
 FAILED = 'status="failure"'
 TAG = "vvdash"     # every dashboard carries it; the dashboard links list dashboards by it
@@ -87,10 +88,27 @@ class Scope:
             parts.append(extra)
         return f"{record}{{{', '.join(parts)}}}"
 
-    def quantile(self, record: str, quantile: str, by: str = "", extra: str = "") -> str:
-        """A quantile from recorded per-site bucket rates: summed across sites first, so it is the fleet's."""
+    def buckets(self, record: str, by: str = "", extra: str = "") -> str:
+        """Bucket rates of the sites selected, summed by le (and `by`): a histogram's buckets for them.
+
+        With the site variable on All this reads the fleet rollup (R.fleet(record)), one series
+        per bucket; otherwise the per-site record of the sites selected. The switch is two
+        matchers on `job`, whose value is never a site name: `job=~"$site"` holds only when
+        $site is All's `.+`, `job!~"$site"` only when it is a list of sites. Either way the sum
+        is over the sites' bucket rates, so a quantile from it is exact (per-site quantiles
+        could not be combined).
+        """
+        from rules._records import fleet as fleet_of     # rules/ imports this module: import when used
+
         group = f"le, {by}" if by else "le"
-        return f"histogram_quantile({quantile}, sum by ({group}) ({self.rec(record, extra)}))"
+        more = f", {extra}" if extra else ""
+        fleet = f'{fleet_of(record)}{{job=~"$job", job=~"$site"{more}}}'
+        sites = self.rec(record, f'job!~"$site"{more}')
+        return f"sum by ({group}) ({fleet} or {sites})"
+
+    def quantile(self, record: str, quantile: str, by: str = "", extra: str = "") -> str:
+        """A quantile over the sites selected, from recorded bucket rates (see `buckets`)."""
+        return f"histogram_quantile({quantile}, {self.buckets(record, by, extra)})"
 
     def variables(self, inv) -> list[dict]:
         ds = {
@@ -201,6 +219,15 @@ def _modern(obj, field_config: dict, options: dict, w: int, h: int) -> dict:
     data.pop("thresholds", None)
     data.pop("mappings", None)
     return data
+
+
+def recorded_resolution(panel: dict) -> dict:
+    """A panel drawn from 5 m recorded rates steps at least 5 m: finer steps would only redraw the same
+    5-minute windows (and cost a quantile or heatmap per step)."""
+    from rules._common import RATE_WINDOW      # rules/ imports this module: import when used
+
+    panel["interval"] = RATE_WINDOW
+    return panel
 
 
 def timeseries(title: str, description: str, unit: str, targets: list, *, thresholds=NEUTRAL, w=12, h=8,

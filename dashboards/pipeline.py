@@ -3,6 +3,7 @@
 from functools import partial
 
 from dashboards._common import (
+    recorded_resolution,
     FAILED, RECORDED, Scope, above, bargauge, build, heatmap, jobs, q, row, stat, timeseries,
 )
 from rules import _records as R
@@ -93,37 +94,37 @@ def _panels(inv, sc: Scope) -> list:
         row("Latency"),
     ]
     for stage in STAGES:
-        panels.append(timeseries(
+        panels.append(recorded_resolution(timeseries(
             f"{stage.capitalize()} duration p50/p95/p99",
             f"Quantiles of the time the {stage} stage takes per item over the sites selected, from its "
             f"histogram's recorded bucket rates. " + RECORDED,
             "s", [q(sc.quantile(R.STAGE_DURATION_BUCKET_RATE, quantile, extra=_stage(stage)), _legend(quantile))
                   for quantile in QUANTILES],
-            w=8))
+            w=8)))
     panels += [
-        timeseries(
+        recorded_resolution(timeseries(
             "Whole-pipeline duration p50/p95/p99",
             "Wall time of one video through scan, summarize and logline, by quantile, over the sites selected. "
             + RECORDED,
             "s", [q(sc.quantile(R.VIDEO_DURATION_BUCKET_RATE, quantile), _legend(quantile)) for quantile in QUANTILES],
-            w=12),
-        heatmap(
+            w=12)),
+        recorded_resolution(heatmap(
             "Whole-pipeline duration distribution",
             "Videos per second per histogram bucket of the whole-pipeline duration over time. " + RECORDED,
-            "s", [q(f"sum by (le) ({sc.rec(R.VIDEO_DURATION_BUCKET_RATE)})", "{{le}}", fmt="heatmap")],
-            w=12),
-        heatmap(
+            "s", [q(sc.buckets(R.VIDEO_DURATION_BUCKET_RATE), "{{le}}", fmt="heatmap")],
+            w=12)),
+        recorded_resolution(heatmap(
             "Scan duration distribution",
             "Videos per second per histogram bucket of the scan stage duration over time. " + RECORDED,
-            "s", [q(f"sum by (le) ({sc.rec(R.STAGE_DURATION_BUCKET_RATE, _stage('scan'))})", "{{le}}",
+            "s", [q(sc.buckets(R.STAGE_DURATION_BUCKET_RATE, extra=_stage("scan")), "{{le}}",
                     fmt="heatmap")],
-            w=12),
-        heatmap(
+            w=12)),
+        recorded_resolution(heatmap(
             "Summarize duration distribution",
             "Analytics per second per histogram bucket of the summarize stage duration over time. " + RECORDED,
-            "s", [q(f"sum by (le) ({sc.rec(R.STAGE_DURATION_BUCKET_RATE, _stage('summarize'))})", "{{le}}",
+            "s", [q(sc.buckets(R.STAGE_DURATION_BUCKET_RATE, extra=_stage("summarize")), "{{le}}",
                     fmt="heatmap")],
-            w=12),
+            w=12)),
         row("Scan detail"),
         timeseries(
             "Frames scanned",

@@ -3,6 +3,7 @@
 from functools import partial
 
 from dashboards._common import (
+    recorded_resolution,
     FAILED, RECORDED, Scope, above, below, build, gauge, heatmap, jobs, q, row, stat, table, timeseries,
 )
 from rules import _records as R
@@ -21,15 +22,15 @@ def _panels(inv, sc: Scope) -> list:
     summarize = f'{OWN}, stage="summarize"'
     return [
         row("Inference"),
-        timeseries("Inference duration by backend",
+        recorded_resolution(timeseries("Inference duration by backend",
                    "p50/p95/p99 of one model inference, per backend (builtin or bitnet). Red at "
                    "summarizer.inference_p95_seconds, the slow-inference alert's threshold. " + RECORDED,
                    "s", [q(sc.quantile(R.INFERENCE_DURATION_BUCKET_RATE, quantile, by="backend"),
                            f"{{{{backend}}}} p{float(quantile) * 100:g}") for quantile in QUANTILES],
-                   thresholds=above(p95 / 2, p95), threshold_lines=True, w=12),
-        heatmap("Inference duration distribution",
+                   thresholds=above(p95 / 2, p95), threshold_lines=True, w=12)),
+        recorded_resolution(heatmap("Inference duration distribution",
                 "Inferences per second per histogram bucket over time, all backends. " + RECORDED,
-                "s", [q(f"sum by (le) ({sc.rec(R.INFERENCE_DURATION_BUCKET_RATE)})", "{{le}}", fmt="heatmap")], w=12),
+                "s", [q(sc.buckets(R.INFERENCE_DURATION_BUCKET_RATE), "{{le}}", fmt="heatmap")], w=12)),
         timeseries("Inferences by backend and status",
                    "Model inferences per second, by backend and outcome. " + RECORDED,
                    "ops", [q(f"sum by (backend, status) ({inferences})", "{{backend}} {{status}}")],

@@ -3,6 +3,7 @@
 from functools import partial
 
 from dashboards._common import (
+    recorded_resolution,
     RECORDED, Scope, above, build, jobs, q, row, stat, state_timeline, timeseries, value_map,
 )
 from rules import _records as R
@@ -25,11 +26,11 @@ def _panels(inv, sc: Scope) -> list:
                    "ops", [q(f"sum by (tv_id, status) "
                              f"({sc.rec(R.counter_rate('vv_tv_scheduler_playlists_generated_total'))})",
                              "{{tv_id}} {{status}}")], w=8),
-        timeseries("Playlist generation duration p95",
+        recorded_resolution(timeseries("Playlist generation duration p95",
                    "95th percentile of the time to build one TV's playlist, per TV, over the sites selected. "
                    + RECORDED,
                    "s", [q(sc.quantile(R.PLAYLIST_DURATION_BUCKET_RATE, "0.95", by="tv_id"), "{{tv_id}}")],
-                   w=8),
+                   w=8)),
         stat("Since last successful scheduler run",
              "Time since every playlist was last written. Red after scheduler.stale_periods periods of "
              "pipeline.tv_scheduler.period_seconds (the stale-playlists alert's threshold).",
@@ -69,10 +70,10 @@ def _panels(inv, sc: Scope) -> list:
                    "Frames read from each DVR stream per second. " + RECORDED,
                    "cps", [q(f"sum by (dvr) ({sc.rec(R.counter_rate('vv_agent_dvr_frames_captured_total'))})", "{{dvr}}")],
                    min=0, w=8),
-        timeseries("DVR connect latency p95",
+        recorded_resolution(timeseries("DVR connect latency p95",
                    "95th percentile of agent_dvr's connection attempts, per DVR, over the sites selected. " + RECORDED,
                    "s", [q(sc.quantile(R.DVR_CONNECT_BUCKET_RATE, "0.95", by="dvr"), "{{dvr}}")],
-                   thresholds=above(slow / 2, slow), w=8),
+                   thresholds=above(slow / 2, slow), w=8)),
         timeseries("DVR probe latency",
                    "How long blackbox_exporter's probe of each DVR took. Red at dvr.probe_slow_seconds, the "
                    "slow-probe alert's threshold.",

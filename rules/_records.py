@@ -64,3 +64,19 @@ def counter_rate(metric: str) -> str:
     """The record of `metric`'s rate over RATE_WINDOW, summed by site, job and its COUNTER_RATES labels."""
     labels = COUNTER_RATES[metric]
     return f"{labels[0] if labels else 'site'}:{metric.removesuffix('_total')}:rate{RATE_WINDOW}"
+
+# Fleet rollups of the bucket rates (site summed away): a fleet-wide quantile or heatmap over a
+# week reads one series per bucket instead of one per bucket and site.
+FLEET_BUCKET_RATES = {
+    STAGE_DURATION_BUCKET_RATE: ("stage",),
+    VIDEO_DURATION_BUCKET_RATE: (),
+    INFERENCE_DURATION_BUCKET_RATE: ("backend",),
+    PLAYLIST_DURATION_BUCKET_RATE: ("tv_id",),
+    DVR_CONNECT_BUCKET_RATE: ("dvr",),
+}
+
+
+def fleet(record: str) -> str:
+    """The fleet rollup of a per-site bucket-rate record: `fleet_<level>:…` (keeps job, le and its labels)."""
+    level, rest = record.split(":", 1)
+    return f"fleet_{level}:{rest}" if level != "site" else f"fleet:{rest}"

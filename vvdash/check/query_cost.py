@@ -65,8 +65,10 @@ class RecordIndex:
     def of_rules(cls, records) -> "RecordIndex":
         """From (file, group, Record) triples or Record objects of the project's rule files."""
         index = cls()
-        for item in records:
-            rule = item[-1] if isinstance(item, tuple) else item
+        rules = [item[-1] if isinstance(item, tuple) else item for item in records]
+        # Twice: a record read by a record defined in a later file gets its jobs on the second pass.
+        seen: set[str] = set()
+        for rule in rules + rules:
             tree = pp.parse(rule.expr)
             jobs: set[str] = set()
             every_selector_has_job = True
@@ -88,8 +90,10 @@ class RecordIndex:
                     if name not in index.rates or _RATE_RECORD.search(rule.record):
                         if not (name in index.rates and _RATE_RECORD.search(index.rates[name])):
                             index.rates[name] = rule.record
-            known = index.jobs.get(rule.record, frozenset())
-            index.jobs[rule.record] = known | frozenset(jobs if every_selector_has_job else ALL_JOBS)
+            found = frozenset(jobs if every_selector_has_job else ALL_JOBS)
+            first_pass = rule.record not in seen
+            seen.add(rule.record)
+            index.jobs[rule.record] = found if first_pass else index.jobs[rule.record] | found
         return index
 
     @classmethod

@@ -236,19 +236,18 @@ def _compact(data: Path, prometheus: str, work: Path, timeout: float = 1800) -> 
 
 
 # -- the cached data set --------------------------------------------------------------------
-def dataset(shape: Shape, days: float, rule_files: list[Path], records: set[str] | None = None, *,
-            end: float | None = None,
-            eval_interval: str = "15s", compact: bool = True, cache: Path = CACHE_DIR, log=print) -> dict:
-    """The data folder for `shape` over `days`, backfilled once and cached; returns its metadata."""
-    levels = record_levels(rule_files, records)
-    rules_text = json.dumps(levels, sort_keys=True)
-    key_src = json.dumps([SERIES_VERSION, asdict(shape), days, eval_interval, compact, rules_text], sort_keys=True)
-    key = f"{shape.sites}sites-{days:g}d-" + hashlib.sha256(key_src.encode()).hexdigest()[:12]
+def _key(*parts) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def raw_dataset(shape: Shape, days: float, *, end: float | None = None, cache: Path = CACHE_DIR, log=print) -> dict:
+    """Blocks of the raw series only (no records), cached: the slow part, shared by every rule set."""
+    key = f"raw-{shape.sites}sites-{days:g}d-" + _key(SERIES_VERSION, asdict(shape), days, end)
     folder = cache / key
-    meta_path = folder / "dataset.json"
+    meta_path = folder / "raw.json"
     if meta_path.exists():
         return json.loads(meta_path.read_text())
-    prometheus, promtool = binary("prometheus", 2), binary("promtool", 2)
+    promtool = binary("promtool", 2)
     if end is None:
         end = math.floor(time.time() / 60) * 60 - 3600
     start = end - days * 86400
@@ -260,14 +259,6 @@ def dataset(shape: Shape, days: float, rule_files: list[Path], records: set[str]
         t0 = time.monotonic()
         samples = _raw_blocks(shape, start, end, data, promtool, work)
         log(f"backfill {key}: {samples:,} raw samples in {time.monotonic() - t0:.0f}s")
-        t1 = time.monotonic()
-        _rule_blocks(levels, start, end, data, prometheus, promtool, work, eval_interval)
-        log(f"backfill {key}: {sum(map(len, levels))} recording rules in {len(levels)} levels, "
-            f"{time.monotonic() - t1:.0f}s")
-        if compact:
-            t2 = time.monotonic()
-            blocks = _compact(data, prometheus, work)
-            log(f"backfill {key}: compacted to {blocks} blocks in {time.monotonic() - t2:.0f}s")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     series = len(fleet_series(shape))
@@ -277,9 +268,43 @@ def dataset(shape: Shape, days: float, rule_files: list[Path], records: set[str]
     return meta
 
 
+def dataset(shape: Shape, days: float, rule_files: list[Path], records: set[str] | None = None, *,
+            end: float | None = None, eval_interval: str = "15s", compact: bool = True, cache: Path = CACHE_DIR,
+            log=print) -> dict:
+    """The raw blocks plus the recording rules `records` (all when None) read, backfilled and compacted."""
+    raw = raw_dataset(shape, days, end=end, cache=cache, log=log)
+    levels = record_levels(rule_files, records)
+    key = f"{shape.sites}sites-{days:g}d-" + _key(raw["key"], levels, eval_interval, compact)
+    folder = cache / key
+    meta_path = folder / "dataset.json"
+    if meta_path.exists():
+        return json.loads(meta_path.read_text())
+    prometheus, promtool = binary("prometheus", 2), binary("promtool", 2)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    data = clone(Path(raw["data"]), folder)
+    work = Path(tempfile.mkdtemp(prefix="vvdash-backfill-", dir=folder))
+    try:
+        t1 = time.monotonic()
+        _rule_blocks(levels, raw["start"], raw["end"], data, prometheus, promtool, work, eval_interval)
+        log(f"backfill {key}: {sum(map(len, levels))} recording rules in {len(levels)} levels, "
+            f"{time.monotonic() - t1:.0f}s")
+        if compact:
+            t2 = time.monotonic()
+            blocks = _compact(data, prometheus, work)
+            log(f"backfill {key}: compacted to {blocks} blocks in {time.monotonic() - t2:.0f}s")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    meta = {**raw, "key": key, "raw_key": raw["key"], "data": str(data), "records": sum(map(len, levels)),
+            "eval_interval": eval_interval}
+    meta_path.write_text(json.dumps(meta, indent=2))
+    return meta
+
+
 def clone(data: Path, into: Path) -> Path:
-    """A hard-linked copy of a data folder, so a server may write (lock, WAL) without touching the cache."""
+    """A hard-linked copy of a data folder, so a server may write (lock, WAL, compaction) without
+    touching the cache: blocks are never modified in place, only replaced."""
     target = Path(into) / "data"
     shutil.copytree(data, target, copy_function=os.link,
-                    ignore=shutil.ignore_patterns("lock", "wal", "chunks_head", "queries.active"))
+                    ignore=shutil.ignore_patterns("lock", "wal", "chunks_head", "queries.active", "*.tmp*"))
     return target
