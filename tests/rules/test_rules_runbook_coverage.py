@@ -72,7 +72,7 @@ def test_coverage_check_names_what_is_missing(project, tmp_path):
             {"eval_time": "1m", "alertname": "VVTargetDown", "exp_alerts": [
                 {"exp_labels": {"severity": "critical"}}]}]}],
     }))
-    findings = [str(f) for f in rule_tests.check_project(project, tmp_path)]
+    findings = [str(f) for f in rule_tests.check_project(project, tmp_path, rendered={})]
     assert "rules/tests/only.yml / tests[0]: interval is not set explicitly" in findings
     assert not any("VVTargetDown: no promtool test where it fires" in f for f in findings)
     assert any("VVTargetDown: no promtool near-miss test" in f for f in findings)

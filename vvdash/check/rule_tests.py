@@ -1,4 +1,5 @@
-"""Rule-test coverage: every alert and recording rule has a promtool unit test in rules/tests/.
+"""Rule-test coverage: every alert and recording rule has a promtool unit test, rendered from
+the scenarios in rules/tests/*.py or hand-written in rules/tests/*.yml (both count).
 
 Per alert: a case where it fires (each severity it is defined with) and a near-miss case
 where it stays quiet (`exp_alerts` empty) in a test group whose input_series feed at least
@@ -111,12 +112,18 @@ def _alert_cases(test: dict, where: str, names: set[str], cov: Coverage, problem
             cov.firing.setdefault(name, set()).add(labels.get("severity", ""))
 
 
-def coverage(tests_dir: Path = TESTS_DIR) -> Coverage:
-    """What the promtool test files cover, and one finding per malformed test."""
+def _documents(tests_dir: Path, rendered: dict[str, bytes]) -> list[tuple[str, dict]]:
+    docs = [(f"rules/tests/{path.name}", load_test_file(path)) for path in test_files(tests_dir)]
+    for rel, content in sorted(rendered.items()):
+        docs.append((f"generated/{rel}", yaml.safe_load(content)))
+    return docs
+
+
+def coverage(tests_dir: Path = TESTS_DIR, rendered: dict[str, bytes] | None = None) -> Coverage:
+    """What the promtool test files cover (hand-written ones in `tests_dir` and those rendered
+    from the scenarios, {path under generated/: bytes}), and one finding per malformed test."""
     cov = Coverage()
-    for path in test_files(tests_dir):
-        data = load_test_file(path)
-        rel = f"rules/tests/{path.name}"
+    for rel, data in _documents(tests_dir, rendered or {}):
         for i, test in enumerate(data["tests"]):
             where = f"{rel} / tests[{i}]"
             if not isinstance(test, dict):
@@ -153,8 +160,12 @@ def alert_inputs(expr: str, records: dict[str, list[str]]) -> set[str]:
     return names
 
 
-def check_project(project, tests_dir: Path = TESTS_DIR) -> list[Finding]:
-    cov = coverage(tests_dir)
+def check_project(project, tests_dir: Path = TESTS_DIR, rendered: dict[str, bytes] | None = None) -> list[Finding]:
+    if rendered is None:
+        from vvdash.scenarios.render import rule_test_files  # noqa: PLC0415  (imports rules/tests/)
+
+        rendered = rule_test_files(project)
+    cov = coverage(tests_dir, rendered)
     findings = list(cov.findings)
     records: dict[str, list[str]] = {}
     for _, _, record in project.records():

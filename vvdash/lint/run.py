@@ -18,6 +18,8 @@ from vvdash.emit.alertmanager import CONFIG_PATH as AM_CONFIG
 from vvdash.errors import VVError
 from vvdash.lint import Issue, StepResult, inhibitions, tools
 from vvdash.project import Project, load_project
+from vvdash.scenarios.render import OUT_DIR as SCENARIO_TESTS_DIR
+from vvdash.scenarios.render import sources as scenario_sources
 
 ROUTES_FILE = PROJECT_ROOT / "rules" / "tests" / "routes.yaml"
 PROMETHEUS_CONFIG = "prometheus/prometheus.yml"
@@ -96,6 +98,18 @@ def _inhibition_step(config: Path, cases: dict, cases_file: str) -> list[Issue]:
     return issues
 
 
+def rule_test_paths(gen: Path, tests: Path, hand_written: list[Path]) -> tuple[list[Path], dict[Path, str]]:
+    """The promtool test files to run and how to name each: those the build rendered from the
+    scenarios for this inventory (generated/prometheus/tests/, named by their scenario module)
+    and the hand-written rules/tests/*.yml copied to `tests`."""
+    sources = scenario_sources()
+    rendered = sorted((gen / SCENARIO_TESTS_DIR).glob("*.yml"))
+    shown = {p: sources.get(p.name, f"generated/{SCENARIO_TESTS_DIR}/{p.name}")
+             for p in rendered}
+    shown.update({tests / p.name: _rel(p) for p in hand_written})
+    return rendered + [tests / p.name for p in hand_written], shown
+
+
 def lint_dashboards(inventory_path=None) -> list[StepResult]:
     return [dashboard_lint(load_project(inventory_path))]
 
@@ -130,17 +144,18 @@ def lint_all(inventory_path=None, tests_dir: Path = rule_tests.TESTS_DIR,
             shutil.copy2(path, tests / path.name)
         rule_files = sorted((gen / RULES_DIR).glob("*.yml"))
         shown = {p: f"generated/{RULES_DIR}/{p.name}" for p in rule_files}
-        shown.update({tests / p.name: _rel(p) for p in test_files})
+        test_paths, test_shown = rule_test_paths(gen, tests, test_files)
+        shown.update(test_shown)
         am_config = gen / AM_CONFIG
         prom_config = gen / PROMETHEUS_CONFIG
         jobs = {
             "promtool check rules": (tools.promtool_check_rules, rule_files, shown),
-            "promtool test rules": (tools.promtool_test_rules, [tests / p.name for p in test_files], shown),
+            "promtool test rules": (tools.promtool_test_rules, test_paths, shown),
             "amtool check-config": (tools.amtool_check_config, am_config, f"generated/{AM_CONFIG}"),
             "amtool routes test": (_route_steps, am_config, cases, cases_file),
             "inhibitions": (_inhibition_step, am_config, cases, cases_file),
         }
-        if not test_files:
+        if not test_paths:
             del jobs["promtool test rules"]
         if prom_config.exists():
             jobs["promtool check config"] = (tools.promtool_check_config, prom_config, f"generated/{PROMETHEUS_CONFIG}")

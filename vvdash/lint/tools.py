@@ -56,13 +56,52 @@ def promtool_check_config(path: Path, shown: str) -> list[Issue]:
     return [Issue(shown, "; ".join(_reasons(result)) or f"exit {result.returncode}", file=shown)]
 
 
+def failed_cases(output: str) -> list[tuple[str, str]]:
+    """promtool's failure report split per failing case: (one-line summary, the case's exp/got).
+
+    promtool writes each case as `name: TEST,` then `alertname: A, time: T,` (or `expr: E, time: T,`)
+    then `exp:[...]` and `got:[...]`; the summary names the test, the alert and time, and how
+    many alerts were expected and got."""
+    blocks, current = [], []
+    for line in output.splitlines():
+        if line.strip().startswith("name: ") and current:
+            blocks.append(current)
+            current = []
+        if line.strip().startswith("name: ") or current:
+            current.append(line.rstrip())
+    if current:
+        blocks.append(current)
+    out = []
+    for block in blocks:
+        text = "\n".join(block).strip()
+        name = block[0].strip()[len("name: "):].rstrip(",")
+        what = block[1].strip().rstrip(", ") if len(block) > 1 else ""
+        exp = re.search(r"exp:\s*(\[\]|\[)", text)
+        got = re.search(r"got:\s*(\[\]|\[)", text)
+        if exp and got and what.startswith("alertname"):
+            n_exp = 0 if exp.group(1) == "[]" else text[exp.end():got.start()].count("Labels:")
+            n_got = 0 if got.group(1) == "[]" else text[got.end():].count("Labels:")
+            verdict = (f"expected {n_exp} firing, got {n_got}" if n_exp != n_got
+                       else f"expected {n_exp} firing, got {n_got} with other labels or annotations")
+            out.append((f"{name}: {what}: {verdict}", text))
+        else:
+            out.append((f"{name}: {what}" if what else name, text))
+    return out
+
+
 def promtool_test_rules(files: list[Path], shown: dict[Path, str]) -> list[Issue]:
-    """`promtool test rules`, one process per file; promtool's exp/got diff goes into the detail."""
+    """`promtool test rules`, one process per file; one Issue per failing case, promtool's
+    exp/got in its detail."""
     issues = []
     for path, result in _per_file(["promtool", "test", "rules"], files):
         if result.returncode == 0:
             continue
         name = shown.get(path, str(path))
+        cases = failed_cases(result.stdout + "\n" + result.stderr)
+        if cases:
+            issues += [Issue(name, f"promtool test failed: {summary}", file=name, detail=detail)
+                       for summary, detail in cases]
+            continue
         lines = _reasons(result, drop=("Unit Testing", "FAILED:"))
         first = lines[0] if lines else f"exit {result.returncode}"
         issues.append(Issue(name, f"promtool test failed: {first}", file=name, detail="\n".join(lines)))

@@ -1,0 +1,274 @@
+"""Scenarios for rules/pipeline.py: stage records, error ratio, backlog, stall, corrupted files,
+schema and HMAC errors, error-budget burn."""
+
+from __future__ import annotations
+
+import math
+
+from rules import _records as R
+from rules._common import RATE_WINDOW, STAGES
+from rules.pipeline import PAGE_BURNS, STAGE_METRICS, TICKET_BURNS
+from vvdash.scenarios import (Firing, Scenario, Series, close, counter, fires, gauge, just_over, just_under, promql,
+                              quiet, seconds, steps)
+
+T = "thresholds.pipeline."
+W = seconds(RATE_WINDOW)
+
+
+def ratio_over(r: float) -> float:
+    """A share just over ratio r that is still a share (at most 1)."""
+    if r == 0:
+        return 0.01
+    return r * 1.02 if r * 1.02 < 1 else (r + 1) / 2
+
+
+def _stage(ctx, stage: str, per_second: float, share: float):
+    name = STAGE_METRICS[stage][0]
+    component = STAGES[stage]
+    return (Series(name, ctx.labels(component, status="success"), counter(per_second * (1 - share))),
+            Series(name, ctx.labels(component, status="failure"), counter(per_second * share)))
+
+
+def _rates(ctx, ok, bad, at):
+    r_ok, r_bad = (promql.rate(s, ctx.clock, at, RATE_WINDOW) for s in (ok, bad))
+    if r_ok is None or r_bad is None or r_ok + r_bad == 0:
+        return None, 0.0
+    return r_bad / (r_ok + r_bad), r_ok + r_bad
+
+
+def _stage_labels(ctx, stage):
+    return {"job": STAGES[stage], "site": ctx.site["name"], "stage": stage}
+
+
+def _error_ratio(ctx) -> list[Scenario]:
+    clock = ctx.clock
+    alert = "VVPipelineStageErrorRatioHigh"
+    limit, traffic = ctx.value(T + "stage_error_ratio"), ctx.value(T + "min_items_per_second")
+    hold = ctx.seconds(T + "for")
+    keys = (T + "stage_error_ratio", T + "min_items_per_second", T + "for")
+    out = []
+
+    def holds(pairs):
+        def at(t):
+            for ok, bad in pairs:
+                ratio, total = _rates(ctx, ok, bad, t)
+                if ratio is None or not (ratio > limit and total >= traffic):
+                    return False
+            return True
+        return at
+
+    # Every stage just over the ratio with ten times the traffic the guard asks for.
+    share = ratio_over(limit)
+    pairs = {stage: _stage(ctx, stage, 10 * traffic, share) for stage in STAGE_METRICS}
+    true_from = promql.first_eval(clock, holds(pairs.values()))
+    edge = clock.fires_at(true_from, hold)
+    late = edge + hold
+    firing = lambda t: [Firing(_stage_labels(ctx, st), _rates(ctx, *p, t)[0]) for st, p in pairs.items()]  # noqa: E731
+    series = tuple(s for p in pairs.values() for s in p)
+    out.append(Scenario(alert, "fires", f"{share:.6g} of items failing in every stage, just over {limit:g}", keys,
+                        series, (quiet(edge - clock.evaluation, alert, "still pending"),
+                                 fires(edge, alert, *firing(edge)), fires(late, alert, *firing(late)))))
+    # The records behind it, at the same time.
+    ok, bad = pairs["scan"]
+    scan = _stage_labels(ctx, "scan")
+    out.append(Scenario(R.STAGE_ERROR_RATIO, "expression", "per-stage item rates and error ratio", keys, (ok, bad),
+                        (close(late, f'{R.STAGE_ITEMS_RATE}{{stage="scan", status="failure"}}',
+                               {**scan, "status": "failure"}, 10 * traffic * share),
+                         close(late, f'{R.STAGE_ITEMS_RATE}{{stage="scan", status="success"}}',
+                               {**scan, "status": "success"}, 10 * traffic * (1 - share)),
+                         close(late, f'{R.STAGE_ERROR_RATIO}{{stage="scan"}}', scan, share))))
+    # Near miss: just under the ratio, same traffic.
+    under = just_under(limit)
+    pairs_under = [_stage(ctx, stage, 10 * traffic, under) for stage in STAGE_METRICS]
+    out.append(Scenario(alert, "near miss", f"{under:.6g} of items failing, just under {limit:g}", keys,
+                        tuple(s for p in pairs_under for s in p), (quiet(edge, alert), quiet(late, alert))))
+    # The traffic guard: half the items failing at just over / just under min_items_per_second.
+    many = max(share, (1 + limit) / 2)
+    for kind, rate in (("fires", just_over(traffic)), ("near miss", just_under(traffic))):
+        ok, bad = _stage(ctx, "logline", rate, many)
+        if kind == "fires":
+            start = promql.first_eval(clock, holds([(ok, bad)]))
+            at = clock.fires_at(start, hold)
+            checks = (fires(at, alert, Firing(_stage_labels(ctx, "logline"), _rates(ctx, ok, bad, at)[0])),)
+        else:
+            checks = (quiet(late, alert),)
+        out.append(Scenario(alert, kind, f"{rate:.6g} items a second, {'over' if kind == 'fires' else 'under'} "
+                            f"the {traffic:g} traffic guard", keys, (ok, bad), checks))
+    return out
+
+
+def _latency(ctx) -> list[Scenario]:
+    """Every item takes between 0.5 s and 1 s (videos 4 s to 8 s): quantiles interpolate in that bucket."""
+    clock = ctx.clock
+    out = []
+    series = []
+    for stage, (_, histogram, _) in STAGE_METRICS.items():
+        labels = ctx.labels(STAGES[stage])
+        series += [Series(f"{histogram}_bucket", {**labels, "le": "0.5"}, gauge(0)),
+                   Series(f"{histogram}_bucket", {**labels, "le": "1"}, counter(1)),
+                   Series(f"{histogram}_bucket", {**labels, "le": "+Inf"}, counter(1))]
+    orch = ctx.labels("orchestrator", status="success")
+    series += [Series("vv_video_processing_duration_seconds_bucket", {**orch, "le": "4"}, gauge(0)),
+               Series("vv_video_processing_duration_seconds_bucket", {**orch, "le": "8"}, counter(1)),
+               Series("vv_video_processing_duration_seconds_bucket", {**orch, "le": "+Inf"}, counter(1))]
+    at = clock.eval_after(W + clock.step)
+    checks = []
+    for q in R.QUANTILES:
+        for stage in STAGE_METRICS:
+            checks.append(close(at, f'{R.STAGE_DURATION_QUANTILE}{{stage="{stage}", quantile="{q}"}}',
+                                {**_stage_labels(ctx, stage), "quantile": q}, 0.5 + 0.5 * float(q)))
+        checks.append(close(at, f'{R.VIDEO_DURATION_QUANTILE}{{quantile="{q}"}}',
+                            {"job": "orchestrator", "site": ctx.site["name"], "quantile": q}, 4 + 4 * float(q)))
+    out.append(Scenario(R.STAGE_DURATION_QUANTILE, "expression", "stage and video latency quantiles", (),
+                        tuple(series), tuple(checks)))
+    return out
+
+
+def _backlog(ctx) -> list[Scenario]:
+    clock = ctx.clock
+    alert = "VVPipelineInputBacklogGrowing"
+    limit, hold = ctx.value(T + "queue_backlog"), ctx.seconds(T + "for")
+    keys = (T + "queue_backlog", T + "for")
+    labels = ctx.labels("orchestrator")
+    firing_labels = {"job": "orchestrator", "site": ctx.site["name"]}
+    index = lambda t: math.floor((t - clock.offset) / clock.step + 1e-9)  # noqa: E731
+
+    def series(value):
+        return Series("vv_videos_in_input_queue", labels, value)
+
+    def growing(q):
+        return lambda t: (latest := promql.latest(q, clock, t)) is not None and latest > limit and \
+            (promql.delta(q, clock, t, hold) or 0) > 0
+
+    # One more video each sample, from just over the limit.
+    rising = series(lambda t: just_over(limit, whole=True) + index(t))
+    true_from = promql.first_eval(clock, growing(rising))
+    edge = clock.fires_at(true_from, hold)
+    late = edge + hold
+    value = lambda q, t: Firing(firing_labels, promql.latest(q, clock, t))  # noqa: E731
+    out = [Scenario(alert, "fires", f"{just_over(limit, whole=True)} queued and one more each sample", keys,
+                    (rising,), (quiet(edge - clock.evaluation, alert, "still pending"),
+                                fires(edge, alert, value(rising, edge)), fires(late, alert, value(rising, late))))]
+    # Near misses: growing but reaching only the limit itself; over the limit but steady.
+    top = index(late)
+    up_to = series(lambda t: max(0, limit - (top - index(t))))
+    steady = series(gauge(just_over(limit, whole=True) + 10))
+    out.append(Scenario(alert, "near miss", f"growing one a sample up to {limit}, not over", keys, (up_to,),
+                        (quiet(late, alert),)))
+    out.append(Scenario(alert, "near miss", f"{just_over(limit, whole=True) + 10} queued, steady", keys, (steady,),
+                        (quiet(late, alert),)))
+    # Window edge: growth stops; quiet once the last growth has left the `for` window.
+    stop = clock.sample_after(3 * hold + clock.step)
+    stops = series(lambda t: just_over(limit, whole=True) + index(min(t, stop)))
+    flat = promql.first_eval(clock, lambda t: not growing(stops)(t), start=stop)
+    out.append(Scenario(alert, "window edge", f"growth stops at {stop:g}s", keys, (stops,),
+                        (fires(flat - clock.evaluation, alert, value(stops, flat - clock.evaluation)),
+                         quiet(flat, alert, "no growth within the window"))))
+    out.append(Scenario(alert, "absent data", "no queue series", keys,
+                        (Series("vv_videos_processed_total", ctx.labels("orchestrator", status="success"),
+                                counter(1)),), (quiet(late, alert),)))
+    return out
+
+
+def _stall(ctx) -> list[Scenario]:
+    clock = ctx.clock
+    alert = "VVPipelineStalled"
+    window = ctx.seconds(T + "stalled_for")
+    keys = (T + "stalled_for",)
+    orch = ctx.labels("orchestrator")
+    firing_labels = {"job": "orchestrator", "site": ctx.site["name"]}
+    stop = clock.sample_after(window)
+    processed = Series("vv_videos_processed_total", {**orch, "status": "success"}, counter(1 / clock.step, until=stop))
+    queued = Series("vv_videos_in_input_queue", orch, gauge(5))
+    empty = Series("vv_videos_in_input_queue", orch, gauge(0))
+    stalled = promql.first_eval(clock, lambda t: promql.increase(processed, clock, t, window) == 0, start=stop)
+    return [
+        Scenario(alert, "window edge", f"5 queued, the last video done at {stop:g}s", keys, (queued, processed),
+                 (quiet(stalled - clock.evaluation, alert, "the last video is still within stalled_for"),
+                  fires(stalled, alert, Firing(firing_labels, 5)), fires(stalled + window, alert,
+                                                                         Firing(firing_labels, 5)))),
+        Scenario(alert, "near miss", "processing stopped but nothing queued", keys, (empty, processed),
+                 (quiet(stalled, alert),)),
+        Scenario(alert, "near miss", "5 queued, videos keep finishing", keys,
+                 (queued, Series("vv_videos_processed_total", {**orch, "status": "success"},
+                                 counter(1 / clock.step))), (quiet(stalled, alert),)),
+        Scenario(alert, "absent data", "no queue series", keys, (processed,), (quiet(stalled, alert),)),
+    ]
+
+
+def _one_event(ctx, alert, metric, labels, firing_labels, window, keys, measure) -> list[Scenario]:
+    """Alerts on any increase in a window: an event, the window edge after it, a steady counter."""
+    clock = ctx.clock
+    at = clock.sample_after(window + 2 * clock.evaluation)
+    event = Series(metric, labels, steps((0, 0), (at, 2)))
+    seen = promql.first_eval(clock, lambda t: (measure(event, t) or 0) > 0, start=at)
+    gone = promql.first_eval(clock, lambda t: not (measure(event, t) or 0) > 0, start=seen)
+    last = gone - clock.evaluation
+    return [
+        Scenario(alert, "window edge", f"2 at {at:g}s, then no more", keys, (event,),
+                 (quiet(seen - clock.evaluation, alert, "before the event"),
+                  fires(seen, alert, Firing(firing_labels, measure(event, seen))),
+                  fires(last, alert, Firing(firing_labels, measure(event, last))),
+                  quiet(gone, alert, "the event has left the window"))),
+        Scenario(alert, "near miss", "a counter at 7, not moving", keys, (Series(metric, labels, gauge(7)),),
+                 (quiet(gone, alert),)),
+    ]
+
+
+def _events(ctx) -> list[Scenario]:
+    clock = ctx.clock
+    site = ctx.site["name"]
+    hold = ctx.seconds(T + "for")
+    out = _one_event(ctx, "VVPipelineCorruptedFilesIncreasing", "vv_videos_corrupted_total",
+                     ctx.labels("orchestrator", reason="unreadable"), {"job": "orchestrator", "site": site},
+                     hold, (T + "for",), lambda s, t: promql.increase(s, clock, t, hold))
+    out += _one_event(ctx, "VVLoglineHmacSigningErrors", "vv_logline_hmac_errors_total",
+                      ctx.labels("logline_generator"), {"job": "logline_generator", "site": site}, W, (),
+                      lambda s, t: promql.increase(s, clock, t, W))
+    out += _one_event(ctx, "VVPipelineSchemaValidationErrors", STAGE_METRICS["logline"][2],
+                      ctx.labels("logline_generator"), _stage_labels(ctx, "logline"), W, (),
+                      lambda s, t: (r * 60 if (r := promql.rate(s, clock, t, W)) is not None else None))
+    # The schema-error record: a steady 3 a minute in every stage.
+    series = [Series(errors, ctx.labels(STAGES[stage]), counter(3 / 60)) for stage, (_, _, errors) in STAGE_METRICS.items()]
+    at = clock.eval_after(W + clock.step)
+    out.append(Scenario(R.STAGE_SCHEMA_ERRORS_RATE, "expression", "3 schema errors a minute per stage", (),
+                        tuple(series), tuple(close(at, f'{R.STAGE_SCHEMA_ERRORS_RATE}{{stage="{stage}"}}',
+                                                   _stage_labels(ctx, stage), 0.05) for stage in STAGE_METRICS)))
+    return out
+
+
+def _burn(ctx) -> list[Scenario]:
+    """Steady failure shares, so every window sees the same ratio: which severities fire follows
+    from the share against factor x budget of each pair."""
+    clock = ctx.clock
+    alert = "VVPipelineErrorBudgetBurn"
+    budget = 1 - ctx.value(T + "slo_target")
+    keys = (T + "slo_target",)
+    orch = ctx.labels("orchestrator")
+    firing_labels = {"job": "orchestrator", "site": ctx.site["name"]}
+    at = clock.eval_after(W + 2 * clock.step)
+    cases = [
+        ("fires", "just over the fast page burn", ratio_over(PAGE_BURNS[0][2] * budget)),
+        ("fires", "just over the slow page burn", ratio_over(PAGE_BURNS[1][2] * budget)),
+        ("near miss", "just under the slow page burn", just_under(PAGE_BURNS[1][2] * budget)),
+        ("fires", "just over the slowest ticket burn", ratio_over(TICKET_BURNS[1][2] * budget)),
+        ("near miss", "just under the slowest ticket burn", just_under(TICKET_BURNS[1][2] * budget)),
+    ]
+    out = []
+    for kind, text, share in cases:
+        ok = Series("vv_videos_processed_total", {**orch, "status": "success"}, counter(1 - share))
+        bad = Series("vv_videos_processed_total", {**orch, "status": "failure"}, counter(share))
+        firing = [Firing(firing_labels, share, severity)
+                  for severity, pairs in (("critical", PAGE_BURNS), ("warning", TICKET_BURNS))
+                  if any(share > factor * budget for _, _, factor in pairs)]
+        checks = [fires(at, alert, *firing) if firing else quiet(at, alert)]
+        if kind == "fires" and share == cases[0][2]:
+            checks += [close(at, f"{R.slo_error_ratio(w)}", firing_labels, share) for w in R.SLO_WINDOWS]
+        out.append(Scenario(alert, kind, f"{share:.6g} of videos failing, {text}", keys, (ok, bad), tuple(checks)))
+    out.append(Scenario(alert, "absent data", "no videos at all", keys,
+                        (Series("vv_videos_in_input_queue", orch, gauge(0)),), (quiet(at, alert),)))
+    return out
+
+
+def scenarios(ctx):
+    return [*_error_ratio(ctx), *_latency(ctx), *_backlog(ctx), *_stall(ctx), *_events(ctx), *_burn(ctx)]
