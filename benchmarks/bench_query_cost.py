@@ -69,11 +69,11 @@ def _scenarios(text: str) -> list[tuple[str, int]]:
     return out
 
 
-def _dataset(sites: int, days: float, scrape: float, log) -> dict:
+def _dataset(sites: int, days: float, scrape: float, eval_interval: str, log) -> dict:
     rules = sorted(RULES.glob("*.yml"))
     models = list(_dashboards_at(None).values())
     return backfill.dataset(Shape(sites=sites, scrape_s=scrape), days, rules, records.read_by(models, rules),
-                            log=log)
+                            eval_interval=eval_interval, log=log)
 
 
 def measure_set(url: str, models: dict[str, dict], end: float, range_s: float, scrape: float, runs: int):
@@ -91,6 +91,8 @@ def main(argv=None) -> int:
     ap.add_argument("--panels", action="store_true", help="print the cost of every panel")
     ap.add_argument("--json", metavar="FILE", help="write every figure to FILE")
     ap.add_argument("--days", type=float, default=7.0, help="days backfilled (the longest range must fit)")
+    ap.add_argument("--eval-interval", default="15s", help="rule evaluation interval of the records' backfill")
+    ap.add_argument("--fleet-eval-interval", help="the same for datasets of several sites (default: --eval-interval)")
     args = ap.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))     # stop servers on the way out
     try:
@@ -105,9 +107,11 @@ def main(argv=None) -> int:
         old = _dashboards_at(args.compare) if args.compare else None
         report, failed = [], False
         for sites in sorted({s for _, s in scenarios}):
-            meta = _dataset(sites, args.days, scrape, lambda m: print(m, flush=True))
+            interval = args.fleet_eval_interval if sites > 1 and args.fleet_eval_interval else args.eval_interval
+            meta = _dataset(sites, args.days, scrape, interval, lambda m: print(m, flush=True))
             print(f"data: {sites} site(s), {meta['series_per_site']} series per site, {meta['days']:g} days, "
-                  f"{meta['raw_samples']:,} raw samples", flush=True)
+                  f"{meta['raw_samples']:,} raw samples, {meta['records']} records evaluated every "
+                  f"{meta['eval_interval']}", flush=True)
             for gen in generations:
                 prom = backfill.binary("prometheus", gen)
                 ver = backfill.version(prom)
