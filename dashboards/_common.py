@@ -107,8 +107,15 @@ class Scope:
         return f"sum by ({group}) ({fleet} or {sites})"
 
     def quantile(self, record: str, quantile: str, by: str = "", extra: str = "") -> str:
-        """A quantile over the sites selected, from recorded bucket rates (see `buckets`)."""
-        return f"histogram_quantile({quantile}, {self.buckets(record, by, extra)})"
+        """A quantile over the sites selected: the fleet's recorded quantile with the site variable on
+        All, else computed from the selected sites' recorded bucket rates (same switch as `buckets`)."""
+        from rules._records import fleet_quantile
+
+        group = f"le, {by}" if by else "le"
+        more = f", {extra}" if extra else ""
+        fleet = f'{fleet_quantile(record)}{{job=~"$job", job=~"$site", quantile="{quantile}"{more}}}'
+        sites = self.rec(record, f'job!~"$site"{more}')
+        return f"{fleet} or histogram_quantile({quantile}, sum by ({group}) ({sites}))"
 
     def variables(self, inv) -> list[dict]:
         ds = {

@@ -80,3 +80,9 @@ def fleet(record: str) -> str:
     """The fleet rollup of a per-site bucket-rate record: `fleet_<level>:…` (keeps job, le and its labels)."""
     level, rest = record.split(":", 1)
     return f"fleet_{level}:{rest}" if level != "site" else f"fleet:{rest}"
+
+
+def fleet_quantile(record: str) -> str:
+    """The fleet's quantiles (label `quantile`, QUANTILES) from a per-site bucket-rate record's rollup."""
+    level, metric, _ = fleet(record).split(":")
+    return f"{level}:{metric.removesuffix('_bucket')}:histogram_quantile"

@@ -1,8 +1,9 @@
 """Fleet rollups of the per-site bucket-rate records (rules/_records.FLEET_BUCKET_RATES).
 
 histogram_quantile costs per input series and step: over a week and ten sites a quantile
-from per-site bucket rates reads ten times the series a fleet rollup does. The dashboards
-read the rollup when the site variable is on All, the per-site records otherwise.
+from per-site bucket rates reads ten times the series a fleet rollup does, and the fleet's
+quantiles recorded read none of the buckets. The dashboards read the rollups when the site
+variable is on All, the per-site records otherwise.
 """
 
 from __future__ import annotations
@@ -12,8 +13,12 @@ from vvdash.model.rules import Group, Record
 
 
 def _records() -> list[Record]:
-    return [Record(R.fleet(record), f"sum by ({', '.join(('job', *labels, 'le'))}) ({record})")
-            for record, labels in R.FLEET_BUCKET_RATES.items()]
+    out = []
+    for record, labels in R.FLEET_BUCKET_RATES.items():
+        out.append(Record(R.fleet(record), f"sum by ({', '.join(('job', *labels, 'le'))}) ({record})"))
+        out += [Record(R.fleet_quantile(record), f"histogram_quantile({q}, {R.fleet(record)})", {"quantile": q})
+                for q in R.QUANTILES]
+    return out
 
 
 def groups(inv) -> list[Group]:

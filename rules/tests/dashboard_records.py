@@ -52,8 +52,8 @@ def _bucket_series(metric: str, labels: dict, per_second: float) -> list[Series]
 
 
 def _bucket_rates(ctx) -> list[Scenario]:
-    """Per-site bucket rates (summed over instances and the labels they drop), and the fleet rollups
-    summing two sites."""
+    """Per-site bucket rates (summed over instances and the labels they drop), the fleet rollups
+    summing two sites, and the fleet's quantiles from them."""
     at = _at(ctx)
     here = ctx.site["name"]
     # record, histogram, component, labels kept beyond site/job, labels dropped
@@ -81,6 +81,9 @@ def _bucket_rates(ctx) -> list[Scenario]:
             close(at, _sel(record, site=here, le="0.1", **static),
                   {"site": here, "job": job, "le": "0.1", **kept, **static}, 0.0),
             close(at, _sel(R.fleet(record), le="+Inf", **static), {"job": job, "le": "+Inf", **kept, **static}, 1.75),
+            # Every observation in (0.1, 1]: the fleet's quantile q interpolates to 0.1 + 0.9 q.
+            *[close(at, _sel(R.fleet_quantile(record), quantile=q, **static),
+                    {"job": job, "quantile": q, **kept, **static}, 0.1 + 0.9 * float(q)) for q in R.QUANTILES],
         )
         out.append(Scenario(record, "expression", f"{histogram} buckets per site and for the fleet", (),
                             tuple(series), checks))

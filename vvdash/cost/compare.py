@@ -58,10 +58,18 @@ class Agreement:
     worst: float             # largest relative difference seen
     missing: list[str]       # legends drawn by one version only
     tolerance: float
+    only_old: list[str] = None    # of those, the ones only the old version drew
 
     @property
     def ok(self) -> bool:
         return not self.missing and self.compared > 0 and self.worst <= self.tolerance
+
+    @property
+    def narrower(self) -> bool:
+        """The new version draws a subset of the old one's lines (a selector fixed to the panel's own
+        jobs), and the lines both draw agree."""
+        return bool(self.missing) and set(self.missing) == set(self.only_old or ()) and self.compared > 0 \
+            and self.worst <= self.tolerance
 
 
 def _relative(a: float, b: float, floor: float) -> float:
@@ -73,13 +81,16 @@ def _relative(a: float, b: float, floor: float) -> float:
 
 
 def agree(old_panel: dict, old: list[Query], new_panel: dict, new: list[Query], url: str,
-          tolerance: float, floor: float = 1e-6) -> Agreement:
+          tolerance: float, floor: float = 1e-6, since: float = 0.0) -> Agreement:
+    """Compare what two versions of a panel draw; points before `since` (windows still filling
+    at the start of the data) are left out."""
     one_number = new_panel.get("type") in ONE_NUMBER_PANELS
     if one_number and old and not old[0].instant:
         # The old panel showed its range query's last step: ask the instant query for that moment.
         new = [replace(q, end=old[0].end) if q.instant else q for q in new]
     a, b = drawn(old_panel, old, url), drawn(new_panel, new, url)
     missing = sorted(set(a) ^ set(b))
+    only_old = sorted(set(a) - set(b))
     worst, compared = 0.0, 0
     calc = ((new_panel.get("options") or {}).get("reduceOptions") or {}).get("calcs", ["lastNotNull"])[0]
     for name in set(a) & set(b):
@@ -90,6 +101,9 @@ def agree(old_panel: dict, old: list[Query], new_panel: dict, new: list[Query], 
             compared += 1
             continue
         for t in sorted(set(a[name]) & set(b[name])):
+            if t < since:
+                continue
             worst = max(worst, _relative(a[name][t], b[name][t], floor))
             compared += 1
-    return Agreement(new[0].dashboard if new else "", new_panel.get("title", ""), compared, worst, missing, tolerance)
+    return Agreement(new[0].dashboard if new else "", new_panel.get("title", ""), compared, worst, missing, tolerance,
+                     only_old)
