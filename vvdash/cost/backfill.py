@@ -181,21 +181,30 @@ def record_levels(rule_files: list[Path], wanted: set[str] | None = None) -> lis
 
 
 def _rule_blocks(levels, start: float, end: float, data: Path, prometheus: str, promtool: str, work: Path,
-                 eval_interval: str) -> None:
+                 eval_interval: str, parallel: int = 2) -> None:
+    """Each level's records backfilled against a Prometheus on the blocks so far, `parallel` promtool
+    runs at a time (each with a share of the level's records)."""
     for n, rules in enumerate(levels):
-        rules_file = work / f"records-{n}.yml"
-        rules_file.write_text(yaml.safe_dump({"groups": [{"name": f"backfill_{n}", "rules": rules}]}))
-        out = work / f"rule-blocks-{n}"
+        shares = [rules[i::parallel] for i in range(parallel) if rules[i::parallel]]
+        jobs = []
         with Server(prometheus, data, work / f"prometheus-backfill-{n}.log") as server:
-            result = subprocess.run([promtool, "tsdb", "create-blocks-from", "rules", "--quiet",
-                                     f"--url={server.url}", f"--start={int(start)}", f"--end={int(end)}",
-                                     f"--eval-interval={eval_interval}", f"--output-dir={out}", str(rules_file)],
-                                    capture_output=True, text=True, timeout=PROMTOOL_TIMEOUT)
-        if result.returncode != 0:
-            raise VVError(f"promtool create-blocks-from rules failed: {(result.stderr or result.stdout)[-300:]}")
-        for block in out.iterdir():
-            if (block / "meta.json").exists():
-                shutil.move(str(block), data / block.name)
+            for i, share in enumerate(shares):
+                rules_file = work / f"records-{n}-{i}.yml"
+                rules_file.write_text(yaml.safe_dump({"groups": [{"name": f"backfill_{n}_{i}", "rules": share}]}))
+                out = work / f"rule-blocks-{n}-{i}"
+                jobs.append((out, subprocess.Popen(
+                    [promtool, "tsdb", "create-blocks-from", "rules", "--quiet", f"--url={server.url}",
+                     f"--start={int(start)}", f"--end={int(end)}", f"--eval-interval={eval_interval}",
+                     f"--output-dir={out}", str(rules_file)],
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
+            for out, proc in jobs:
+                stdout, stderr = proc.communicate(timeout=PROMTOOL_TIMEOUT)
+                if proc.returncode != 0:
+                    raise VVError(f"promtool create-blocks-from rules failed: {(stderr or stdout)[-300:]}")
+        for out, _ in jobs:
+            for block in out.iterdir():
+                if (block / "meta.json").exists():
+                    shutil.move(str(block), data / block.name)
 
 
 def _blocks(data: Path) -> list[tuple[int, int]]:
