@@ -3,8 +3,8 @@
 from functools import partial
 
 from dashboards._common import (
-    recorded_resolution,
-    FAILED, RECORDED, Scope, above, bargauge, build, heatmap, jobs, q, row, stat, timeseries,
+    FAILED, RECORDED, Scope, above, bargauge, build, heatmap, jobs, q, recorded_resolution, row, stat,
+    timeseries,
 )
 from rules import _records as R
 

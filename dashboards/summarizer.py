@@ -3,8 +3,8 @@
 from functools import partial
 
 from dashboards._common import (
-    recorded_resolution,
-    FAILED, RECORDED, Scope, above, below, build, gauge, heatmap, jobs, q, row, stat, table, timeseries,
+    FAILED, RECORDED, Scope, above, below, build, gauge, heatmap, jobs, q, recorded_resolution, row, stat,
+    table, timeseries,
 )
 from rules import _records as R
 from vvdash.jobs import selector

@@ -3,8 +3,8 @@
 from functools import partial
 
 from dashboards._common import (
-    recorded_resolution,
-    RECORDED, Scope, above, build, jobs, q, row, stat, state_timeline, timeseries, value_map,
+    RECORDED, Scope, above, build, jobs, q, recorded_resolution, row, stat, state_timeline, timeseries,
+    value_map,
 )
 from rules import _records as R
 from vvdash.inventory import duration_seconds
