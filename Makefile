@@ -3,9 +3,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test setup tools build lint bench clean
+.PHONY: demo test setup tools samples build lint bench clean
 
-setup: $(STAMP) tools
+setup: $(STAMP) tools samples
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml
 
 tools:
 	@scripts/ensure-debian-tools.sh
+
+samples:
+	@scripts/fetch-opencv-samples.sh
 
 demo: setup
 	$(PY) -m vvdash demo

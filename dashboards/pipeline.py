@@ -104,14 +104,20 @@ def _panels(inv, sc: Scope) -> list:
     panels += [
         recorded_resolution(timeseries(
             "Whole-pipeline duration p50/p95/p99",
-            "Wall time of one video through scan, summarize and logline, by quantile, over the sites selected. "
-            + RECORDED,
+            "Time one video spends in scan, summarize and logline (waits for workers excluded), by quantile, "
+            "over the sites selected. " + RECORDED,
             "s", [q(sc.quantile(R.VIDEO_DURATION_BUCKET_RATE, quantile), _legend(quantile)) for quantile in QUANTILES],
             w=12)),
         recorded_resolution(heatmap(
             "Whole-pipeline duration distribution",
             "Videos per second per histogram bucket of the whole-pipeline duration over time. " + RECORDED,
             "s", [q(sc.buckets(R.VIDEO_DURATION_BUCKET_RATE), "{{le}}", fmt="heatmap")],
+            w=12)),
+        recorded_resolution(timeseries(
+            "Queue wait p50/p95/p99",
+            "Time a claimed video waited for stage workers before and between its stages, by quantile, over the "
+            "sites selected. " + RECORDED,
+            "s", [q(sc.quantile(R.QUEUE_WAIT_BUCKET_RATE, quantile), _legend(quantile)) for quantile in QUANTILES],
             w=12)),
         recorded_resolution(heatmap(
             "Scan duration distribution",

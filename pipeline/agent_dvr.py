@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 import requests
 
-from pipeline import _common
+from pipeline import _common, native_log
 from pipeline.service import ServiceHTTP, setup_logging
 from pipeline.storage import Storage
 
@@ -166,6 +166,7 @@ def main(argv=None) -> int:
     parser.add_argument("--read-timeout", type=float, default=5.0, help="a stream silent this long is lost (s)")
     args = parser.parse_args(argv)
     setup_logging(COMPONENT)
+    native_log.capture(logging.getLogger(COMPONENT))   # FFmpeg (the segment writer) prints on fd 2
     inv = _common.load_inventory(args)
     storage = Storage(_common.storage_root(inv, args)).ensure()
     storage.clean_tmp()                      # segments cut short by an earlier crash

@@ -1,10 +1,13 @@
 """orchestrator: claim each video in input/, run scan -> summarize -> logline, file the result.
 
 Crash safety (a kill -9 at any moment loses no video and duplicates no logline):
+  * an input is claimed only once it is finished: still for `pipeline.input_settle_seconds` and
+    open for writing by no process (pipeline/settle.py);
   * a video is claimed by moving it from input/ into processing/ (link, then unlink: one claimant,
     and a name that appears meanwhile is never replaced);
-  * on start, a move cut short between link and unlink is finished, then everything left in
-    processing/ is run again before new input;
+  * on start, a move cut short between link and unlink is finished (its journal record names the
+    leftover link; a file merely hard-linked under two input names is two inputs), then everything
+    left in processing/ is run again before new input;
   * every stage output is keyed by the video's id (original name + content, so a ~N copy of the same
     input has the same id) and a finished output is reused, so a re-run repeats work but never
     writes a second logline (created once, by link);
@@ -27,14 +30,16 @@ from pathlib import Path
 import requests
 
 from pipeline import _common
+from pipeline.reasons import CORRUPTED_REASONS, PERMANENT_REASONS
 from pipeline.service import ServiceHTTP, setup_logging
+from pipeline.settle import DEFAULT_SETTLE_SECONDS, SettleWatch
 from pipeline.storage import Storage, video_id
 
 COMPONENT = "orchestrator"
 STAGES = ("scan", "summarize", "logline")
 SERVICE_OF_STAGE = {"scan": "scan_video", "summarize": "summarize_scene", "logline": "logline_generator"}
 # Stage answers that will not get better by retrying: the input goes to corrupted/ with this reason.
-PERMANENT = {"analytic_schema_invalid", "summary_schema_invalid", "logline_schema_invalid", "refused_path"}
+PERMANENT = set(PERMANENT_REASONS)
 UNEXPECTED_ATTEMPTS = 3   # unexpected errors (a bug, not a stage's answer) before an input goes to corrupted/
 log = logging.getLogger(COMPONENT)
 
@@ -73,7 +78,8 @@ class LocalStages:
 
 
 class Orchestrator:
-    def __init__(self, storage: Storage, stages, workers: dict, metrics: dict, retry_seconds: float = 5.0):
+    def __init__(self, storage: Storage, stages, workers: dict, metrics: dict, retry_seconds: float = 5.0,
+                 settle_seconds: float = DEFAULT_SETTLE_SECONDS):
         self.storage = storage
         self.stages = stages
         self.workers = {s: max(1, int(workers.get(s, 1))) for s in STAGES}
@@ -88,17 +94,23 @@ class Orchestrator:
         self.retry_after: dict[str, float] = {}    # input name -> monotonic time it may be claimed again
         self.unexpected: dict[str, int] = {}       # input name -> unexpected errors it met so far
         self.counts = {"processed": 0, "corrupted": 0, "refused": 0, "retry": 0}
+        self.settle = SettleWatch(settle_seconds)
+        self.queued: set[str] = set()              # claimed videos not yet given a scan worker
         for s, n in self.workers.items():
             self.m["vv_pipeline_stage_workers"].labels(stage=s).set(n)
             self.m["vv_pipeline_stage_active_processors"].labels(stage=s).set(0)
         for status in ("success", "corrupted", "failure"):
             self.m["vv_videos_processed_total"].labels(status=status)
+        for reason in CORRUPTED_REASONS:
+            self.m["vv_videos_corrupted_total"].labels(reason=reason)
         self.refresh_gauges()
 
     # -- gauges ---------------------------------------------------------------
     def refresh_gauges(self) -> None:
         waiting = [p for p in self.storage.entries("input") if p.name not in self.refused]
-        self.m["vv_videos_in_input_queue"].set(len(waiting))
+        with self.lock:
+            claimed_waiting = len(self.queued)
+        self.m["vv_videos_in_input_queue"].set(len(waiting) + claimed_waiting)
         self.m["vv_files_in_corrupted"].set(len(self.storage.corrupted_videos()))
 
     def _count(self, what: str) -> None:
@@ -106,9 +118,16 @@ class Orchestrator:
             self.counts[what] += 1
 
     # -- one video --------------------------------------------------------------
-    def _stage(self, stage: str, request: dict) -> dict:
+    def _stage(self, stage: str, request: dict, clock: dict, name: str) -> dict:
+        """One stage call; the time spent waiting for the stage's worker is added to clock["wait"]."""
         active = self.m["vv_pipeline_stage_active_processors"].labels(stage=stage)
+        asked = time.perf_counter()
         with self.slots[stage]:
+            clock["wait"] += time.perf_counter() - asked
+            if stage == "scan":
+                with self.lock:
+                    self.queued.discard(name)
+                self.refresh_gauges()
             active.inc()
             try:
                 return self.stages.call(stage, request)
@@ -116,31 +135,43 @@ class Orchestrator:
                 active.dec()
 
     def process(self, path: Path) -> str:
-        """Run one claimed video (in processing/) through the stages and file it; returns the outcome."""
+        """Run one claimed video (in processing/) through the stages and file it; returns the outcome.
+
+        Its processing duration is the wall time less the waits for stage workers, which go to the
+        queue-wait histogram instead."""
         started = time.perf_counter()
+        clock = {"wait": 0.0}
         try:
             vid = video_id(path)
-            answer = self._stage("scan", {"video_id": vid, "path": self.storage.relative(path)})
+            answer = self._stage("scan", {"video_id": vid, "path": self.storage.relative(path)}, clock, path.name)
             if answer.get("status") == "ok":
-                answer = self._stage("summarize", {"video_id": vid})
+                answer = self._stage("summarize", {"video_id": vid}, clock, path.name)
             if answer.get("status") == "ok":
-                answer = self._stage("logline", {"video_id": vid})
+                answer = self._stage("logline", {"video_id": vid}, clock, path.name)
         except OSError as exc:
             answer = {"status": "failure", "reason": "io_error", "detail": f"{type(exc).__name__}: {exc}"}
+        finally:
+            with self.lock:
+                self.queued.discard(path.name)
         if answer.get("status") == "ok":
             outcome = "success"
             dest = self.storage.move(path, "processed")
             log.info("%s: processed -> %s", path.name, self.storage.relative(dest))
         elif answer.get("status") == "corrupted" or answer.get("reason") in PERMANENT:
             outcome = "corrupted"
-            self.corrupt(path, answer.get("reason", "unknown"), answer.get("detail", ""))
+            reason, detail = answer.get("reason"), answer.get("detail", "")
+            if reason not in CORRUPTED_REASONS:          # the label set stays bounded; the detail keeps it
+                reason, detail = "unknown", f"{reason}: {detail}"
+            self.corrupt(path, reason, detail)
         else:
             outcome = "failure"
             self.back_to_input(path, f"{answer.get('reason')} ({answer.get('detail', '')})")
         if outcome == "success":
             self._count("processed")
         self.m["vv_videos_processed_total"].labels(status=outcome).inc()
-        self.m["vv_video_processing_duration_seconds"].labels(status=outcome).observe(time.perf_counter() - started)
+        self.m["vv_video_queue_wait_seconds"].observe(clock["wait"])
+        self.m["vv_video_processing_duration_seconds"].labels(status=outcome).observe(
+            time.perf_counter() - started - clock["wait"])
         return outcome
 
     def back_to_input(self, path: Path, why: str, unexpected: int = 0) -> str:
@@ -194,6 +225,7 @@ class Orchestrator:
     def _submit(self, path: Path, unexpected: int = 0) -> None:
         with self.lock:
             self.in_flight.add(path.name)
+            self.queued.add(path.name)
         self.pool.submit(self._run, path, unexpected)
 
     def recover(self) -> int:
@@ -213,10 +245,8 @@ class Orchestrator:
         """Claim inputs while there is capacity; returns how many were claimed."""
         claimed = 0
         now = time.monotonic()
+        candidates = []
         for entry in self.storage.entries("input"):
-            with self.lock:
-                if len(self.in_flight) >= self.capacity:
-                    break
             if entry.name in self.refused:
                 continue
             if entry.is_symlink():
@@ -224,6 +254,12 @@ class Orchestrator:
                 continue
             if self.retry_after.get(entry.name, 0) > now or (once and entry.name in self.retry_after):
                 continue
+            candidates.append(entry)
+        for entry in self.settle.ready(candidates) if candidates else []:
+            with self.lock:
+                if len(self.in_flight) >= self.capacity:
+                    break
+            self.settle.forget(entry.name)
             try:
                 target = self.storage.move(entry, "processing")   # the claim: only one claimant wins
             except FileNotFoundError:
@@ -253,10 +289,19 @@ class Orchestrator:
         with self.lock:
             return bool(self.in_flight)
 
-    def run_once(self, poll: float = 0.05) -> dict:
-        """Process what is in processing/ and input/ now, then return the counts."""
+    def claimable(self) -> int:
+        """Inputs that are to be claimed once finished (neither refused nor waiting for a retry)."""
+        return sum(1 for e in self.storage.entries("input")
+                   if e.name not in self.refused and not e.is_symlink() and e.name not in self.retry_after)
+
+    def run_once(self, poll: float = 0.05, settle_wait: float = 60.0) -> dict:
+        """Process what is in processing/ and input/ now, then return the counts.
+
+        Inputs still being written are waited for up to `settle_wait` seconds, then left in input/."""
         self.recover()
-        while self.claim_next(once=True) or self.busy():
+        deadline = time.monotonic() + settle_wait
+        while (self.claim_next(once=True) or self.busy()
+               or (self.claimable() and time.monotonic() < deadline)):
             time.sleep(poll)
         self.refresh_gauges()
         return dict(self.counts)
@@ -271,6 +316,10 @@ class Orchestrator:
         self.pool.shutdown(wait=wait, cancel_futures=True)
 
 
+def settle_seconds(inv) -> float:
+    return float(inv["pipeline"].get("input_settle_seconds", DEFAULT_SETTLE_SECONDS))
+
+
 def main(argv=None) -> int:
     parser = _common.service_parser(COMPONENT, __doc__.splitlines()[0])
     parser.add_argument("--poll-seconds", type=float, default=0.5)
@@ -282,7 +331,8 @@ def main(argv=None) -> int:
     registry, metrics = _common.registry_for(COMPONENT)
     timeout = float(inv["pipeline"]["summarizer"]["timeout_seconds"]) + 30
     stages = HTTPStages({s: inv.service_url(svc, "/process") for s, svc in SERVICE_OF_STAGE.items()}, timeout)
-    orch = Orchestrator(storage, stages, inv["pipeline"]["workers"], metrics, args.retry_seconds)
+    orch = Orchestrator(storage, stages, inv["pipeline"]["workers"], metrics, args.retry_seconds,
+                        settle_seconds(inv))
     svc = inv.service(COMPONENT)
     http = ServiceHTTP(COMPONENT, svc["address"], svc["port"], registry).start()
     log.info("watching %s (workers %s)", storage.input, orch.workers)

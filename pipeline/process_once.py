@@ -7,12 +7,13 @@ filed in corrupted/ with a reason and counted; they do not make the command fail
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 
-from pipeline import _common
+from pipeline import _common, native_log
 from pipeline.logline_generator import LoglineWriter
-from pipeline.orchestrator import LocalStages, Orchestrator
+from pipeline.orchestrator import LocalStages, Orchestrator, settle_seconds
 from pipeline.scan_video import Scanner, init_metrics
 from pipeline.service import setup_logging
 from pipeline.signing import load_key
@@ -36,12 +37,14 @@ def build(inv, storage: Storage):
         Summarizer(storage, pipeline_cfg["summarizer"], metrics["summarize_scene"]),
         LoglineWriter(storage, load_key(inv), metrics["logline_generator"]),
     )
-    orch = Orchestrator(storage, stages, pipeline_cfg["workers"], metrics["orchestrator"])
+    orch = Orchestrator(storage, stages, pipeline_cfg["workers"], metrics["orchestrator"],
+                        settle_seconds=settle_seconds(inv))
     return orch, registries
 
 
 def run(args) -> int:
     setup_logging("pipeline")
+    native_log.capture(logging.getLogger("scan_video"))
     inv = load(getattr(args, "inventory", None))
     root = args.storage_root
     if not root.is_dir():

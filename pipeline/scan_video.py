@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
-import numpy as np
 
-from pipeline import _common
+from pipeline import _common, native_log
+from pipeline.containers import Truncated, check_complete
+from pipeline.detection import FrameDetector, confirmed_counts
 from pipeline.schemas import first_error
 from pipeline.service import ServiceHTTP, setup_logging
 from pipeline.storage import Storage
@@ -27,8 +30,6 @@ log = logging.getLogger(COMPONENT)
 # Leading bytes of the containers a DVR writes (ISO BMFF/MP4/MOV, AVI, Matroska/WebM, MPEG-TS/PS).
 _MAGIC = ((4, b"ftyp"), (0, b"RIFF"), (0, b"\x1a\x45\xdf\xa3"), (0, b"\x47"), (0, b"\x00\x00\x01\xba"),
           (4, b"moov"), (4, b"mdat"), (4, b"free"), (4, b"wide"))
-ANALYSIS_WIDTH = 512          # frames are scaled to this width: people stay above the HOG window, detection 2x faster
-MOTION_WIDTH = 160            # background subtraction runs on a small copy: motion needs no detail
 
 
 class Corrupt(Exception):
@@ -82,8 +83,23 @@ class _NoMetrics:
         return self
 
 
+def _timestamp(cap, decoded: int, fps: float) -> float:
+    """The frame's presentation time from the container; its place at `fps` when there is none."""
+    t = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+    return t if math.isfinite(t) and t >= 0 else decoded / fps
+
+
 def analyse(path: Path, sample_fps: float, detectors: Detectors) -> dict:
-    """Decode `path` and return the analytic body (without ids); Corrupt when it cannot be read."""
+    """Decode `path` and return the analytic body (without ids); Corrupt when it cannot be read.
+
+    Frames are sampled by their timestamps (every 1/sample_fps s of video, so dropped or repeated
+    frames do not skew the clock) and only sampled frames are converted to pictures (grab() decodes,
+    retrieve() converts). The duration runs to the last frame's timestamp plus one frame.
+    """
+    try:
+        check_complete(path)
+    except Truncated as exc:
+        raise Corrupt("truncated", str(exc)) from None
     cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     try:
         if not cap.isOpened():
@@ -91,40 +107,44 @@ def analyse(path: Path, sample_fps: float, detectors: Detectors) -> dict:
         fps = cap.get(cv2.CAP_PROP_FPS) or 0.0
         if not (0 < fps < 1000):
             fps = 25.0
-        every = max(1, int(round(fps / sample_fps)))
-        subtractor = cv2.createBackgroundSubtractorMOG2(history=50, varThreshold=25, detectShadows=False)
-        samples, index, width, height = [], 0, 0, 0
-        motion_sum = 0.0
-        while True:
-            if index % every:
-                if not cap.grab():
-                    break
-                index += 1
+        declared = cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0.0
+        period = 1.0 / sample_fps
+        samples, boxes, decoded, end, next_t = [], [], 0, 0.0, 0.0
+        width = height = 0
+        detector = None
+        while cap.grab():
+            t = _timestamp(cap, decoded, fps)
+            decoded += 1
+            end = max(end, t)
+            if t + 1e-6 < next_t:
                 continue
-            ok, frame = cap.read()
+            next_t = (math.floor(t / period + 1e-6) + 1) * period
+            ok, frame = cap.retrieve()
             if not ok or frame is None:
-                break
-            height, width = frame.shape[:2]
-            if width > ANALYSIS_WIDTH:
-                frame = cv2.resize(frame, (ANALYSIS_WIDTH, int(height * ANALYSIS_WIDTH / width)))
-            gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-            small = cv2.resize(gray, (MOTION_WIDTH, max(1, int(gray.shape[0] * MOTION_WIDTH / gray.shape[1]))))
-            fg = subtractor.apply(small)
-            motion = float(np.count_nonzero(fg)) / fg.size if samples else 0.0  # first frame has no history
-            people, _ = detectors.hog.detectMultiScale(frame, winStride=(8, 8), padding=(0, 0), scale=1.15)
-            faces = detectors.faces.detectMultiScale(gray, scaleFactor=1.2, minNeighbors=4, minSize=(40, 40))
-            samples.append({"t": round(index / fps, 3), "motion": round(motion, 4),
-                            "people": int(len(people)), "faces": int(len(faces))})
-            motion_sum += motion
-            index += 1
+                continue
+            if detector is None:
+                height, width = frame.shape[:2]
+                detector = FrameDetector(width, height, detectors.hog, detectors.faces)
+            found = detector.detect(frame, t)
+            boxes.append(found.people)
+            samples.append({"t": round(t, 3), "motion": round(found.motion, 4), "faces": len(found.faces)})
     finally:
         cap.release()
     if not samples:
         raise Corrupt("no_frames", "the container holds no decodable frame")
+    for sample, people in zip(samples, confirmed_counts(boxes, [s["t"] for s in samples], period)):
+        sample["people"] = people
+    if end <= 0 and decoded > 1:
+        end = (decoded - 1) / fps            # a stream without timestamps: its frame rate is all there is
+    duration = end + 1.0 / fps
+    promised = declared / fps if 0 < declared < 1e9 else 0.0
+    if promised and duration < promised - max(1.0, 0.1 * promised):
+        raise Corrupt("truncated", f"frames end at {duration:.2f} s of the {promised:.2f} s the container declares")
+    motion = [s["motion"] for s in samples[1:]] or [0.0]   # the first sample has no history
     return {
-        "fps": round(fps, 3), "frame_count": index, "duration_seconds": round(index / fps, 3),
+        "fps": round(fps, 3), "frame_count": decoded, "duration_seconds": round(duration, 3),
         "sample_fps": sample_fps, "frames_scanned": len(samples), "width": width, "height": height,
-        "motion_ratio": round(motion_sum / len(samples), 4),
+        "motion_ratio": round(sum(motion) / len(motion), 4),
         "people_max": max(s["people"] for s in samples), "faces_max": max(s["faces"] for s in samples),
         "objects": {"person": sum(s["people"] for s in samples), "face": sum(s["faces"] for s in samples)},
         "samples": samples,
@@ -135,8 +155,14 @@ class Scanner:
     def __init__(self, storage: Storage, sample_fps: float, metrics: dict | None = None):
         self.storage = storage
         self.sample_fps = sample_fps
-        self.detectors = Detectors.load()
+        self._local = threading.local()        # OpenCV's cascade is not thread-safe: one set per thread
+        self._local.detectors = Detectors.load()   # fails at start, not on the first video
         self.m = metrics if metrics is not None else _NoMetricsDict()
+
+    def detectors(self) -> Detectors:
+        if getattr(self._local, "detectors", None) is None:
+            self._local.detectors = Detectors.load()
+        return self._local.detectors
 
     def scan(self, video_id: str, path: Path) -> dict:
         """Analyse one video; idempotent: an existing valid analytic is returned as is."""
@@ -146,7 +172,7 @@ class Scanner:
         started = time.perf_counter()
         try:
             sniff(path)
-            body = analyse(path, self.sample_fps, self.detectors)
+            body = analyse(path, self.sample_fps, self.detectors())
         except Corrupt as exc:
             self.m["vv_scan_video_processed_total"].labels(status="corrupted").inc()
             return {"status": "corrupted", "reason": exc.reason, "detail": str(exc)}
@@ -198,6 +224,7 @@ def init_metrics(metrics: dict) -> None:
 def main(argv=None) -> int:
     args = _common.service_parser(COMPONENT, __doc__.splitlines()[0]).parse_args(argv)
     setup_logging(COMPONENT)
+    native_log.capture(logging.getLogger(COMPONENT))
     inv = _common.load_inventory(args)
     storage = Storage(_common.storage_root(inv, args)).ensure()
     registry, metrics = _common.registry_for(COMPONENT)

@@ -10,9 +10,11 @@
     tmp/         partial writes (same filesystem, so the final rename is atomic)
 
 Every move stays inside the root and never replaces an entry: a file is hard-linked under a free
-name (the link fails if the name exists) and then unlinked from where it was; a crash in between
-leaves two links to one file, which finish_moves() resolves. Nothing outside the root is read,
-moved or deleted.
+name (the link fails if the name exists) and then unlinked from where it was. The move is written
+to a journal (tmp/moves/) before the link and removed after the unlink, so a crash in between
+leaves two links to one file and a record of which link is the leftover: finish_moves() removes
+exactly that one. A file that simply has several links (an input hard-linked under two names) is
+never mistaken for a move cut short. Nothing outside the root is read, moved or deleted.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ REASON_SUFFIX = ".reason.json"
 LOGLINE_SUFFIX = ".jsonl"
 # Later folders win when a crash between link and unlink left a file in two of them.
 MOVE_ORDER = {"input": 0, "processing": 1, "processed": 2, "corrupted": 2}
+JOURNAL = "moves"           # under tmp/: one record per move in progress, named <pid>-<token>.move
 FREE_SUFFIX = re.compile(r"^(?P<stem>.+)~[0-9]+(?P<ext>\.[^.]*)?$")
 
 
@@ -160,6 +163,7 @@ class Storage:
         """
         src = Path(src)
         dest_dir = self.root / folder
+        record = None
         if src.is_dir() and not src.is_symlink():
             # A directory cannot be hard-linked and Python offers no renameat2(RENAME_NOREPLACE):
             # check, then rename. Only the orchestrator moves into processing/, processed/, corrupted/.
@@ -168,53 +172,82 @@ class Storage:
                 before(dest.name)
             os.rename(src, dest)
         else:
-            dest = self._link_free(src, dest_dir, name or src.name, before)
+            dest, record = self._link_free(src, dest_dir, name or src.name, before)
             try:
                 os.unlink(src)
             except FileNotFoundError:
                 os.unlink(dest)             # another mover unlinked `src` first: its copy counts
+                self._forget(record)
                 raise
         fsync_dir(dest_dir)
         fsync_dir(src.parent)
+        if record is not None:
+            self._forget(record)            # after the fsyncs: the move is durable, its record not needed
         return dest
 
-    def _link_free(self, src: Path, dest_dir: Path, name: str, before) -> Path:
-        """Hard-link `src` into `dest_dir` under the first free name: the link is the check."""
+    def _link_free(self, src: Path, dest_dir: Path, name: str, before) -> tuple[Path, Path]:
+        """Hard-link `src` into `dest_dir` under the first free name: the link is the check.
+
+        Returns the new link and the journal record naming `src` as the link to drop."""
+        record = None
         for candidate in self.names(name):
             dest = dest_dir / candidate
             if dest.exists() or dest.is_symlink():
                 continue                    # taken: skip before() for it
             if before:
                 before(candidate)
+            record = self._journal(src, dest, record)
             try:
                 os.link(src, dest, follow_symlinks=False)
-                return dest
+                return dest, record
             except FileExistsError:
                 continue                    # appeared since the check above; left as it is
+            except BaseException:
+                self._forget(record)
+                raise
         raise AssertionError("unreachable")
 
-    def finish_moves(self) -> list[Path]:
-        """Drop the earlier link of a file that a crash left in two folders (between link and unlink).
+    # -- the move journal ---------------------------------------------------------
+    def _journal(self, src: Path, dest: Path, record: Path | None) -> Path:
+        """Record (durably) that `src` is being moved to `dest`, before the link is made."""
+        folder = self.tmp / JOURNAL
+        folder.mkdir(parents=True, exist_ok=True)
+        record = record or folder / f"{os.getpid()}-{os.urandom(6).hex()}.move"
+        doc = {"src": self.relative(src), "dest": self.relative(dest)}
+        self.write_atomic(record, (json.dumps(doc, sort_keys=True) + "\n").encode())
+        return record
 
-        Returns the links removed; the file itself stays where the move was going.
+    @staticmethod
+    def _forget(record: Path) -> None:
+        record.unlink(missing_ok=True)
+
+    def finish_moves(self) -> list[Path]:
+        """Finish the moves that dead processes left between link and unlink (their journal records).
+
+        Returns the leftover links removed; each file stays where its move was going. Records of
+        running processes are left alone, and nothing without a record is touched.
         """
-        seen: dict[tuple[int, int], list[tuple[int, Path]]] = {}
-        for folder, rank in MOVE_ORDER.items():
-            for path in self.entries(folder):
-                try:
-                    st = path.lstat()
-                except FileNotFoundError:
-                    continue
-                if st.st_nlink > 1 and not stat.S_ISDIR(st.st_mode):
-                    seen.setdefault((st.st_dev, st.st_ino), []).append((rank, path))
+        folder = self.tmp / JOURNAL
         removed = []
-        for links in seen.values():
-            last = max(rank for rank, _ in links)
-            for rank, path in links:
-                if rank < last:
-                    path.unlink(missing_ok=True)
-                    fsync_dir(path.parent)
-                    removed.append(path)
+        for record in sorted(folder.glob("*.move")) if folder.is_dir() else []:
+            pid = record.name.split("-", 1)[0]
+            if pid.isdigit() and pid_alive(int(pid)) and int(pid) != os.getpid():
+                continue
+            try:
+                doc = json.loads(record.read_text(encoding="utf-8"))
+                src, dest = self.resolve(doc["src"]), self.resolve(doc["dest"])
+            except (OSError, ValueError, KeyError, TypeError):
+                record.unlink(missing_ok=True)      # a half-written record: its move had not begun
+                continue
+            try:
+                a, b = src.lstat(), dest.lstat()
+            except FileNotFoundError:
+                a = b = None                        # the link never happened, or the unlink did
+            if a is not None and (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino) and not stat.S_ISDIR(a.st_mode):
+                src.unlink()
+                fsync_dir(src.parent)
+                removed.append(src)
+            record.unlink(missing_ok=True)
         return removed
 
     def clean_tmp(self) -> int:

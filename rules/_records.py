@@ -25,6 +25,7 @@ QUANTILES = ("0.5", "0.95", "0.99")
 # so a fleet-wide figure is exact: per-site quantiles or ratios cannot be combined).
 STAGE_DURATION_BUCKET_RATE = f"stage:vv_pipeline_duration_seconds_bucket:rate{RATE_WINDOW}"
 VIDEO_DURATION_BUCKET_RATE = f"site:vv_video_processing_duration_seconds_bucket:rate{RATE_WINDOW}"
+QUEUE_WAIT_BUCKET_RATE = f"site:vv_video_queue_wait_seconds_bucket:rate{RATE_WINDOW}"
 INFERENCE_DURATION_BUCKET_RATE = f"backend:vv_summarize_scene_inference_duration_seconds_bucket:rate{RATE_WINDOW}"
 PLAYLIST_DURATION_BUCKET_RATE = f"tv_id:vv_tv_scheduler_generation_duration_seconds_bucket:rate{RATE_WINDOW}"
 DVR_CONNECT_BUCKET_RATE = f"dvr:vv_agent_dvr_connect_duration_seconds_bucket:rate{RATE_WINDOW}"
@@ -70,6 +71,7 @@ def counter_rate(metric: str) -> str:
 FLEET_BUCKET_RATES = {
     STAGE_DURATION_BUCKET_RATE: ("stage",),
     VIDEO_DURATION_BUCKET_RATE: (),
+    QUEUE_WAIT_BUCKET_RATE: (),
     INFERENCE_DURATION_BUCKET_RATE: ("backend",),
     PLAYLIST_DURATION_BUCKET_RATE: ("tv_id",),
     DVR_CONNECT_BUCKET_RATE: ("dvr",),

@@ -12,14 +12,15 @@ from rules import _records as R
 from vvdash.model.rules import Group, Record
 
 
-def _records() -> list[Record]:
-    out = []
-    for record, labels in R.FLEET_BUCKET_RATES.items():
-        out.append(Record(R.fleet(record), f"sum by ({', '.join(('job', *labels, 'le'))}) ({record})"))
-        out += [Record(R.fleet_quantile(record), f"histogram_quantile({q}, {R.fleet(record)})", {"quantile": q})
-                for q in R.QUANTILES]
-    return out
+def _records(record: str, labels: tuple[str, ...]) -> list[Record]:
+    by = ", ".join(("job", *labels, "le"))
+    return [Record(R.fleet(record), f"sum by ({by}) ({record})"),
+            *[Record(R.fleet_quantile(record), f"histogram_quantile({q}, {R.fleet(record)})", {"quantile": q})
+              for q in R.QUANTILES]]
 
 
 def groups(inv) -> list[Group]:
-    return [Group("vv_fleet_records", tuple(_records()))]
+    # One group per histogram: the rollup, then its quantiles (rules of a group run in order).
+    return [Group(f"vv_fleet_{record.split(':')[1].removeprefix('vv_').removesuffix('_bucket')}_records",
+                  tuple(_records(record, labels)))
+            for record, labels in R.FLEET_BUCKET_RATES.items()]

@@ -62,6 +62,8 @@ def _slo_records() -> list[Record]:
     out.append(Record(R.VIDEO_DURATION_BUCKET_RATE,
                       f"sum by (site, job, le) (rate(vv_video_processing_duration_seconds_bucket{{{sel}}}"
                       f"[{RATE_WINDOW}]))"))
+    out.append(Record(R.QUEUE_WAIT_BUCKET_RATE,
+                      f"sum by (site, job, le) (rate(vv_video_queue_wait_seconds_bucket{{{sel}}}[{RATE_WINDOW}]))"))
     for q in R.QUANTILES:
         out.append(Record(
             R.VIDEO_DURATION_QUANTILE,

@@ -62,6 +62,7 @@ def _bucket_rates(ctx) -> list[Scenario]:
     cases += [
         (R.VIDEO_DURATION_BUCKET_RATE, "vv_video_processing_duration_seconds", "orchestrator", {},
          {"status": "success"}, {}),
+        (R.QUEUE_WAIT_BUCKET_RATE, "vv_video_queue_wait_seconds", "orchestrator", {}, {}, {}),
         (R.INFERENCE_DURATION_BUCKET_RATE, "vv_summarize_scene_bitnet_inference_duration_seconds",
          "summarize_scene", {"backend": "builtin"}, {}, {}),
         (R.PLAYLIST_DURATION_BUCKET_RATE, "vv_tv_scheduler_generation_duration_seconds", "tv_scheduler",

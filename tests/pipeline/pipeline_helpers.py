@@ -21,7 +21,8 @@ MODULES = {"dvr_simulator": "pipeline.dvr_simulator", "agent_dvr": "pipeline.age
            "summarize_scene": "pipeline.summarize_scene", "logline_generator": "pipeline.logline_generator"}
 
 
-def write_inventory(tmp_path: Path, segment_seconds: float = 2, key: bool = True, **summarizer):
+def write_inventory(tmp_path: Path, segment_seconds: float = 2, key: bool = True, settle_seconds: float = 0.3,
+                    **summarizer):
     """A copy of vvdash.yaml with free ports, a storage root in tmp_path and a key file."""
     data = yaml.safe_load((PROJECT_ROOT / "vvdash.yaml").read_text())
     root = tmp_path / "storage"
@@ -34,6 +35,7 @@ def write_inventory(tmp_path: Path, segment_seconds: float = 2, key: bool = True
     site["dvrs"] = [{"name": "dvr1", "address": "127.0.0.1", "port": data["services"]["dvr_simulator"]["port"],
                      "path": "/stream.mjpg", "probe": "http"}]
     data["pipeline"]["segment_seconds"] = segment_seconds
+    data["pipeline"]["input_settle_seconds"] = settle_seconds
     data["pipeline"]["summarizer"].update(summarizer)
     key_file = tmp_path / "hmac.key"
     if key:
@@ -118,3 +120,27 @@ def parse_exposition(text: str) -> dict[str, dict]:
         out[name] = {"type": fam.type, "labels": labels}
     return out
 
+
+# Copies SRC to DEST in chunks: "held" keeps DEST open throughout, "reopen" opens, appends and closes
+# it for every chunk (as a copy resumed by a retrying uploader would).
+WRITER = """
+import sys, time
+src, dest, mode, pause, size = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5])
+data = open(src, "rb").read()
+chunks = [data[i:i + size] for i in range(0, len(data), size)]
+fh = open(dest, "ab") if mode == "held" else None
+for chunk in chunks:
+    if mode == "reopen":
+        fh = open(dest, "ab")
+    fh.write(chunk)
+    fh.flush()
+    if mode == "reopen":
+        fh.close()
+    time.sleep(pause)
+if mode == "held":
+    fh.close()
+"""
+
+
+def start_writer(src, dest, mode: str, pause: float, chunk: int = 65536) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", WRITER, str(src), str(dest), mode, str(pause), str(chunk)])

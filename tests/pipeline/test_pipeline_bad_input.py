@@ -20,7 +20,7 @@ from vvdash.inventory import load
 
 EXPECTED = {
     "empty.mp4": "empty",
-    "truncated.mp4": "undecodable",
+    "truncated.mp4": "truncated",
     "random bytes.mp4": "not_a_video",
     "picture.mp4": "not_a_video",
     "no frames.mp4": "undecodable",

@@ -8,6 +8,7 @@ import os
 import shutil
 import time
 
+import pytest
 from prometheus_client import CollectorRegistry
 
 from pipeline.orchestrator import UNEXPECTED_ATTEMPTS, Orchestrator
@@ -40,21 +41,48 @@ def test_a_name_that_appears_between_the_check_and_the_move_is_never_replaced(tm
     assert not src.exists()
 
 
-def test_a_move_cut_short_between_link_and_unlink_is_finished_on_recovery(tmp_path):
+class Killed(BaseException):
+    """The process dying at that instant: nothing after it runs."""
+
+
+def test_a_move_cut_short_between_link_and_unlink_drops_only_the_moved_link(tmp_path, monkeypatch):
     storage = Storage(tmp_path).ensure()
-    (storage.processing / "a.mp4").write_bytes(b"claimed, not yet unlinked from input/")
-    os.link(storage.processing / "a.mp4", storage.input / "a.mp4")
-    (storage.processed / "b.mp4").write_bytes(b"filed, not yet unlinked from processing/")
-    os.link(storage.processed / "b.mp4", storage.processing / "b.mp4")
-    (storage.input / "c.mp4").write_bytes(b"a plain new input")
+    a = storage.input / "a.mp4"
+    a.write_bytes(b"one file under two input names")
+    os.link(a, storage.input / "b.mp4")                     # a second input, hard-linked to the first
+    (storage.processed / "c.mp4").write_bytes(b"two links and no journal record")
+    os.link(storage.processed / "c.mp4", storage.processing / "c.mp4")
+    real_unlink = os.unlink
+
+    def die_before_unlinking_a(path, *args, **kw):
+        if str(path) == str(a):
+            raise Killed()
+        return real_unlink(path, *args, **kw)
+    monkeypatch.setattr(os, "unlink", die_before_unlinking_a)
+    with pytest.raises(Killed):
+        storage.move(a, "processing")
+    monkeypatch.undo()
+    assert a.exists() and (storage.processing / "a.mp4").exists()        # the crash left two links
 
     removed = storage.finish_moves()
 
-    assert sorted(storage.relative(p) for p in removed) == ["input/a.mp4", "processing/b.mp4"]
-    assert [p.name for p in storage.entries("input")] == ["c.mp4"]
-    assert [p.name for p in storage.entries("processing")] == ["a.mp4"]
-    assert (storage.processing / "a.mp4").read_bytes() == b"claimed, not yet unlinked from input/"
-    assert (storage.processed / "b.mp4").stat().st_nlink == 1
+    assert removed == [a]
+    assert [p.name for p in storage.entries("input")] == ["b.mp4"]      # the other input is not a leftover
+    assert sorted(p.name for p in storage.entries("processing")) == ["a.mp4", "c.mp4"]
+    assert (storage.processed / "c.mp4").exists()                       # nothing without a record is touched
+    assert not list((storage.tmp / "moves").iterdir())
+
+
+def test_a_journal_record_of_a_running_process_is_left_alone(tmp_path):
+    storage = Storage(tmp_path).ensure()
+    (storage.tmp / "moves").mkdir()
+    (storage.input / "a.mp4").write_bytes(b"being moved by a live agent")
+    os.link(storage.input / "a.mp4", storage.processing / "a.mp4")
+    record = storage.tmp / "moves" / f"{os.getppid()}-abc.move"
+    record.write_text(json.dumps({"src": "input/a.mp4", "dest": "processing/a.mp4"}))
+
+    assert storage.finish_moves() == []
+    assert (storage.input / "a.mp4").exists() and record.exists()
 
 
 def test_a_tilde_copy_of_the_same_input_has_the_same_id_and_gets_no_second_logline(tmp_path):
@@ -117,7 +145,7 @@ def test_an_unexpected_error_returns_the_video_to_input_and_repeated_ones_file_i
     flaky, broken = video_id(storage.input / "flaky.mp4"), video_id(storage.input / "broken.mp4")
     registry = CollectorRegistry()
     orch = Orchestrator(storage, RaisingStages({flaky: 1, broken: 99}), WORKERS,
-                        instruments("orchestrator", registry), retry_seconds=0)
+                        instruments("orchestrator", registry), retry_seconds=0, settle_seconds=0)
     queue = []
     try:
         for _ in range(UNEXPECTED_ATTEMPTS):

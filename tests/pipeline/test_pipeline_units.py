@@ -165,3 +165,17 @@ def test_scan_service_refuses_paths_outside_the_root_and_symlinks(tmp_path):
         assert (answer["status"], answer["reason"]) == ("corrupted", "refused_path"), path
     assert outside.read_bytes() == b"\x00\x00\x00\x18ftypmp42"
     assert not any(storage.analytics.iterdir())
+
+
+def test_a_person_counts_only_when_a_neighbouring_sample_confirms_it():
+    from pipeline.detection import confirmed_counts, drop_spanning, nms
+    walker = [(100 + 20 * i, 50, 40, 80, 2.0) for i in range(3)]        # moves a little each sample
+    flash = (300, 40, 40, 80, 1.0)                                       # one sample only
+    people = [[walker[0]], [walker[1], flash], [walker[2]]]
+    assert confirmed_counts(people, [0.0, 0.5, 1.0], 0.5) == [1, 1, 1]
+    assert confirmed_counts(people, [0.0, 5.0, 10.0], 5.0) == [1, 2, 1]    # sparse samples: not compared
+    assert confirmed_counts([[flash]], [0.0], 0.5) == [1]
+    # Overlapping boxes of one person are one; a box around two people is dropped.
+    assert len(nms([(0, 0, 40, 80, 1.0), (4, 4, 36, 72, 2.0)])) == 1
+    group = [(0, 0, 100, 200, 1.5), (5, 20, 40, 80, 1.0), (55, 20, 40, 80, 1.0)]
+    assert sorted(b[0] for b in drop_spanning(group)) == [5, 55]

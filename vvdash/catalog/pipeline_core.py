@@ -12,14 +12,19 @@ _GAUGE_TOTAL = "a gauge must not end in _total (it reads as a counter in PromQL)
 
 METRICS = [
     # -- orchestrator ---------------------------------------------------------
-    Metric("vv_videos_in_input_queue", "gauge", "Videos waiting in input/ for processing.",
+    Metric("vv_videos_in_input_queue", "gauge",
+           "Videos waiting in input/ for processing. Claimed videos waiting for a scan worker count too.",
            "orchestrator", seed_name="vv_videos_in_input_queue_total", seed_reason=_GAUGE_TOTAL),
     Metric("vv_videos_processed_total", "counter", "Videos that went through the whole pipeline, by outcome.",
            "orchestrator", ("status",), seed_name="vv_videos_processed_total"),
     Metric("vv_video_processing_duration_seconds", "histogram",
-           "Wall time of one video through scan, summarize and logline.", "orchestrator", ("status",),
+           "Time one video spends in scan, summarize and logline, waits for workers excluded.", "orchestrator",
+           ("status",),
            "seconds", PIPELINE_SECONDS, seed_name="vv_video_processing_duration_seconds",
            seed_reason="label video_filename dropped: one series per file is unbounded cardinality"),
+    Metric("vv_video_queue_wait_seconds", "histogram",
+           "Time a claimed video waited for stage workers (not part of its processing duration).",
+           "orchestrator", (), "seconds", PIPELINE_SECONDS),
     Metric("vv_files_in_corrupted", "gauge", "Files currently in corrupted/.", "orchestrator",
            seed_name="vv_files_in_corrupted_total", seed_reason=_GAUGE_TOTAL),
     Metric("vv_videos_corrupted_total", "counter", "Inputs moved to corrupted/, by reason.",

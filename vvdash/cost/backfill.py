@@ -251,7 +251,9 @@ def _key(*parts) -> str:
 
 def raw_dataset(shape: Shape, days: float, *, end: float | None = None, cache: Path = CACHE_DIR, log=print) -> dict:
     """Blocks of the raw series only (no records), cached: the slow part, shared by every rule set."""
-    key = f"raw-{shape.sites}sites-{days:g}d-" + _key(SERIES_VERSION, asdict(shape), days, end)
+    # The series themselves are in the key: a metric added to the catalog is a new data set.
+    shaped = [(s.text, s.kind, s.rate, s.swing) for s in fleet_series(shape)]
+    key = f"raw-{shape.sites}sites-{days:g}d-" + _key(SERIES_VERSION, asdict(shape), days, end, shaped)
     folder = cache / key
     meta_path = folder / "raw.json"
     if meta_path.exists():

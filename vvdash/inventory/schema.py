@@ -15,6 +15,7 @@ RATIO = {"type": "number", "minimum": 0, "maximum": 1, "expected": "a ratio betw
 POS_NUMBER = {"type": "number", "exclusiveMinimum": 0, "expected": "a number greater than 0"}
 POS_INT = {"type": "integer", "minimum": 1, "expected": "an integer >= 1"}
 NONNEG_INT = {"type": "integer", "minimum": 0, "expected": "an integer >= 0"}
+NONNEG_NUMBER = {"type": "number", "minimum": 0, "expected": "a number >= 0"}
 HOST = {"type": "string", "minLength": 1, "pattern": r"^[A-Za-z0-9_.:\[\]-]+$", "expected": "a host name or IP address"}
 URL = {"type": "string", "pattern": r"^https?://[^\s]+$", "expected": "an http(s) URL"}
 
@@ -105,6 +106,7 @@ SCHEMA = _obj({
     "pipeline": _obj({
         "segment_seconds": POS_NUMBER,
         "sample_fps": POS_NUMBER,
+        "input_settle_seconds": NONNEG_NUMBER,   # optional: pipeline/settle.py's default applies
         "workers": _section({"scan": POS_INT, "summarize": POS_INT, "logline": POS_INT}),
         "summarizer": _obj({
             "backend": {"enum": ["builtin", "bitnet"], "expected": "one of builtin, bitnet"},
