@@ -152,9 +152,9 @@ def test_a_changed_threshold_breaks_its_promtool_test(project_copy, tmp_path, ca
 def test_promtool_lint_findings_are_fatal(project_copy):
     """A duplicated recording rule passes vvdash's own checks; promtool's linter catches it."""
     _edit(project_copy / "rules/storage.py",
-          'return [Record(R.FOLDER_GROWTH, f"sum by (site, job, folder) (deriv(vv_storage_used_bytes{{{sel}}}[1h]))")]',
-          'rec = Record(R.FOLDER_GROWTH, f"sum by (site, job, folder) (deriv(vv_storage_used_bytes{{{sel}}}[1h]))")\n'
-          '    return [rec, rec]')
+          'return [Record(R.FOLDER_GROWTH, f"sum by (site, job, folder) (deriv(vv_storage_used_bytes{{{sel}}}[1h]))"),',
+          'return [Record(R.FOLDER_GROWTH, f"sum by (site, job, folder) (deriv(vv_storage_used_bytes{{{sel}}}[1h]))"),\n'
+          '            Record(R.FOLDER_GROWTH, f"sum by (site, job, folder) (deriv(vv_storage_used_bytes{{{sel}}}[1h]))"),')
     result, out = _lint(project_copy)
     assert result.returncode == 1, out
     lines = [line.strip() for line in result.stdout.splitlines()
