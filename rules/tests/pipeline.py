@@ -8,10 +8,12 @@ import math
 from rules import _records as R
 from rules._common import RATE_WINDOW, STAGES
 from rules.pipeline import PAGE_BURNS, STAGE_METRICS, TICKET_BURNS
-from vvdash.scenarios import (Firing, Scenario, Series, close, counter, fires, gauge, just_over, just_under, promql,
+from vvdash.scenarios import (Firing, clear, Scenario, Series, close, counter, fires, gauge, just_over, just_under, promql,
                               quiet, seconds, steps)
 
 T = "thresholds.pipeline."
+# Far over a limit; not a round factor, so no ramp-up fraction of a window meets it exactly.
+MANY = 7.3
 W = seconds(RATE_WINDOW)
 
 
@@ -19,7 +21,7 @@ def ratio_over(r: float) -> float:
     """A share just over ratio r that is still a share (at most 1)."""
     if r == 0:
         return 0.01
-    return r * 1.02 if r * 1.02 < 1 else (r + 1) / 2
+    return clear(r * 1.02 if r * 1.02 < 1 else (r + 1) / 2)
 
 
 def _stage(ctx, stage: str, per_second: float, share: float):
@@ -59,31 +61,33 @@ def _error_ratio(ctx) -> list[Scenario]:
 
     # Every stage just over the ratio with ten times the traffic the guard asks for.
     share = ratio_over(limit)
-    pairs = {stage: _stage(ctx, stage, 10 * traffic, share) for stage in STAGE_METRICS}
+    pairs = {stage: _stage(ctx, stage, MANY * traffic, share) for stage in STAGE_METRICS}
     true_from = promql.first_eval(clock, holds(pairs.values()))
     edge = clock.fires_at(true_from, hold)
-    late = edge + hold
+    late = edge
     firing = lambda t: [Firing(_stage_labels(ctx, st), _rates(ctx, *p, t)[0]) for st, p in pairs.items()]  # noqa: E731
     series = tuple(s for p in pairs.values() for s in p)
-    out.append(Scenario(alert, "fires", f"{share:.6g} of items failing in every stage, just over {limit:g}", keys,
+    out.append(Scenario(alert, "fires", f"{share:.6g} of items failing in every stage, just over {limit:g}, {MANY:g}x the traffic guard", keys,
                         series, (quiet(edge - clock.evaluation, alert, "still pending"),
-                                 fires(edge, alert, *firing(edge)), fires(late, alert, *firing(late)))))
+                                 fires(edge, alert, *firing(edge)))))
     # The records behind it, at the same time.
     ok, bad = pairs["scan"]
     scan = _stage_labels(ctx, "scan")
+    full = clock.eval_after(W + 2 * clock.step)                    # the rate window full of samples
+    rate = lambda s: promql.rate(s, clock, full, RATE_WINDOW)     # noqa: E731
     out.append(Scenario(R.STAGE_ERROR_RATIO, "expression", "per-stage item rates and error ratio", keys, (ok, bad),
-                        (close(late, f'{R.STAGE_ITEMS_RATE}{{stage="scan", status="failure"}}',
-                               {**scan, "status": "failure"}, 10 * traffic * share),
-                         close(late, f'{R.STAGE_ITEMS_RATE}{{stage="scan", status="success"}}',
-                               {**scan, "status": "success"}, 10 * traffic * (1 - share)),
-                         close(late, f'{R.STAGE_ERROR_RATIO}{{stage="scan"}}', scan, share))))
+                        (close(full, f'{R.STAGE_ITEMS_RATE}{{stage="scan", status="failure"}}',
+                               {**scan, "status": "failure"}, rate(bad)),
+                         close(full, f'{R.STAGE_ITEMS_RATE}{{stage="scan", status="success"}}',
+                               {**scan, "status": "success"}, rate(ok)),
+                         close(full, f'{R.STAGE_ERROR_RATIO}{{stage="scan"}}', scan, share))))
     # Near miss: just under the ratio, same traffic.
     under = just_under(limit)
-    pairs_under = [_stage(ctx, stage, 10 * traffic, under) for stage in STAGE_METRICS]
+    pairs_under = [_stage(ctx, stage, MANY * traffic, under) for stage in STAGE_METRICS]
     out.append(Scenario(alert, "near miss", f"{under:.6g} of items failing, just under {limit:g}", keys,
-                        tuple(s for p in pairs_under for s in p), (quiet(edge, alert), quiet(late, alert))))
+                        tuple(s for p in pairs_under for s in p), (quiet(edge, alert),)))
     # The traffic guard: half the items failing at just over / just under min_items_per_second.
-    many = max(share, (1 + limit) / 2)
+    many = clear(max(share, (1 + limit) / 2))
     for kind, rate in (("fires", just_over(traffic)), ("near miss", just_under(traffic))):
         ok, bad = _stage(ctx, "logline", rate, many)
         if kind == "fires":
@@ -144,17 +148,19 @@ def _backlog(ctx) -> list[Scenario]:
     rising = series(lambda t: just_over(limit, whole=True) + index(t))
     true_from = promql.first_eval(clock, growing(rising))
     edge = clock.fires_at(true_from, hold)
-    late = edge + hold
+    late = edge
     value = lambda q, t: Firing(firing_labels, promql.latest(q, clock, t))  # noqa: E731
     out = [Scenario(alert, "fires", f"{just_over(limit, whole=True)} queued and one more each sample", keys,
                     (rising,), (quiet(edge - clock.evaluation, alert, "still pending"),
-                                fires(edge, alert, value(rising, edge)), fires(late, alert, value(rising, late))))]
+                                fires(edge, alert, value(rising, edge))))]
     # Near misses: growing but reaching only the limit itself; over the limit but steady.
-    top = index(late)
-    up_to = series(lambda t: max(0, limit - (top - index(t))))
+    # Growing all along (one more every third of the `for`), for three `for`s, up to the limit.
+    check = clock.eval_after(3 * hold + clock.step)
+    top, per = index(check), max(1, math.floor(hold / 3 / clock.step))
+    up_to = series(lambda t: max(0, limit - (top - index(t)) // per))
     steady = series(gauge(just_over(limit, whole=True) + 10))
-    out.append(Scenario(alert, "near miss", f"growing one a sample up to {limit}, not over", keys, (up_to,),
-                        (quiet(late, alert),)))
+    out.append(Scenario(alert, "near miss", f"growing for {3 * hold:g}s up to {limit}, not over", keys, (up_to,),
+                        (quiet(check, alert),)))
     out.append(Scenario(alert, "near miss", f"{just_over(limit, whole=True) + 10} queued, steady", keys, (steady,),
                         (quiet(late, alert),)))
     # Window edge: growth stops; quiet once the last growth has left the `for` window.
@@ -185,8 +191,7 @@ def _stall(ctx) -> list[Scenario]:
     return [
         Scenario(alert, "window edge", f"5 queued, the last video done at {stop:g}s", keys, (queued, processed),
                  (quiet(stalled - clock.evaluation, alert, "the last video is still within stalled_for"),
-                  fires(stalled, alert, Firing(firing_labels, 5)), fires(stalled + window, alert,
-                                                                         Firing(firing_labels, 5)))),
+                  fires(stalled, alert, Firing(firing_labels, 5)))),
         Scenario(alert, "near miss", "processing stopped but nothing queued", keys, (empty, processed),
                  (quiet(stalled, alert),)),
         Scenario(alert, "near miss", "5 queued, videos keep finishing", keys,

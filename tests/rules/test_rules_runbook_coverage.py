@@ -84,7 +84,15 @@ def test_coverage_check_names_what_is_missing(project, tmp_path):
 
 def test_each_test_file_names_a_generated_rule_file(files):
     generated = {p.split("/")[-1] for p in files if p.startswith("prometheus/rules/")}
-    for path in sorted((ROOT / "rules/tests").glob("*.yml")):
+    rendered = [p for p in files if p.startswith("prometheus/tests/")]
+    assert len(rendered) >= 7
+    for path in rendered:
+        data = yaml.safe_load(files[path])
+        assert data["tests"], path
+        for rule_file in data["rule_files"]:
+            assert rule_file.startswith("../rules/"), path
+            assert rule_file.split("/")[-1] in generated, path
+    for path in sorted((ROOT / "rules/tests").glob("*.yml")):      # hand-written ones
         data = yaml.safe_load(path.read_text())
         for rule_file in data["rule_files"]:
             assert rule_file.startswith("../../generated/prometheus/rules/"), path.name

@@ -201,6 +201,16 @@ def _semantic_errors(data: dict) -> list[tuple[list, str]]:
     return errors
 
 
+def _check_relations(data: dict, label: str) -> None:
+    """Relationships between values (warning below critical, windows against intervals): relations.py."""
+    from vvdash.inventory.relations import relationship_errors  # noqa: PLC0415  (it imports this module)
+
+    errors = relationship_errors(data)
+    if errors:
+        path, message = errors[0]
+        raise VVError(f"{label}: {path}: {message}")
+
+
 def load(path: str | Path | None = None) -> Inventory:
     """Load and validate an inventory; raise VVError with one line on the first problem."""
     path = Path(path) if path else DEFAULT_INVENTORY
@@ -232,4 +242,5 @@ def load(path: str | Path | None = None) -> Inventory:
     if semantic:
         parts, message = semantic[0]
         raise VVError(f"{label}: {key_path(parts)}: {message}")
+    _check_relations(data, label)
     return Inventory(data, path.resolve())

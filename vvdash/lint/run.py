@@ -117,14 +117,16 @@ def lint_dashboards(inventory_path=None) -> list[StepResult]:
 def lint_all(inventory_path=None, tests_dir: Path = rule_tests.TESTS_DIR,
              routes_file: Path = ROUTES_FILE) -> list[StepResult]:
     project = load_project(inventory_path)
+    files = render(project)
+    rendered_tests = {p: c for p, c in files.items() if p.startswith(f"{SCENARIO_TESTS_DIR}/")}
     results = [
         _timed("contract", lambda: _from_findings("contract", contract.check_project(project))),
         _timed("alert-style", lambda: _from_findings("alert-style", alert_style.check_project(project))),
         _timed("rule-test-coverage",
-               lambda: _from_findings("rule-test-coverage", rule_tests.check_project(project, tests_dir))),
+               lambda: _from_findings("rule-test-coverage",
+                                      rule_tests.check_project(project, tests_dir, rendered_tests))),
         _timed("dashboard-lint", dashboard_lint, project),
     ]
-    files = render(project)
     cases = load_route_cases(routes_file)
     cases_file = _rel(routes_file)
     # Binaries first, so a missing one stops lint before any work (exit 2).

@@ -10,6 +10,7 @@ from pathlib import Path
 from vvdash.errors import VVError
 from vvdash.lint import Issue
 from vvdash.procs import require_binary
+from vvdash.scenarios.render import member_named
 
 TIMEOUT = 60
 
@@ -76,6 +77,7 @@ def failed_cases(output: str) -> list[tuple[str, str]]:
         text = "\n".join(block).strip()
         name = block[0].strip()[len("name: "):].rstrip(",")
         what = block[1].strip().rstrip(", ") if len(block) > 1 else ""
+        name = member_named(name, what)
         exp = re.search(r"exp:\s*(\[\]|\[)", text)
         got = re.search(r"got:\s*(\[\]|\[)", text)
         if exp and got and what.startswith("alertname"):

@@ -27,13 +27,21 @@ How to add a scenario
 5. Name the inventory keys used in `Scenario(keys=...)`: the test's name shows them with their
    values, so a failure explains itself.
 
+Shapes several areas share (a 0/1 state held for a `for`, time since a last success, any
+increase within a window) are in rules/tests/_patterns.py. A module may set TIMESCALES
+({name: evaluation interval or a function of the inventory}) to render scenarios spanning days
+on a clock of their own into <module>_<name>.yml (ctx.timescale tells which), and WINDOWS(inv,
+timescale) to name the windows those scenarios exercise. Scenarios that cannot see each other's
+series (neither feeds a metric the other's checks read) share one promtool test group, its name
+joining theirs with " || "; lint reports a failure under the scenario it belongs to.
+
 The clock keeps every sample off every window edge (samples sit half a grid step off the
 evaluations), so a scenario means the same on Prometheus 2 (closed windows) and 3 (left-open).
 """
 
 from vvdash.scenarios import promql
-from vvdash.scenarios.model import (AlertCheck, Clock, ExprCheck, Firing, Scenario, Series, close, counter, duration,
+from vvdash.scenarios.model import (AlertCheck, Clock, ExprCheck, Firing, Scenario, Series, clear, close, counter, duration,
                                     fires, gauge, just_over, just_under, quiet, ramp, seconds, steps)
 
-__all__ = ["AlertCheck", "Clock", "ExprCheck", "Firing", "Scenario", "Series", "close", "counter", "duration", "fires",
+__all__ = ["AlertCheck", "Clock", "ExprCheck", "Firing", "Scenario", "Series", "clear", "close", "counter", "duration", "fires",
            "gauge", "just_over", "just_under", "promql", "quiet", "ramp", "seconds", "steps"]

@@ -113,7 +113,7 @@ FUNCTIONS = {
 def render(template: str, labels: dict, value: float | None, where: str) -> str:
     """An annotation as Prometheus renders it for an alert with these labels and value.
 
-    A label the alert lacks renders as Go's `<no value>` (the mistake a test should show); an
+    A label the alert lacks renders empty, as in Prometheus ($labels is a map of strings); an
     action outside the subset above is an error naming the annotation, so a scenario that needs it
     states the annotation itself.
     """
@@ -122,7 +122,7 @@ def render(template: str, labels: dict, value: float | None, where: str) -> str:
         parts = [p.strip() for p in body.split("|")]
         head = parts[0]
         if head.startswith("$labels."):
-            out = labels.get(head[len("$labels."):], "<no value>")
+            out = labels.get(head[len("$labels."):], "")
             if len(parts) > 1:
                 raise VVError(f"{where}: template action {{{{ {body} }}}}: only $value takes a function here")
             return out

@@ -87,21 +87,30 @@ class Clock:
         return at - seconds(window) < sample <= at
 
 
-def make_clock(evaluation: float, scrape: float, windows: list[float]) -> Clock:
-    """The clock for a file whose rules use these range windows and `for` durations."""
+# Samples at most this far apart, well inside Prometheus' 5m lookback for instant selectors.
+MAX_STEP = 120.0
+MAX_WINDOW_SAMPLES = 4000
+
+
+def make_clock(evaluation: float, scrape: float, windows: list[float], span: float | None = None) -> Clock:
+    """The clock for a file whose rules use these range windows and `for` durations; `span`,
+    when given, is how long its scenarios run (days of samples need a coarser step)."""
     ms = [round(w * 1000) for w in windows if w > 0] + [round(evaluation * 1000)]
     g = 0
     for m in ms:
         g = math.gcd(g, m)
     shortest = min([w for w in windows if w > 0] or [scrape * 4])
     # A grid fine enough for four samples in the shortest window, with a whole-millisecond half step.
-    want = max(1, math.ceil(4 * g / (shortest * 1000) - 1e-9))
+    want = max(1, math.ceil(4 * g / (shortest * 1000) - 1e-9), math.ceil(g / (MAX_STEP * 1000) - 1e-9))
     k = next((k for k in range(want, g // 2 + 1) if g % k == 0 and (g // k) % 2 == 0), 1)
     if g % 2:
         raise VVError(f"durations {sorted(set(ms))} ms have no common grid of whole even milliseconds")
     grid = g / k / 1000
     # About the scrape interval, but at least four samples in the shortest window.
-    n = max(1, min(math.ceil(scrape / grid - 1e-9), math.floor(shortest / 4 / grid + 1e-9)))
+    n = max(1, min(math.ceil(min(scrape, MAX_STEP) / grid - 1e-9), math.floor(shortest / 4 / grid + 1e-9)))
+    # promtool refuses a query over more than 10000 samples: keep a span of `span` well under it.
+    if span:
+        n = max(n, math.ceil(span / MAX_WINDOW_SAMPLES / grid - 1e-9))
     return Clock(evaluation, grid, n * grid)
 
 
@@ -221,12 +230,24 @@ def fires(at: float, alert: str, *firing: Firing, why: str = "") -> AlertCheck:
     return AlertCheck(at, alert, tuple(firing), why)
 
 
+def clear(x: float) -> float:
+    """x nudged a millionth off a rounding edge of four significant digits (what the humanize
+    functions show), so Prometheus' float noise cannot tip the annotation either way."""
+    if x == 0 or not math.isfinite(x):
+        return x
+    for _ in range(4):
+        if "%.4g" % (x * (1 - 1e-9)) == "%.4g" % (x * (1 + 1e-9)):
+            return x
+        x *= 1 + 1e-6
+    return x
+
+
 def just_over(threshold, whole: bool = False):
     """A value just over a threshold: 2% more, or for a count (`whole`) the next whole number."""
-    return math.floor(threshold) + 1 if whole else threshold * 1.02
+    return math.floor(threshold) + 1 if whole else clear(threshold * 1.02 if threshold else 0.01)
 
 
 def just_under(threshold, whole: bool = False):
     """A value just under a threshold: 2% less, or for a count compared with `>` the threshold
     itself (the highest whole number not over it)."""
-    return math.floor(threshold) if whole else threshold * 0.98
+    return math.floor(threshold) if whole else clear(threshold * 0.98)

@@ -6,17 +6,24 @@ edge, so Prometheus 2 (closed) and 3 (left-open) see the same samples.
 
 from __future__ import annotations
 
+import math
+
 from vvdash.scenarios.model import Clock, Series, seconds
 
 LOOKBACK = 300.0     # Prometheus' default lookback delta for instant selectors
 
 
 def window_samples(series: Series, clock: Clock, at: float, window) -> list[tuple[float, float]]:
+    """The samples a range selector [window] evaluated at `at` sees: (at - window, at]."""
     w = seconds(window)
+    offset, step, value = clock.offset, clock.step, series.value
+    first = max(0, math.floor((at - w - offset) / step) + 1)
+    last = math.floor((at - offset) / step + 1e-9)
     out = []
-    for t in clock.samples(at):
+    for i in range(first, last + 1):
+        t = offset + i * step
         if at - w < t <= at:
-            v = series.value(t)
+            v = value(t)
             if v is not None:
                 out.append((t, float(v)))
     return out

@@ -153,12 +153,11 @@ def _labels_text(labels: dict) -> str:
     return f"{name}{{{inner}}}"
 
 
-def _test_group(ctx: Context, sc: Scenario, where: str) -> dict:
+NAME_SEPARATOR = " || "
+
+
+def _checks(ctx: Context, sc: Scenario, where: str) -> tuple[list, list]:
     clock = ctx.clock
-    until = sc.until or max(c.at for c in sc.checks)
-    group: dict = {"name": test_name(ctx, sc), "interval": duration(clock.offset),
-                   "input_series": [{"series": s.selector(), "values": _values(s, clock, until)}
-                                    for s in sc.series]}
     alerts, exprs = [], []
     for check in sc.checks:
         if check.at % clock.evaluation > 1e-9 and clock.evaluation - check.at % clock.evaluation > 1e-9:
@@ -171,11 +170,75 @@ def _test_group(ctx: Context, sc: Scenario, where: str) -> dict:
             exprs.append({"expr": check.expr, "eval_time": duration(check.at),
                           "exp_samples": [{"labels": _labels_text(labels), "value": value}
                                           for labels, value in check.samples]})
+    return alerts, exprs
+
+
+def _test_group(members: list[tuple[Context, Scenario, str]]) -> dict:
+    """One promtool test group for scenarios that cannot see each other's series."""
+    clock = members[0][0].clock
+    group: dict = {"name": NAME_SEPARATOR.join(test_name(ctx, sc) for ctx, sc, _ in members),
+                   "interval": duration(clock.offset), "input_series": []}
+    alerts, exprs = [], []
+    for ctx, sc, where in members:
+        until = sc.until or max(c.at for c in sc.checks)
+        group["input_series"] += [{"series": s.selector(), "values": _values(s, clock, until)} for s in sc.series]
+        more_alerts, more_exprs = _checks(ctx, sc, where)
+        alerts += more_alerts
+        exprs += more_exprs
     if alerts:
         group["alert_rule_test"] = alerts
     if exprs:
         group["promql_expr_test"] = exprs
     return group
+
+
+def member_named(name: str, case: str) -> str:
+    """The scenario of a shared test group a failing promtool case belongs to: the one about the
+    alert it names, or the recording rule its expression reads (`case`: promtool's
+    "alertname: A, time: T" or "expr: E, time: T")."""
+    members = name.split(NAME_SEPARATOR)
+    if len(members) == 1:
+        return name
+    alert = re.match(r"alertname: ([^,]+),", case)
+    for member in members:
+        rule = member.split(" | ")[0]
+        if (alert and rule == alert.group(1)) or (not alert and rule in case):
+            return member
+    return name
+
+
+def _reads(sc: Scenario, rules: dict, records: dict) -> set[str]:
+    """Metric names the checks of a scenario depend on (through recording rules too)."""
+    from vvdash.check.rule_tests import alert_inputs  # noqa: PLC0415  (rule_tests imports this module)
+
+    out: set[str] = set()
+    for check in sc.checks:
+        exprs = [r.expr for r in rules.get(check.alert, [])] if isinstance(check, AlertCheck) else [check.expr]
+        for expr in exprs:
+            out |= alert_inputs(expr, records)
+    return out
+
+
+def _groups(items: list[tuple[Context, Scenario, str]], rules: dict) -> list[list]:
+    """Scenarios packed into shared test groups: promtool sets up storage for every group, so
+    fewer groups run faster. Two scenarios share a group only when neither feeds a metric the
+    other's checks read (nor the same metric), so each sees exactly its own series. First fit,
+    longest first; the order within the file follows the scenarios' own order."""
+    records = {name: [r.expr for r in rs if not isinstance(r, Alert)] for name, rs in rules.items()}
+    info = []
+    for i, (ctx, sc, where) in enumerate(items):
+        info.append((i, {s.metric for s in sc.series}, _reads(sc, rules, records),
+                     sc.until or max(c.at for c in sc.checks)))
+    bins: list[list] = []
+    for i, writes, reads, _ in sorted(info, key=lambda x: (-x[3], x[0])):
+        for b in bins:
+            if all(not (writes & (w2 | r2)) and not (w2 & reads) for _, w2, r2, _ in b):
+                b.append((i, writes, reads, 0))
+                break
+        else:
+            bins.append([(i, writes, reads, 0)])
+    ordered = sorted((sorted(x[0] for x in b) for b in bins), key=lambda idx: idx[0])
+    return [[items[i] for i in idx] for idx in ordered]
 
 
 def _rules_by_name(rule_files) -> dict:
@@ -186,10 +249,14 @@ def _rules_by_name(rule_files) -> dict:
     return out
 
 
-def _clock(project, rule_files, evaluation: float | None = None) -> Clock:
+def _clock(project, rule_files, evaluation: float | None = None, windows: list[float] | None = None) -> Clock:
     prom = project.inventory["prometheus"]
+    if windows is None:
+        return make_clock(evaluation or seconds(prom["evaluation_interval"]), seconds(prom["scrape_interval"]),
+                          _windows(rule_files))
+    # Scenarios of declared windows run about twice the longest of them.
     return make_clock(evaluation or seconds(prom["evaluation_interval"]), seconds(prom["scrape_interval"]),
-                      _windows(rule_files))
+                      windows, span=2 * max(windows))
 
 
 def render_module(project, name: str, source: str, module) -> dict[str, bytes]:
@@ -205,14 +272,19 @@ def render_module(project, name: str, source: str, module) -> dict[str, bytes]:
         raise VVError(f"{source}: RULE_FILES names rule modules that do not exist: {', '.join(missing)}")
     rules = _rules_by_name(rule_files)
     out = {}
-    timescales = {"": None, **{k: seconds(v) for k, v in getattr(module, "TIMESCALES", {}).items()}}
+    timescales = {"": None, **{k: v(project.inventory) if callable(v) else seconds(v)
+                               for k, v in getattr(module, "TIMESCALES", {}).items()}}
     for timescale, evaluation in timescales.items():
-        clock = _clock(project, rule_files, evaluation)
-        tests = []
+        # A module may name the windows its scenarios of a timescale exercise (WINDOWS(inv, timescale)):
+        # the clock then fits those, not every window in the rule file.
+        windows = module.WINDOWS(project.inventory, timescale) if hasattr(module, "WINDOWS") else None
+        clock = _clock(project, rule_files, evaluation, windows)
+        items = []
         for site in project.inventory.sites:
             ctx = Context(project, site, clock, rules, timescale)
             for sc in module.scenarios(ctx):
-                tests.append(_test_group(ctx, sc, f"{source}: {sc.rule} / {sc.name}"))
+                items.append((ctx, sc, f"{source}: {sc.rule} / {sc.name}"))
+        tests = [_test_group(members) for members in _groups(items, rules)]
         if not tests:
             continue
         doc = {
@@ -222,9 +294,21 @@ def render_module(project, name: str, source: str, module) -> dict[str, bytes]:
             "group_eval_order": [g.name for f in rule_files for g in f.groups],
             "tests": tests,
         }
-        out[f"{name}_{timescale}.yml" if timescale else f"{name}.yml"] = dump_yaml(
-            doc, HEADER.format(source=source), sort_keys=False)
+        out[f"{name}_{timescale}.yml" if timescale else f"{name}.yml"] = _dump(doc, HEADER.format(source=source))
     return out
+
+
+def _dump(doc: dict, header: str) -> bytes:
+    """dump_yaml, with each series' values (long runs of numbers and blanks) put in afterwards as
+    single-quoted scalars: the YAML emitter takes seconds over them otherwise."""
+    values = []
+    for test in doc["tests"]:
+        for item in test["input_series"]:
+            values.append(item["values"])
+            item["values"] = f"VVDASH_VALUES_{len(values) - 1}"
+    text = dump_yaml(doc, header, sort_keys=False).decode()
+    text = re.sub(r"VVDASH_VALUES_(\d+)", lambda m: "'" + values[int(m.group(1))] + "'", text)
+    return text.encode()
 
 
 def rule_test_files(project) -> dict[str, bytes]:

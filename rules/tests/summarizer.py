@@ -1,0 +1,82 @@
+"""Scenarios for rules/summarizer.py: inference latency and failure records, slow inference,
+failing inferences, model not loaded."""
+
+from __future__ import annotations
+
+from rules import _records as R
+from rules._common import RATE_WINDOW
+from rules.tests._patterns import down_for
+from vvdash.scenarios import Firing, Scenario, clear, Series, close, counter, fires, gauge, just_over, just_under, promql, \
+    quiet
+
+T = "thresholds.summarizer."
+LATENCY = "vv_summarize_scene_bitnet_inference_duration_seconds_bucket"
+INFERENCES = "vv_summarize_scene_inferences_total"
+
+
+def _ratio_over(r: float) -> float:
+    if r == 0:
+        return 0.01
+    return clear(r * 1.02 if r * 1.02 < 1 else (r + 1) / 2)
+
+
+def scenarios(ctx):
+    clock = ctx.clock
+    backend = ctx.value("pipeline.summarizer.backend")
+    labels = ctx.labels("summarize_scene", backend=backend)
+    out_labels = {"job": labels["job"], "site": labels["site"], "backend": backend}
+    hold = ctx.seconds(T + "for")
+    out = []
+
+    # -- slow inference: every inference in one bucket, so the p95 is 0.95 of its upper bound ----
+    alert = "VVSummarizerInferenceSlow"
+    limit = ctx.value(T + "inference_p95_seconds")
+    keys = (T + "inference_p95_seconds", T + "for")
+    for kind, p95 in (("fires", just_over(limit)), ("near miss", just_under(limit))):
+        bound = p95 / 0.95
+        series = (Series(LATENCY, {**labels, "le": f"{bound:.12g}"}, counter(1)),
+                  Series(LATENCY, {**labels, "le": "+Inf"}, counter(1)))
+        true_from = promql.first_eval(clock, lambda t, s=series[0]: promql.rate(s, clock, t, RATE_WINDOW) is not None)
+        edge = clock.fires_at(true_from, hold)
+        if kind == "fires":
+            checks = (quiet(edge - clock.evaluation, alert, "still pending"),
+                      fires(edge, alert, Firing({**out_labels, "quantile": "0.95"}, p95)),
+                      *(close(edge, f'{R.INFERENCE_DURATION_QUANTILE}{{quantile="{q}"}}',
+                              {**out_labels, "quantile": q}, float(q) * bound) for q in R.QUANTILES))
+        else:
+            checks = (quiet(edge, alert),)
+        out.append(Scenario(alert, kind, f"p95 {p95:.6g}s against {limit:g}s", keys, series, checks))
+
+    # -- failing inferences: failure share against failure_ratio ----------------------------------
+    alert = "VVSummarizerFailures"
+    limit = ctx.value(T + "failure_ratio")
+    keys = (T + "failure_ratio", T + "for")
+    for kind, share in (("fires", _ratio_over(limit)), ("near miss", just_under(limit))):
+        ok = Series(INFERENCES, {**labels, "status": "success"}, counter(1 - share))
+        bad = Series(INFERENCES, {**labels, "status": "failure"}, counter(share))
+        true_from = promql.first_eval(clock, lambda t: promql.rate(bad, clock, t, RATE_WINDOW) is not None)
+        edge = clock.fires_at(true_from, hold)
+        if kind == "fires":
+            checks = (quiet(edge - clock.evaluation, alert, "still pending"),
+                      fires(edge, alert, Firing(out_labels, share)),
+                      close(edge, R.INFERENCE_FAILURE_RATIO, out_labels, share))
+        else:
+            checks = (quiet(edge, alert),)
+        out.append(Scenario(alert, kind, f"{share:.6g} of inferences failing against {limit:g}", keys, (ok, bad),
+                            checks))
+    out.append(Scenario(alert, "absent data", "no inferences at all (0/0)", keys,
+                        (Series(INFERENCES, {**labels, "status": "success"}, gauge(0)),),
+                        (quiet(clock.eval_after(hold + 2 * clock.step), alert),)))
+
+    # -- model not loaded: up, and no model_loaded_info == 1, for `for` ---------------------------
+    alert = "VVSummarizerModelNotLoaded"
+    up = ctx.labels("summarize_scene")
+    info = {**up, "backend": backend, "model_name": ctx.value("pipeline.summarizer.model_name"),
+            "model_version": ctx.value("pipeline.summarizer.model_version")}
+    service_up = Series("up", up, gauge(1))
+    out += down_for(ctx, alert, hold, (T + "for",), "vv_summarize_scene_model_loaded_info", info, up,
+                    value=1, others=(service_up,), absent_fires=True)
+    out.append(Scenario(alert, "near miss", "the service is down (VVTargetDown's case)", (T + "for",),
+                        (Series("up", up, gauge(0)), Series("vv_summarize_scene_model_loaded_info", info, gauge(0))),
+                        (quiet(clock.fires_at(clock.step, hold), alert),)))
+    return out
