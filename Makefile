@@ -3,9 +3,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test setup tools samples build lint bench clean
+.PHONY: demo test setup tools samples grafana-schema preview-deps build lint bench clean
 
-setup: $(STAMP) tools samples
+setup: $(STAMP) tools samples grafana-schema preview-deps
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -18,6 +18,12 @@ tools:
 
 samples:
 	@scripts/fetch-opencv-samples.sh
+
+grafana-schema:
+	@scripts/grafana-schema.sh
+
+preview-deps:
+	@scripts/ensure-preview-deps.sh
 
 demo: setup
 	$(PY) -m vvdash demo

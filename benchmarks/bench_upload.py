@@ -1,8 +1,9 @@
 """`vvdash upload` of 50 dashboards to the Grafana stand-in, sequential and concurrent.
 
-For each network latency (added by the stand-in to every answer) and each --jobs value: the first
-upload (50 reads + 50 saves) and the second (50 reads, no write) on a fresh stand-in process.
-Usage: .venv/bin/python benchmarks/bench_upload.py [DASHBOARDS] [LATENCY_MS,...] [JOBS,...]
+For each Grafana API (11: the legacy API; 12: the dashboard resource API), network latency (added by the
+stand-in to every answer) and --jobs value: the first upload (50 reads + 50 saves) and the second (50 reads,
+no write) on a fresh stand-in process.
+Usage: .venv/bin/python benchmarks/bench_upload.py [DASHBOARDS] [LATENCY_MS,...] [JOBS,...] [GRAFANA,...]
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ def main() -> int:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     latencies = [float(x) for x in (sys.argv[2] if len(sys.argv) > 2 else "0,20").split(",")]
     jobs_list = [int(x) for x in (sys.argv[3] if len(sys.argv) > 3 else "1,4,8").split(",")]
+    grafanas = (sys.argv[4] if len(sys.argv) > 4 else "11,12").split(",")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         folder = tmp / "dashboards"
@@ -66,26 +68,25 @@ def main() -> int:
         os.chmod(token_file, 0o600)
         os.environ["VVDASH_GRAFANA_TOKEN"] = "bench-token"
         print(f"upload: {count} dashboards of {size_kb:.1f} KB to the Grafana stand-in (separate process)")
-        for latency_ms in latencies:
-            for jobs in jobs_list:
-                port = free_port()
-                standin = Process("grafana-standin", [sys.executable, "-m", "vvdash.testing.grafana_standin",
-                                                      "--port", str(port), "--token-file", str(token_file),
-                                                      "--latency", str(latency_ms / 1000)],
-                                  tmp / "standin.log", env={"PYTHONPATH": str(ROOT)}, cwd=ROOT).start()
-                try:
-                    url = f"http://127.0.0.1:{port}"
-                    wait_http(url + "/api/health", proc=standin.popen)
-                    first, code1, summary1 = upload_seconds(url, folder, jobs)
-                    second, code2, summary2 = upload_seconds(url, folder, jobs)
-                finally:
-                    standin.stop()
-                if code1 or code2:
-                    print(f"upload failed: {summary1} / {summary2}", file=sys.stderr)
-                    return 1
-                print(f"  latency {latency_ms:>4.0f} ms  jobs {jobs}:  first upload {first:6.2f} s "
-                      f"({count / first:6.1f} dashboards/s)   second (unchanged) {second:6.2f} s "
-                      f"({count / second:6.1f}/s)")
+        for grafana, latency_ms, jobs in [(g, lat, j) for g in grafanas for lat in latencies for j in jobs_list]:
+            port = free_port()
+            standin = Process("grafana-standin", [sys.executable, "-m", "tests.grafana_standin",
+                                                  "--port", str(port), "--token-file", str(token_file),
+                                                  "--latency", str(latency_ms / 1000), "--apis", grafana],
+                              tmp / "standin.log", env={"PYTHONPATH": str(ROOT)}, cwd=ROOT).start()
+            try:
+                url = f"http://127.0.0.1:{port}"
+                wait_http(url + "/api/health", proc=standin.popen)
+                first, code1, summary1 = upload_seconds(url, folder, jobs)
+                second, code2, summary2 = upload_seconds(url, folder, jobs)
+            finally:
+                standin.stop()
+            if code1 or code2:
+                print(f"upload failed: {summary1} / {summary2}", file=sys.stderr)
+                return 1
+            print(f"  grafana {grafana}  latency {latency_ms:>4.0f} ms  jobs {jobs}:  first upload {first:6.2f} s "
+                  f"({count / first:6.1f} dashboards/s)   second (unchanged) {second:6.2f} s "
+                  f"({count / second:6.1f}/s)")
     return 0
 
 

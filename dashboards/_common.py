@@ -204,6 +204,16 @@ def q(expr: str, legend: str = "", instant: bool = False, fmt: str = "time_serie
 
 
 # -- panels ----------------------------------------------------------------------
+# What Grafana 12 writes into a time series panel's fieldConfig.defaults.custom on save, where the builders
+# below do not set the key themselves: written out so a save in the UI changes nothing.
+HIDE_FROM_NONE = {"legend": False, "tooltip": False, "viz": False}
+GRAPH_FIELD_DEFAULTS = {
+    "axisBorderShow": False, "axisCenteredZero": False, "axisColorMode": "text", "axisLabel": "",
+    "barAlignment": 0, "barWidthFactor": 0.6, "gradientMode": "none", "hideFrom": HIDE_FROM_NONE,
+    "insertNulls": False, "lineInterpolation": "linear", "pointSize": 5, "scaleDistribution": {"type": "linear"},
+}
+
+
 def _size(w: int, h: int) -> dict:
     return {"w": w, "h": h}
 
@@ -240,6 +250,7 @@ def recorded_resolution(panel: dict) -> dict:
 def timeseries(title: str, description: str, unit: str, targets: list, *, thresholds=NEUTRAL, w=12, h=8,
                min=None, max=None, stack=False, bars=False, threshold_lines=False, legend_calcs=()) -> dict:
     custom = {
+        **GRAPH_FIELD_DEFAULTS,
         "drawStyle": "bars" if bars else "line", "lineWidth": 1, "fillOpacity": 40 if bars else 10,
         "showPoints": "never", "spanNulls": False, "axisPlacement": "auto",
         "stacking": {"mode": "normal" if stack else "none", "group": "A"},
@@ -248,7 +259,7 @@ def timeseries(title: str, description: str, unit: str, targets: list, *, thresh
     fc = _field_config(unit, thresholds, custom, color={"mode": "palette-classic"}, min=min, max=max)
     legend = {"displayMode": "table" if legend_calcs else "list", "placement": "bottom", "showLegend": True,
               "calcs": list(legend_calcs)}
-    options = {"legend": legend, "tooltip": {"mode": "multi", "sort": "desc"}}
+    options = {"legend": legend, "tooltip": {"mode": "multi", "sort": "desc", "hideZeros": False}, "timezone": []}
     return _modern(G.TimeSeries(title=title, description=description, targets=targets), fc, options, w, h)
 
 
@@ -256,8 +267,11 @@ def stat(title: str, description: str, unit: str, targets: list, *, thresholds=N
          calc="lastNotNull", mappings=(), graph=True, decimals=None, no_value=None) -> dict:
     fc = _field_config(unit, thresholds, mappings=list(mappings), decimals=decimals, noValue=no_value)
     options = {"reduceOptions": {"calcs": [calc], "fields": "", "values": False}, "colorMode": "value",
-               "graphMode": "area" if graph and not all(t.get("instant") for t in targets) else "none", "justifyMode": "auto", "orientation": "auto",
-               "textMode": "auto"}
+               # An instant query has no series to draw a sparkline from.
+               "graphMode": "area" if graph and not all(t.get("instant") for t in targets) else "none",
+               "justifyMode": "auto", "orientation": "auto",
+               "textMode": "auto", "wideLayout": True, "showPercentChange": False,
+               "percentChangeColorMode": "standard"}
     return _modern(G.Stat(title=title, description=description, targets=targets), fc, options, w, h)
 
 
@@ -265,7 +279,12 @@ def gauge(title: str, description: str, unit: str, targets: list, *, thresholds=
           min=0, max=None) -> dict:
     fc = _field_config(unit, thresholds, min=min, max=max)
     options = {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
-               "showThresholdLabels": False, "showThresholdMarkers": True, "orientation": "auto"}
+               "showThresholdLabels": False, "showThresholdMarkers": True, "orientation": "auto",
+               "minVizHeight": 75, "minVizWidth": 75, "sizing": "auto",
+               # Grafana 12.4's gauge: the classic shape; earlier releases ignore these keys.
+               "shape": "gauge", "barShape": "flat", "barWidthFactor": 0.5, "segmentCount": 1,
+               "segmentSpacing": 0.3, "effects": {}, "endpointMarker": "point", "sparkline": True,
+               "textMode": "auto"}
     return _modern(G.GaugePanel(title=title, description=description, targets=targets), fc, options, w, h)
 
 
@@ -274,15 +293,19 @@ def bargauge(title: str, description: str, unit: str, targets: list, *, threshol
     fc = _field_config(unit, thresholds, min=min, max=max)
     options = {"reduceOptions": {"calcs": [calc], "fields": "", "values": False},
                "displayMode": "gradient", "orientation": "horizontal", "showUnfilled": True,
-               "valueMode": "color", "namePlacement": "auto", "sizing": "auto"}
+               "valueMode": "color", "namePlacement": "auto", "sizing": "auto",
+               "minVizHeight": 16, "minVizWidth": 8, "maxVizHeight": 300,
+               "legend": {"displayMode": "list", "placement": "bottom", "showLegend": False, "calcs": []}}
     return _modern(G.BarGauge(title=title, description=description, targets=targets), fc, options, w, h)
 
 
 def table(title: str, description: str, unit: str, targets: list, *, thresholds=NEUTRAL, w=12, h=8,
           exclude=("Time",), sort_by=None) -> dict:
-    fc = _field_config(unit, thresholds, {"align": "auto", "cellOptions": {"type": "auto"}, "filterable": False})
-    options = {"showHeader": True, "cellHeight": "sm",
-               "footer": {"show": False, "reducer": ["sum"], "fields": ""},
+    # No footer: Grafana 12.2+ reads it from fieldConfig.defaults.custom.footer and drops options.footer; without
+    # either, every release shows none.
+    fc = _field_config(unit, thresholds, {"align": "auto", "cellOptions": {"type": "auto"}, "filterable": False,
+                                          "inspect": False})
+    options = {"showHeader": True, "cellHeight": "sm", "frameIndex": 0, "showTypeIcons": False,
                "sortBy": [{"displayName": sort_by, "desc": True}] if sort_by else []}
     obj = G.Table(title=title, description=description, targets=targets,
                   transformations=[{"id": "organize", "options": {
@@ -302,7 +325,7 @@ def heatmap(title: str, description: str, unit: str, targets: list, *, w=12, h=8
                "rowsFrame": {"layout": "auto"}, "showValue": "never",
                "color": {"mode": "scheme", "scheme": "Oranges", "steps": 64, "fill": "dark-orange",
                          "exponent": 0.5, "scale": "exponential", "reverse": False},
-               "filterValues": {"le": 1e-9}, "legend": {"show": True},
+               "filterValues": {"le": 1e-9}, "legend": {"show": True}, "cellValues": {}, "selectionMode": "x",
                "tooltip": {"mode": "single", "yHistogram": False, "showColorScale": False},
                "exemplars": {"color": "rgba(255,0,255,0.7)"}}
     return _modern(G.Heatmap(title=title, description=description, targets=targets), fc, options, w, h)
@@ -310,10 +333,12 @@ def heatmap(title: str, description: str, unit: str, targets: list, *, w=12, h=8
 
 def state_timeline(title: str, description: str, unit: str, targets: list, *, mappings=(),
                    thresholds=NEUTRAL, w=24, h=6) -> dict:
-    fc = _field_config(unit, thresholds, {"fillOpacity": 70, "lineWidth": 0}, mappings=list(mappings))
-    options = {"mergeValues": True, "showValue": "auto", "alignValue": "left", "rowHeight": 0.9,
-               "legend": {"displayMode": "list", "placement": "bottom", "showLegend": True},
-               "tooltip": {"mode": "single", "sort": "none"}}
+    fc = _field_config(unit, thresholds, {"fillOpacity": 70, "lineWidth": 0,
+                                          "hideFrom": dict(HIDE_FROM_NONE)},
+                       mappings=list(mappings))
+    options = {"mergeValues": True, "showValue": "auto", "alignValue": "left", "rowHeight": 0.9, "perPage": 20, "timezone": [],
+               "legend": {"displayMode": "list", "placement": "bottom", "showLegend": True, "calcs": []},
+               "tooltip": {"mode": "single", "sort": "none", "hideZeros": False}}
     return _modern(G.StateTimeline(title=title, description=description, targets=targets), fc, options, w, h)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dashboards._common import UID
+from vvdash.errors import VVError
 from vvdash.model.rules import Runbook
 
 # Rate window of the recording rules; it is part of their names (…:rate5m).
@@ -26,3 +27,18 @@ def number(value: float) -> str:
 
 def seconds(value: float) -> str:
     return f"{int(value)}" if float(value).is_integer() else number(value)
+
+
+_MS_LIMIT = (2**63 - 1) // 10**6   # Prometheus durations are int64 nanoseconds (about 292 years)
+
+
+def window(inv, value: float, keys: str) -> str:
+    """A range-selector window of `value` seconds as a Prometheus duration (whole milliseconds,
+    rounded up); `keys` name the inventory values it comes from when it is out of Prometheus's range."""
+    ms = -(-round(value * 1000, 6) // 1)
+    if not 1 <= ms <= _MS_LIMIT:
+        raise VVError(f"{inv.name}: {keys}: the window of {number(value)}s they give is outside "
+                      "Prometheus's range (1ms to about 292 years)")
+    ms = int(ms)
+    whole, rest = divmod(ms, 1000)
+    return (f"{whole}s" if whole else "") + (f"{rest}ms" if rest else "")

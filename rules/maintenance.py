@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rules._common import DASHBOARD, runbook, seconds
+from rules._common import DASHBOARD, runbook, seconds, window
 from vvdash.jobs import job as job_name
 from vvdash.jobs import selector
 from vvdash.model.rules import Alert, Group
@@ -18,13 +18,15 @@ def _job_alerts(inv, job: str) -> list[Alert]:
     section, prefix, word = JOBS[job]
     periods = inv.threshold("maintenance", "stale_periods")
     period = inv["pipeline"][section]["period_seconds"]
-    window = seconds(periods * period)
+    stale = seconds(periods * period)
+    failed_window = window(inv, periods * period,
+                           f"thresholds.maintenance.stale_periods × pipeline.{section}.period_seconds")
     sel = selector(job)
     dash = DASHBOARD["maintenance"]
     return [
         Alert(
             f"VV{word}Stale",
-            f"time() - max by (site, job) ({prefix}_last_success_timestamp_seconds{{{sel}}}) > {window}",
+            f"time() - max by (site, job) ({prefix}_last_success_timestamp_seconds{{{sel}}}) > {stale}",
             "warning", f"The {job} job has not succeeded recently.",
             "{{ $labels.job }} at site {{ $labels.site }} last succeeded {{ $value | humanizeDuration }} ago "
             f"({periods} periods of {seconds(period)}s allowed).",
@@ -37,10 +39,10 @@ def _job_alerts(inv, job: str) -> list[Alert]:
                  "Pushgateway page for the job's group."])),
         Alert(
             f"VV{word}Failed",
-            f'sum by (site, job) (increase({prefix}_runs_total{{{sel}, status="failure"}}[{window}s])) > 0',
+            f'sum by (site, job) (increase({prefix}_runs_total{{{sel}, status="failure"}}[{failed_window}])) > 0',
             "warning", f"A {job} run failed.",
             "{{ $value | humanize }} {{ $labels.job }} runs failed at site {{ $labels.site }} "
-            f"in the last {window}s.",
+            f"in the last {stale}s.",
             dash, runbook(
                 f"{job} finished with status failure.",
                 ["Permissions on VIDEO_STORAGE_ROOT.", "A full disk while archiving.", "Bad retention settings."],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rules import _records as R
-from rules._common import DASHBOARD, RATE_WINDOW, runbook, seconds
+from rules._common import DASHBOARD, RATE_WINDOW, runbook, seconds, window
 from vvdash.jobs import selector
 from vvdash.model.rules import Alert, Group, Record
 
@@ -12,6 +12,7 @@ def _alerts(inv) -> list[Alert]:
     periods = inv.threshold("scheduler", "stale_periods")
     period = inv["pipeline"]["tv_scheduler"]["period_seconds"]
     stale = periods * period
+    stale_window = window(inv, stale, "thresholds.scheduler.stale_periods × pipeline.tv_scheduler.period_seconds")
     sel = selector("tv_scheduler")
     dash = DASHBOARD["tv_dvr"]
     return [
@@ -30,7 +31,7 @@ def _alerts(inv) -> list[Alert]:
         Alert(
             "VVSchedulerGenerationFailures",
             f'sum by (site, job, tv_id) (increase(vv_tv_scheduler_playlists_generated_total{{{sel}, '
-            f'status="failure"}}[{seconds(stale)}s])) > 0',
+            f'status="failure"}}[{stale_window}])) > 0',
             "warning", "TV playlist generation is failing.",
             "{{ $value | humanize }} playlist generations for TV {{ $labels.tv_id }} at site {{ $labels.site }} "
             f"failed in the last {seconds(stale)}s.",

@@ -1,17 +1,18 @@
 """Build generated/: load the definitions, check them, render every emitter, write atomically.
 
-Nothing is written until every definition loaded and every check passed, so a failed
-build leaves generated/ as it was. `check=True` writes nothing and reports stale files.
+Nothing is written until every definition loaded and every check passed; then the whole new
+tree is staged beside generated/ and swapped in at once (vvdash/atomic_tree.py), so a failed
+or killed build leaves generated/ byte-identical. `check=True` writes nothing and reports
+stale files.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vvdash import PROJECT_ROOT
+from vvdash import PROJECT_ROOT, atomic_tree
 from vvdash.check import Finding
 from vvdash.emit import emitters
 from vvdash.errors import VVError
@@ -65,20 +66,6 @@ def _existing(out: Path) -> set[str]:
     return {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
 
 
-def _write_atomic(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; generated files are meant to be read by services
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def compare(files: dict[str, bytes], out: Path) -> BuildResult:
     result = BuildResult(files)
     existing = _existing(out)
@@ -92,6 +79,31 @@ def compare(files: dict[str, bytes], out: Path) -> BuildResult:
     return result
 
 
+def _check_out_folder(out: Path) -> None:
+    """Output-folder problems as one line, before anything is written."""
+    if out.exists() and not out.is_dir():
+        raise VVError(f"{out}: --out is not a folder")
+    if out.is_dir():
+        for folder in [out, *(p for p in out.rglob("*") if p.is_dir() and not p.is_symlink())]:
+            if not os.access(folder, os.W_OK | os.X_OK):
+                raise VVError(f"{folder}: folder is read-only; nothing was written")
+    parent = out.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise VVError(f"{parent}: not a folder, cannot hold --out {out}")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise VVError(f"{parent}: folder is read-only; cannot write {out}")
+
+
+def _tidy(out: Path) -> None:
+    """Remove what a killed build left beside `out` (best effort: nothing depends on it)."""
+    try:
+        atomic_tree.tidy(out)
+    except OSError:
+        pass
+
+
 def build(inventory_path=None, out: Path = DEFAULT_OUT, check: bool = False,
           project: Project | None = None) -> BuildResult:
     project = project or load_project(inventory_path)
@@ -100,21 +112,24 @@ def build(inventory_path=None, out: Path = DEFAULT_OUT, check: bool = False,
         lines = [str(f) for f in findings]
         raise VVError("\n".join(lines) if len(lines) > 1 else lines[0])
     files = render(project)
-    result = compare(files, out)
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise VVError(f"{out}: --out is not a folder")
+    try:
+        result = compare(files, out)
+    except OSError as exc:
+        raise VVError(f"{out}: cannot read the output folder: {exc.strerror}") from None
     if check:
         return result
     if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
         raise VVError(f"{out}: not empty and not a vvdash output folder (no {MARKER}); refusing to write")
-    for path in result.missing + result.stale:
-        _write_atomic(out / path, files[path])
-        result.written.append(path)
-    for path in result.extra:
-        (out / path).unlink()
-    _prune_empty_dirs(out)
+    if not result.changed and out.is_dir():
+        _tidy(out)
+        return result
+    _check_out_folder(out)
+    try:
+        atomic_tree.replace_tree(out, files)
+    except OSError as exc:
+        raise VVError(f"{out}: cannot write the output folder ({exc.strerror}); it is unchanged") from None
+    result.written = result.missing + result.stale
     return result
-
-
-def _prune_empty_dirs(out: Path) -> None:
-    for d in sorted((p for p in out.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
-        if not any(d.iterdir()):
-            d.rmdir()

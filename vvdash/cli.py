@@ -27,7 +27,26 @@ def _parser() -> argparse.ArgumentParser:
         module = importlib.import_module(f"vvdash.commands.{info.name}")
         if hasattr(module, "register"):
             module.register(sub)
+    _accept_global_options_after_subcommands(parser)
     return parser
+
+
+def _subparsers(parser: argparse.ArgumentParser):
+    for action in parser._actions:   # argparse keeps subcommands only here
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                yield child
+                yield from _subparsers(child)
+
+
+def _accept_global_options_after_subcommands(parser: argparse.ArgumentParser) -> None:
+    """`vvdash build --inventory FILE` means `vvdash --inventory FILE build`: people write both."""
+    for child in _subparsers(parser):
+        try:
+            child.add_argument("--inventory", "-i", metavar="FILE", default=argparse.SUPPRESS,
+                               help="inventory file (also accepted before the command)")
+        except argparse.ArgumentError:
+            pass  # the subcommand has its own -i: the global option goes before the command
 
 
 def main(argv: list[str] | None = None) -> int:

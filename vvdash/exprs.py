@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from vvdash.inventory import Inventory, duration_seconds
 from vvdash.jobs import selector
+from vvdash.quoting import promql_regex_union, promql_string
 
 # Filesystems that never hold video (node-mixin's usual filter); also for panels listing every mount.
 FSTYPE_FILTER = 'fstype!~"tmpfs|ramfs|overlay|squashfs|nsfs|fuse.lxcfs"'
@@ -15,7 +16,8 @@ FSTYPE_FILTER = 'fstype!~"tmpfs|ramfs|overlay|squashfs|nsfs|fuse.lxcfs"'
 def storage_selector(inv: Inventory) -> str:
     """Matchers for the filesystems holding each site's VIDEO_STORAGE_ROOT."""
     mounts = sorted({site.get("storage_mountpoint", "/") for site in inv.sites})
-    mount = f'mountpoint="{mounts[0]}"' if len(mounts) == 1 else f'mountpoint=~"{"|".join(mounts)}"'
+    mount = (f"mountpoint={promql_string(mounts[0])}" if len(mounts) == 1
+             else f"mountpoint=~{promql_regex_union(mounts)}")
     return f'{selector("node_exporter")}, {mount}, {FSTYPE_FILTER}'
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 
+from vvdash.model.dashboards import SCHEMA_VERSION
+
 DS = {"type": "prometheus", "uid": "${datasource}"}
 SEL = 'site=~"$site", job=~"$job", instance=~"$instance"'
 
@@ -22,7 +24,7 @@ def _panel(pid: int, title: str, expr: str, x: int, y: int, unit: str = "ops") -
 
 
 GOOD = {
-    "uid": "fixture", "title": "Fixture", "schemaVersion": 39,
+    "uid": "fixture", "title": "Fixture", "schemaVersion": SCHEMA_VERSION,
     "templating": {"list": [
         {"name": "datasource", "label": "Data source", "type": "datasource", "query": "prometheus"},
         _var("site", "label_values(up, site)"),

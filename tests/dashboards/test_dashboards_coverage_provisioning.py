@@ -10,6 +10,7 @@ from tests.helpers import run_vvdash
 from vvdash.catalog import Catalog, Metric
 from vvdash.check import dashboard_lint, metric_coverage
 from vvdash.emit import grafana_provisioning
+from vvdash.model.dashboards import SCHEMA_VERSION
 from vvdash.model.rules import Alert, Group, RuleFile, Runbook
 from vvdash.project import load_project
 
@@ -78,7 +79,7 @@ def test_a_legacy_dashboard_fails_the_build_naming_dashboard_and_panel(project_c
     out = tmp_path / "out"
     result = run_vvdash(["build", "--out", str(out)], project_copy)
     assert result.returncode == 2, result.stdout + result.stderr
-    assert "dashboard zz-legacy: schema-version-rule: schemaVersion is 12, expected 39" in result.stderr
+    assert f"dashboard zz-legacy: schema-version-rule: schemaVersion is 12, expected {SCHEMA_VERSION}" in result.stderr
     assert ("dashboard zz-legacy / panel \"Old graph\": panel-angular-rule: panel type 'graph' is an Angular panel"
             in result.stderr)
     assert "dashboard zz-legacy: template-datasource-rule: has no templated datasource variable" in result.stderr

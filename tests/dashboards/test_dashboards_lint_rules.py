@@ -7,6 +7,7 @@ import pytest
 from tests.dashboards.fixtures import SEL, good, panel, variable
 from vvdash.check.dashboard_lint import RULES, LintException, lint, load_exceptions
 from vvdash.errors import VVError
+from vvdash.model.dashboards import SCHEMA_VERSION
 
 D = "dashboard fixture"
 QD = 'dashboard fixture / panel "Queue depth"'
@@ -136,7 +137,7 @@ CASES = [
     ("panel-gridpos-rule", _set(lambda m: panel(m, "Queue depth"), gridPos=None), QD,
      "gridPos must have integer x, y, w, h"),
     ("panel-overlap-rule", _move("Queue depth", x=6), QD, "gridPos overlaps panel 'Videos completed'"),
-    ("schema-version-rule", _set(lambda m: m, schemaVersion=12), D, "schemaVersion is 12, expected 39"),
+    ("schema-version-rule", _set(lambda m: m, schemaVersion=12), D, f"schemaVersion is 12, expected {SCHEMA_VERSION}"),
     ("panel-angular-rule", _set(lambda m: panel(m, "Queue depth"), type="graph"), QD,
      "panel type 'graph' is an Angular panel"),
     ("panel-angular-rule", _set(lambda m: panel(m, "Queue depth"), type="singlestat"), QD,

@@ -36,7 +36,9 @@ def test_up_prints_urls_and_down_from_another_process_stops_everything(tmp_path)
         requests.get(urls["Prometheus"] + "-/ready", timeout=5).raise_for_status()
         requests.get(urls["Alertmanager"] + "-/ready", timeout=5).raise_for_status()
         pids = [rec["pid"] for rec in state["processes"].values()]
-        assert len(pids) == 8 and all(pid_alive(p) for p in pids)   # `up` returned; the stack runs on
+        assert len(pids) == 9 and all(pid_alive(p) for p in pids)   # `up` returned; the stack runs on
+        dashboards = next(ln for ln in up.stdout.splitlines() if ln.strip().startswith("Dashboards "))
+        assert "VV / Overview" in requests.get(dashboards.split()[-1], timeout=5).text    # the preview
         again = run_cli(["stack", "up", "--profile", "test", "--workdir", str(workdir)])
         assert again.returncode == 2 and "already running" in again.stderr
     finally:

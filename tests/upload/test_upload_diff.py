@@ -30,7 +30,8 @@ def test_changed_new_and_removed_dashboards(vv, standin, dash_dir):
     assert run.code == 1
     assert standin.writes == []
     out = run.out.splitlines()
-    i = out.index("--- grafana:vv-fix-2 (version 1)")
+    i = next(n for n, line in enumerate(out) if line.startswith("--- grafana:vv-fix-2 (version 1 by token at "))
+    assert "changed in Grafana" not in out[i]
     assert out[i + 1] == f"+++ {dash_dir / 'vv-fix-2.json'}"
     assert '-  "title": "Fixture vv-fix-2",' in out and '+  "title": "Renamed board",' in out
     assert "--- /dev/null" in out and f"+++ {dash_dir / 'vv-fix-9.json'} (new in Grafana)" in out

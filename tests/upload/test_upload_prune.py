@@ -30,7 +30,7 @@ def test_prune_deletes_exactly_the_removed_managed_dashboards(vv, standin, dash_
     assert [w for w in standin.writes if w.method != "DELETE"] == []
     assert sorted(standin.dashboards) == ["hand-made", "lookalike", "team-board", "vv-fix-1", "vv-fix-3", "vv-fix-5"]
     assert run.lines("[prune] deleted")
-    assert run.out.strip().splitlines()[-1].split() == ["dashboards", "0", "0", "3", "2", "0"]
+    assert run.out.strip().splitlines()[-1].split() == ["dashboards", "0", "0", "3", "0", "2", "0"]
 
 
 def test_without_prune_nothing_is_deleted(vv, standin, dash_dir):

@@ -12,7 +12,7 @@ from upload_helpers import ADMIN_PASSWORD, EDITOR_TOKEN, FOLDER_TITLE, FOLDER_UI
 
 from vvdash import PROJECT_ROOT
 from vvdash.procs import free_port
-from vvdash.testing.grafana_standin import GrafanaStandin
+from tests.grafana_standin import GrafanaStandin
 
 
 def _one_error_line(run) -> str:
@@ -87,7 +87,7 @@ def test_rejected_token_names_its_source(vv, standin, dash_dir):
     run = vv(*upload_args(standin, dash_dir), env={"VVDASH_GRAFANA_TOKEN": "glsa_not_a_valid_token"})
     assert run.code == 2
     line = _one_error_line(run)
-    assert f"GET /api/folders/{FOLDER_UID}" in line
+    assert "API discovery: GET /apis" in line             # the first call that needs the credential
     assert "Grafana rejected the credential from $VVDASH_GRAFANA_TOKEN (401: Invalid API key)" in line
     assert "glsa_not_a_valid_token" not in run.out + run.err
     assert standin.writes == []

@@ -9,7 +9,7 @@ import pytest
 
 from upload_helpers import EDITOR_TOKEN, FOLDER_TITLE, FOLDER_UID, dashboard, upload_args, write_dashboards
 
-from vvdash.ship.local import MANAGED_TAG
+from vvdash.ship.local import MANAGED_TAG, with_record
 
 
 def test_first_upload_creates_folder_and_dashboards_with_tag_folder_and_message(vv, standin, dash_dir):
@@ -28,8 +28,8 @@ def test_first_upload_creates_folder_and_dashboards_with_tag_folder_and_message(
     assert len(run.lines("created      vv-fix-")) == 5          # one progress line per dashboard
     assert run.lines("[5/5]")
     header, counts = run.out.strip().splitlines()[-2:]
-    assert header.split() == ["created", "updated", "unchanged", "deleted", "failed"]
-    assert counts.split() == ["dashboards", "5", "0", "0", "0", "0"]
+    assert header.split() == ["created", "updated", "unchanged", "changed", "in", "Grafana", "deleted", "failed"]
+    assert counts.split() == ["dashboards", "5", "0", "0", "0", "0", "0"]
 
 
 def test_second_upload_writes_nothing(vv, standin, dash_dir):
@@ -39,7 +39,7 @@ def test_second_upload_writes_nothing(vv, standin, dash_dir):
     assert run.code == 0, run.err
     assert standin.writes == []
     assert {r.method for r in standin.requests} == {"GET"}
-    assert run.out.strip().splitlines()[-1].split() == ["dashboards", "0", "0", "5", "0", "0"]
+    assert run.out.strip().splitlines()[-1].split() == ["dashboards", "0", "0", "5", "0", "0", "0"]
     assert all(d["version"] == 1 for d in standin.dashboards.values())
 
 
@@ -54,13 +54,14 @@ def test_only_the_changed_dashboard_is_written_with_the_version_it_replaces(vv, 
     assert standin.dashboards["vv-fix-3"]["version"] == 2
     assert standin.dashboards["vv-fix-3"]["data"]["description"] == "now with a description"
     assert run.lines("updated      vv-fix-3")
-    assert run.out.strip().splitlines()[-1].split() == ["dashboards", "0", "1", "4", "0", "0"]
+    assert run.out.strip().splitlines()[-1].split() == ["dashboards", "0", "1", "4", "0", "0", "0"]
 
 
 def test_dashboard_in_another_folder_is_moved(vv, standin, dash_dir):
     standin.seed_folder("elsewhere", "Elsewhere")
-    standin.seed_dashboard({**json.loads((dash_dir / "vv-fix-1.json").read_text()), "tags": ["vv", MANAGED_TAG]},
-                           folder_uid="elsewhere")
+    # As vvdash uploaded it (with its record), then moved to another folder in Grafana.
+    standin.seed_dashboard(with_record({**json.loads((dash_dir / "vv-fix-1.json").read_text()),
+                                        "tags": ["vv", MANAGED_TAG]}), folder_uid="elsewhere")
     run = vv(*upload_args(standin, dash_dir))
     assert run.code == 0, run.err
     assert standin.dashboards["vv-fix-1"]["folder_uid"] == FOLDER_UID

@@ -23,6 +23,6 @@ def run(args) -> int:
     inv, client, dashboards, problems = setup.open_client(args, report)
     try:
         return run_diff(client, dashboards, problems, inv["grafana"]["folder_uid"], args.jobs, sys.stdout,
-                        sys.stderr)
+                        sys.stderr, report)
     finally:
         client.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from vvdash.ship import setup
 from vvdash.ship.connection import check_url
+from vvdash.ship.folders import folder_path
 from vvdash.ship.report import Reporter
 from vvdash.ship.sync import Options, upload
 
@@ -22,8 +23,9 @@ def register(sub):
                         "(grafana.folder_uid) that are not in the dashboards folder (never anything else; "
                         "nothing when any upload failed)")
     p.add_argument("--force", action="store_true",
-                   help="overwrite dashboards someone changed in Grafana since vvdash read them (412), and take "
-                        "over a dashboard with the same uid that vvdash did not upload")
+                   help="overwrite dashboards changed in Grafana since vvdash's last upload (left alone and "
+                        "reported otherwise, exit 1), dashboards Grafana stores in the v2 format, and a dashboard "
+                        "with the same uid that vvdash did not upload")
     p.add_argument("--fail-fast", action="store_true", help="stop at the first failed dashboard")
     p.add_argument("--message", metavar="TEXT", help="version message (default: the git commit of the dashboards)")
     p.add_argument("--datasource", action="store_true",
@@ -44,7 +46,7 @@ def run(args) -> int:
         datasource = {"uid": grafana["datasource_uid"], "name": DATASOURCE_NAME, "type": "prometheus",
                       "access": "proxy", "url": url, "isDefault": False,
                       "jsonData": {"httpMethod": "POST", "timeInterval": inv["prometheus"]["scrape_interval"]}}
-    opts = Options(folder_uid=grafana["folder_uid"], folder_title=grafana["folder_title"],
+    opts = Options(folder_uid=grafana["folder_uid"], folder_path=folder_path(grafana),
                    message=args.message or setup.commit_message(args.dashboards), dry_run=args.dry_run,
                    prune=args.prune, force=args.force, fail_fast=args.fail_fast, jobs=args.jobs,
                    datasource=datasource)

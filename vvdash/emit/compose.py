@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from pipeline.services import HMAC_KEY_USERS
 from vvdash.emit import grafana_provisioning
+from vvdash.model.dashboards import GRAFANA_VERSION
 from vvdash.emit.alertmanager import RUNTIME_CONFIG, receiver_secrets
 from vvdash.emit.prometheus_config import BLACKBOX_PATH, CONFIG_PATH, Addressing, render
 from vvdash.emit.serialize import GENERATED_HEADER, dump_yaml
@@ -47,7 +48,7 @@ IMAGES = {   # pinned to the versions the project is tested with (the Debian pac
     "blackbox_exporter": "prom/blackbox-exporter:v0.23.0",
     "cadvisor": "gcr.io/cadvisor/cadvisor:v0.47.2",
     "nginx_exporter": "nginx/nginx-prometheus-exporter:0.11.0",
-    "grafana": "grafana/grafana-oss:10.4.2",
+    "grafana": f"grafana/grafana:{GRAFANA_VERSION}",   # the OSS image; the release the dashboards are written for
 }
 # The pipeline image: this project installed with pip (override with VVDASH_IMAGE), built from the
 # repository's Dockerfile by `docker compose build` (the context is relative to generated/compose/).

@@ -9,6 +9,7 @@ mounted at DASHBOARDS_PATH, into the inventory's folder.
 from __future__ import annotations
 
 from vvdash.emit.serialize import GENERATED_HEADER, dump_yaml
+from vvdash.ship.folders import folder_path
 
 # Where Grafana sees generated/dashboards/ (the compose file mounts it there).
 DASHBOARDS_PATH = "/var/lib/grafana/dashboards/vvdash"
@@ -42,7 +43,7 @@ def dashboards_provider(inv) -> dict:
             "name": PROVIDER_NAME,
             "orgId": 1,
             "type": "file",
-            "folder": grafana["folder_title"],
+            "folder": folder_path(grafana)[-1],   # provisioning names one folder: the innermost level
             "folderUid": grafana["folder_uid"],
             "disableDeletion": False,
             "allowUiUpdates": False,

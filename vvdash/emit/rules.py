@@ -2,6 +2,11 @@
 
 from vvdash.emit.serialize import GENERATED_HEADER, dump_yaml
 from vvdash.model.rules import Alert, RuleFile
+from vvdash.quoting import template_literal
+
+# Annotations built from inventory URLs: Prometheus expands annotations as Go templates, so
+# these must print as they are (the URL grammar refuses braces already; this holds on its own).
+LINK_ANNOTATIONS = ("runbook_url", "dashboard_url")
 
 
 def rule_to_dict(rule, inv) -> dict:
@@ -10,7 +15,8 @@ def rule_to_dict(rule, inv) -> dict:
 
         out = {"alert": rule.alert, "expr": rule.expr,
                "labels": {**rule.labels, "severity": rule.severity},
-               "annotations": annotations(rule, inv)}
+               "annotations": {key: template_literal(value) if key in LINK_ANNOTATIONS else value
+                               for key, value in annotations(rule, inv).items()}}
         if rule.for_ and rule.for_ != "0s":
             out["for"] = rule.for_
         if rule.keep_firing_for:

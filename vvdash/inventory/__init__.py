@@ -13,34 +13,58 @@ from typing import Any
 from urllib.parse import urlparse
 
 import jsonschema
-import yaml
 
 from vvdash import PROJECT_ROOT
 from vvdash.errors import VVError
+from vvdash.inventory import grammar, overlaps, reading, safe_yaml
 from vvdash.inventory.schema import SCHEMA
 
 DEFAULT_INVENTORY = PROJECT_ROOT / "vvdash.yaml"
-_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 
 
 def key_path(parts) -> str:
-    """['sites', 0, 'dvrs', 1, 'port'] -> 'sites[0].dvrs[1].port'."""
+    """['sites', 0, 'dvrs', 1, 'port'] -> 'sites[0].dvrs[1].port' (an odd key is quoted, shortened)."""
     out = ""
     for p in parts:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+        if isinstance(p, int):
+            out += f"[{p}]"
+            continue
+        p = p if re.fullmatch(r"[A-Za-z0-9_-]{1,64}", str(p)) else _got(p)
+        out += f".{p}" if out else p
     return out or "(top level)"
 
 
 def _got(value: Any) -> str:
+    if isinstance(value, str):
+        value = re.sub(r"//[^/@\s]*@", "//(credentials not shown)@", value)
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _holds_secret(schema) -> bool:
+    """Whether a schema node is a secret or has one inside (a section given as a string
+    may be the secret itself, pasted one level too high)."""
+    if not isinstance(schema, dict):
+        return False
+    inside = [*schema.get("properties", {}).values(), *schema.get("anyOf", []), *schema.get("oneOf", [])]
+    if isinstance(schema.get("items"), dict):
+        inside.append(schema["items"])
+    return bool(schema.get("secret")) or any(_holds_secret(node) for node in inside)
+
+
+def _secret(error: jsonschema.ValidationError) -> bool:
+    """Whether the failing node, a node around it or a node inside it holds a secret (never echoed)."""
+    if _holds_secret(error.schema):
+        return True
+    while error is not None:
+        if isinstance(error.schema, dict) and error.schema.get("secret"):
+            return True
+        error = error.parent
+    return False
+
+
 def _describe(error: jsonschema.ValidationError) -> tuple[list, str]:
     """Pick the most useful (path, message) for one schema error."""
-    if error.validator in ("oneOf", "anyOf") and error.context:
-        # A secret reference or union: the node's own phrase says it best.
-        pass
     if error.validator == "required":
         missing = re.match(r"'([^']+)'", error.message)
         name = missing.group(1) if missing else error.message
@@ -53,7 +77,13 @@ def _describe(error: jsonschema.ValidationError) -> tuple[list, str]:
     expected = error.schema.get("expected") if isinstance(error.schema, dict) else None
     if not expected:
         expected = error.message
-    return list(error.absolute_path), f"expected {expected}, got {_got(error.instance)}"
+    if _secret(error):
+        # A secret typed inline: say where, never what.
+        return list(error.absolute_path), f"expected {expected}, got an inline value (not shown)"
+    got = _got(error.instance)
+    if error.validator == "grammar":
+        got += f" ({error.message.split(': ', 1)[1]})"
+    return list(error.absolute_path), f"expected {expected}, got {got}"
 
 
 class Inventory(dict):
@@ -121,11 +151,11 @@ def is_loopback(host: str | None) -> bool:
 
 
 def duration_seconds(text: str) -> float:
-    """'1h30m' -> 5400.0 (Prometheus duration syntax)."""
-    total = 0.0
-    for number, unit in re.findall(r"([0-9]+)(ms|s|m|h|d|w|y)", text):
-        total += int(number) * _DURATION_UNITS[unit]
-    return total
+    """'1h30m' -> 5400.0 (Prometheus duration syntax; ValueError for what Prometheus refuses)."""
+    ns = grammar.duration_ns(text)
+    if ns is None:
+        raise ValueError(f"not a Prometheus duration: {text!r}")
+    return ns / 1e9
 
 
 def secret_file(ref: dict, base_dir: str | Path | None = None) -> Path:
@@ -215,30 +245,20 @@ def load(path: str | Path | None = None) -> Inventory:
     """Load and validate an inventory; raise VVError with one line on the first problem."""
     path = Path(path) if path else DEFAULT_INVENTORY
     label = str(path) if path != DEFAULT_INVENTORY else path.name
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise VVError(f"{label}: inventory file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise VVError(f"{label}: cannot read inventory: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "?"
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise VVError(f"{label}: {where}: invalid YAML: {problem}") from None
+    data = safe_yaml.load(reading.read_text(path, label), label)
     if not isinstance(data, dict):
-        raise VVError(f"{label}: (top level): expected a mapping, got {_got(data)}")
-    validator = jsonschema.Draft202012Validator(SCHEMA)
+        # Not shown: a file that is not an inventory may be a secret (--inventory secrets/hmac.key).
+        kind = "nothing" if data is None else f"a {type(data).__name__}"
+        raise VVError(f"{label}: (top level): expected a mapping, got {kind}")
+    validator = grammar.validator(SCHEMA)
     errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
     if errors:
         # Report the deepest error on the first failing path: it names the real culprit.
         first = max((e for e in errors if list(e.absolute_path)[:1] == list(errors[0].absolute_path)[:1]),
-                    key=lambda e: len(e.absolute_path))
+                    key=lambda e: (len(e.absolute_path), e.validator == "grammar"))   # a grammar says why
         parts, message = _describe(first)
         raise VVError(f"{label}: {key_path(parts)}: {message}")
-    semantic = _semantic_errors(data)
+    semantic = _semantic_errors(data) + overlaps.all_overlaps(data, path.resolve().parent)
     if semantic:
         parts, message = semantic[0]
         raise VVError(f"{label}: {key_path(parts)}: {message}")

@@ -4,29 +4,36 @@ Each node may carry an "expected" phrase: it becomes the error message
 ("expected an integer 1-65535"), so errors read the same everywhere.
 """
 
-PORT = {"type": "integer", "minimum": 1, "maximum": 65535, "expected": "an integer 1-65535"}
-DURATION = {
-    "type": "string",
-    "pattern": r"^([0-9]+(ms|s|m|h|d|w|y))+$",
-    "expected": "a Prometheus duration such as 30s, 5m, 4h",
-}
-NAME = {"type": "string", "pattern": r"^[a-z][a-z0-9_-]*$", "expected": "a lowercase name ([a-z][a-z0-9_-]*)"}
-RATIO = {"type": "number", "minimum": 0, "maximum": 1, "expected": "a ratio between 0 and 1"}
-POS_NUMBER = {"type": "number", "exclusiveMinimum": 0, "expected": "a number greater than 0"}
-POS_INT = {"type": "integer", "minimum": 1, "expected": "an integer >= 1"}
-NONNEG_INT = {"type": "integer", "minimum": 0, "expected": "an integer >= 0"}
-NONNEG_NUMBER = {"type": "number", "minimum": 0, "expected": "a number >= 0"}
-HOST = {"type": "string", "minLength": 1, "pattern": r"^[A-Za-z0-9_.:\[\]-]+$", "expected": "a host name or IP address"}
-URL = {"type": "string", "pattern": r"^https?://[^\s]+$", "expected": "an http(s) URL"}
+PORT = {"type": "integer", "grammar": "integral", "minimum": 1, "maximum": 65535,
+        "expected": "an integer 1-65535"}
+# Durations are checked by Prometheus's own grammar (vvdash/inventory/grammar.py); a window or
+# interval must be longer than 0, a `for` may be 0.
+DURATION = {"type": "string", "grammar": "duration", "expected": "a Prometheus duration greater than 0 such as 30s, 5m, 4h"}
+DURATION_OR_ZERO = {"type": "string", "grammar": "duration_or_zero",
+                    "expected": "a Prometheus duration such as 0s, 30s, 5m, 4h"}
+NAME = {"type": "string", "grammar": "name", "expected": "a lowercase name ([a-z][a-z0-9_-]*, at most 63 characters)"}
+RATIO = {"type": "number", "grammar": "finite", "minimum": 0, "maximum": 1, "expected": "a ratio between 0 and 1"}
+POS_NUMBER = {"type": "number", "grammar": "finite", "exclusiveMinimum": 0,
+              "expected": "a finite number greater than 0 (at most 2^53)"}
+POS_INT = {"type": "integer", "grammar": "integral", "minimum": 1, "expected": "an integer >= 1 (at most 2^53)"}
+NONNEG_INT = {"type": "integer", "grammar": "integral", "minimum": 0, "expected": "an integer >= 0 (at most 2^53)"}
+NONNEG_NUMBER = {"type": "number", "grammar": "finite", "minimum": 0, "expected": "a finite number >= 0 (at most 2^53)"}
+HOST = {"type": "string", "grammar": "host", "expected": "a host name or IP address"}
+# A URL other paths are appended to (links, Grafana, BitNet): no query, no fragment.
+URL = {"type": "string", "grammar": "base_url", "expected": "an http(s) URL with a host and no query or fragment"}
+WEBHOOK_URL = {"type": "string", "grammar": "url", "expected": "an http(s) URL with a host"}
+TEXT = {"type": "string", "grammar": "text", "expected": "printable text without {{ }} or $ (at most 256 characters)"}
+PATH = {"type": "string", "grammar": "path", "expected": "a path (printable, no $, at most 4096 characters)"}
 
 # A secret is never written inline: it is read from the environment or a file.
 SECRET_REF = {
     "type": "object",
     "expected": "a secret reference {env: NAME} or {file: PATH}",
+    "secret": True,   # errors here never show the value
     "oneOf": [
-        {"required": ["env"], "properties": {"env": {"type": "string", "pattern": r"^[A-Z_][A-Z0-9_]*$"}},
+        {"required": ["env"], "properties": {"env": {"type": "string", "grammar": "env_name"}},
          "additionalProperties": False},
-        {"required": ["file"], "properties": {"file": {"type": "string", "minLength": 1}},
+        {"required": ["file"], "properties": {"file": PATH},
          "additionalProperties": False},
     ],
 }
@@ -58,14 +65,15 @@ DVR = _obj({
     "name": NAME,
     "address": HOST,
     "port": PORT,
-    "path": {"type": "string", "pattern": "^/", "expected": "a URL path starting with /"},
+    "path": {"type": "string", "grammar": "url_path", "expected": "a URL path starting with /"},
     "probe": {"enum": ["tcp", "icmp", "http"], "expected": "one of tcp, icmp, http"},
 }, ["name", "address", "port"])
 
 SITE = _obj({
     "name": NAME,
-    "video_storage_root": {"type": "string", "minLength": 1, "expected": "a directory path"},
-    "storage_mountpoint": {"type": "string", "pattern": "^/", "expected": "an absolute mount point"},
+    "video_storage_root": {**PATH, "expected": "a directory path"},
+    "storage_mountpoint": {"type": "string", "grammar": "mountpoint",
+                           "expected": "an absolute mount point without quotes, backslashes, braces or $"},
     "hosts": {"type": "array", "minItems": 1, "expected": "a non-empty list of hosts",
               "items": _obj({"name": NAME, "address": HOST}, ["name", "address"])},
     "dvrs": {"type": "array", "items": DVR, "expected": "a list of DVRs"},
@@ -77,14 +85,15 @@ RECEIVER = _obj({
     "type": {"enum": ["webhook", "slack", "email", "pagerduty"],
              "expected": "one of webhook, slack, email, pagerduty"},
     # Webhook URL: a literal only for a receiver on this machine; otherwise a reference.
-    "url": {"anyOf": [URL, SECRET_REF], "expected": "an http(s) URL or a secret reference"},
-    "channel": {"type": "string"},
+    "url": {"anyOf": [WEBHOOK_URL, SECRET_REF], "secret": True,
+            "expected": "an http(s) URL with a host or a secret reference"},
+    "channel": TEXT,
     "api_url": SECRET_REF,
     "routing_key": SECRET_REF,
-    "to": {"type": "string"},
-    "from": {"type": "string"},
-    "smarthost": {"type": "string"},
-    "auth_username": {"type": "string"},
+    "to": {"type": "string", "grammar": "emails", "expected": "email addresses separated by commas"},
+    "from": {"type": "string", "grammar": "emails", "expected": "an email address"},
+    "smarthost": {"type": "string", "grammar": "host_port", "expected": "host:port of the mail server"},
+    "auth_username": TEXT,
     "auth_password": SECRET_REF,
     "send_resolved": {"type": "boolean"},
 }, ["name", "type"])
@@ -112,8 +121,8 @@ SCHEMA = _obj({
             "backend": {"enum": ["builtin", "bitnet"], "expected": "one of builtin, bitnet"},
             "bitnet_url": URL,
             "timeout_seconds": POS_NUMBER,
-            "model_name": {"type": "string", "minLength": 1},
-            "model_version": {"type": "string", "minLength": 1, "expected": "a string (quote numbers)"},
+            "model_name": {**TEXT, "minLength": 1},
+            "model_version": {**TEXT, "minLength": 1, "expected": "a string (quote numbers)"},
         }, ["backend", "timeout_seconds", "model_name", "model_version"]),
         "hmac_key": SECRET_REF,
         "tv_scheduler": _section({"period_seconds": POS_NUMBER}),
@@ -130,34 +139,35 @@ SCHEMA = _obj({
             "predict_window": DURATION, "fill_warning_horizon": DURATION,
             "fill_critical_horizon": DURATION, "fill_free_floor_ratio": RATIO,
             "almost_full_free_ratio": RATIO, "subfolder_growth_bytes_per_hour": POS_NUMBER,
-            "for": DURATION, "almost_full_for": DURATION,
+            "for": DURATION_OR_ZERO, "almost_full_for": DURATION_OR_ZERO,
         }),
         "pipeline": _section({
             "stage_error_ratio": RATIO, "min_items_per_second": POS_NUMBER,
-            "queue_backlog": POS_INT, "stalled_for": DURATION, "slo_target": RATIO, "for": DURATION,
+            "queue_backlog": POS_INT, "stalled_for": DURATION_OR_ZERO, "slo_target": RATIO, "for": DURATION_OR_ZERO,
             "corrupted_files_warning": POS_INT, "corrupted_files_critical": POS_INT,
         }),
         "dvr": _section({
-            "disconnected_for": DURATION, "no_segments_for": DURATION,
+            "disconnected_for": DURATION_OR_ZERO, "no_segments_for": DURATION_OR_ZERO,
             "probe_slow_seconds": POS_NUMBER, "connection_errors_per_minute": POS_NUMBER,
-            "for": DURATION,
+            "for": DURATION_OR_ZERO,
         }),
         "summarizer": _section({"inference_p95_seconds": POS_NUMBER, "failure_ratio": RATIO,
-                                "for": DURATION}),
+                                "for": DURATION_OR_ZERO}),
         "scheduler": _section({"stale_periods": POS_INT}),
         "maintenance": _section({"stale_periods": POS_INT}),
-        "platform": _section({"target_down_for": DURATION, "restart_loop_count": POS_INT,
+        "platform": _section({"target_down_for": DURATION_OR_ZERO, "restart_loop_count": POS_INT,
                               "restart_loop_window": DURATION}),
     }),
     "alerting": _obj({
-        "group_wait": DURATION, "group_interval": DURATION, "repeat_interval": DURATION,
+        "group_wait": DURATION_OR_ZERO, "group_interval": DURATION, "repeat_interval": DURATION,
         "receivers": {"type": "array", "minItems": 1, "items": RECEIVER,
                       "expected": "a non-empty list of receivers"},
         "routes": _section({"critical": NAME, "warning": NAME, "info": NAME}),
     }, ["group_wait", "group_interval", "repeat_interval", "receivers", "routes"]),
     "grafana": _obj({
-        "url": URL, "token": SECRET_REF, "username": {"type": "string"}, "password": SECRET_REF,
-        "ca_bundle": {"type": "string"}, "folder_uid": NAME, "folder_title": {"type": "string"},
+        "url": URL, "token": SECRET_REF, "username": TEXT, "password": SECRET_REF,
+        "ca_bundle": PATH, "folder_uid": NAME, "folder_title": TEXT,
+        "folder": {**TEXT, "minLength": 1},   # a nested folder path "VV/Site A" (Grafana 11+)
         "datasource_uid": NAME,
     }, ["url", "folder_uid", "folder_title", "datasource_uid"]),
 }, ["version", "links", "sites", "services", "prometheus", "pipeline", "thresholds", "alerting",

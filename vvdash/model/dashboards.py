@@ -13,8 +13,12 @@ from dataclasses import dataclass
 
 from grafanalib._gen import DashboardEncoder
 
-# Grafana 10.4/11.x write schemaVersion 39; dashboards below it are migrated on load.
-SCHEMA_VERSION = 39
+# The Grafana release the dashboards are written for (the compose file runs it; panels carry it as
+# pluginVersion, as Grafana writes it on save) and the schemaVersion that release writes. Grafana
+# migrates dashboards below it on every load; 10.4 and 11 load a higher one unchanged (their
+# migrator only runs the steps below their own latest version).
+GRAFANA_VERSION = "12.4.11"
+SCHEMA_VERSION = 42
 GRID_COLUMNS = 24
 DATASOURCE_TYPE = "prometheus"
 DATASOURCE_VARIABLE = "datasource"
@@ -120,6 +124,7 @@ def _panel(panel: dict) -> dict:
             panel.pop(key, None)
     if panel.get("type") == "row":
         return {k: v for k, v in panel.items() if k in _ROW_KEYS}
+    panel["pluginVersion"] = GRAFANA_VERSION
     if panel.get("type") in DATA_PANEL_TYPES:
         if not isinstance(panel.get("datasource"), dict):
             panel["datasource"] = datasource_ref()

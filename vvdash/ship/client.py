@@ -48,6 +48,9 @@ class GrafanaError(Exception):
         if self.status == 412 and self.status_text == "version-mismatch":
             return (f"{head}: Grafana's copy was changed by someone else after vvdash read it (412 "
                     "version-mismatch); see `vvdash diff`, then `vvdash upload --force` to overwrite it")
+        if self.status == 409 and self.status_text == "Conflict":
+            return (f"{head}: Grafana's copy was changed by someone else after vvdash read it (409 Conflict: "
+                    "stale resourceVersion); see `vvdash diff`, then `vvdash upload --force` to overwrite it")
         if self.status == 412 and self.status_text == "name-exists":
             return (f"{head}: another dashboard in the folder already has this title (412 name-exists); "
                     "rename or delete that one in Grafana")
@@ -77,6 +80,7 @@ class GrafanaClient:
         conn.credential.apply(self.session)
         self._random = random.Random()
         self._lock = threading.Lock()
+        self._asked: dict = {}          # answers that do not change during a run: discovery, namespace
 
     def close(self) -> None:
         self.session.close()
@@ -126,6 +130,8 @@ class GrafanaClient:
     def _error(self, name, what, resp, payload, attempt) -> GrafanaError:
         message = (payload or {}).get("message") if isinstance(payload, dict) else None
         status_text = (payload or {}).get("status", "") if isinstance(payload, dict) else ""
+        if isinstance(payload, dict) and payload.get("kind") == "Status":   # the resource API's errors
+            status_text = payload.get("reason", "")
         return GrafanaError(name, what, resp.status_code, message or resp.reason or "no message",
                             status_text=status_text, attempts=attempt, source=self.conn.credential.source)
 
@@ -138,14 +144,69 @@ class GrafanaClient:
         status, payload = self.call("GET", f"/api/folders/{quote(uid)}", f"folder {uid}", allow=(404,))
         return None if status == 404 else payload
 
-    def create_folder(self, uid: str, title: str) -> dict:
-        return self.call("POST", "/api/folders", f"create folder {uid}", body={"uid": uid, "title": title})[1]
+    def child_folders(self, parent_uid: str) -> list[dict]:
+        """The folders directly inside `parent_uid` ("" for the top level; nested folders, Grafana 11+)."""
+        params = {"limit": 1000, **({"parentUid": parent_uid} if parent_uid else {})}
+        return self.call("GET", "/api/folders", f"folders in {parent_uid or 'the top level'}", params=params)[1] or []
+
+    def create_folder(self, uid: str, title: str, parent_uid: str = "") -> dict:
+        body = {"uid": uid, "title": title, **({"parentUid": parent_uid} if parent_uid else {})}
+        return self.call("POST", "/api/folders", f"create folder {uid}", body=body)[1]
+
+    def _once(self, key: str, ask):
+        with self._lock:
+            if key in self._asked:
+                return self._asked[key]
+        value = ask()
+        with self._lock:
+            return self._asked.setdefault(key, value)
+
+    def api_groups(self) -> dict[str, list[str]]:
+        """GET /apis (Kubernetes API discovery): group -> the versions Grafana serves; {} when it has no /apis
+        or will not say (404, 403: then the legacy API, which every release serves, is used). Asked once."""
+        return self._once("groups", self._api_groups)
+
+    def _api_groups(self) -> dict[str, list[str]]:
+        status, payload = self.call("GET", "/apis", "API discovery", allow=(404, 403))
+        if status in (404, 403) or not isinstance(payload, dict):
+            return {}
+        return {g.get("name", ""): [v.get("version", "") for v in g.get("versions") or []]
+                for g in payload.get("groups") or [] if isinstance(g, dict)}
+
+    def namespace(self) -> str:
+        """The resource API's namespace for this credential: what Grafana tells its own frontend (`namespace`
+        in /api/frontend/settings: default, org-N, stacks-N), else derived from the org as Grafana does."""
+        return self._once("namespace", self._namespace)
+
+    def _namespace(self) -> str:
+        _, settings = self.call("GET", "/api/frontend/settings", "frontend settings")
+        if isinstance(settings, dict) and isinstance(settings.get("namespace"), str) and settings["namespace"]:
+            return settings["namespace"]
+        _, org = self.call("GET", "/api/org", "current organization")
+        org_id = (org or {}).get("id", 1) if isinstance(org, dict) else 1
+        return "default" if org_id == 1 else f"org-{org_id}"
 
     def dashboard(self, uid: str, what: str = "") -> dict | None:
-        """{"dashboard", "meta"} or None when Grafana has no dashboard with this uid."""
+        """{"dashboard", "meta"} or None when Grafana has no dashboard with this uid; a dashboard stored in
+        the v2 format answers 406: {"stored_as": <message naming the API that serves it>}."""
         status, payload = self.call("GET", f"/api/dashboards/uid/{quote(uid)}", what or f"dashboard {uid}",
-                                    allow=(404,))
+                                    allow=(404, 406))
+        if status == 406:
+            return {"not_acceptable": (payload or {}).get("message", "") if isinstance(payload, dict) else ""}
         return None if status == 404 else payload
+
+    def dashboard_versions(self, uid: str, limit: int, what: str = "") -> list[dict]:
+        """The saved versions of a dashboard, newest first (without their content)."""
+        _, payload = self.call("GET", f"/api/dashboards/uid/{quote(uid)}/versions", what or f"versions of {uid}",
+                               params={"limit": limit})
+        rows = payload.get("versions") if isinstance(payload, dict) else payload   # 11.6+: an object; before: a list
+        return [r for r in rows or [] if isinstance(r, dict)]
+
+    def dashboard_version(self, uid: str, version: int, what: str = "") -> dict | None:
+        """The dashboard JSON saved as `version`, or None when Grafana no longer has it."""
+        status, payload = self.call("GET", f"/api/dashboards/uid/{quote(uid)}/versions/{int(version)}",
+                                    what or f"version {version} of {uid}", allow=(404,))
+        return None if status == 404 or not isinstance(payload, dict) else payload.get("data")
 
     def save_dashboard(self, model: dict, folder_uid: str, message: str, overwrite: bool, what: str = "") -> dict:
         body = {"dashboard": model, "folderUid": folder_uid, "message": message, "overwrite": overwrite}

@@ -2,10 +2,15 @@
 
 Each gets the managed-by tag (prune only ever touches dashboards carrying it) and loses `id` and
 `version`, which belong to Grafana. `normalized()` is what "unchanged" compares on both sides.
+
+Upload writes a record of what it wrote into the dashboard (RECORD_KEY: the SHA-256 of its content). The
+next upload compares Grafana's copy with that record: a copy that no longer matches it (or lost it: the
+dashboard editor saves only the keys it knows) was changed in Grafana and is not overwritten silently.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -17,6 +22,7 @@ from vvdash.errors import VVError
 MANAGED_TAG = "managed-by:vvdash"
 DEFAULT_DIR = PROJECT_ROOT / "generated" / "dashboards"
 GRAFANA_OWNED_KEYS = ("id", "version")
+RECORD_KEY = "vvdashUpload"     # {"sha256": <hex of canonical(model)>}
 
 
 @dataclass
@@ -53,11 +59,42 @@ def title_slug(title: str) -> str:
 
 
 def normalized(model: dict) -> dict:
-    return {k: v for k, v in model.items() if k not in GRAFANA_OWNED_KEYS}
+    return {k: v for k, v in model.items() if k not in GRAFANA_OWNED_KEYS and k != RECORD_KEY}
+
+
+def _as_stored(value):
+    """A JSON value as it reads back from Grafana: Go keeps numbers as float64 and writes 25.0 as 25."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 63:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _as_stored(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_stored(v) for v in value]
+    return value
 
 
 def canonical(model: dict) -> str:
-    return json.dumps(normalized(model), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(_as_stored(normalized(model)), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def content_hash(model: dict) -> str:
+    return hashlib.sha256(canonical(model).encode()).hexdigest()
+
+
+def recorded_hash(model: dict) -> str | None:
+    """The hash upload recorded in Grafana's copy, or None when there is none."""
+    record = model.get(RECORD_KEY)
+    return record.get("sha256") if isinstance(record, dict) and isinstance(record.get("sha256"), str) else None
+
+
+def changed_in_grafana(model: dict) -> bool:
+    """Grafana's copy is no longer what vvdash last wrote (or carries no record of it)."""
+    return recorded_hash(model) != content_hash(model)
+
+
+def with_record(model: dict) -> dict:
+    """The model as upload writes it: with the record of its own content."""
+    return {**normalized(model), RECORD_KEY: {"sha256": content_hash(model)}}
 
 
 def with_managed_tag(model: dict) -> dict:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-COLUMNS = ("created", "updated", "unchanged", "deleted", "failed")
+DRIFTED = "changed in Grafana"   # changed in Grafana since vvdash's last upload: left alone (exit 1)
+COLUMNS = ("created", "updated", "unchanged", DRIFTED, "deleted", "failed")
 # Shown only when non-zero: dashboards not tried because --fail-fast stopped the run.
 EXTRA_COLUMNS = ("skipped",)
 _WOULD = {"created": "would create", "updated": "would update", "deleted": "would delete"}
@@ -18,6 +19,7 @@ class Outcome:
     title: str
     action: str          # one of COLUMNS or EXTRA_COLUMNS
     detail: str = ""
+    diff: list[str] = field(default_factory=list)   # printed under the progress line
 
     @property
     def label(self) -> str:
@@ -46,8 +48,8 @@ class Reporter:
 
     def progress(self, outcome: Outcome, total: int | None) -> None:
         """`total` None: a line outside the dashboard count (prune)."""
-        if outcome.action == "failed":
-            text = outcome.detail  # the error names the dashboard or file itself
+        if outcome.action in ("failed", DRIFTED):
+            text = outcome.detail  # the message names the dashboard or file itself
         else:
             text = outcome.label + (f" ({outcome.detail})" if outcome.detail else "")
         with self._lock:
@@ -57,6 +59,9 @@ class Reporter:
                 self._done += 1
                 counter = f"[{self._done:>{len(str(total))}}/{total}]"
             print(f"{counter} {self.verb(outcome.action):<12} {text}", file=self.out, flush=True)
+            for line in outcome.diff:
+                print("    " + line.rstrip("\n"), file=self.out)
+            self.out.flush()
 
     def summary(self, outcomes: list[Outcome]) -> None:
         counts = {c: 0 for c in COLUMNS + EXTRA_COLUMNS}
@@ -69,6 +74,13 @@ class Reporter:
         self.line("")
         self.line(" " * len(label) + "  " + "  ".join(h.rjust(w) for h, w in zip(heads, widths)))
         self.line(label + "  " + "  ".join(str(counts[c]).rjust(w) for c, w in zip(columns, widths)))
+        drifted = [o for o in outcomes if o.action == DRIFTED]
+        if drifted:
+            self.line("")
+            self.line(f"{len(drifted)} changed in Grafana since vvdash's last upload, left as they are "
+                      "(`vvdash diff` shows both sides; `vvdash upload --force` overwrites them):")
+            for o in sorted(drifted, key=lambda o: o.uid):
+                self.line(f"  {o.label}")
         failed = [o for o in outcomes if o.action == "failed"]
         if failed:
             self.line("")

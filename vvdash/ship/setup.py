@@ -8,6 +8,7 @@ from pathlib import Path
 from vvdash import inventory
 from vvdash.errors import VVError
 from vvdash.ship import connection, local
+from vvdash.ship.changes import UPLOAD_MESSAGE
 from vvdash.ship.client import GrafanaClient
 from vvdash.ship.report import Reporter
 
@@ -46,6 +47,6 @@ def commit_message(folder: Path) -> str:
 
     commit = git("rev-parse", "--short=12", "HEAD")
     if not commit:
-        return "vvdash upload"
+        return UPLOAD_MESSAGE
     dirty = git("status", "--porcelain", "--", ".")
-    return f"vvdash upload (git {commit}{', with uncommitted changes' if dirty else ''})"
+    return f"{UPLOAD_MESSAGE} (git {commit}{', with uncommitted changes' if dirty else ''})"

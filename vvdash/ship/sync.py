@@ -1,8 +1,10 @@
 """Upload: bring Grafana to the local dashboards, writing only what differs.
 
-Order: health check, folder (by uid), optional Prometheus datasource, every dashboard (concurrently when
-jobs > 1), then prune. Setup failures stop the run before any dashboard (exit 2); a failed dashboard is
-reported and the others go on unless fail_fast; prune runs only when nothing failed.
+Order: health check, folders (folders.py), the dashboard API Grafana offers (store.py), optional Prometheus
+datasource, every dashboard (concurrently when jobs > 1), then prune. Setup failures stop the run before any
+dashboard (exit 2); a failed dashboard is reported and the others go on unless fail_fast; a dashboard changed
+in Grafana since vvdash's last upload is left alone and reported (exit 1) unless force; prune runs only when
+nothing failed or was left alone.
 """
 
 from __future__ import annotations
@@ -13,14 +15,17 @@ from dataclasses import dataclass, field
 
 from vvdash.errors import EXIT_FINDINGS, EXIT_OK, VVError
 from vvdash.ship.client import GrafanaClient, GrafanaError
-from vvdash.ship.local import MANAGED_TAG, LocalDashboard, Problem, canonical
-from vvdash.ship.report import Outcome, Reporter
+from vvdash.ship.changes import dashboard_diff_lines, edit_in_grafana, grafana_change_lines
+from vvdash.ship.folders import Folders
+from vvdash.ship.local import MANAGED_TAG, LocalDashboard, Problem, canonical, with_record
+from vvdash.ship.report import DRIFTED, Outcome, Reporter
+from vvdash.ship.store import Remote, open_store
 
 
 @dataclass
 class Options:
     folder_uid: str
-    folder_title: str
+    folder_path: list[str]               # folder titles from the top level down (folders.folder_path)
     message: str = ""
     dry_run: bool = False
     prune: bool = False
@@ -41,7 +46,8 @@ class Result:
 
     @property
     def exit_code(self) -> int:
-        return EXIT_FINDINGS if self.failed or self.setup_failures else EXIT_OK
+        drifted = any(o.action == DRIFTED for o in self.outcomes)
+        return EXIT_FINDINGS if self.failed or self.setup_failures or drifted else EXIT_OK
 
 
 def preflight(client: GrafanaClient) -> dict:
@@ -59,31 +65,6 @@ def preflight(client: GrafanaClient) -> dict:
     if health["database"] != "ok":
         raise VVError(f"{url}: Grafana reports its database as {health['database']!r}")
     return health
-
-
-def ensure_folder(client: GrafanaClient, opts: Options, report: Reporter) -> None:
-    try:
-        folder = client.folder(opts.folder_uid)
-        if folder is not None:
-            if folder.get("title") != opts.folder_title:
-                report.note(f"note: folder {opts.folder_uid} is titled {folder.get('title')!r} in Grafana, "
-                            f"{opts.folder_title!r} in the inventory; left as it is")
-            return
-        if opts.dry_run:
-            report.line(f"would create folder {opts.folder_uid} {opts.folder_title!r}")
-            return
-        try:
-            client.create_folder(opts.folder_uid, opts.folder_title)
-        except GrafanaError as exc:
-            # 409 after a retry: the first POST went through and only its answer was lost. Any other 409
-            # (the title taken by a folder with another uid) leaves no folder with our uid: report that.
-            if exc.status != 409 or client.folder(opts.folder_uid) is None:
-                raise
-            report.note(f"note: folder {opts.folder_uid} already existed when created (409); using it")
-            return
-        report.line(f"created folder {opts.folder_uid} {opts.folder_title!r}")
-    except GrafanaError as exc:
-        raise VVError(str(exc)) from None
 
 
 def ensure_datasource(client: GrafanaClient, spec: dict, dry_run: bool, report: Reporter) -> str | None:
@@ -105,73 +86,99 @@ def ensure_datasource(client: GrafanaClient, spec: dict, dry_run: bool, report: 
         return str(exc)
 
 
-def sync_dashboard(client: GrafanaClient, dash: LocalDashboard, opts: Options) -> Outcome:
+def sync_dashboard(store, dash: LocalDashboard, opts: Options) -> Outcome:
     """Create, update or leave one dashboard; never raises for Grafana errors."""
     what = f"dashboard {dash.label}"
     try:
-        remote = client.dashboard(dash.uid, what)
-        if remote is not None and _same(remote, dash, opts.folder_uid):
-            return Outcome(dash.uid, dash.title, "unchanged", f"version {remote['dashboard'].get('version')}")
+        remote = store.get(dash.uid, what)
+        if remote is not None and remote.stored_as and not opts.force:
+            return Outcome(dash.uid, dash.title, DRIFTED, v2_stored_line(remote, dash))
+        if remote is not None and not remote.stored_as and _same(remote, dash, opts.folder_uid):
+            return Outcome(dash.uid, dash.title, "unchanged", f"version {remote.version}")
         # A dashboard made in Grafana with our uid: taking it over would let a later prune delete it.
-        foreign = remote is not None and MANAGED_TAG not in ((remote.get("dashboard") or {}).get("tags") or [])
+        foreign = remote is not None and not remote.stored_as and \
+            MANAGED_TAG not in (remote.dashboard.get("tags") or [])
         if foreign and not opts.force:
             return Outcome(dash.uid, dash.title, "failed",
                            f"{what}: Grafana already has a dashboard with uid {dash.uid} that vvdash did not upload "
                            f"(no {MANAGED_TAG} tag); change the uid, delete that one in Grafana, or "
                            "`vvdash upload --force` to take it over")
+        # A provisioned copy has no upload record; the write is tried so Grafana's refusal is reported.
+        drifted, found = edit_in_grafana(store.client, remote, what) if remote is not None and not \
+            remote.provisioned and not foreign else (False, None)
+        if drifted and not opts.force:
+            shown = ("Below: that edit (vvdash's last upload -> Grafana now)" if found else
+                     "Below: what an upload would change (Grafana's history has no earlier upload to compare)")
+            return Outcome(dash.uid, dash.title, DRIFTED,
+                           f"{what}: edited since vvdash's last upload ({remote.describe()}); left as it is. "
+                           f"{shown}. Copy the edit into the definitions, or `vvdash upload --force` to overwrite it",
+                           diff=grafana_change_lines(found, remote, dash.uid) if found else
+                           dashboard_diff_lines(remote, dash, opts.folder_uid))
         action = "created" if remote is None else "updated"
         if opts.dry_run:
             return Outcome(dash.uid, dash.title, action, _moved(remote, opts.folder_uid))
-        model = dict(dash.model)
-        if remote is not None:
-            # Optimistic concurrency: Grafana answers 412 if someone saved after this read.
-            model["version"] = remote["dashboard"].get("version")
+        model = with_record(dash.model)
+        overwrite = opts.force and drifted
         try:
-            saved = client.save_dashboard(model, opts.folder_uid, opts.message, overwrite=False, what=what)
-            taken = ", took over a dashboard vvdash did not upload" if foreign else ""
-            return Outcome(dash.uid, dash.title, action, f"version {saved.get('version')}{taken}")
+            saved = store.save(model, opts.folder_uid, opts.message, remote, overwrite=overwrite, what=what)
+            note = ", took over a dashboard vvdash did not upload" if foreign else (
+                ", overwrote changes made in Grafana" if drifted else "")
+            return Outcome(dash.uid, dash.title, action, f"version {saved}{note}")
         except GrafanaError as exc:
-            if not (exc.status == 412 and exc.status_text == "version-mismatch"):
+            if not _conflict(exc, remote):
                 raise
-            again = client.dashboard(dash.uid, what)
-            if again is not None and _same(again, dash, opts.folder_uid):
+            again = store.get(dash.uid, what)
+            if again is not None and not again.stored_as and _same(again, dash, opts.folder_uid):
                 # An earlier attempt went through before its answer was lost.
-                return Outcome(dash.uid, dash.title, action, f"version {again['dashboard'].get('version')}")
+                return Outcome(dash.uid, dash.title, action, f"version {again.version}")
             if not opts.force:
                 raise
-            saved = client.save_dashboard(dict(dash.model), opts.folder_uid, opts.message, overwrite=True,
-                                          what=what)
-            return Outcome(dash.uid, dash.title, "updated",
-                           f"version {saved.get('version')}, overwrote changes made in Grafana")
+            saved = store.save(model, opts.folder_uid, opts.message, again, overwrite=True, what=what)
+            return Outcome(dash.uid, dash.title, "updated", f"version {saved}, overwrote changes made in Grafana")
     except GrafanaError as exc:
         return Outcome(dash.uid, dash.title, "failed", str(exc))
 
 
-def _same(remote: dict, dash: LocalDashboard, folder_uid: str) -> bool:
-    meta = remote.get("meta") or {}
-    return meta.get("folderUid", "") == folder_uid and canonical(remote.get("dashboard") or {}) == canonical(dash.model)
+def v2_stored_line(remote: Remote, dash: LocalDashboard) -> str:
+    title = f" {remote.title!r}" if remote.title and remote.title != dash.title else ""
+    return (f"dashboard {dash.label}: Grafana stores it{title} in the v2 dashboard format ({remote.stored_as}, "
+            "saved from Grafana's new dashboard editor), which vvdash does not write; left as it is: "
+            "`vvdash upload --force` replaces it with vvdash's version (Grafana keeps the v2 one in its "
+            "history), or delete it in Grafana")
 
 
-def _moved(remote: dict | None, folder_uid: str) -> str:
+def _conflict(exc: GrafanaError, remote: Remote | None) -> bool:
+    """Someone saved between our read and our write (legacy 412, resource API 409 Conflict), or our create
+    met the dashboard an earlier attempt of it made (409 AlreadyExists after a lost answer)."""
+    return (exc.status == 412 and exc.status_text == "version-mismatch") or \
+        (exc.status == 409 and exc.status_text == "Conflict") or \
+        (exc.status == 409 and exc.status_text == "AlreadyExists" and remote is None)
+
+
+def _same(remote: Remote, dash: LocalDashboard, folder_uid: str) -> bool:
+    return remote.folder_uid == folder_uid and canonical(remote.dashboard) == canonical(dash.model)
+
+
+def _moved(remote: Remote | None, folder_uid: str) -> str:
     if remote is None:
         return ""
-    current = (remote.get("meta") or {}).get("folderUid", "")
-    return f"move from folder {current or 'General'}" if current != folder_uid else ""
+    return f"move from folder {remote.folder_uid or 'General'}" if remote.folder_uid != folder_uid else ""
 
 
 def prunable(hit: dict, folder_uid: str, keep: set[str]) -> bool:
-    """A search hit that --prune deletes: a managed dashboard in vvdash's folder that is not kept.
-    The search asked for the tag and the folder already; checked again so a search bug (or a Grafana that
-    ignores folderUIDs) cannot widen what is deleted, e.g. to another install's folder or a "Save as" copy."""
+    """A dashboard that --prune deletes: a managed dashboard directly in vvdash's folder that is not kept.
+    The listing asked for the tag and the folder already; checked again so a search bug (or a Grafana that
+    ignores folderUIDs) cannot widen what is deleted, e.g. to another install's folder, a subfolder or a
+    "Save as" copy."""
     uid = hit.get("uid", "")
-    return (hit.get("type") == "dash-db" and MANAGED_TAG in (hit.get("tags") or []) and bool(uid)
-            and hit.get("folderUid") == folder_uid and uid not in keep)
+    return (MANAGED_TAG in (hit.get("tags") or []) and bool(uid) and hit.get("folderUid") == folder_uid
+            and uid not in keep)
 
 
-def prune(client: GrafanaClient, keep: set[str], folder_uid: str, dry_run: bool, report: Reporter) -> list[Outcome]:
-    """Delete dashboards tagged MANAGED_TAG in `folder_uid` whose uid is not in `keep`; nothing else."""
+def prune(store, keep: set[str], folder_uid: str, dry_run: bool, report: Reporter) -> list[Outcome]:
+    """Delete dashboards tagged MANAGED_TAG directly in `folder_uid` whose uid is not in `keep`; nothing else."""
     try:
-        hits = client.search_dashboards(MANAGED_TAG, folder_uid)
+        hits = store.managed(MANAGED_TAG, folder_uid)
     except GrafanaError as exc:
         return [Outcome("prune", "", "failed", f"prune: {exc}")]
     outcomes = []
@@ -184,17 +191,28 @@ def prune(client: GrafanaClient, keep: set[str], folder_uid: str, dry_run: bool,
             outcomes.append(Outcome(uid, title, "deleted", "not in the dashboards folder"))
             continue
         try:
-            gone = client.delete_dashboard(uid, f"prune dashboard {uid} {title!r}")
+            gone = store.delete(uid, f"prune dashboard {uid} {title!r}")
             outcomes.append(Outcome(uid, title, "deleted", "" if gone else "already gone"))
         except GrafanaError as exc:
             outcomes.append(Outcome(uid, title, "failed", str(exc)))
     return outcomes
 
 
+def open_dashboards(client: GrafanaClient, report: Reporter):
+    """The store this Grafana offers (see store.py); VVError (exit 2) when discovery itself fails."""
+    try:
+        store = open_store(client)
+    except GrafanaError as exc:
+        raise VVError(f"{client.conn.url}: {exc}") from None
+    report.note(f"dashboards through the {store.name}")
+    return store
+
+
 def upload(client: GrafanaClient, dashboards: list[LocalDashboard], problems: list[Problem], opts: Options,
            report: Reporter) -> Result:
     preflight(client)
-    ensure_folder(client, opts, report)
+    Folders(client, opts.folder_path, opts.folder_uid, opts.dry_run, report).ensure()
+    store = open_dashboards(client, report)
     result = Result()
     if opts.datasource:
         failure = ensure_datasource(client, opts.datasource, opts.dry_run, report)
@@ -213,8 +231,8 @@ def upload(client: GrafanaClient, dashboards: list[LocalDashboard], problems: li
     def one(dash: LocalDashboard) -> Outcome:
         if stop.is_set():
             return Outcome(dash.uid, dash.title, "skipped", "--fail-fast")
-        outcome = sync_dashboard(client, dash, opts)
-        if outcome.action == "failed" and opts.fail_fast:
+        outcome = sync_dashboard(store, dash, opts)
+        if outcome.action in ("failed", DRIFTED) and opts.fail_fast:
             stop.set()
         return outcome
 
@@ -226,11 +244,11 @@ def upload(client: GrafanaClient, dashboards: list[LocalDashboard], problems: li
             report.progress(outcome, total)
     if opts.prune:
         not_done = len(result.failed) + len(result.setup_failures) + sum(
-            o.action == "skipped" for o in result.outcomes)
+            o.action in ("skipped", DRIFTED) for o in result.outcomes)
         if not_done:
             report.line(f"prune skipped: {not_done} item(s) failed or were not tried; nothing was deleted")
         else:
-            for outcome in prune(client, {d.uid for d in dashboards}, opts.folder_uid, opts.dry_run, report):
+            for outcome in prune(store, {d.uid for d in dashboards}, opts.folder_uid, opts.dry_run, report):
                 result.outcomes.append(outcome)
                 report.progress(outcome, None)
     return result

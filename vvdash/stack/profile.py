@@ -115,6 +115,9 @@ def render(base: Inventory, workdir: Path, ports: dict[str, int], profile: str) 
     receiver = f"http://127.0.0.1:{ports['webhook_receiver']}"
     data["alerting"]["receivers"] = [{"name": r["name"], "type": "webhook", "url": f"{receiver}/{r['name']}",
                                       "send_resolved": True} for r in data["alerting"]["receivers"]]
+    # Last, over any other link set above: no Grafana runs here, `vvdash preview` answers on
+    # Grafana's port, so every alert's dashboard_url (grafana_url + /d/<uid>) opens the preview.
+    data["links"] = {**data.get("links", {}), "grafana_url": f"http://127.0.0.1:{ports['grafana']}"}
     return data
 
 

@@ -118,6 +118,10 @@ class Stack:
                                 f"--web.listen-address={addr('prometheus')}",
                                 "--web.enable-lifecycle"],
                  self.url("prometheus", "/-/ready"), ("prometheus",)),
+            # The dashboards, drawn from this Prometheus, where links.grafana_url points.
+            Part("preview", [py, "-m", "vvdash", "preview", "--prometheus", self.url("prometheus"),
+                             "--port", str(inv.service("grafana")["port"]), "--dashboards", str(gen / "dashboards")],
+                 self.url("grafana", "/api/health"), ("grafana",)),
         ]
 
     # -- lifecycle --------------------------------------------------------------
@@ -251,6 +255,7 @@ class Stack:
 
     def urls(self) -> dict[str, str]:
         return {
+            "Dashboards": self.url("grafana", "/"),
             "Prometheus": self.url("prometheus", "/"),
             "Prometheus targets": self.url("prometheus", "/targets"),
             "Prometheus alerts": self.url("prometheus", "/alerts"),

@@ -1,28 +1,59 @@
-"""A Grafana stand-in: a local HTTP server that follows the documented subset of Grafana's HTTP API
-that `vvdash upload` uses. Grafana itself cannot be installed on these machines; this server answers
-with Grafana's status codes and bodies so the client is tested against the real protocol.
+"""A Grafana stand-in for the tests: a local HTTP server that answers the part of Grafana's HTTP API that
+`vvdash upload` and `vvdash diff` use. Grafana cannot run on these machines (and its code is not used);
+this server follows its documented behaviour and what its source shows, with Grafana's status codes and
+bodies, so the client is tested against the real protocol. It is no Grafana: only these endpoints exist.
 
-Implemented (behaviour of GRAFANA_VERSION, the image vvdash's compose file runs, per its HTTP API reference):
+Sources followed: Grafana's HTTP API reference (dashboard, folder, search, data source, dashboard versions),
+its "Kubernetes-style API" documentation (/apis/dashboard.grafana.app/<version>/namespaces/<ns>/dashboards),
+and its source: pkg/api/dashboard.go (406 "dashboard api version not supported, use /apis/... instead"
+for a dashboard stored in the v2 format), pkg/registry/apis/dashboard and apps/dashboard (the Dashboard
+resource: metadata.name = uid, resourceVersion, generation, the grafana.app/folder annotation, spec = the
+dashboard JSON, status.conversion when a stored version cannot be converted), plus the Kubernetes API
+conventions the resource API follows (409 Conflict for a stale resourceVersion, 409 AlreadyExists).
+
+Which Grafana it is: `dashboard_apis` lists the dashboard.grafana.app versions GET /apis announces
+(GRAFANA_12, GRAFANA_13; LEGACY_ONLY for 10.4/11, whose /apis has no dashboard group). Namespaces:
+`default` for org 1, `org-<id>` for other orgs, `stacks-<id>` on a cloud stack (`stack_id`), announced as
+`namespace` in GET /api/frontend/settings as Grafana does for its own frontend.
+
+Legacy API (every version):
   GET    /api/health                          no auth; {"commit","database":"ok","version"}
-  GET    /api/folders, /api/folders/:uid      404 {"message":"folder not found","status":"not-found"}
-  POST   /api/folders                         409 when the uid or title is taken
-  GET    /api/dashboards/uid/:uid             {"dashboard","meta"}; 404 {"message":"Dashboard not found"}
+  GET    /api/frontend/settings, /api/org     the namespace and the caller's org
+  GET    /api/folders[?parentUid=], /api/folders/:uid   parentUid and parents (nested folders, 11+)
+  POST   /api/folders                         {uid,title,parentUid}; 409 when the uid, or the title among the
+                                              parent's children, is taken; 404 for an unknown parent
+  GET    /api/dashboards/uid/:uid             {"dashboard","meta"}; 404; 406 for a v2-stored dashboard
   POST   /api/dashboards/db                   version counters; 412 version-mismatch / name-exists (same
-                                              title slug in the folder, as Grafana's `slug = ?` check);
-                                              400 bad request data, empty title, bad uid, unknown folder
+                                              title slug in the folder, as Grafana's `slug = ?` check), both
+                                              overridden by "overwrite": true; 400 bad data, empty title,
+                                              bad uid, unknown folder, provisioned dashboard
   DELETE /api/dashboards/uid/:uid             {"title","message","id"}
-  GET    /api/search?tag=&type=&query=&folderUIDs=&limit=&page=
+  GET    /api/dashboards/uid/:uid/versions[/:version]   the saved versions (11.6+ form: {"versions": [...]})
+  GET    /api/search?tag=&type=&query=&folderUIDs=&limit=&page=   folderUIDs: dashboards directly in them
   GET    /api/datasources/uid/:uid, POST /api/datasources
+Resource API (when `dashboard_apis` has it):
+  GET    /apis                                APIGroupList with dashboard.grafana.app and its versions
+  GET    /apis/dashboard.grafana.app/<v>/namespaces/<ns>/dashboards[?limit=&continue=]   DashboardList
+  POST   .../dashboards                       create; 409 AlreadyExists
+  GET    .../dashboards/:name                 404 NotFound Status; a v2-stored one read through v0/v1 has
+                                              an empty spec and status.conversion.failed (as Grafana 12)
+  PUT    .../dashboards/:name                 metadata.resourceVersion must be the current one (409
+                                              Conflict); without it the write is unconditional
+  DELETE .../dashboards/:name                 Status Success
+  GET    /apis/folder.grafana.app/<v>/namespaces/<ns>/folders[/:name], POST .../folders   the parent in the
+                                              grafana.app/folder annotation; the /api/folders checks as Status
+  Another namespace than the caller's org answers 403; a version not announced answers 404.
 Auth: `Authorization: Bearer <token>` (service-account tokens) or basic auth; roles Viewer, Editor and
 Admin grant Grafana's default RBAC actions; a missing or wrong credential gives 401, a missing action 403.
 
 Knobs for failure tests: `fail()` (any status, e.g. 5xx from a proxy; `lose_answer=True`: the work is done
 and the proxy answers the status instead, as when Grafana's answer is lost), `delay()` (slow answers),
 `deny()` (401/403 on one endpoint), `concurrent_edit()` (someone else saves between our read and write),
-`refuse()` (stop listening: connections are refused), `latency` (every answer waits, for benchmarks).
+`edit_in_ui()` (a person saves a change in the dashboard editor), `seed_v2_dashboard()` (a dashboard saved
+in the v2 format), `refuse()` (stop listening), `latency` (every answer waits, for benchmarks).
 `requests` and `writes` record what the server received (never credentials).
 
-Run by hand: python -m vvdash.testing.grafana_standin [--port N] [--latency SECONDS] [--token-file FILE]
+Run by hand: python -m tests.grafana_standin [--port N] [--latency SECONDS] [--token-file FILE] [--apis 12]
 """
 
 from __future__ import annotations
@@ -39,10 +70,22 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from vvdash.emit import compose
+from vvdash.model.dashboards import GRAFANA_VERSION
 
-# The version whose behaviour this follows: the one the compose file pins (one place for it).
-GRAFANA_VERSION = compose.IMAGES["grafana"].rpartition(":")[2]
+GROUP = "dashboard.grafana.app"
+FOLDER_GROUP = "folder.grafana.app"
+# The dashboard.grafana.app versions each Grafana announces in GET /apis.
+LEGACY_ONLY: tuple[str, ...] = ()
+GRAFANA_12 = ("v0alpha1", "v1beta1", "v2alpha1", "v2beta1")
+GRAFANA_13 = ("v0alpha1", "v1beta1", "v1", "v2beta1", "v2")
+V2_STORED = "v2beta1"
+# Top-level keys of the dashboard model Grafana's editor saves (@grafana/schema Dashboard); a save from the
+# editor serializes its own model, so any other key is gone afterwards.
+EDITOR_KEYS = frozenset({
+    "annotations", "description", "editable", "fiscalYearStartMonth", "gnetId", "graphTooltip", "id", "links",
+    "liveNow", "panels", "preload", "refresh", "revision", "schemaVersion", "snapshot", "tags", "templating",
+    "time", "timepicker", "timezone", "title", "uid", "version", "weekStart",
+})
 UID_PATTERN = re.compile(r"^[a-zA-Z0-9\-_]*$")
 MAX_UID_LENGTH = 40
 
@@ -63,6 +106,17 @@ def slugify(title: str) -> str:
 def _title_slug(title: str) -> str:
     # Titles with no ASCII letter or digit slug to nothing: compare those whole, not all as one empty slug.
     return slugify(title) or title
+
+
+def _as_go_json(value):
+    """What Grafana (Go, numbers as float64) writes back: 25.0 becomes 25, 1e-09 stays 1e-09."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _as_go_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_go_json(v) for v in value]
+    return value
 
 
 def _now() -> str:
@@ -122,12 +176,22 @@ class GrafanaStandin:
     """In-process stand-in server on 127.0.0.1; use as a context manager or start()/stop()."""
 
     def __init__(self, *, tokens: dict[str, str] | None = None, users: dict[str, tuple[str, str]] | None = None,
-                 certfile: str | None = None, keyfile: str | None = None, port: int = 0):
+                 certfile: str | None = None, keyfile: str | None = None, port: int = 0,
+                 dashboard_apis: tuple[str, ...] = GRAFANA_12, org_id: int = 1, stack_id: int | None = None,
+                 version: str | None = None, folder_apis: tuple[str, ...] | None = None):
         self.tokens = dict(tokens if tokens is not None else {"standin-editor-token": "Editor"})
         self.users = dict(users or {})           # login -> (password, role)
         self.certfile, self.keyfile = certfile, keyfile
         self.port = port
+        self.dashboard_apis = tuple(dashboard_apis)
+        # folder.grafana.app: served beside the dashboard resource API (v1beta1 on 12, v1 too on 13)
+        self.folder_apis = tuple(folder_apis if folder_apis is not None else
+                                 (("v1beta1", "v1") if "v1" in dashboard_apis else ("v1beta1",) if dashboard_apis else ()))
+        self.org_id = org_id
+        self.namespace = f"stacks-{stack_id}" if stack_id else ("default" if org_id == 1 else f"org-{org_id}")
+        self.version = version or (GRAFANA_VERSION if dashboard_apis else "11.6.0")
         self.latency = 0.0
+        self._rv = 0
         self.lock = threading.RLock()
         self.folders: dict[str, dict] = {}
         self.dashboards: dict[str, dict] = {}    # uid -> {"id","folder_uid","data","version","message",...}
@@ -213,9 +277,9 @@ class GrafanaStandin:
             self.latency = 0.0
 
     # -- direct state access for tests (not recorded as requests) ----------------------------------
-    def seed_folder(self, uid: str, title: str) -> dict:
+    def seed_folder(self, uid: str, title: str, parent_uid: str = "") -> dict:
         with self.lock, _as_value_error():
-            return self._create_folder(uid, title, "admin")
+            return self._create_folder(uid, title, "admin", parent_uid)
 
     def seed_dashboard(self, model: dict, folder_uid: str = "", message: str = "", provisioned: bool = False) -> dict:
         """Save as another user would through the UI, or as Grafana's file provisioning does."""
@@ -224,6 +288,22 @@ class GrafanaStandin:
             self.dashboards[answer["uid"]]["provisioned"] = provisioned
             return answer
 
+    def seed_v2_dashboard(self, uid: str, title: str, folder_uid: str = "", tags=()) -> None:
+        """A dashboard saved in Grafana's v2 format (the new editor's schema: elements and a layout)."""
+        with self.lock, _as_value_error():
+            record = self._write(None, uid, {"uid": uid, "title": title, "tags": list(tags)}, folder_uid,
+                                 "saved as v2", "admin")
+            record["stored_version"] = V2_STORED
+            record["v2spec"] = {"title": title, "tags": list(tags), "elements": {},
+                                "layout": {"kind": "GridLayout", "spec": {"items": []}}}
+
+    def edit_in_ui(self, uid: str, keep_unknown_keys: bool = False, **changes) -> None:
+        """Someone saves the dashboard from Grafana's editor with `changes`. The editor writes its own model:
+        keys it does not know are dropped (unless keep_unknown_keys, as a save through the API keeps them)."""
+        with self.lock, _as_value_error():
+            record = self.dashboards[uid]
+            data = {k: v for k, v in record["data"].items() if keep_unknown_keys or k in EDITOR_KEYS}
+            self._write(record, uid, {**data, **changes}, record["folder_uid"], "edited in the UI", "someone-else")
     @property
     def writes(self) -> list[Recorded]:
         with self.lock:
@@ -239,8 +319,10 @@ class GrafanaStandin:
         self._next_id += 1
         return value
 
-    def _create_folder(self, uid: str, title: str, user: str) -> dict:
+    def _create_folder(self, uid: str, title: str, user: str, parent_uid: str = "") -> dict:
         uid = uid or secrets.token_hex(7)
+        if parent_uid and parent_uid not in self.folders:
+            raise _Reply(404, {"message": "folder not found", "status": "not-found"})
         if not title.strip():
             raise _Reply(400, {"message": "folder title cannot be empty"})
         if not UID_PATTERN.match(uid):
@@ -249,12 +331,14 @@ class GrafanaStandin:
             raise _Reply(400, {"message": "uid too long, max 40 characters"})
         if uid in self.folders or uid in self.dashboards:
             raise _Reply(409, {"message": "a folder or dashboard with the same uid already exists"})
-        if any(f["title"] == title for f in self.folders.values()):
+        if any(f["title"] == title and f["parentUid"] == parent_uid for f in self.folders.values()):
+            # Nested folders: a title is unique among the children of one parent.
             raise _Reply(409, {"message": "a folder with the same name already exists"})
         now = _now()
         folder = {"id": self._new_id(), "uid": uid, "title": title, "url": f"/dashboards/f/{uid}/{slugify(title)}",
                   "hasAcl": False, "canSave": True, "canEdit": True, "canAdmin": True, "canDelete": True,
-                  "createdBy": user, "created": now, "updatedBy": user, "updated": now, "version": 1}
+                  "createdBy": user, "created": now, "updatedBy": user, "updated": now, "version": 1,
+                  "parentUid": parent_uid}
         self.folders[uid] = folder
         return folder
 
@@ -303,20 +387,61 @@ class GrafanaStandin:
             existing, uid = same_title, same_title["uid"]
         if not uid:
             uid = secrets.token_hex(7)
-        now = _now()
-        if existing is None:
-            record = {"id": self._new_id(), "version": 1, "created": now, "createdBy": user}
-        else:
-            if existing["uid"] != uid:
-                self.dashboards.pop(existing["uid"], None)
-            record = {"id": existing["id"], "version": existing["version"] + 1,
-                      "created": existing["created"], "createdBy": existing["createdBy"]}
-        data = {**dash, "id": record["id"], "uid": uid, "version": record["version"]}
-        record.update(uid=uid, folder_uid=folder_uid, data=data, message=message, updated=now, updatedBy=user)
-        self.dashboards[uid] = record
+        record = self._write(existing, uid, dash, folder_uid, message, user)
         slug = slugify(title)
         return {"id": record["id"], "uid": uid, "url": f"/d/{uid}/{slug}", "status": "success",
                 "version": record["version"], "slug": slug, "folderUid": folder_uid}
+
+    def _write(self, existing: dict | None, uid: str, dash: dict, folder_uid: str, message: str, user: str,
+               annotations: dict | None = None) -> dict:
+        """Store a new version (both APIs end here): version and resourceVersion move on; stored as v1 JSON."""
+        now = _now()
+        self._rv += 1
+        if existing is None:
+            record = {"id": self._new_id(), "version": 1, "created": now, "createdBy": user,
+                      "k8s_uid": secrets.token_hex(16)}
+        else:
+            if existing["uid"] != uid:
+                self.dashboards.pop(existing["uid"], None)
+            record = {"id": existing["id"], "version": existing["version"] + 1, "created": existing["created"],
+                      "createdBy": existing["createdBy"], "k8s_uid": existing["k8s_uid"],
+                      "provisioned": existing.get("provisioned", False)}
+        data = _as_go_json({**dash, "id": record["id"], "uid": uid, "version": record["version"]})
+        # Every save is a version in the dashboard's history (dashboard_version table).
+        history = (existing or {}).get("history", []) + [{
+            "version": record["version"], "created": now, "createdBy": user, "message": message,
+            "data": json.loads(json.dumps(data))}]
+        record.update(uid=uid, folder_uid=folder_uid, data=data, message=message, updated=now, updatedBy=user,
+                      resource_version=str(self._rv), stored_version="v1", annotations=dict(annotations or {}),
+                      history=history)
+        self.dashboards[uid] = record
+        return record
+
+    def _resource(self, record: dict, version: str) -> dict:
+        """The Dashboard resource as dashboard.grafana.app/<version> shows it."""
+        meta = {"name": record["uid"], "namespace": self.namespace, "uid": record["k8s_uid"],
+                "resourceVersion": record["resource_version"], "generation": record["version"],
+                "creationTimestamp": record["created"],
+                "annotations": {**record.get("annotations", {}), "grafana.app/createdBy": record["createdBy"],
+                                "grafana.app/updatedBy": record["updatedBy"],
+                                "grafana.app/updatedTimestamp": record["updated"]},
+                "labels": {"grafana.app/deprecatedInternalID": str(record["id"])}}
+        if record["folder_uid"]:
+            meta["annotations"]["grafana.app/folder"] = record["folder_uid"]
+        status: dict = {}
+        if record["stored_version"].startswith("v2") and version.startswith("v2"):
+            spec = json.loads(json.dumps(record["v2spec"]))
+        elif record["stored_version"].startswith("v2"):
+            spec = {}
+            status = {"conversion": {"failed": True, "storedVersion": record["stored_version"],
+                                     "error": f"converting {record['stored_version']} to {version} is not supported"}}
+        elif version.startswith("v2"):
+            spec, status = {}, {"conversion": {"failed": True, "storedVersion": "v1beta1",
+                                               "error": "converting to v2 is not supported by this stand-in"}}
+        else:
+            spec = {k: v for k, v in json.loads(json.dumps(record["data"])).items() if k not in ("id", "version")}
+        return {"kind": "Dashboard", "apiVersion": f"{GROUP}/{version}", "metadata": meta, "spec": spec,
+                "status": status}
 
     def _meta(self, record: dict) -> dict:
         folder = self.folders.get(record["folder_uid"])
@@ -473,7 +598,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self, method: str, path: str, query: dict, raw: bytes, summary: dict):
         st = self.server_state
         if method == "GET" and path == "/api/health":
-            return {"commit": "standin", "database": "ok", "version": GRAFANA_VERSION}
+            return {"commit": "standin", "database": "ok", "version": st.version}
+        if path == "/apis" or path.startswith("/apis/"):
+            actions = self._auth(method, path)
+            with st.lock:
+                return self._apis(method, path, query, raw, summary, actions)
         if not path.startswith("/api/"):
             raise _Reply(404, b"<!doctype html><html><body>Page not found</body></html>\n", "text/html")
         actions = self._auth(method, path)
@@ -482,6 +611,30 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _api(self, method, path, query, raw, summary, actions):
         st = self.server_state
+        if path == "/api/frontend/settings" and method == "GET":
+            return {"namespace": st.namespace, "buildInfo": {"version": st.version, "edition": "Open Source"}}
+        if path == "/api/org" and method == "GET":
+            return {"id": st.org_id, "name": "Main Org." if st.org_id == 1 else f"Org {st.org_id}", "address": {}}
+        m = re.fullmatch(r"/api/dashboards/uid/([^/]+)/versions(?:/(\d+))?", path)
+        if m and method == "GET":
+            self._require(actions, "dashboards:read")
+            record = st.dashboards.get(m.group(1))
+            if record is None:
+                raise _not_found_dashboard()
+            rows = [{"id": h["version"], "dashboardId": record["id"], "uid": record["uid"],
+                     "parentVersion": h["version"] - 1, "restoredFrom": 0, "version": h["version"],
+                     "created": h["created"], "createdBy": h["createdBy"], "message": h["message"], "data": h["data"]}
+                    for h in reversed(record["history"])]
+            if m.group(2):
+                row = next((r for r in rows if r["version"] == int(m.group(2))), None)
+                if row is None:
+                    raise _Reply(404, {"message": "Dashboard version not found"})
+                return row
+            limit = int(query.get("limit", ["0"])[0] or 0) or len(rows)
+            start = int(query.get("start", ["0"])[0] or 0)
+            # Grafana 11.6+ answers an object with a continue token (10.4 answered the bare list).
+            return {"continueToken": "", "versions": [{k: v for k, v in r.items() if k != "data"}
+                                                      for r in rows[start:start + limit]]}
         m = re.fullmatch(r"/api/dashboards/uid/([^/]+)", path)
         if m:
             uid = m.group(1)
@@ -491,6 +644,9 @@ class _Handler(BaseHTTPRequestHandler):
                 record = st.dashboards.get(uid)
                 if record is None:
                     raise _not_found_dashboard()
+                if record["stored_version"].startswith("v2"):  # pkg/api/dashboard.go: v2 is not served by /api
+                    url = f"/apis/{GROUP}/{record['stored_version']}/namespaces/{st.namespace}/dashboards/{uid}"
+                    raise _Reply(406, {"message": f"dashboard api version not supported, use {url} instead"})
                 answer = {"dashboard": json.loads(json.dumps(record["data"])), "meta": st._meta(record)}
                 if uid in st._edits:  # another user saves right after our read
                     st._edits.discard(uid)
@@ -522,22 +678,29 @@ class _Handler(BaseHTTPRequestHandler):
                 self._require(actions, "folders:read")
                 limit = int(query.get("limit", ["1000"])[0])
                 page = int(query.get("page", ["1"])[0])
-                items = [{"id": f["id"], "uid": f["uid"], "title": f["title"]} for f in st.folders.values()]
+                parent = query.get("parentUid", [""])[0]
+                items = [{"id": f["id"], "uid": f["uid"], "title": f["title"], "parentUid": f["parentUid"]}
+                         for f in st.folders.values() if f["parentUid"] == parent]
                 return items[(page - 1) * limit: page * limit]
             if method == "POST":
                 self._require(actions, "folders:create")
                 body = self._json(raw)
                 if not isinstance(body, dict):
                     raise _Reply(400, {"message": "bad request data"})
-                summary.update(uid=body.get("uid"), title=body.get("title"))
-                return st._create_folder(str(body.get("uid") or ""), str(body.get("title") or ""), "token")
+                summary.update(uid=body.get("uid"), title=body.get("title"), parentUid=body.get("parentUid", ""))
+                return st._create_folder(str(body.get("uid") or ""), str(body.get("title") or ""), "token",
+                                         str(body.get("parentUid") or ""))
         m = re.fullmatch(r"/api/folders/([^/]+)", path)
         if m and method == "GET":
             self._require(actions, "folders:read")
             folder = st.folders.get(m.group(1))
             if folder is None:
                 raise _Reply(404, {"message": "folder not found", "status": "not-found"})
-            return folder
+            parents, up = [], folder["parentUid"]
+            while up:
+                parents.insert(0, {k: st.folders[up][k] for k in ("id", "uid", "title", "url")})
+                up = st.folders[up]["parentUid"]
+            return {**folder, "parents": parents}
         if path == "/api/search" and method == "GET":
             summary.update({k: ",".join(v) for k, v in query.items() if k in ("tag", "folderUIDs")})
             return self._search(query)
@@ -566,6 +729,164 @@ class _Handler(BaseHTTPRequestHandler):
             st.datasources[uid] = ds
             return {"datasource": ds, "id": ds["id"], "message": "Datasource added", "name": ds["name"]}
         raise _Reply(404, {"message": "Not found"})
+
+    # -- the resource API (dashboard.grafana.app) ----------------------------------------------------
+    @staticmethod
+    def _status(code: int, reason: str, message: str, name: str = "") -> _Reply:
+        body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message,
+                "reason": reason, "code": code}
+        if name:
+            body["details"] = {"name": name, "group": GROUP, "kind": "dashboards"}
+        return _Reply(code, body)
+
+    def _apis(self, method, path, query, raw, summary, actions):
+        st = self.server_state
+        if path == "/apis" and method == "GET":
+            groups = [{"name": "playlist.grafana.app", "versions": [
+                {"groupVersion": "playlist.grafana.app/v0alpha1", "version": "v0alpha1"}],
+                "preferredVersion": {"groupVersion": "playlist.grafana.app/v0alpha1", "version": "v0alpha1"}}]
+            if st.dashboard_apis:
+                versions = [{"groupVersion": f"{GROUP}/{v}", "version": v} for v in st.dashboard_apis]
+                preferred = next(v for v in versions if not v["version"].startswith("v2"))
+                groups.append({"name": GROUP, "versions": versions, "preferredVersion": preferred})
+            if st.folder_apis:
+                versions = [{"groupVersion": f"{FOLDER_GROUP}/{v}", "version": v} for v in st.folder_apis]
+                groups.append({"name": FOLDER_GROUP, "versions": versions, "preferredVersion": versions[0]})
+            return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
+        m = re.fullmatch(rf"/apis/{re.escape(FOLDER_GROUP)}/([^/]+)/namespaces/([^/]+)/folders(?:/([^/]+))?", path)
+        if m and m.group(1) in st.folder_apis:
+            return self._folder_resource(method, m.group(1), m.group(2), m.group(3), query, raw, summary, actions)
+        m = re.fullmatch(rf"/apis/{re.escape(GROUP)}/([^/]+)/namespaces/([^/]+)/dashboards(?:/([^/]+))?", path)
+        if not m or m.group(1) not in st.dashboard_apis:
+            raise _Reply(404, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "message": "the server "
+                               "could not find the requested resource", "reason": "NotFound", "code": 404})
+        version, namespace, name = m.groups()
+        summary.update(uid=name, api=version)
+        if namespace != st.namespace:
+            raise self._status(403, "Forbidden", f"dashboards.{GROUP} is forbidden: the caller's organization "
+                                                 f"is not namespace \"{namespace}\"")
+        if method == "GET" and not name:
+            self._require(actions, "dashboards:read")
+            limit = max(1, min(int(query.get("limit", ["500"])[0]), 1000))
+            start = int(query.get("continue", ["0"])[0] or 0)
+            names = sorted(st.dashboards)
+            items = [st._resource(st.dashboards[n], version) for n in names[start:start + limit]]
+            more = start + limit < len(names)
+            return {"kind": "DashboardList", "apiVersion": f"{GROUP}/{version}",
+                    "metadata": {"resourceVersion": str(st._rv), **({"continue": str(start + limit)} if more else {})},
+                    "items": items}
+        if method == "GET":
+            self._require(actions, "dashboards:read")
+            record = st.dashboards.get(name)
+            if record is None:
+                raise self._status(404, "NotFound", f"dashboards.{GROUP} \"{name}\" not found", name)
+            answer = st._resource(record, version)
+            if name in st._edits:  # another user saves right after our read
+                st._edits.discard(name)
+                st._write(record, name, {**record["data"], "description": "edited in the UI"}, record["folder_uid"],
+                          "edited in the UI", "someone-else", record.get("annotations"))
+            return answer
+        if method == "DELETE" and name:
+            self._require(actions, "dashboards:delete")
+            record = st.dashboards.get(name)
+            if record is None:
+                raise self._status(404, "NotFound", f"dashboards.{GROUP} \"{name}\" not found", name)
+            del st.dashboards[name]
+            return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                    "details": {"name": name, "group": GROUP, "kind": "dashboards", "uid": record["k8s_uid"]}}
+        if method in ("POST", "PUT"):
+            body = self._json(raw)
+            if not isinstance(body, dict) or not isinstance(body.get("metadata"), dict) or \
+                    not isinstance(body.get("spec"), dict):
+                raise self._status(400, "BadRequest", "the body must be a Dashboard with metadata and spec")
+            meta, spec = body["metadata"], dict(body["spec"])
+            target = meta.get("name") or ""
+            annotations = {k: v for k, v in (meta.get("annotations") or {}).items()
+                           if not k.startswith("grafana.app/") or k == "grafana.app/message"}
+            folder_uid = (meta.get("annotations") or {}).get("grafana.app/folder", "")
+            summary.update(uid=target, folderUid=folder_uid, resourceVersion=meta.get("resourceVersion", ""),
+                           message=annotations.get("grafana.app/message", ""))
+            if method == "PUT" and target != name:
+                raise self._status(400, "BadRequest", f"the name of the object ({target}) does not match the "
+                                                      f"name on the URL ({name})")
+            if not UID_PATTERN.match(target) or not target or len(target) > MAX_UID_LENGTH:
+                raise self._status(400, "BadRequest", f"metadata.name: Invalid value: \"{target}\"")
+            if not isinstance(spec.get("title"), str) or not spec["title"].strip():
+                raise self._status(400, "BadRequest", "spec.title: Required value: dashboard title cannot be empty")
+            if folder_uid and folder_uid not in st.folders:
+                raise self._status(400, "BadRequest", f"folder {folder_uid} not found")
+            existing = st.dashboards.get(target)
+            if method == "POST":
+                self._require(actions, "dashboards:create")
+                if existing is not None:
+                    raise self._status(409, "AlreadyExists", f"dashboards.{GROUP} \"{target}\" already exists",
+                                       target)
+            else:
+                self._require(actions, "dashboards:write")
+                if existing is None:
+                    raise self._status(404, "NotFound", f"dashboards.{GROUP} \"{target}\" not found", target)
+                if existing.get("provisioned"):
+                    raise self._status(403, "Forbidden", "this dashboard is managed by classic file provisioning "
+                                                         "and cannot be updated through the API")
+                wanted = meta.get("resourceVersion") or ""
+                if wanted and wanted != existing["resource_version"]:
+                    raise self._status(409, "Conflict", f"Operation cannot be fulfilled on dashboards.{GROUP} "
+                                       f"\"{target}\": the object has been modified; please apply your changes to "
+                                       "the latest version and try again", target)
+            spec.pop("id", None)
+            spec.pop("version", None)
+            record = st._write(existing, target, {**spec, "uid": target}, folder_uid,
+                               annotations.get("grafana.app/message", ""), "token", annotations)
+            return st._resource(record, version)
+        raise self._status(405, "MethodNotAllowed", f"{method} is not supported here")
+
+    def _folder_resource(self, method, version, namespace, name, query, raw, summary, actions):
+        """folder.grafana.app: metadata.name = uid, the parent in the grafana.app/folder annotation."""
+        st = self.server_state
+        if namespace != st.namespace:
+            raise self._status(403, "Forbidden", f"folders.{FOLDER_GROUP} is forbidden: the caller's organization "
+                                                 f"is not namespace \"{namespace}\"")
+
+        def resource(folder):
+            notes = {"grafana.app/createdBy": folder["createdBy"], "grafana.app/updatedBy": folder["updatedBy"]}
+            if folder["parentUid"]:
+                notes["grafana.app/folder"] = folder["parentUid"]
+            return {"kind": "Folder", "apiVersion": f"{FOLDER_GROUP}/{version}",
+                    "metadata": {"name": folder["uid"], "namespace": st.namespace, "annotations": notes,
+                                 "resourceVersion": str(folder["version"]), "generation": folder["version"]},
+                    "spec": {"title": folder["title"]}}
+
+        if method == "GET" and not name:
+            self._require(actions, "folders:read")
+            limit = max(1, min(int(query.get("limit", ["500"])[0]), 1000))
+            start = int(query.get("continue", ["0"])[0] or 0)
+            names = sorted(st.folders)
+            more = start + limit < len(names)
+            return {"kind": "FolderList", "apiVersion": f"{FOLDER_GROUP}/{version}",
+                    "metadata": {"continue": str(start + limit)} if more else {},
+                    "items": [resource(st.folders[n]) for n in names[start:start + limit]]}
+        if method == "GET":
+            self._require(actions, "folders:read")
+            if name not in st.folders:
+                raise self._status(404, "NotFound", f"folders.{FOLDER_GROUP} \"{name}\" not found", name)
+            return resource(st.folders[name])
+        if method == "POST" and not name:
+            self._require(actions, "folders:create")
+            body = self._json(raw)
+            meta = (body or {}).get("metadata") if isinstance(body, dict) else None
+            if not isinstance(meta, dict) or not isinstance(body.get("spec"), dict):
+                raise self._status(400, "BadRequest", "the body must be a Folder with metadata and spec")
+            uid, parent = meta.get("name") or "", (meta.get("annotations") or {}).get("grafana.app/folder", "")
+            summary.update(uid=uid, title=body["spec"].get("title"), parentUid=parent)
+            if uid in st.folders:
+                raise self._status(409, "AlreadyExists", f"folders.{FOLDER_GROUP} \"{uid}\" already exists", uid)
+            try:
+                folder = st._create_folder(uid, str(body["spec"].get("title") or ""), "token", parent)
+            except _Reply as reply:   # the same checks as /api/folders, answered as a Status
+                reason = {400: "BadRequest", 404: "NotFound", 409: "Conflict"}.get(reply.status, "BadRequest")
+                raise self._status(reply.status, reason, reply.body.get("message", "")) from None
+            return resource(folder)
+        raise self._status(405, "MethodNotAllowed", f"{method} is not supported here")
 
     def _search(self, query: dict) -> list[dict]:
         st = self.server_state
@@ -599,6 +920,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the Grafana stand-in on 127.0.0.1 until Ctrl-C.")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
+    parser.add_argument("--apis", choices=("11", "12", "13"), default="12",
+                        help="which Grafana's APIs to offer (11: legacy only)")
     parser.add_argument("--token-file", help="file holding the Editor service-account token to accept "
                                              "(default: a new token written to a private temporary file)")
     args = parser.parse_args(argv)
@@ -610,7 +933,8 @@ def main(argv: list[str] | None = None) -> int:
         fd, token_file = tempfile.mkstemp(prefix="grafana-standin-token-")
         with os.fdopen(fd, "w") as f:  # mkstemp makes it readable by this user only
             f.write(token + "\n")
-    with GrafanaStandin(tokens={token: "Editor"}, port=args.port) as standin:
+    apis = {"11": LEGACY_ONLY, "12": GRAFANA_12, "13": GRAFANA_13}[args.apis]
+    with GrafanaStandin(tokens={token: "Editor"}, port=args.port, dashboard_apis=apis) as standin:
         standin.latency = args.latency
         print(f"Grafana stand-in on {standin.url}; token in {token_file}", flush=True)
         try:
