@@ -16,6 +16,10 @@ from vvdash.jobs import JOB
 from vvdash.model.dashboards import DATASOURCE_VARIABLE, datasource_ref, finalize
 
 RI = "$__rate_interval"
+# Said by every panel that reads a 5 m recorded rate (rules/_records.py), over any range.
+RECORDED = ("Read from the 5-minute recorded rate the alerts use: over ranges of a few hours or less, "
+            "bursts shorter than 5 minutes are smoothed out; over days, each point is the 5-minute rate at "
+            "that step.")
 # The outcome the error-ratio alerts count (corrupted inputs have their own panels and alert).
 FAILED = 'status="failure"'
 TAG = "vvdash"     # every dashboard carries it; the dashboard links list dashboards by it
@@ -62,6 +66,56 @@ class Scope:
 
     def rate(self, metric: str, extra: str = "") -> str:
         return f"rate({self.m(metric, extra)}[{RI}])"
+
+    @property
+    def own_jobs(self) -> str:
+        """`job=~"a|b"`: the dashboard's own jobs, for series every job exposes (up, process_*).
+
+        The job variable's All is `.+`, which alone would draw every scraped job's series.
+        """
+        return f'job=~"{"|".join(sorted(set(self.jobs)))}"' if self.jobs else ""
+
+    def rec(self, record: str, extra: str = "") -> str:
+        """A recorded series with the variables' matchers it can carry.
+
+        Records keep site and job; `instance` only when the record's level (the part of its
+        name before the first colon, e.g. `instance:` or `instance_device:`) says so.
+        """
+        parts = ['site=~"$site"', 'job=~"$job"']
+        if self.instance and "instance" in record.split(":")[0].split("_"):
+            parts.append('instance=~"$instance"')
+        if extra:
+            parts.append(extra)
+        return f"{record}{{{', '.join(parts)}}}"
+
+    def buckets(self, record: str, by: str = "", extra: str = "") -> str:
+        """Bucket rates of the sites selected, summed by le (and `by`): a histogram's buckets for them.
+
+        With the site variable on All this reads the fleet rollup (R.fleet(record)), one series
+        per bucket; otherwise the per-site record of the sites selected. The switch is two
+        matchers on `job`, whose value is never a site name: `job=~"$site"` holds only when
+        $site is All's `.+`, `job!~"$site"` only when it is a list of sites. Either way the sum
+        is over the sites' bucket rates, so a quantile from it is exact (per-site quantiles
+        could not be combined).
+        """
+        from rules._records import fleet as fleet_of     # rules/ imports this module: import when used
+
+        group = f"le, {by}" if by else "le"
+        more = f", {extra}" if extra else ""
+        fleet = f'{fleet_of(record)}{{job=~"$job", job=~"$site"{more}}}'
+        sites = self.rec(record, f'job!~"$site"{more}')
+        return f"sum by ({group}) ({fleet} or {sites})"
+
+    def quantile(self, record: str, quantile: str, by: str = "", extra: str = "") -> str:
+        """A quantile over the sites selected: the fleet's recorded quantile with the site variable on
+        All, else computed from the selected sites' recorded bucket rates (same switch as `buckets`)."""
+        from rules._records import fleet_quantile
+
+        group = f"le, {by}" if by else "le"
+        more = f", {extra}" if extra else ""
+        fleet = f'{fleet_quantile(record)}{{job=~"$job", job=~"$site", quantile="{quantile}"{more}}}'
+        sites = self.rec(record, f'job!~"$site"{more}')
+        return f"{fleet} or histogram_quantile({quantile}, sum by ({group}) ({sites}))"
 
     def variables(self, inv) -> list[dict]:
         ds = {
@@ -144,6 +198,7 @@ NEUTRAL = steps(("green", None))
 
 # -- targets ---------------------------------------------------------------------
 def q(expr: str, legend: str = "", instant: bool = False, fmt: str = "time_series") -> dict:
+    """A target; one-number panels pass instant=True (their reduction needs only the value at the end)."""
     return {"expr": expr, "legendFormat": legend, "instant": instant, "range": not instant,
             "format": fmt, "editorMode": "code"}
 
@@ -183,6 +238,15 @@ def _modern(obj, field_config: dict, options: dict, w: int, h: int) -> dict:
     return data
 
 
+def recorded_resolution(panel: dict) -> dict:
+    """A panel drawn from 5 m recorded rates steps at least 5 m: finer steps would only redraw the same
+    5-minute windows (and cost a quantile or heatmap per step)."""
+    from rules._common import RATE_WINDOW      # rules/ imports this module: import when used
+
+    panel["interval"] = RATE_WINDOW
+    return panel
+
+
 def timeseries(title: str, description: str, unit: str, targets: list, *, thresholds=NEUTRAL, w=12, h=8,
                min=None, max=None, stack=False, bars=False, threshold_lines=False, legend_calcs=()) -> dict:
     custom = {
@@ -203,7 +267,9 @@ def stat(title: str, description: str, unit: str, targets: list, *, thresholds=N
          calc="lastNotNull", mappings=(), graph=True, decimals=None, no_value=None) -> dict:
     fc = _field_config(unit, thresholds, mappings=list(mappings), decimals=decimals, noValue=no_value)
     options = {"reduceOptions": {"calcs": [calc], "fields": "", "values": False}, "colorMode": "value",
-               "graphMode": "area" if graph else "none", "justifyMode": "auto", "orientation": "auto",
+               # An instant query has no series to draw a sparkline from.
+               "graphMode": "area" if graph and not all(t.get("instant") for t in targets) else "none",
+               "justifyMode": "auto", "orientation": "auto",
                "textMode": "auto", "wideLayout": True, "showPercentChange": False,
                "percentChangeColorMode": "standard"}
     return _modern(G.Stat(title=title, description=description, targets=targets), fc, options, w, h)

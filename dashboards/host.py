@@ -1,6 +1,7 @@
 """Host and containers: node_exporter, cAdvisor, and per-process metrics where there are no containers."""
 
-from dashboards._common import Scope, above, build, jobs, q, row, table, timeseries
+from dashboards._common import RECORDED, Scope, above, build, jobs, q, row, table, timeseries
+from rules import _records as R
 from vvdash.jobs import PIPELINE_SERVICES
 
 # Pseudo and container filesystems and virtual network devices are noise here.
@@ -10,16 +11,18 @@ IDLE = 'mode="idle"'
 
 
 def _panels(inv, sc: Scope) -> list:
-    cpu_busy = f"1 - avg by (instance) ({sc.rate('node_cpu_seconds_total', IDLE)})"
+    cpu_busy = f"1 - avg by (instance) ({sc.rec(R.NODE_CPU_IDLE_RATIO)})"
     ct = 'name!=""'
+    # process_* is exposed by every job: only this dashboard's services are drawn.
+    own = sc.own_jobs
 
     def per_device(metric: str, device_filter: str, sign: str = "") -> str:
-        return f"{sign}sum by (instance, device) ({sc.rate(metric, device_filter)})"
+        return f"{sign}sum by (instance, device) ({sc.rec(R.NODE_DEVICE_RATE[metric], device_filter)})"
 
     return [
         row("Host (node_exporter)"),
         timeseries("CPU busy",
-                   "Share of CPU time not idle, averaged over the host's cores.",
+                   "Share of CPU time not idle, averaged over the host's cores. " + RECORDED,
                    "percentunit", [q(cpu_busy, "{{instance}}")], thresholds=above(0.8, 0.95), min=0, max=1, w=8),
         timeseries("Load average",
                    "1, 5 and 15 minute load averages.",
@@ -31,17 +34,17 @@ def _panels(inv, sc: Scope) -> list:
                                      f"{sc.m('node_memory_MemTotal_bytes')}", "{{instance}}")],
                    thresholds=above(0.85, 0.95), min=0, max=1, w=8),
         timeseries("Disk I/O",
-                   "Bytes read (negative: below the axis) and written per second, per device.",
+                   "Bytes read (negative: below the axis) and written per second, per device. " + RECORDED,
                    "Bps", [q(per_device("node_disk_read_bytes_total", DISK_FILTER, "-"),
                              "{{device}} read"),
                            q(per_device("node_disk_written_bytes_total", DISK_FILTER),
                              "{{device}} write")], w=8),
         timeseries("Disk busy",
-                   "Share of time each device was doing I/O.",
+                   "Share of time each device was doing I/O. " + RECORDED,
                    "percentunit", [q(per_device("node_disk_io_time_seconds_total", DISK_FILTER),
                                      "{{device}}")], thresholds=above(0.8, 0.95), min=0, w=8),
         timeseries("Network",
-                   "Bytes received (negative) and transmitted per second, per interface.",
+                   "Bytes received (negative) and transmitted per second, per interface. " + RECORDED,
                    "Bps", [q(per_device("node_network_receive_bytes_total", DEVICE_FILTER, "-"),
                              "{{device}} rx"),
                            q(per_device("node_network_transmit_bytes_total", DEVICE_FILTER),
@@ -73,30 +76,31 @@ def _panels(inv, sc: Scope) -> list:
                           instant=True, fmt="table")],
               thresholds=above(None, inv.threshold("platform", "restart_loop_count")), w=8),
         timeseries("Restarts triggered by self_monitor",
-                   "Restarts self_monitor started per second, by service.",
-                   "ops", [q(f"sum by (service) ({sc.rate('vv_self_monitor_container_restarts_triggered_total')})",
+                   "Restarts self_monitor started per second, by service. " + RECORDED,
+                   "ops", [q(f"sum by (service) "
+                             f"({sc.rec(R.counter_rate('vv_self_monitor_container_restarts_triggered_total'))})",
                              "{{service}}")], bars=True, w=8),
         row("Processes (deployments without containers)"),
         timeseries("Process CPU",
-                   "CPU seconds per second of each service's process, from its own process_* metrics.",
-                   "percentunit", [q(f"sum by (job, instance) ({sc.rate('process_cpu_seconds_total')})",
+                   "CPU seconds per second of each service's process, from its own process_* metrics. " + RECORDED,
+                   "percentunit", [q(f"sum by (job, instance) ({sc.rec(R.PROCESS_CPU_RATE, own)})",
                                      "{{job}} {{instance}}")], min=0, w=8),
         timeseries("Process memory",
                    "Resident memory of each service's process.",
-                   "bytes", [q(f"sum by (job, instance) ({sc.m('process_resident_memory_bytes')})",
+                   "bytes", [q(f"sum by (job, instance) ({sc.m('process_resident_memory_bytes', own)})",
                                "{{job}} {{instance}}")], min=0, w=8),
         timeseries("Process open files",
                    "Open file descriptors as a share of each process's limit.",
                    "percentunit",
-                   [q(f"{sc.m('process_open_fds')} / {sc.m('process_max_fds')}", "{{job}} {{instance}}")],
+                   [q(f"{sc.m('process_open_fds', own)} / {sc.m('process_max_fds', own)}", "{{job}} {{instance}}")],
                    thresholds=above(0.8, 0.95), min=0, w=8),
         table("Process uptime",
               "Time since each service's process started; a short uptime is a recent restart.",
-              "s", [q(f"time() - max by (job, instance) ({sc.m('process_start_time_seconds')})", instant=True,
+              "s", [q(f"time() - max by (job, instance) ({sc.m('process_start_time_seconds', own)})", instant=True,
                       fmt="table")], w=12),
         timeseries("Process virtual memory",
                    "Virtual memory of each service's process (address space, not usage).",
-                   "bytes", [q(f"sum by (job, instance) ({sc.m('process_virtual_memory_bytes')})",
+                   "bytes", [q(f"sum by (job, instance) ({sc.m('process_virtual_memory_bytes', own)})",
                                "{{job}} {{instance}}")], min=0, w=12),
     ]
 

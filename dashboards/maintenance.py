@@ -1,8 +1,9 @@
 """Maintenance: cleanup and log export runs, self_monitor restarts, Pushgateway freshness."""
 
 from dashboards._common import (
-    RI, UP_DOWN, Scope, above, build, jobs, q, row, stat, state_timeline, table, timeseries,
+    RECORDED, RI, UP_DOWN, Scope, above, build, jobs, q, row, stat, state_timeline, table, timeseries,
 )
+from rules import _records as R
 from vvdash.jobs import PUSHED_JOBS
 
 
@@ -20,7 +21,7 @@ def _panels(inv, sc: Scope) -> list:
         stat("Since last successful cleanup",
              "Time since cleanup last finished successfully. Red after maintenance.stale_periods cleanup "
              "periods (pipeline.cleanup.period_seconds), the stale-cleanup alert's threshold.",
-             "s", [q(f"time() - max({sc.m('vv_cleanup_last_success_timestamp_seconds')})")],
+             "s", [q(f"time() - max({sc.m('vv_cleanup_last_success_timestamp_seconds')})", instant=True)],
              thresholds=above(cleanup_period * 1.25, cleanup_period * stale), graph=False, w=6, h=6),
         timeseries("Cleanup runs by status",
                    "Cleanup runs per interval by outcome and dry_run.",
@@ -39,7 +40,7 @@ def _panels(inv, sc: Scope) -> list:
         stat("Since last successful log export",
              "Time since log export last succeeded. Red after maintenance.stale_periods export periods "
              "(pipeline.log_export.period_seconds).",
-             "s", [q(f"time() - max({sc.m('vv_log_exporter_last_success_timestamp_seconds')})")],
+             "s", [q(f"time() - max({sc.m('vv_log_exporter_last_success_timestamp_seconds')})", instant=True)],
              thresholds=above(export_period * 1.25, export_period * stale), graph=False, w=6, h=6),
         timeseries("Log export runs by status",
                    "Export runs per interval by outcome.",
@@ -75,12 +76,13 @@ def _panels(inv, sc: Scope) -> list:
                                "{{service}}")],
                    thresholds=above(None, restart_loop), bars=True, w=8),
         timeseries("Unhealthy probes",
-                   "Failed health probes per second, by service.",
-                   "ops", [q(f"sum by (service) ({sc.rate('vv_self_monitor_unhealthy_services_detected_total')})",
+                   "Failed health probes per second, by service. " + RECORDED,
+                   "ops", [q(f"sum by (service) "
+                             f"({sc.rec(R.counter_rate('vv_self_monitor_unhealthy_services_detected_total'))})",
                              "{{service}}")], w=8),
         stat("Services given up",
              "Services whose restart budget is spent and that self_monitor leaves down. Red when any.",
-             "short", [q(f"sum({sc.m('vv_self_monitor_service_given_up')})")],
+             "short", [q(f"sum({sc.m('vv_self_monitor_service_given_up')})", instant=True)],
              thresholds=above(None, 1), graph=False, w=8, h=8),
     ]
 

@@ -3,9 +3,10 @@
 from functools import partial
 
 from dashboards._common import (
-    FAILED, UP_DOWN, Scope, above, below, build, drilldown, narrow, q, row, stat, state_timeline, table,
+    FAILED, RECORDED, UP_DOWN, Scope, above, below, build, drilldown, narrow, q, row, stat, state_timeline, table,
     timeseries,
 )
+from rules import _records as R
 from vvdash import exprs
 from vvdash.inventory import duration_seconds
 
@@ -22,39 +23,42 @@ def _panels(inv, sc: Scope) -> list:
     pipe = partial(inv.threshold, "pipeline")
     storage = partial(inv.threshold, "storage")
     storage_sel = exprs.storage_selector(inv)
-    done = sc.rate("vv_videos_processed_total")
+    done = sc.rec(R.counter_rate("vv_videos_processed_total"))
+    failed = sc.rec(R.counter_rate("vv_videos_processed_total"), FAILED)
     return [
         row("Pipeline"),
         stat("Videos in input queue",
              "Videos waiting in input/. Red at pipeline.queue_backlog, the backlog alert's threshold.",
-             "short", [q(f"sum({sc.m('vv_videos_in_input_queue')})")],
+             "short", [q(f"sum({sc.m('vv_videos_in_input_queue')})", instant=True)],
              thresholds=above(pipe("queue_backlog") / 2, pipe("queue_backlog"))),
         stat("Throughput",
-             "Videos completed per second over the whole pipeline. Red below pipeline.min_items_per_second.",
-             "ops", [q(f"sum({done})")], thresholds=below(pipe("min_items_per_second"))),
+             "Videos completed per second over the whole pipeline in the last 5 minutes (the recorded rate). "
+             "Red below pipeline.min_items_per_second.",
+             "ops", [q(f"sum({done})", instant=True)], thresholds=below(pipe("min_items_per_second"))),
         stat("Error ratio",
-             "Share of videos whose processing failed (corrupted inputs apart). Red at pipeline.stage_error_ratio.",
-             "percentunit", [q(f"sum({sc.rate('vv_videos_processed_total', FAILED)}) / sum({done})")],
+             "Share of videos whose processing failed (corrupted inputs apart) in the last 5 minutes, over the "
+             "sites selected. Red at pipeline.stage_error_ratio.",
+             "percentunit", [q(f"sum({failed}) / sum({done})", instant=True)],
              thresholds=above(pipe("stage_error_ratio") / 2, pipe("stage_error_ratio"))),
         stat("Files in corrupted/",
              "Inputs currently held in corrupted/. Orange at pipeline.corrupted_files_warning, red at "
-             "pipeline.corrupted_files_critical.", "short", [q(f"sum({sc.m('vv_files_in_corrupted')})")],
+             "pipeline.corrupted_files_critical.", "short", [q(f"sum({sc.m('vv_files_in_corrupted')})", instant=True)],
              thresholds=above(pipe("corrupted_files_warning"), pipe("corrupted_files_critical"))),
         stat("Storage free",
              "Free share of the filesystem holding VIDEO_STORAGE_ROOT. Red below "
              "storage.almost_full_free_ratio, orange below storage.fill_free_floor_ratio.",
-             "percentunit", [q(f"min({narrow(exprs.storage_free_ratio(inv), storage_sel, sc)})")],
+             "percentunit", [q(f"min({narrow(exprs.storage_free_ratio(inv), storage_sel, sc)})", instant=True)],
              thresholds=below(storage("almost_full_free_ratio"), storage("fill_free_floor_ratio"))),
         stat("Time until storage full",
              "At the fill rate of the last storage.predict_window; no value while the disk is not filling. "
              "Red under storage.fill_critical_horizon, orange under storage.fill_warning_horizon "
              "(the disk-exhaustion alert's horizons).",
-             "s", [q(f"min({narrow(exprs.seconds_until_full(inv), storage_sel, sc)})")],
+             "s", [q(f"min({narrow(exprs.seconds_until_full(inv), storage_sel, sc)})", instant=True)],
              thresholds=below(duration_seconds(storage("fill_critical_horizon")),
                               duration_seconds(storage("fill_warning_horizon"))), graph=False,
              no_value="Not filling"),
         timeseries("Videos completed by status",
-                   "Videos per second through the whole pipeline, by outcome.",
+                   "Videos per second through the whole pipeline, by outcome. " + RECORDED,
                    "ops", [q(f"sum by (status) ({done})", "{{status}}")], stack=True, w=12),
         timeseries("Input queue depth",
                    "Videos waiting in input/, per site.",
@@ -72,7 +76,7 @@ def _panels(inv, sc: Scope) -> list:
                        mappings=UP_DOWN, h=6),
         stat("DVRs connected",
              "DVRs agent_dvr is connected to, out of those it knows.", "short",
-             [q(f"sum({sc.m('vv_agent_dvr_connection_status')})")], thresholds=below(1), w=4, h=6),
+             [q(f"sum({sc.m('vv_agent_dvr_connection_status')})", instant=True)], thresholds=below(1), w=4, h=6),
         row("Alerts"),
         stat("Firing alerts",
              "Alerts firing in Prometheus now (all sites).", "short",

@@ -2,43 +2,45 @@
 
 from functools import partial
 
-from dashboards._common import FAILED, Scope, above, bargauge, build, heatmap, jobs, q, row, stat, timeseries
+from dashboards._common import (
+    FAILED, RECORDED, Scope, above, bargauge, build, heatmap, jobs, q, recorded_resolution, row, stat,
+    timeseries,
+)
+from rules import _records as R
 
-# stage label -> (processed counter, duration histogram) of the service running it.
-STAGES = {
-    "scan": ("vv_scan_video_processed_total", "vv_scan_video_duration_seconds"),
-    "summarize": ("vv_summarize_scene_processed_total", "vv_summarize_scene_duration_seconds"),
-    "logline": ("vv_logline_generated_total", "vv_logline_generation_duration_seconds"),
-}
-SCHEMA_ERRORS = {
-    "scan": "vv_scan_video_schema_validation_errors_total",
-    "summarize": "vv_summarize_scene_schema_validation_errors_total",
-    "logline": "vv_logline_schema_validation_errors_total",
-}
+STAGES = ("scan", "summarize", "logline")
 QUANTILES = ("0.5", "0.95", "0.99")
+SEGMENTS = "vv_agent_dvr_video_segments_created_total"
 
 
-def _quantile(sc: Scope, histogram: str, quantile: str, by: str = "") -> str:
-    group = f"le, {by}" if by else "le"
-    return f"histogram_quantile({quantile}, sum by ({group}) ({sc.rate(histogram + '_bucket')}))"
+def _legend(quantile: str) -> str:
+    return f"p{float(quantile) * 100:g}"
 
 
-def _error_ratio(sc: Scope, counter: str) -> str:
-    return f"sum({sc.rate(counter, FAILED)}) / sum({sc.rate(counter)})"
+def _stage(stage: str) -> str:
+    return f'stage="{stage}"'
+
+
+def _mean_over_range(expr: str) -> str:
+    """The mean over the dashboard's range of a per-step series, as one instant query."""
+    return f"avg_over_time(({expr})[$__range:$__interval])"
 
 
 def _panels(inv, sc: Scope) -> list:
     th = partial(inv.threshold, "pipeline")
     error_th = above(th("stage_error_ratio") / 2, th("stage_error_ratio"))
+    items = R.STAGE_ITEMS_RATE
     panels = [
         row("Funnel"),
         bargauge(
             "Funnel: items per second by stage",
             "Mean rate over the time range of segments created (input), videos scanned, analytics "
-            "summarized and loglines written. A drop between two bars is where items are lost or queued.",
+            "summarized and loglines written. A drop between two bars is where items are lost or queued. "
+            + RECORDED,
             "ops",
-            [q(f"sum({sc.rate('vv_agent_dvr_video_segments_created_total')})", "input"),
-             *[q(f"sum({sc.rate(counter)})", stage) for stage, (counter, _) in STAGES.items()]],
+            [q(_mean_over_range(f"sum({sc.rec(R.counter_rate(SEGMENTS))})"), "input", instant=True),
+             *[q(_mean_over_range(f"sum({sc.rec(items, _stage(stage))})"), stage,
+                 instant=True) for stage in STAGES]],
             calc="mean", w=12, h=8),
         timeseries(
             "Input queue depth",
@@ -56,88 +58,91 @@ def _panels(inv, sc: Scope) -> list:
         row("Throughput and errors"),
         timeseries(
             "Videos completed by status",
-            "Videos that went through the whole pipeline per second, by outcome.",
-            "ops", [q(f"sum by (status) ({sc.rate('vv_videos_processed_total')})", "{{status}}")],
+            "Videos that went through the whole pipeline per second, by outcome. " + RECORDED,
+            "ops", [q(f"sum by (status) ({sc.rec(R.counter_rate('vv_videos_processed_total'))})", "{{status}}")],
             stack=True, w=8),
         timeseries(
             "Stage throughput by status",
-            "Items per second leaving each stage, by outcome (success, failure, corrupted).",
-            "ops",
-            [q(f"sum by (status) ({sc.rate(counter)})", f"{stage} {{{{status}}}}")
-             for stage, (counter, _) in STAGES.items()],
+            "Items per second leaving each stage, by outcome (success, failure, corrupted). " + RECORDED,
+            "ops", [q(f"sum by (stage, status) ({sc.rec(items)})", "{{stage}} {{status}}")],
             w=8),
         timeseries(
             "Error ratio by stage",
-            "Share of a stage's items that failed (corrupted inputs are counted apart). Red at "
-            "pipeline.stage_error_ratio from vvdash.yaml, the stage error alert's threshold.",
-            "percentunit", [q(_error_ratio(sc, counter), stage) for stage, (counter, _) in STAGES.items()],
+            "Share of a stage's items that failed (corrupted inputs are counted apart), over the sites "
+            "selected. Red at pipeline.stage_error_ratio from vvdash.yaml, the stage error alert's threshold. "
+            + RECORDED,
+            "percentunit",
+            [q(f"sum by (stage) ({sc.rec(items, FAILED)}) / sum by (stage) ({sc.rec(items)})", "{{stage}}")],
             thresholds=error_th, threshold_lines=True, min=0, w=8),
         stat(
             "Files in corrupted/",
             "Inputs currently held in corrupted/ (unreadable or refused videos).",
-            "short", [q(f"sum({sc.m('vv_files_in_corrupted')})")], thresholds=above(1, 10), w=4, h=8),
+            "short", [q(f"sum({sc.m('vv_files_in_corrupted')})", instant=True)], thresholds=above(1, 10), w=4, h=8),
         timeseries(
             "Corrupted inputs by reason",
-            "Inputs moved to corrupted/ per second, by reason.",
-            "ops", [q(f"sum by (reason) ({sc.rate('vv_videos_corrupted_total')})", "{{reason}}")],
+            "Inputs moved to corrupted/ per second, by reason. " + RECORDED,
+            "ops", [q(f"sum by (reason) ({sc.rec(R.counter_rate('vv_videos_corrupted_total'))})", "{{reason}}")],
             bars=True, w=10),
         timeseries(
             "Schema validation and signing errors",
-            "Documents per second that failed their JSON schema, per stage, and logline HMAC signing errors.",
+            "Documents per second that failed their JSON schema, per stage, and logline HMAC signing errors. "
+            + RECORDED,
             "ops",
-            [*[q(f"sum({sc.rate(counter)})", f"{stage} schema") for stage, counter in SCHEMA_ERRORS.items()],
-             q(f"sum({sc.rate('vv_logline_hmac_errors_total')})", "logline hmac")],
+            [q(f"sum by (stage) ({sc.rec(R.STAGE_SCHEMA_ERRORS_RATE)})", "{{stage}} schema"),
+             q(f"sum({sc.rec(R.counter_rate('vv_logline_hmac_errors_total'))})", "logline hmac")],
             w=10),
         row("Latency"),
     ]
-    for stage, (_, histogram) in STAGES.items():
-        panels.append(timeseries(
+    for stage in STAGES:
+        panels.append(recorded_resolution(timeseries(
             f"{stage.capitalize()} duration p50/p95/p99",
-            f"Quantiles of the time the {stage} stage takes per item, from its histogram.",
-            "s", [q(_quantile(sc, histogram, quantile), f"p{float(quantile) * 100:g}") for quantile in QUANTILES],
-            w=8))
+            f"Quantiles of the time the {stage} stage takes per item over the sites selected, from its "
+            f"histogram's recorded bucket rates. " + RECORDED,
+            "s", [q(sc.quantile(R.STAGE_DURATION_BUCKET_RATE, quantile, extra=_stage(stage)), _legend(quantile))
+                  for quantile in QUANTILES],
+            w=8)))
     panels += [
-        timeseries(
+        recorded_resolution(timeseries(
             "Whole-pipeline duration p50/p95/p99",
-            "Time one video spends in scan, summarize and logline (waits for workers excluded), by quantile.",
-            "s", [q(_quantile(sc, "vv_video_processing_duration_seconds", quantile), f"p{float(quantile) * 100:g}")
-                  for quantile in QUANTILES],
-            w=12),
-        heatmap(
+            "Time one video spends in scan, summarize and logline (waits for workers excluded), by quantile, "
+            "over the sites selected. " + RECORDED,
+            "s", [q(sc.quantile(R.VIDEO_DURATION_BUCKET_RATE, quantile), _legend(quantile)) for quantile in QUANTILES],
+            w=12)),
+        recorded_resolution(heatmap(
             "Whole-pipeline duration distribution",
-            "Videos per histogram bucket of the whole-pipeline duration over time.",
-            "s", [q(f"sum by (le) ({sc.rate('vv_video_processing_duration_seconds_bucket')})", "{{le}}",
-                    fmt="heatmap")],
-            w=12),
-        timeseries(
+            "Videos per second per histogram bucket of the whole-pipeline duration over time. " + RECORDED,
+            "s", [q(sc.buckets(R.VIDEO_DURATION_BUCKET_RATE), "{{le}}", fmt="heatmap")],
+            w=12)),
+        recorded_resolution(timeseries(
             "Queue wait p50/p95/p99",
-            "Time a claimed video waited for stage workers before and between its stages, by quantile.",
-            "s", [q(_quantile(sc, "vv_video_queue_wait_seconds", quantile), f"p{float(quantile) * 100:g}")
-                  for quantile in QUANTILES],
-            w=12),
-        heatmap(
+            "Time a claimed video waited for stage workers before and between its stages, by quantile, over the "
+            "sites selected. " + RECORDED,
+            "s", [q(sc.quantile(R.QUEUE_WAIT_BUCKET_RATE, quantile), _legend(quantile)) for quantile in QUANTILES],
+            w=12)),
+        recorded_resolution(heatmap(
             "Scan duration distribution",
-            "Videos per histogram bucket of the scan stage duration over time.",
-            "s", [q(f"sum by (le) ({sc.rate('vv_scan_video_duration_seconds_bucket')})", "{{le}}",
+            "Videos per second per histogram bucket of the scan stage duration over time. " + RECORDED,
+            "s", [q(sc.buckets(R.STAGE_DURATION_BUCKET_RATE, extra=_stage("scan")), "{{le}}",
                     fmt="heatmap")],
-            w=12),
-        heatmap(
+            w=12)),
+        recorded_resolution(heatmap(
             "Summarize duration distribution",
-            "Analytics per histogram bucket of the summarize stage duration over time.",
-            "s", [q(f"sum by (le) ({sc.rate('vv_summarize_scene_duration_seconds_bucket')})", "{{le}}",
+            "Analytics per second per histogram bucket of the summarize stage duration over time. " + RECORDED,
+            "s", [q(sc.buckets(R.STAGE_DURATION_BUCKET_RATE, extra=_stage("summarize")), "{{le}}",
                     fmt="heatmap")],
-            w=12),
+            w=12)),
         row("Scan detail"),
         timeseries(
             "Frames scanned",
-            "Frames decoded and analysed by scan_video per second.",
-            "cps", [q(f"sum({sc.rate('vv_scan_video_frames_scanned_total')})", "frames")], w=8),
+            "Frames decoded and analysed by scan_video per second. " + RECORDED,
+            "cps", [q(f"sum({sc.rec(R.counter_rate('vv_scan_video_frames_scanned_total'))})", "frames")], w=8),
         timeseries(
             "Detections by object type",
-            "Objects detected per second by type, and faces.",
+            "Objects detected per second by type, and faces. " + RECORDED,
             "cps",
-            [q(f"sum by (object_type) ({sc.rate('vv_scan_video_objects_detected_total')})", "{{object_type}}"),
-             q(f"sum({sc.rate('vv_scan_video_faces_detected_total')})", "faces")],
+            [q(f"sum by (object_type) ({sc.rec(R.counter_rate('vv_scan_video_objects_detected_total'))})",
+               "{{object_type}}"),
+             q(f"sum({sc.rec(R.counter_rate('vv_scan_video_faces_detected_total'))})", "faces")],
             w=16),
     ]
     return panels

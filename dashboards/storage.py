@@ -20,8 +20,7 @@ def _panels(inv, sc: Scope) -> list:
     # Every real mount, not only the storage one: the one panel meant to show them all.
     size_all = sc.m("node_filesystem_size_bytes", exprs.FSTYPE_FILTER)
     avail_all = sc.m("node_filesystem_avail_bytes", exprs.FSTYPE_FILTER)
-    # The recording rule keeps site, job and folder (no instance): only those variables apply.
-    folder_growth = f"{R.FOLDER_GROWTH}{{{Scope(sc.jobs, instance=False).matchers}}} * 3600"
+    folder_growth = f"{sc.rec(R.FOLDER_GROWTH)} * 3600"
     until_full = narrow(exprs.seconds_until_full(inv), sel, sc)
     growth_th = above(th("subfolder_growth_bytes_per_hour") / 2, th("subfolder_growth_bytes_per_hour"))
     return [
@@ -31,7 +30,7 @@ def _panels(inv, sc: Scope) -> list:
                  "(vvdash.exprs). Red below storage.almost_full_free_ratio, orange below "
                  "storage.fill_free_floor_ratio (the storage alerts' thresholds).",
                  "percentunit",
-                 [q(narrow(exprs.storage_free_ratio(inv), sel, sc), "{{instance}} {{mountpoint}}")],
+                 [q(narrow(exprs.storage_free_ratio(inv), sel, sc), "{{instance}} {{mountpoint}}", instant=True)],
                  thresholds=free_th, max=1, w=8),
         timeseries("Used and free per mount",
                    "Bytes used and free on every real filesystem of the hosts, the storage one among them.",
@@ -42,24 +41,25 @@ def _panels(inv, sc: Scope) -> list:
              "The storage mount's free bytes over its fill rate in the last storage.predict_window: the "
              "disk-exhaustion alert's expression (vvdash.exprs). No value while the disk is not filling. "
              "Red under storage.fill_critical_horizon, orange under storage.fill_warning_horizon.",
-             "s", [q(f"min({until_full})")],
+             "s", [q(f"min({until_full})", instant=True)],
              thresholds=below(duration_seconds(crit_h), duration_seconds(warn_h)), graph=False, w=6, h=6,
              no_value="Not filling"),
         stat("Filesystems meeting the disk-exhaustion condition",
              f"Storage filesystems below the free floor, read-write, and predicted full within {warn_h}: "
              "the warning alert's exact condition. Red when any.",
-             "short", [q(f"count({narrow(exprs.storage_filling_up(inv, warn_h), sel, sc)}) or vector(0)")],
+             "short", [q(f"count({narrow(exprs.storage_filling_up(inv, warn_h), sel, sc)}) or vector(0)", instant=True)],
              thresholds=above(None, 1), graph=False, w=6, h=6),
         timeseries("Predicted free space",
                    f"Free bytes of the storage mount predicted {warn_h} and {crit_h} ahead by a linear fit over "
-                   "storage.predict_window (the alert's predict_linear). Below zero means full by then.",
-                   "bytes", [q(narrow(exprs.predicted_free_bytes(inv, warn_h), sel, sc), f"in {warn_h}"),
-                             q(narrow(exprs.predicted_free_bytes(inv, crit_h), sel, sc), f"in {crit_h}"),
+                   "storage.predict_window (the alert's predict_linear, recorded at every rule evaluation). "
+                   "Below zero means full by then.",
+                   "bytes", [q(sc.rec(R.STORAGE_PREDICTED_FREE, f'horizon="{warn_h}"'), f"in {warn_h}"),
+                             q(sc.rec(R.STORAGE_PREDICTED_FREE, f'horizon="{crit_h}"'), f"in {crit_h}"),
                              q(avail, "now")],
                    thresholds=below(0), threshold_lines=True, w=12, h=6),
         timeseries("Time until full",
-                   "The time-until-full figure over time (same expression as the stat).",
-                   "s", [q(until_full, "{{mountpoint}}")],
+                   "The time-until-full figure over time (the stat's expression, recorded at every rule evaluation).",
+                   "s", [q(sc.rec(R.STORAGE_SECONDS_UNTIL_FULL), "{{mountpoint}}")],
                    thresholds=below(duration_seconds(crit_h), duration_seconds(warn_h)), min=0, w=12),
         timeseries("Storage filesystem growth per hour",
                    "Bytes consumed per hour on the filesystem holding VIDEO_STORAGE_ROOT (negative: space "
@@ -74,10 +74,10 @@ def _panels(inv, sc: Scope) -> list:
                    stack=True, min=0, w=12),
         bargauge("Used per subfolder now",
                  "Current bytes used per subfolder.", "bytes",
-                 [q(f"sum by (folder) ({sc.m('vv_storage_used_bytes')})", "{{folder}}")], w=6),
+                 [q(f"sum by (folder) ({sc.m('vv_storage_used_bytes')})", "{{folder}}", instant=True)], w=6),
         bargauge("Files per subfolder",
                  "Files currently in each subfolder.", "short",
-                 [q(f"sum by (folder) ({sc.m('vv_storage_files')})", "{{folder}}")], w=6),
+                 [q(f"sum by (folder) ({sc.m('vv_storage_files')})", "{{folder}}", instant=True)], w=6),
         timeseries("Subfolder growth per hour",
                    "Bytes added per hour to each subfolder: the recording rule the abnormal-growth alert reads. "
                    "Red at storage.subfolder_growth_bytes_per_hour, the alert's threshold.",
@@ -86,12 +86,12 @@ def _panels(inv, sc: Scope) -> list:
         stat("Storage usage age",
              "Time since storage_exporter last measured the subfolders; older than a few refresh periods "
              "means the figures above are stale.", "s",
-             [q(f"time() - max({sc.m('vv_storage_last_scan_timestamp_seconds')})")],
+             [q(f"time() - max({sc.m('vv_storage_last_scan_timestamp_seconds')})", instant=True)],
              thresholds=above(3 * inv["pipeline"]["storage_exporter"]["refresh_seconds"],
                               10 * inv["pipeline"]["storage_exporter"]["refresh_seconds"]), graph=False, w=6, h=8),
         stat("Storage mount used",
              "Bytes used on the filesystem holding VIDEO_STORAGE_ROOT.", "bytes",
-             [q(f"max({narrow(used, sel, sc)})")],
+             [q(f"max({narrow(used, sel, sc)})", instant=True)],
              w=6, h=8),
         row("Cleanup effect"),
         timeseries("Space freed by cleanup",

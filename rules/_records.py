@@ -20,3 +20,71 @@ def slo_error_ratio(window: str) -> str:
 
 
 QUANTILES = ("0.5", "0.95", "0.99")
+
+# Rates the dashboards sum across sites (a quantile or ratio is computed from them at query time,
+# so a fleet-wide figure is exact: per-site quantiles or ratios cannot be combined).
+STAGE_DURATION_BUCKET_RATE = f"stage:vv_pipeline_duration_seconds_bucket:rate{RATE_WINDOW}"
+VIDEO_DURATION_BUCKET_RATE = f"site:vv_video_processing_duration_seconds_bucket:rate{RATE_WINDOW}"
+QUEUE_WAIT_BUCKET_RATE = f"site:vv_video_queue_wait_seconds_bucket:rate{RATE_WINDOW}"
+INFERENCE_DURATION_BUCKET_RATE = f"backend:vv_summarize_scene_inference_duration_seconds_bucket:rate{RATE_WINDOW}"
+PLAYLIST_DURATION_BUCKET_RATE = f"tv_id:vv_tv_scheduler_generation_duration_seconds_bucket:rate{RATE_WINDOW}"
+DVR_CONNECT_BUCKET_RATE = f"dvr:vv_agent_dvr_connect_duration_seconds_bucket:rate{RATE_WINDOW}"
+PROCESS_CPU_RATE = f"instance:process_cpu_seconds:rate{RATE_WINDOW}"
+NODE_CPU_IDLE_RATIO = f"instance:node_cpu_idle:ratio_rate{RATE_WINDOW}"
+NODE_DEVICE_RATE = {
+    metric: f"instance_device:{metric.removesuffix('_total')}:rate{RATE_WINDOW}"
+    for metric in ("node_disk_read_bytes_total", "node_disk_written_bytes_total", "node_disk_io_time_seconds_total",
+                   "node_network_receive_bytes_total", "node_network_transmit_bytes_total")
+}
+STORAGE_PREDICTED_FREE = "instance_mountpoint:node_filesystem_avail_bytes:predict_linear"
+STORAGE_SECONDS_UNTIL_FULL = "instance_mountpoint:node_filesystem_avail_bytes:seconds_until_full"
+
+# Counters the dashboards draw as rates at fleet scale: metric -> labels kept beyond site and job.
+# The first kept label names the record's level (site when none).
+COUNTER_RATES = {
+    "vv_videos_processed_total": ("status",),
+    "vv_videos_corrupted_total": ("reason",),
+    "vv_scan_video_frames_scanned_total": (),
+    "vv_scan_video_objects_detected_total": ("object_type",),
+    "vv_scan_video_faces_detected_total": (),
+    "vv_logline_hmac_errors_total": (),
+    "vv_summarize_scene_inferences_total": ("backend", "status"),
+    "vv_agent_dvr_video_segments_created_total": ("dvr",),
+    "vv_agent_dvr_connection_errors_total": ("dvr",),
+    "vv_agent_dvr_frames_captured_total": ("dvr",),
+    "vv_tv_scheduler_playlists_generated_total": ("tv_id", "status"),
+    "vv_tv_scheduler_loglines_processed_total": (),
+    "vv_tv_scheduler_loglines_rejected_total": ("reason",),
+    "vv_tv_scheduler_runs_total": (),
+    "vv_self_monitor_unhealthy_services_detected_total": ("service",),
+    "vv_self_monitor_container_restarts_triggered_total": ("service",),
+}
+
+
+def counter_rate(metric: str) -> str:
+    """The record of `metric`'s rate over RATE_WINDOW, summed by site, job and its COUNTER_RATES labels."""
+    labels = COUNTER_RATES[metric]
+    return f"{labels[0] if labels else 'site'}:{metric.removesuffix('_total')}:rate{RATE_WINDOW}"
+
+# Fleet rollups of the bucket rates (site summed away): a fleet-wide quantile or heatmap over a
+# week reads one series per bucket instead of one per bucket and site.
+FLEET_BUCKET_RATES = {
+    STAGE_DURATION_BUCKET_RATE: ("stage",),
+    VIDEO_DURATION_BUCKET_RATE: (),
+    QUEUE_WAIT_BUCKET_RATE: (),
+    INFERENCE_DURATION_BUCKET_RATE: ("backend",),
+    PLAYLIST_DURATION_BUCKET_RATE: ("tv_id",),
+    DVR_CONNECT_BUCKET_RATE: ("dvr",),
+}
+
+
+def fleet(record: str) -> str:
+    """The fleet rollup of a per-site bucket-rate record: `fleet_<level>:…` (keeps job, le and its labels)."""
+    level, rest = record.split(":", 1)
+    return f"fleet_{level}:{rest}" if level != "site" else f"fleet:{rest}"
+
+
+def fleet_quantile(record: str) -> str:
+    """The fleet's quantiles (label `quantile`, QUANTILES) from a per-site bucket-rate record's rollup."""
+    level, metric, _ = fleet(record).split(":")
+    return f"{level}:{metric.removesuffix('_bucket')}:histogram_quantile"

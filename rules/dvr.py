@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from rules import _records as R
 from rules._common import DASHBOARD, RATE_WINDOW, number, runbook, seconds
 from vvdash.inventory import duration_seconds
 from vvdash.jobs import selector
-from vvdash.model.rules import Alert, Group
+from vvdash.model.rules import Alert, Group, Record
 
 
 def _alerts(inv) -> list[Alert]:
@@ -99,5 +100,12 @@ def _alerts(inv) -> list[Alert]:
     ]
 
 
+def _records() -> list[Record]:
+    sel = selector("agent_dvr")
+    return [Record(R.DVR_CONNECT_BUCKET_RATE,
+                   f"sum by (site, job, dvr, le) (rate(vv_agent_dvr_connect_duration_seconds_bucket{{{sel}}}"
+                   f"[{RATE_WINDOW}]))")]
+
+
 def groups(inv) -> list[Group]:
-    return [Group("vv_dvr_alerts", tuple(_alerts(inv)))]
+    return [Group("vv_dvr_records", tuple(_records())), Group("vv_dvr_alerts", tuple(_alerts(inv)))]

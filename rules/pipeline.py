@@ -40,6 +40,10 @@ def _stage_records() -> list[Record]:
                 R.STAGE_DURATION_QUANTILE,
                 f"histogram_quantile({q}, sum by (site, job, le) (rate({histogram}_bucket{{{sel}}}[{w}])))",
                 {"stage": stage, "quantile": q}))
+    for stage, (_, histogram, _) in STAGE_METRICS.items():
+        sel = selector(STAGES[stage])
+        out.append(Record(R.STAGE_DURATION_BUCKET_RATE,
+                          f"sum by (site, job, le) (rate({histogram}_bucket{{{sel}}}[{w}]))", {"stage": stage}))
     for stage, (_, _, schema_errors) in STAGE_METRICS.items():
         sel = selector(STAGES[stage])
         out.append(Record(R.STAGE_SCHEMA_ERRORS_RATE,
@@ -55,6 +59,11 @@ def _slo_records() -> list[Record]:
                f"/\nsum by (site, job) (rate(vv_videos_processed_total{{{sel}}}[{window}]))")
         for window in R.SLO_WINDOWS
     ]
+    out.append(Record(R.VIDEO_DURATION_BUCKET_RATE,
+                      f"sum by (site, job, le) (rate(vv_video_processing_duration_seconds_bucket{{{sel}}}"
+                      f"[{RATE_WINDOW}]))"))
+    out.append(Record(R.QUEUE_WAIT_BUCKET_RATE,
+                      f"sum by (site, job, le) (rate(vv_video_queue_wait_seconds_bucket{{{sel}}}[{RATE_WINDOW}]))"))
     for q in R.QUANTILES:
         out.append(Record(
             R.VIDEO_DURATION_QUANTILE,

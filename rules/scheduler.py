@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from rules._common import DASHBOARD, runbook, seconds, window
+from rules import _records as R
+from rules._common import DASHBOARD, RATE_WINDOW, runbook, seconds, window
 from vvdash.jobs import selector
-from vvdash.model.rules import Alert, Group
+from vvdash.model.rules import Alert, Group, Record
 
 
 def _alerts(inv) -> list[Alert]:
@@ -41,5 +42,12 @@ def _alerts(inv) -> list[Alert]:
     ]
 
 
+def _records() -> list[Record]:
+    sel = selector("tv_scheduler")
+    return [Record(R.PLAYLIST_DURATION_BUCKET_RATE,
+                   f"sum by (site, job, tv_id, le) (rate(vv_tv_scheduler_generation_duration_seconds_bucket{{{sel}}}"
+                   f"[{RATE_WINDOW}]))")]
+
+
 def groups(inv) -> list[Group]:
-    return [Group("vv_scheduler_alerts", tuple(_alerts(inv)))]
+    return [Group("vv_scheduler_records", tuple(_records())), Group("vv_scheduler_alerts", tuple(_alerts(inv)))]

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from rules import _records as R
 from rules._common import DASHBOARD, number, runbook
-from vvdash.exprs import storage_filling_up, storage_free_ratio, storage_selector, storage_series_missing
+from vvdash.exprs import (
+    predicted_free_bytes, seconds_until_full, storage_filling_up, storage_free_ratio, storage_selector,
+    storage_series_missing,
+)
 from vvdash.jobs import selector
 from vvdash.model.rules import Alert, Group, Record
 
 
-def _records() -> list[Record]:
+def _records(inv) -> list[Record]:
     sel = selector("storage_exporter")
-    return [Record(R.FOLDER_GROWTH, f"sum by (site, job, folder) (deriv(vv_storage_used_bytes{{{sel}}}[1h]))")]
+    t = lambda key: inv.threshold("storage", key)  # noqa: E731
+    # The disk-exhaustion prediction the storage dashboard draws over days: a fit over
+    # storage.predict_window at every step would read the whole window again per step.
+    horizons = dict.fromkeys((t("fill_warning_horizon"), t("fill_critical_horizon")))
+    return [Record(R.FOLDER_GROWTH, f"sum by (site, job, folder) (deriv(vv_storage_used_bytes{{{sel}}}[1h]))"),
+            *[Record(R.STORAGE_PREDICTED_FREE, predicted_free_bytes(inv, h), {"horizon": h}) for h in horizons],
+            Record(R.STORAGE_SECONDS_UNTIL_FULL, seconds_until_full(inv))]
 
 
 def _alerts(inv) -> list[Alert]:
@@ -86,4 +95,4 @@ def _alerts(inv) -> list[Alert]:
 
 
 def groups(inv) -> list[Group]:
-    return [Group("vv_storage_records", tuple(_records())), Group("vv_storage_alerts", tuple(_alerts(inv)))]
+    return [Group("vv_storage_records", tuple(_records(inv))), Group("vv_storage_alerts", tuple(_alerts(inv)))]

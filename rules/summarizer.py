@@ -18,6 +18,9 @@ def _records() -> list[Record]:
                {"quantile": q})
         for q in R.QUANTILES
     ]
+    out.append(Record(R.INFERENCE_DURATION_BUCKET_RATE,
+                      f"sum by (site, job, backend, le) "
+                      f"(rate(vv_summarize_scene_bitnet_inference_duration_seconds_bucket{{{sel}}}[{w}]))"))
     out.append(Record(
         R.INFERENCE_FAILURE_RATIO,
         f'sum by (site, job, backend) (rate(vv_summarize_scene_inferences_total{{{sel}, status="failure"}}[{w}]))\n'

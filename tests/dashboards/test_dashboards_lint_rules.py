@@ -46,7 +46,33 @@ def _no_unit(m):
     panel(m, "Queue depth")["fieldConfig"]["defaults"]["unit"] = ""
 
 
+def _summarizer_cpu(m):
+    """The summarizer dashboard's bug: a per-process panel on a dashboard about one job."""
+    variable(m, "job")["query"] = {"query": 'label_values(up{site=~"$site", job=~"orchestrator|summarize_scene"}, job)'}
+    panel(m, "Videos completed")["targets"][0]["expr"] = (
+        f"sum by (instance) (rate(process_cpu_seconds_total{{{SEL}}}[$__rate_interval]))")
+
+
+def _one_number(m):
+    p = panel(m, "Queue depth")
+    p["type"] = "stat"
+    p["targets"][0].update(instant=False, range=True)
+
+
 CASES = [
+    ("panel-job-scope-rule", _summarizer_cpu, VC,
+     "selector process_cpu_seconds_total can match job(s) agent_dvr, alertmanager"),
+    ("query-cost-recorded-rule",
+     _expr("Videos completed", f"histogram_quantile(0.95, sum by (le) "
+                               f"(rate(vv_scan_video_duration_seconds_bucket{{{SEL}}}[$__rate_interval])))"),
+     VC, "histogram_quantile over the raw vv_scan_video_duration_seconds_bucket rate; the recording rule "
+         "stage:vv_pipeline_duration_seconds_bucket:rate5m records it"),
+    ("query-cost-recorded-rule",
+     _expr("Videos completed", f'sum(rate(vv_videos_processed_total{{{SEL}, status="failure"}}[$__rate_interval]))'
+                               f" / sum(rate(vv_videos_processed_total{{{SEL}}}[$__rate_interval]))"),
+     VC, "ratio of raw vv_videos_processed_total rates; the recording rule status:vv_videos_processed:rate5m"),
+    ("query-cost-instant-rule", _one_number, QD, "target A: a stat panel shows one number per series but runs a "
+                                                 "range query"),
     ("template-datasource-rule", _drop_var("datasource"), D, "has no templated datasource variable"),
     ("template-datasource-rule", _set(lambda m: variable(m, "datasource"), name="ds"),
      'dashboard fixture / variable "ds"', "should be named 'datasource'"),
@@ -93,8 +119,8 @@ CASES = [
      VC, "target A: irate() should use $__rate_interval"),
     # One good range does not excuse a literal one beside it.
     ("target-rate-interval-rule",
-     _expr("Videos completed", f"sum(rate(vv_videos_processed_total{{{SEL}}}[$__rate_interval])) / "
-                               f"sum(rate(vv_videos_processed_total{{{SEL}}}[8888s888ms]))"),
+     _expr("Videos completed", f"sum(rate(vv_cleanup_files_deleted_total{{{SEL}}}[$__rate_interval])) / "
+                               f"sum(rate(vv_cleanup_files_deleted_total{{{SEL}}}[8888s888ms]))"),
      VC, "target A: rate() should use $__rate_interval"),
     ("target-job-rule", _expr("Queue depth", 'sum(vv_videos_in_input_queue{site=~"$site", instance=~"$instance"})'),
      QD, 'target A: selector vv_videos_in_input_queue has no job=~"$job" matcher'),
@@ -199,6 +225,39 @@ def test_a_bad_exceptions_file_is_one_line_naming_file_and_key(tmp_path, text, e
 def test_rate_interval_in_every_spelling_passes():
     model = good()
     panel(model, "Videos completed")["targets"][0]["expr"] = (
-        f"sum(rate(vv_videos_processed_total{{{SEL}}}[${{__rate_interval}}])) / "
-        f"sum(increase(vv_videos_processed_total{{{SEL}}}[$__rate_interval]))")
+        f"sum(rate(vv_cleanup_files_deleted_total{{{SEL}}}[${{__rate_interval}}])) / "
+        f"sum(increase(vv_cleanup_files_deleted_total{{{SEL}}}[$__rate_interval]))")
+    assert lint([model]) == []
+
+
+def test_a_panel_selecting_its_own_job_passes_the_job_scope_rule():
+    model = good()
+    _summarizer_cpu(model)
+    panel(model, "Videos completed")["targets"][0]["expr"] = (
+        f'sum by (instance) (rate(process_cpu_seconds_total{{{SEL}, job="summarize_scene"}}[$__rate_interval]))')
+    assert lint([model]) == []
+
+
+def test_a_component_metric_needs_no_job_matcher_of_its_own():
+    # vv_summarize_scene_* only ever comes from the summarizer's job: the variable alone is enough.
+    model = good()
+    _summarizer_cpu(model)
+    panel(model, "Videos completed")["targets"][0]["expr"] = (
+        f"sum(rate(vv_summarize_scene_processed_total{{{SEL}}}[$__rate_interval]))")
+    assert lint([model]) == []
+
+
+def test_quantile_and_ratio_from_records_pass_the_cost_rule():
+    model = good()
+    panel(model, "Videos completed")["targets"][0]["expr"] = (
+        'histogram_quantile(0.95, sum by (le) (stage:vv_pipeline_duration_seconds_bucket:rate5m'
+        '{site=~"$site", job=~"$job", stage="scan"})) / '
+        'sum(status:vv_videos_processed:rate5m{site=~"$site", job=~"$job"})')
+    assert lint([model]) == []
+
+
+def test_an_instant_one_number_panel_passes():
+    model = good()
+    _one_number(model)
+    panel(model, "Queue depth")["targets"][0].update(instant=True, range=False)
     assert lint([model]) == []

@@ -93,8 +93,22 @@ def test_every_query_runs_on_prometheus(prometheus):
 def test_self_scrape_panels_return_data(prometheus):
     """A query over series that exist here returns them (the substitution really selects)."""
     project = load_project()
-    host = project.dashboard("vv-host").model
-    expr = next(t["expr"] for p, t in iter_targets(host) if p["title"] == "Process memory")
+    overview = project.dashboard("vv-overview").model
+    expr = next(t["expr"] for p, t in iter_targets(overview) if p["title"] == "Scrape targets up/down")
     r = requests.get(f"{prometheus}/api/v1/query", params={"query": as_sent(expr)}, timeout=10)
     result = r.json()["data"]["result"]
     assert [s["metric"]["job"] for s in result] == ["prometheus"]
+
+
+def test_process_panels_draw_only_their_dashboards_jobs(prometheus):
+    """Prometheus' own process_* series exist here, but no host or summarizer panel is about Prometheus."""
+    project = load_project()
+    for uid, title in (("vv-host", "Process memory"), ("vv-summarizer", "Summarizer memory")):
+        model = project.dashboard(uid).model
+        expr = next(t["expr"] for p, t in iter_targets(model) if p["title"] == title)
+        r = requests.get(f"{prometheus}/api/v1/query", params={"query": as_sent(expr)}, timeout=10)
+        assert r.json()["data"]["result"] == [], (uid, title, expr)
+    # The same selector without the panel's own job matcher draws Prometheus' process: the bug it prevents.
+    bare = 'sum by (job, instance) (process_resident_memory_bytes{site=~".+", job=~".+", instance=~".+"})'
+    r = requests.get(f"{prometheus}/api/v1/query", params={"query": bare}, timeout=10)
+    assert [s["metric"]["job"] for s in r.json()["data"]["result"]] == ["prometheus"]

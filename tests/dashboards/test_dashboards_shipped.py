@@ -8,7 +8,8 @@ import re
 import pytest
 
 from dashboards._common import UID
-from vvdash import exprs, inventory
+from rules import _records as R
+from vvdash import definitions, exprs, inventory
 from vvdash.check import contract, dashboard_lint, metric_coverage
 from vvdash.emit import dashboards as emit_dashboards
 from vvdash.jobs import JOB
@@ -116,8 +117,14 @@ def _steps(panel):
 def test_time_to_full_is_the_alerts_expression_with_the_variables_added(models):
     inv = inventory.load()
     scope = 'site=~"$site", job=~"$job", instance=~"$instance"'
+    # Over days the panel reads the alert's expression recorded at each evaluation, not a 6 h fit per step.
     panel = _panel(models["vv-storage"], "Time until full")
-    assert panel["targets"][0]["expr"].replace(f", {scope}", "") == exprs.seconds_until_full(inv)
+    assert panel["targets"][0]["expr"] == f"{R.STORAGE_SECONDS_UNTIL_FULL}{{{scope}}}"
+    [rule] = [r for f in definitions.load_rules(inv) for _, r in f.rules()
+              if getattr(r, "record", None) == R.STORAGE_SECONDS_UNTIL_FULL]
+    assert rule.expr == exprs.seconds_until_full(inv)
+    stat = _panel(models["vv-storage"], "Time until the storage filesystem is full")
+    assert stat["targets"][0]["expr"].replace(f", {scope}", "") == f"min({exprs.seconds_until_full(inv)})"
     condition = _panel(models["vv-storage"], "Filesystems meeting the disk-exhaustion condition")
     horizon = inv["thresholds"]["storage"]["fill_warning_horizon"]
     assert condition["targets"][0]["expr"].replace(f", {scope}", "") == \

@@ -42,7 +42,7 @@ def test_filesystem_panels_read_the_alerts_filesystems(storage):
             else:
                 assert matchers == f"{sel}, {SCOPE}", (panel["title"], target["expr"])
     assert {ALL_MOUNTS, "Free share of the storage filesystem", "Storage filesystem growth per hour",
-            "Time until full", "Predicted free space"} <= seen
+            "Time until the storage filesystem is full", "Predicted free space"} <= seen
 
 
 def test_free_share_is_the_alerts_ratio_with_the_variables_added(storage):

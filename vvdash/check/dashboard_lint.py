@@ -24,6 +24,7 @@ import yaml
 
 from vvdash import PROJECT_ROOT
 from vvdash.check import Finding
+from vvdash.check.query_cost import ONE_NUMBER_PANELS, RecordIndex, job_matches
 from vvdash.check.contract import (
     VARIABLE_PREFIX, is_bare_label_values, label_values, substitute_variables, variable_query,
 )
@@ -49,7 +50,8 @@ RULES = {
     "target-promql-rule": "Queries (and annotation queries) are valid PromQL.",
     "target-rate-interval-rule": "rate(), irate() and increase() use $__rate_interval.",
     "target-job-rule": "Every selector has a job=~\"$job\" matcher.",
-    "target-instance-rule": "Every selector has an instance=~\"$instance\" matcher.",
+    "target-instance-rule": "Every selector has an instance=~\"$instance\" matcher (recorded series: when "
+                            "their level keeps instance).",
     "target-counter-agg-rule": "Counters (_total) are only used inside rate(), irate() or increase().",
     "uid-rule": "Every dashboard has a well-formed uid, unique among the dashboards.",
     "panel-id-rule": "Every panel has an integer id, unique in its dashboard.",
@@ -57,6 +59,12 @@ RULES = {
     "panel-overlap-rule": "No two panels' gridPos overlap.",
     "schema-version-rule": f"schemaVersion is current ({SCHEMA_VERSION}).",
     "panel-angular-rule": "Only modern (React) panel types; no Angular graph/singlestat.",
+    "panel-job-scope-rule": "A selector matches only jobs its dashboard shows (the job variable's jobs), whatever "
+                            "the variable says: series every job exposes (up, process_*) need the panel's own job "
+                            "matcher, since the variable's All is '.+'.",
+    "query-cost-recorded-rule": "No quantile or ratio over raw series whose rate a recording rule records: "
+                                "read the record (one sample per series per step instead of every scrape).",
+    "query-cost-instant-rule": "One-number panels (stat, gauge, bargauge) run instant queries, not range queries.",
 }
 
 # Grafana's unit ids (packages/grafana-data/src/valueFormats/categories.ts), as the upstream linter lists them.
@@ -148,16 +156,18 @@ class _Hit:
                 and (exc.panel is None or exc.panel == self.element))
 
 
-def lint(models, exceptions=()) -> list[Finding]:
+def lint(models, exceptions=(), records: RecordIndex | None = None) -> list[Finding]:
     """Findings for dashboards (Grafana JSON dicts or DashboardDefs), minus the excused ones.
 
+    records: what the recording rules read and keep (default: the project's rules).
     An exception that excuses nothing is itself a finding, so stale exceptions do not pile up.
     """
     dashboards = [m.model if isinstance(m, DashboardDef) else m for m in models]
+    records = records if records is not None else RecordIndex.of_project()
     hits: list[_Hit] = []
     hits += _uids(dashboards)
     for model in dashboards:
-        hits += _Dashboard(model).hits
+        hits += _Dashboard(model, records).hits
     used = set()
     kept = []
     for hit in hits:
@@ -177,7 +187,7 @@ def lint(models, exceptions=()) -> list[Finding]:
 
 def check_project(project) -> list[Finding]:
     """The linter over the project's dashboards, with the exceptions file; also every alert's dashboard exists."""
-    findings = lint(project.dashboards, load_exceptions())
+    findings = lint(project.dashboards, load_exceptions(), RecordIndex.of_rules(project.records()))
     uids = {d.uid for d in project.dashboards}
     for rule_file in project.rule_files:
         for group, rule in rule_file.rules():
@@ -246,16 +256,32 @@ def _matchers(selector) -> list:
     return out
 
 
+def _shown_jobs(variable: dict | None) -> set[str] | None:
+    """The jobs a dashboard's job variable offers, from its query's literal job matcher; None: every job."""
+    if not variable:
+        return None
+    match = re.search(r'job=~?"([^"$]+)"', variable_query(variable))
+    return set(match.group(1).split("|")) if match else None
+
+
+def _keeps_instance(name: str) -> bool:
+    """Whether a series has an instance label: raw series do; a recorded one (level:metric:operations)
+    only when its level names it (`instance:...`, `instance_device:...`), as the naming convention says."""
+    return ":" not in name or "instance" in name.split(":")[0].split("_")
+
+
 def _selector_text(selector) -> str:
     return selector.name or "{...}"
 
 
 # -- one dashboard ----------------------------------------------------------------------
 class _Dashboard:
-    def __init__(self, model: dict):
+    def __init__(self, model: dict, records: RecordIndex):
         self.model = model
+        self.records = records
         self.uid = model.get("uid") or model.get("title", "(untitled)")
         self.variables = {v.get("name"): v for v in model.get("templating", {}).get("list", [])}
+        self.shown_jobs = _shown_jobs(self.variables.get("job"))
         self.hits: list[_Hit] = []
         self._dashboard_rules()
         self._variable_rules()
@@ -342,6 +368,14 @@ class _Dashboard:
             targets = [t for t in panel.get("targets") or [] if (t.get("expr") or "").strip()]
             if not targets:
                 self.hit("panel-no-targets-rule", "has no queries", title, "panel")
+            if ptype in ONE_NUMBER_PANELS:
+                for i, target in enumerate(targets):
+                    if not target.get("instant") or target.get("range"):
+                        self.hit("query-cost-instant-rule",
+                                 f"target {target.get('refId') or i}: a {ptype} panel shows one number per series but "
+                                 f"runs a range query (every step of the range); set instant: true and reduce "
+                                 f"in PromQL (e.g. avg_over_time(...[$__range:$__interval]) for a mean)",
+                                 title, "panel")
             for i, target in enumerate(panel.get("targets") or []):
                 if (target.get("expr") or "").strip():
                     self._target(target["expr"], title, target.get("refId") or str(i))
@@ -382,6 +416,7 @@ class _Dashboard:
                                            f"{str(exc).splitlines()[0]}", title, "panel")
             return
         rate_interval = _rate_interval_ranges(expr)
+        self._cost(tree, expr, title, ref)
         for i, (node, parents) in enumerate(_walk(tree)):
             if isinstance(node, pp.MatrixSelector) and parents and isinstance(parents[-1], pp.Call) \
                     and parents[-1].func.name in _RATE_FUNCS and i not in rate_interval:
@@ -390,16 +425,61 @@ class _Dashboard:
             if not isinstance(node, pp.VectorSelector):
                 continue
             name = node.name or ""
+            self._job_scope(node, name, title, ref)
             if name.endswith("_total") and not (
                     len(parents) >= 2 and isinstance(parents[-1], pp.MatrixSelector)
                     and isinstance(parents[-2], pp.Call) and parents[-2].func.name in _RATE_FUNCS):
                 self.hit("target-counter-agg-rule", f"target {ref}: counter metric {name!r} is not aggregated "
                                                     f"with rate, irate, or increase", title, "panel")
             for label in ("job", "instance"):
+                if label == "instance" and not _keeps_instance(name):
+                    continue
                 if not any(m.name == label and str(m.op).endswith("Re") and m.value == f"{VARIABLE_PREFIX}{label}"
                            for m in _matchers(node)):
                     self.hit(f"target-{label}-rule", f"target {ref}: selector {_selector_text(node)} has no "
                                                      f'{label}=~"${label}" matcher', title, "panel")
+
+    def _job_scope(self, node, name, title, ref):
+        if self.shown_jobs is None:
+            return
+        job_var = self.variables.get("job") or {}
+        all_value = job_var.get("allValue") or ".*"
+        matchers = [m for m in _matchers(node) if m.name == "job"]
+        candidates = self.records.exposing_jobs(name)
+        matched = {job for job in candidates if all(job_matches(m, job, all_value) for m in matchers)}
+        extra = sorted(matched - self.shown_jobs)
+        if extra:
+            self.hit("panel-job-scope-rule",
+                     f"target {ref}: selector {_selector_text(node)} can match job(s) {', '.join(extra)} this "
+                     f"dashboard does not show (its job variable offers {', '.join(sorted(self.shown_jobs))}; "
+                     f"All sends {all_value!r}); add the panel's own job matcher", title, "panel")
+
+    def _cost(self, tree, expr, title, ref):
+        for node, _ in _walk(tree):
+            if isinstance(node, pp.Call) and node.func.name == "histogram_quantile":
+                for raw, record in self._raw_rates(node):
+                    self.hit("query-cost-recorded-rule",
+                             f"target {ref}: histogram_quantile over the raw {raw} rate; the recording rule "
+                             f"{record} records it: sum its per-site rate by le instead", title, "panel")
+            elif isinstance(node, pp.BinaryExpr) and str(node.op) == "/":
+                sides = [self._raw_rates(node.lhs), self._raw_rates(node.rhs)]
+                if sides[0] and sides[1]:
+                    raw, record = sides[0][0]
+                    self.hit("query-cost-recorded-rule",
+                             f"target {ref}: ratio of raw {raw} rates; the recording rule {record} records "
+                             f"that rate: divide sums of the record instead", title, "panel")
+
+    def _raw_rates(self, node) -> list[tuple[str, str]]:
+        """(raw series, record) for each rate()/increase() of a raw series under `node` that a record reads."""
+        out = []
+        for child, parents in _walk(node):
+            if isinstance(child, pp.VectorSelector) and len(parents) >= 2 \
+                    and isinstance(parents[-1], pp.MatrixSelector) and isinstance(parents[-2], pp.Call) \
+                    and parents[-2].func.name in _RATE_FUNCS:
+                record = self.records.rate_recorded(child.name or "")
+                if record:
+                    out.append((child.name, record))
+        return out
 
     # layout
     def _layout_rules(self):

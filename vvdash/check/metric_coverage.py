@@ -64,12 +64,21 @@ def used_metrics(project) -> dict[str, set[str]]:
     """Catalog metric name -> where it is used ('dashboard <uid>' or 'rules <group>')."""
     series = project.catalog.series
     used: dict[str, set[str]] = {}
+    # A panel reading a recorded series shows the metrics the record is computed from.
+    recorded: dict[str, list[str]] = {}
+    for rule_file in project.rule_files:
+        for _, rule in rule_file.rules():
+            if hasattr(rule, "record"):
+                recorded.setdefault(rule.record, []).append(rule.expr)
 
-    def record(expr: str, where: str):
+    def record(expr: str, where: str, seen: frozenset = frozenset()):
         for name in selected_names(expr):
             s = series.get(name)
             if s is not None:
                 used.setdefault(s.metric.name, set()).add(where)
+            elif name in recorded and name not in seen:
+                for source in recorded[name]:
+                    record(source, where, seen | {name})
 
     for dash in project.dashboards:
         for expr in dashboard_exprs(dash.model):

@@ -1,0 +1,26 @@
+"""Host and process rates the host dashboard draws for every instance of the fleet."""
+
+from __future__ import annotations
+
+from rules import _records as R
+from rules._common import RATE_WINDOW
+from vvdash.jobs import selector
+from vvdash.model.rules import Group, Record
+
+
+def _records() -> list[Record]:
+    w = RATE_WINDOW
+    node = selector("node_exporter")
+    out = [
+        # Every job's own process: what the host and summarizer dashboards draw per job and instance.
+        Record(R.PROCESS_CPU_RATE, f"sum by (site, job, instance) (rate(process_cpu_seconds_total[{w}]))"),
+        Record(R.NODE_CPU_IDLE_RATIO,
+               f'avg by (site, job, instance) (rate(node_cpu_seconds_total{{{node}, mode="idle"}}[{w}]))'),
+    ]
+    out += [Record(record, f"sum by (site, job, instance, device) (rate({metric}{{{node}}}[{w}]))")
+            for metric, record in R.NODE_DEVICE_RATE.items()]
+    return out
+
+
+def groups(inv) -> list[Group]:
+    return [Group("vv_host_records", tuple(_records()))]

@@ -1,0 +1,142 @@
+"""The cost measurement end to end, small: 2 hours of one site backfilled with promtool into real
+blocks (raw series and the recording rules the dashboards read), a real Prometheus of each
+generation on them, every dashboard expanded and measured with stats=all.
+
+Also: a changed panel's new query (recorded rates) and its old one (raw rates) draw the same
+lines within 5 %, and the summarizer's process panels draw the summarizer only.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from vvdash import PROJECT_ROOT
+from vvdash.cost import backfill, compare, grafana, measure, records
+from vvdash.cost.series import Shape
+from vvdash.errors import VVError
+
+RULES = sorted((PROJECT_ROOT / "generated" / "prometheus" / "rules").glob("*.yml"))
+MODELS = {m["uid"]: m for m in (json.loads(p.read_text()) for p in
+                                 sorted((PROJECT_ROOT / "generated" / "dashboards").glob("*.json")))}
+SCRAPE = 15.0
+HOURS = 2
+
+
+def _generations():
+    out = []
+    for gen in (2, 3):
+        try:
+            out.append(pytest.param(backfill.binary("prometheus", gen), id=f"prometheus-{gen}"))
+        except VVError as exc:
+            out.append(pytest.param(None, id=f"prometheus-{gen}", marks=pytest.mark.skip(reason=str(exc))))
+    return out
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("query-cost")
+    meta = backfill.dataset(Shape(sites=1), HOURS / 24, RULES, records.read_by(list(MODELS.values()), RULES),
+                            compact=False, cache=cache, log=lambda _: None)
+    yield meta
+    shutil.rmtree(cache, ignore_errors=True)
+
+
+@pytest.fixture(scope="module", params=_generations())
+def server(request, data, tmp_path_factory):
+    work = tmp_path_factory.mktemp("prometheus")
+    copy = backfill.clone(Path(data["data"]), work)
+    with backfill.Server(request.param, copy, work / "prometheus.log") as s:
+        yield s
+
+
+def _panel(uid, title):
+    return next(p for p in MODELS[uid]["panels"] if p.get("title") == title)
+
+
+def _queries(model, panel, data, range_s):
+    return grafana.expand({**model, "panels": [panel]}, end=data["end"], range_s=range_s, scrape_s=SCRAPE)
+
+
+def test_the_backfill_holds_raw_series_and_records(data):
+    assert data["series_per_site"] > 500 and data["raw_samples"] == data["series"] * HOURS * 3600 / SCRAPE
+    assert data["records"] >= 30
+
+
+def test_every_dashboard_is_measured(server, data):
+    for uid, model in MODELS.items():
+        queries = grafana.expand(model, end=data["end"], range_s=HOURS * 3600, scrape_s=SCRAPE)
+        costs = measure.measure(server.url, queries, runs=1, warmup=False)
+        assert len(costs) == len(queries)
+        assert all(c.seconds[0] > 0 for c in costs), uid
+        dash = measure.per_dashboard(costs)[uid]
+        assert dash["samples"] > 0 and dash["queries"] == len(queries)
+        # Panels over pipeline metrics draw lines: the raw series and the records are there.
+        drawn = [c for c in costs if c.series > 0]
+        assert len(drawn) >= len(costs) // 2, (uid, [c.query.panel for c in costs if not c.series])
+
+
+def test_recorded_quantile_reads_fewer_samples_than_the_raw_one(server, data):
+    panel = _panel("vv-pipeline", "Scan duration p50/p95/p99")
+    raw = {**panel, "interval": None, "targets": [{
+        "refId": "A", "legendFormat": "p95", "expr": 'histogram_quantile(0.95, sum by (le) (rate('
+        'vv_scan_video_duration_seconds_bucket{site=~"$site", job=~"$job", instance=~"$instance"}[$__rate_interval])))'}]}
+    [new] = [c for c in measure.measure(server.url, _queries(MODELS["vv-pipeline"], panel, data, 3600), 1, False)
+             if c.query.ref == "B"]
+    [old] = measure.measure(server.url, _queries(MODELS["vv-pipeline"], raw, data, 3600), 1, False)
+    assert 0 < new.samples < old.samples
+
+
+OLD = {
+    # dashboard, panel: the raw queries these panels ran before they read recording rules.
+    ("vv-pipeline", "Scan duration p50/p95/p99"): [
+        ("p95", 'histogram_quantile(0.95, sum by (le) (rate(vv_scan_video_duration_seconds_bucket'
+                '{site=~"$site", job=~"$job", instance=~"$instance"}[$__rate_interval])))')],
+    ("vv-pipeline", "Error ratio by stage"): [
+        (stage, f'sum(rate({counter}{{site=~"$site", job=~"$job", instance=~"$instance", status="failure"}}'
+                f'[$__rate_interval])) / sum(rate({counter}{{site=~"$site", job=~"$job", instance=~"$instance"}}'
+                f"[$__rate_interval]))")
+        for stage, counter in (("scan", "vv_scan_video_processed_total"),
+                               ("summarize", "vv_summarize_scene_processed_total"),
+                               ("logline", "vv_logline_generated_total"))],
+    ("vv-pipeline", "Funnel: items per second by stage"): [
+        ("scan", 'sum(rate(vv_scan_video_processed_total{site=~"$site", job=~"$job", instance=~"$instance"}'
+                 '[$__rate_interval]))')],
+    ("vv-summarizer", "Inference duration by backend"): [
+        ("{{backend}} p99", 'histogram_quantile(0.99, sum by (le, backend) (rate('
+                            'vv_summarize_scene_bitnet_inference_duration_seconds_bucket'
+                            '{site=~"$site", job=~"$job", instance=~"$instance"}[$__rate_interval])))')],
+}
+
+
+@pytest.mark.parametrize("uid, title", list(OLD), ids=[t for _, t in OLD])
+def test_new_queries_draw_what_the_old_ones_drew(server, data, uid, title):
+    new = _panel(uid, title)
+    legends = {legend for legend, _ in OLD[(uid, title)]}
+    kept = [t for t in new["targets"] if t.get("legendFormat") in legends or len(new["targets"]) == 1]
+    new = {**new, "targets": kept}
+    old = {**new, "interval": None, "type": "timeseries" if new["type"] == "timeseries" else new["type"],
+           "targets": [{"refId": chr(65 + i), "legendFormat": legend, "expr": expr}
+                       for i, (legend, expr) in enumerate(OLD[(uid, title)])]}
+    if new["type"] == "bargauge":       # the old bargauge reduced a range query by its mean
+        old["targets"] = [{**t, "instant": False, "range": True} for t in old["targets"]]
+    # The last 90 minutes: the recorded 5 m rates need 5 minutes of data behind them.
+    range_s = 5400
+    result = compare.agree(old, _queries(MODELS[uid], old, data, range_s), new,
+                           _queries(MODELS[uid], new, data, range_s), server.url, tolerance=0.05)
+    assert result.compared > 0 and not result.missing, result
+    assert result.worst <= 0.05, result
+
+
+def test_summarizer_cpu_is_the_summarizers_process_only(server, data):
+    panel = _panel("vv-summarizer", "Summarizer CPU")
+    [cost] = measure.measure(server.url, _queries(MODELS["vv-summarizer"], panel, data, 3600), 1, False)
+    assert {s["metric"]["instance"] for s in cost.result} and len(cost.result) == 1
+    bare = {**panel, "targets": [{"refId": "A", "expr": 'sum by (instance) (rate(process_cpu_seconds_total'
+                                                       '{site=~"$site", job=~"$job", instance=~"$instance"}'
+                                                       '[$__rate_interval]))'}]}
+    [before] = measure.measure(server.url, _queries(MODELS["vv-summarizer"], bare, data, 3600), 1, False)
+    assert len(before.result) > 10     # every process of the site: the bug the job matcher fixes

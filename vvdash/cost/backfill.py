@@ -1,0 +1,321 @@
+"""Real TSDB blocks for a fleet: OpenMetrics through `promtool tsdb create-blocks-from openmetrics`,
+the recording rules through `promtool tsdb create-blocks-from rules` against a Prometheus on them,
+then compacted by Prometheus itself as a server running for that long would have done.
+
+The finished data folder is cached (git-ignored .cache/query-cost/) under a key of the shape,
+the span and the rules, so a benchmark backfills once and measures many times.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import promql_parser as pp
+import requests
+import yaml
+
+from vvdash import PROJECT_ROOT
+from vvdash.cost.series import SERIES_VERSION, Shape, fleet_series, write_openmetrics
+from vvdash.errors import VVError
+from vvdash.procs import Process, free_port, wait_http
+
+CACHE_DIR = PROJECT_ROOT / ".cache" / "query-cost"
+RAW_WINDOW_S = 6 * 3600          # one promtool run per aligned 6 h window keeps each input file small
+PROMTOOL_TIMEOUT = 3600
+
+
+# -- binaries of both generations ---------------------------------------------------------
+GENERATION_3_BIN = PROJECT_ROOT / ".tools" / "debian-unstable" / "usr" / "bin"
+
+
+def binary(name: str, generation: int) -> str:
+    """prometheus/promtool of a generation: 2 from PATH (Debian stable), 3 from the project's fetched tools."""
+    if generation == 3:
+        path = GENERATION_3_BIN / name
+        if not path.exists():
+            raise VVError(f"{path}: {name} 3.x not found (fetch the project's tools first)")
+        return str(path)
+    found = shutil.which(name)
+    if not found:
+        raise VVError(f"{name}: binary not found; install the Debian package prometheus")
+    return found
+
+
+def version(path: str) -> str:
+    out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30)
+    first = (out.stdout or out.stderr).splitlines()[0] if (out.stdout or out.stderr) else ""
+    return first.split("version ")[1].split()[0] if "version " in first else first
+
+
+# -- a Prometheus over a data folder --------------------------------------------------------
+class Server:
+    """A Prometheus with no scrape jobs over `data`; stopped on exit."""
+
+    def __init__(self, prometheus: str, data: Path, log: Path):
+        self.prometheus, self.data, self.log = prometheus, Path(data), Path(log)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: Process | None = None
+
+    def __enter__(self) -> "Server":
+        config = self.data.parent / f"prometheus-{self.port}.yml"
+        config.write_text("global: {scrape_interval: 15s, evaluation_interval: 15s}\nscrape_configs: []\n")
+        self.proc = Process("prometheus", [
+            self.prometheus, f"--config.file={config}", f"--storage.tsdb.path={self.data}",
+            f"--web.listen-address=127.0.0.1:{self.port}", "--storage.tsdb.retention.time=15d",
+            "--query.max-samples=500000000", "--query.timeout=5m", "--log.level=warn",
+        ], self.log).start()
+        try:
+            wait_http(f"{self.url}/-/ready", timeout=600, proc=self.proc.popen)
+        except VVError:
+            self.proc.stop()
+            raise VVError(f"prometheus on {self.data} did not start: {self.proc.tail(5)}") from None
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc:
+            self.proc.stop(timeout=60)
+
+
+# -- raw series --------------------------------------------------------------------------
+def _windows(start: float, end: float):
+    t = start
+    while t < end:
+        edge = min(end, (math.floor(t / RAW_WINDOW_S) + 1) * RAW_WINDOW_S)
+        yield t, edge
+        t = edge
+
+
+def _raw_blocks(shape: Shape, start: float, end: float, data: Path, promtool: str, work: Path) -> int:
+    """Blocks of every series from start to end; the next window's file is written while promtool reads one."""
+    series = fleet_series(shape)
+    running: tuple[subprocess.Popen, Path] | None = None
+    samples = 0
+
+    def finish(job):
+        proc, path = job
+        err = proc.communicate(timeout=PROMTOOL_TIMEOUT)[1]
+        path.unlink(missing_ok=True)
+        if proc.returncode != 0:
+            raise VVError(f"promtool create-blocks-from openmetrics failed: {err.decode(errors='replace')[-300:]}")
+
+    for i, (a, b) in enumerate(_windows(start, end)):
+        path = work / f"window-{i}.om"
+        with open(path, "w", buffering=1 << 22) as out:
+            samples += write_openmetrics(out, series, a, b, shape.scrape_s, start)
+            out.write("# EOF\n")
+        if running:
+            finish(running)
+        proc = subprocess.Popen([promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet",
+                                 f"--max-block-duration={RAW_WINDOW_S // 3600}h", str(path), str(data)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        running = (proc, path)
+    if running:
+        finish(running)
+    return samples
+
+
+# -- recording rules ----------------------------------------------------------------------
+def _names(expr: str) -> set[str]:
+    out = set()
+
+    def walk(node):
+        if isinstance(node, pp.VectorSelector):
+            out.add(node.name or "")
+        for attr in ("vector_selector", "expr", "lhs", "rhs", "param"):
+            child = getattr(node, attr, None)
+            if child is not None and not isinstance(child, (str, int, float)):
+                walk(child)
+        for arg in getattr(node, "args", None) or []:
+            walk(arg)
+
+    walk(pp.parse(expr))
+    return out
+
+
+def record_levels(rule_files: list[Path], wanted: set[str] | None = None) -> list[list[dict]]:
+    """Recording rules in evaluation levels: level 0 reads raw series, level n reads level n-1's records.
+
+    wanted: the records to backfill (with the records they read); None for all.
+    """
+    rules = []
+    for path in rule_files:
+        for group in (yaml.safe_load(Path(path).read_text()) or {}).get("groups", []):
+            rules += [r for r in group.get("rules", []) if "record" in r]
+    recorded = {r["record"] for r in rules}
+    if wanted is not None:
+        keep, todo = set(), set(wanted) & recorded
+        while todo:
+            name = todo.pop()
+            keep.add(name)
+            for r in rules:
+                if r["record"] == name:
+                    todo |= (_names(r["expr"]) & recorded) - keep
+        rules = [r for r in rules if r["record"] in keep]
+        recorded = keep
+    level: dict[str, int] = {}
+    pending = list(rules)
+    out: list[list[dict]] = []
+    while pending:
+        ready = [r for r in pending if not (_names(r["expr"]) & (recorded - set(level)) - {r["record"]})]
+        if not ready:
+            raise VVError("recording rules depend on each other in a cycle: "
+                          + ", ".join(sorted({r["record"] for r in pending})))
+        n = len(out)
+        out.append(ready)
+        pending = [r for r in pending if r not in ready]
+        # a record name is complete once all its rules are in a level
+        for name in {r["record"] for r in ready}:
+            if not any(p["record"] == name for p in pending):
+                level[name] = n
+    return out
+
+
+def _rule_blocks(levels, start: float, end: float, data: Path, prometheus: str, promtool: str, work: Path,
+                 eval_interval: str, parallel: int = 2) -> None:
+    """Each level's records backfilled against a Prometheus on the blocks so far, `parallel` promtool
+    runs at a time (each with a share of the level's records)."""
+    for n, rules in enumerate(levels):
+        shares = [rules[i::parallel] for i in range(parallel) if rules[i::parallel]]
+        jobs = []
+        with Server(prometheus, data, work / f"prometheus-backfill-{n}.log") as server:
+            for i, share in enumerate(shares):
+                rules_file = work / f"records-{n}-{i}.yml"
+                rules_file.write_text(yaml.safe_dump({"groups": [{"name": f"backfill_{n}_{i}", "rules": share}]}))
+                out = work / f"rule-blocks-{n}-{i}"
+                jobs.append((out, subprocess.Popen(
+                    [promtool, "tsdb", "create-blocks-from", "rules", "--quiet", f"--url={server.url}",
+                     f"--start={int(start)}", f"--end={int(end)}", f"--eval-interval={eval_interval}",
+                     f"--output-dir={out}", str(rules_file)],
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
+            for out, proc in jobs:
+                stdout, stderr = proc.communicate(timeout=PROMTOOL_TIMEOUT)
+                if proc.returncode != 0:
+                    raise VVError(f"promtool create-blocks-from rules failed: {(stderr or stdout)[-300:]}")
+        for out, _ in jobs:
+            for block in out.iterdir():
+                if (block / "meta.json").exists():
+                    shutil.move(str(block), data / block.name)
+
+
+def _blocks(data: Path) -> list[tuple[int, int]]:
+    out = []
+    for meta in data.glob("*/meta.json"):
+        try:
+            m = json.loads(meta.read_text())
+        except (OSError, ValueError):
+            continue
+        out.append((m["minTime"], m["maxTime"]))
+    return sorted(out)
+
+
+def _overlapping(blocks) -> bool:
+    return any(b[0] < a[1] for a, b in zip(blocks, blocks[1:]))
+
+
+def _compact(data: Path, prometheus: str, work: Path, timeout: float = 1800) -> int:
+    """Let Prometheus merge the rule blocks into the raw ones (vertical compaction) and level the rest."""
+    with Server(prometheus, data, work / "prometheus-compact.log") as server:
+        deadline = time.monotonic() + timeout
+        stable, last = 0, None
+        while time.monotonic() < deadline:
+            blocks = _blocks(data)
+            tmp = any(p.name.endswith(".tmp") or ".tmp-" in p.name for p in data.iterdir())
+            if not _overlapping(blocks) and not tmp and blocks == last:
+                stable += 1
+                if stable >= 3:
+                    break
+            else:
+                stable = 0
+            last = blocks
+            time.sleep(10)
+        else:
+            raise VVError(f"{data}: compaction did not settle within {timeout:.0f}s")
+        requests.get(f"{server.url}/-/ready", timeout=5)
+    return len(_blocks(data))
+
+
+# -- the cached data set --------------------------------------------------------------------
+def _key(*parts) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def raw_dataset(shape: Shape, days: float, *, end: float | None = None, cache: Path = CACHE_DIR, log=print) -> dict:
+    """Blocks of the raw series only (no records), cached: the slow part, shared by every rule set."""
+    # The series themselves are in the key: a metric added to the catalog is a new data set.
+    shaped = [(s.text, s.kind, s.rate, s.swing) for s in fleet_series(shape)]
+    key = f"raw-{shape.sites}sites-{days:g}d-" + _key(SERIES_VERSION, asdict(shape), days, end, shaped)
+    folder = cache / key
+    meta_path = folder / "raw.json"
+    if meta_path.exists():
+        return json.loads(meta_path.read_text())
+    promtool = binary("promtool", 2)
+    if end is None:
+        end = math.floor(time.time() / 60) * 60 - 3600
+    start = end - days * 86400
+    shutil.rmtree(folder, ignore_errors=True)
+    data = folder / "data"
+    data.mkdir(parents=True)
+    work = Path(tempfile.mkdtemp(prefix="vvdash-backfill-", dir=folder))
+    try:
+        t0 = time.monotonic()
+        samples = _raw_blocks(shape, start, end, data, promtool, work)
+        log(f"backfill {key}: {samples:,} raw samples in {time.monotonic() - t0:.0f}s")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    series = len(fleet_series(shape))
+    meta = {"key": key, "data": str(data), "start": start, "end": end, "days": days, "shape": asdict(shape),
+            "series": series, "series_per_site": series // shape.sites, "raw_samples": samples}
+    meta_path.write_text(json.dumps(meta, indent=2))
+    return meta
+
+
+def dataset(shape: Shape, days: float, rule_files: list[Path], records: set[str] | None = None, *,
+            end: float | None = None, eval_interval: str = "15s", compact: bool = True, cache: Path = CACHE_DIR,
+            log=print) -> dict:
+    """The raw blocks plus the recording rules `records` (all when None) read, backfilled and compacted."""
+    raw = raw_dataset(shape, days, end=end, cache=cache, log=log)
+    levels = record_levels(rule_files, records)
+    key = f"{shape.sites}sites-{days:g}d-" + _key(raw["key"], levels, eval_interval, compact)
+    folder = cache / key
+    meta_path = folder / "dataset.json"
+    if meta_path.exists():
+        return json.loads(meta_path.read_text())
+    prometheus, promtool = binary("prometheus", 2), binary("promtool", 2)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    data = clone(Path(raw["data"]), folder)
+    work = Path(tempfile.mkdtemp(prefix="vvdash-backfill-", dir=folder))
+    try:
+        t1 = time.monotonic()
+        _rule_blocks(levels, raw["start"], raw["end"], data, prometheus, promtool, work, eval_interval)
+        log(f"backfill {key}: {sum(map(len, levels))} recording rules in {len(levels)} levels, "
+            f"{time.monotonic() - t1:.0f}s")
+        if compact:
+            t2 = time.monotonic()
+            blocks = _compact(data, prometheus, work)
+            log(f"backfill {key}: compacted to {blocks} blocks in {time.monotonic() - t2:.0f}s")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    meta = {**raw, "key": key, "raw_key": raw["key"], "data": str(data), "records": sum(map(len, levels)),
+            "eval_interval": eval_interval}
+    meta_path.write_text(json.dumps(meta, indent=2))
+    return meta
+
+
+def clone(data: Path, into: Path) -> Path:
+    """A hard-linked copy of a data folder, so a server may write (lock, WAL, compaction) without
+    touching the cache: blocks are never modified in place, only replaced."""
+    target = Path(into) / "data"
+    shutil.copytree(data, target, copy_function=os.link,
+                    ignore=shutil.ignore_patterns("lock", "wal", "chunks_head", "queries.active", "*.tmp*"))
+    return target
