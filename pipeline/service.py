@@ -13,17 +13,10 @@ from typing import Callable
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from vvdash.http_reply import reply  # noqa: F401  (pipeline modules import it from here)
+
 # A route handler takes the request body and query string, returns (status, content type, body).
 Handler = Callable[[bytes, str], tuple[int, str, bytes]]
-
-
-def reply(handler: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str = "text/plain") -> None:
-    """Send a whole response with its length (keep-alive clients need Content-Length)."""
-    handler.send_response(status)
-    handler.send_header("Content-Type", ctype)
-    handler.send_header("Content-Length", str(len(body)))
-    handler.end_headers()
-    handler.wfile.write(body)
 
 
 def json_response(status: int, obj) -> tuple[int, str, bytes]:

@@ -19,6 +19,3 @@ CRON_JOBS = {
     "cleanup_old_files": "pipeline.cleanup_old_files",
     "log_exporter": "pipeline.log_exporter",
 }
-
-# Long-running services that sign or verify loglines: each reads pipeline.hmac_key at start.
-HMAC_KEY_USERS = ("logline_generator", "tv_scheduler")

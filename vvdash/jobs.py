@@ -11,6 +11,9 @@ PIPELINE_SERVICES = (
     "tv_scheduler", "self_monitor", "storage_exporter",
 )
 
+# Long-running services that sign or verify loglines: each reads pipeline.hmac_key at start.
+HMAC_KEY_USERS = ("logline_generator", "tv_scheduler")
+
 # Cron-style jobs that push to the Pushgateway under their own job name.
 PUSHED_JOBS = ("cleanup_old_files", "log_exporter")
 

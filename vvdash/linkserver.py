@@ -94,7 +94,7 @@ def dashboard_page(model: dict) -> str:
 
 
 def make_server(address: str, port: int, runbook: Path, dashboards: Path | None = None) -> ThreadingHTTPServer:
-    from pipeline.service import reply
+    from vvdash.http_reply import reply
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "vv-linkserver"

@@ -1,6 +1,6 @@
 """Metrics of the video pipeline: DVR capture, orchestrator and the three stages (blueprint sections 2.1, 2.3)."""
 
-from pipeline.reasons import CORRUPTED_REASONS   # the one list of corrupted/ reasons
+from vvdash.catalog.reasons import CORRUPTED_REASONS   # the one list of corrupted/ reasons
 from vvdash.catalog.model import Metric
 
 STAGE_SECONDS = (0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64)

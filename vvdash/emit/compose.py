@@ -27,7 +27,7 @@ import copy
 import re
 from urllib.parse import urlsplit
 
-from pipeline.services import HMAC_KEY_USERS
+from vvdash.jobs import HMAC_KEY_USERS
 from vvdash.emit import grafana_provisioning
 from vvdash.model.dashboards import GRAFANA_VERSION
 from vvdash.emit.alertmanager import RUNTIME_CONFIG, receiver_secrets

@@ -18,7 +18,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from pipeline.service import reply
+from vvdash.http_reply import reply
 
 
 def read_notifications(path: Path) -> list[dict]:
