@@ -73,7 +73,7 @@ def _held_zero(ctx, alert: str, metric: str, component: str) -> list[Scenario]:
                  (quiet(edge - clock.evaluation, alert, "still pending"), fires(edge, alert, Firing(out_labels, 0)))),
         Scenario(alert, "near miss", f"a single 0 at {drop:g}s between 1s", keys,
                  (Series(metric, labels, steps((0, 1), (drop, 0), (blip_back, 1))),),
-                 (quiet(edge, alert), quiet(edge + hold, alert))),
+                 (quiet(edge, alert), quiet(clock.eval_at_or_after(edge + hold), alert))),
     ]
 
 
@@ -96,7 +96,7 @@ def _rule_group_slow(ctx) -> list[Scenario]:
                                  fires(edge, alert, Firing(out_labels, over)))),
         Scenario(alert, "near miss", f"{under:g}s, just within the {interval:g}s interval", keys,
                  (every, Series("prometheus_rule_group_last_duration_seconds", labels, gauge(under))),
-                 (quiet(edge + hold, alert),)),
+                 (quiet(clock.eval_at_or_after(edge + hold), alert),)),
     ]
 
 
@@ -121,7 +121,7 @@ def _dropped(ctx) -> list[Scenario]:
     if hold > W:     # with a `for` shorter than the window, one burst does fire
         out.append(Scenario(alert, "near miss", f"5 dropped at {burst_at:g}s, then none", keys, (burst,),
                             (quiet(clock.fires_at(burst_at, hold), alert),
-                             quiet(clock.fires_at(burst_at, hold) + hold, alert))))
+                             quiet(clock.eval_at_or_after(clock.fires_at(burst_at, hold) + hold), alert))))
     else:
         out.append(Scenario(alert, "near miss", "a counter at 7, not moving", keys,
                             (Series("prometheus_notifications_dropped_total", labels, gauge(7)),),

@@ -22,7 +22,10 @@ from vvdash import inventory
 
 DEFAULT_TEXT = inventory.DEFAULT_INVENTORY.read_text()
 DEFAULT = yaml.safe_load(DEFAULT_TEXT)
+# `links` is optional (its default is the first host by name); the cases aim at its URLs, so give it.
+DEFAULT.setdefault("links", {"grafana_url": "http://127.0.0.1:3000", "runbook_url": "http://127.0.0.1:9096/RUNBOOK.md"})
 MARK = "INJECTED"
+APPENDED = len(DEFAULT["alerting"]["receivers"])   # the index of a receiver appended to the shipped ones
 SECRET = "S3CR3T-VALUE"
 
 
@@ -126,8 +129,10 @@ def durations(rng: random.Random) -> list[Case]:
         path = rng.choice(DURATION_KEYS)
         cases.append(_mutated("durations", f"{_leaf(path)}={value!r}", _set(path, value), [_leaf(path)],
                               expect="reject"))
-    for path in DURATION_KEYS:   # zero: fine for a `for`, refused for a window or interval
-        zero_ok = path[-1].endswith("for") or path[-1] == "group_wait"
+    # Zero: fine for group_wait; refused for a window or interval, and for an alert's `for`, which
+    # must be at least one evaluation interval (vvdash/inventory/relations.py).
+    for path in DURATION_KEYS:
+        zero_ok = path[-1] == "group_wait"
         cases.append(_mutated("durations", f"{_leaf(path)}=0s", _set(path, "0s"), [_leaf(path)],
                               expect="accept" if zero_ok else "reject"))
     for value in GOOD_DURATIONS:
@@ -191,7 +196,7 @@ def names(rng: random.Random) -> list[Case]:
                        ("to", "{{ template \"x\" }}@example.com"), ("smarthost", "[::1]:25")):
         def add(data, key=key, value=value):
             data["alerting"]["receivers"].append({**email, key: value})
-        cases.append(_mutated("names", f"email {key}={value!r}", add, [f"receivers[2].{key}"],
+        cases.append(_mutated("names", f"email {key}={value!r}", add, [f"receivers[{APPENDED}].{key}"],
                               expect="accept" if value == "[::1]:25" else "reject"))
     return cases
 
@@ -453,7 +458,7 @@ def overlaps(rng: random.Random) -> list[Case]:
                  ("dvrs", lambda d: d["sites"][0]["dvrs"].append({**d["sites"][0]["dvrs"][0], "port": 9999}), "dvrs[1].name"),
                  ("tvs", lambda d: d["sites"][0]["tvs"].append({"id": "tv2"}), "tvs[2].id"),
                  ("hosts", lambda d: d["sites"][0]["hosts"].append({"name": "vv-host", "address": "10.0.0.2"}), "hosts[1].name"),
-                 ("receivers", lambda d: d["alerting"]["receivers"].append(dict(d["alerting"]["receivers"][0])), "receivers[2].name")]
+                 ("receivers", lambda d: d["alerting"]["receivers"].append(dict(d["alerting"]["receivers"][0])), f"receivers[{APPENDED}].name")]
     for name, mutate, key in dup_names:
         cases.append(_mutated("overlaps", f"duplicate {name} name", mutate, [key], expect="reject"))
     for a, b in (("orchestrator", "scan_video"), ("prometheus", "grafana"), ("alertmanager", "webhook_receiver")):
@@ -513,7 +518,7 @@ def secrets(rng: random.Random) -> list[Case]:
         rec = {**email, "type": kind, key: SECRET} if kind == "email" else {"name": "x", "type": kind, key: SECRET,
                                                                             **({"channel": "#ops"} if kind == "slack" else {})}
         cases.append(_mutated("secrets", f"{kind} {key} inline", lambda d, r=rec: d["alerting"]["receivers"].append(r),
-                              [f"receivers[2].{key}"], marker=SECRET, expect="reject"))
+                              [f"receivers[{APPENDED}].{key}"], marker=SECRET, expect="reject"))
     return cases
 
 

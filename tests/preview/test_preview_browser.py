@@ -297,7 +297,7 @@ def test_time_picker_and_auto_refresh_requery(stack, page):
             assert (res["step_ms"], res["rate_interval"]) == (iv.step_ms, grafana_time.go_duration(iv.rate_ms))
             assert "$__" not in res["expr"]
             checked += 1
-    assert checked >= 8
+    assert checked >= 3     # the overview's range queries (its one-number panels are instant)
     page.select_option("#auto-refresh", "5s")
     started = time.monotonic()
     wait_round(page, report["round"], timeout_ms=30_000)        # a new round without any click

@@ -51,12 +51,15 @@ def random_inventory(rng: random.Random, base: dict) -> dict:
     crit = rng.randint(2 * 3600, 12 * 3600)
     storage_for = hold(evaluation, min(2 * 3600, crit - 600))
     floor = round(rng.uniform(0.05, 0.5), 3)
+    flap_window = max(window(), 8 * scrape)          # room for the changes a flap needs
     inv["thresholds"] = {
         "storage": {
             "predict_window": _duration(window(12 * 3600)),
             "fill_warning_horizon": _duration(rng.randint(crit + 60, 72 * 3600)),
             "fill_critical_horizon": _duration(crit),
             "fill_free_floor_ratio": floor,
+            "fill_warning_free_ratio": round(rng.uniform(floor, 0.9), 3),
+            "missing_for": _duration(hold()),
             "almost_full_free_ratio": round(rng.uniform(0.001, floor * 0.9), 4),
             "subfolder_growth_bytes_per_hour": rng.choice([rng.randint(1, 10**6), rng.uniform(1e6, 1e12)]),
             "for": _duration(storage_for),
@@ -78,13 +81,17 @@ def random_inventory(rng: random.Random, base: dict) -> dict:
             "probe_slow_seconds": round(rng.uniform(0.01, 30), 3),
             "connection_errors_per_minute": round(rng.uniform(0.1, 100), 3),
             "for": _duration(hold()),
+            "flap_window": _duration(flap_window),
+            "flap_changes": rng.randint(2, min(20, flap_window // (2 * scrape))),
         },
         "summarizer": {"inference_p95_seconds": round(rng.uniform(0.05, 120), 3),
-                       "failure_ratio": round(rng.uniform(0.0001, 0.99), 4), "for": _duration(hold())},
+                       "failure_ratio": round(rng.uniform(0.0001, 0.99), 4), "for": _duration(hold()),
+                       "min_inferences_per_second": round(rng.uniform(0.001, 5), 4)},
         "scheduler": {"stale_periods": rng.randint(1, 5)},
         "maintenance": {"stale_periods": rng.randint(1, 4)},
         "platform": {"target_down_for": _duration(hold()), "restart_loop_count": rng.randint(1, 20),
                      "restart_loop_window": _duration(window())},
+        "meta": {"notification_error_ratio": round(rng.uniform(0.0001, 0.5), 4), "for": _duration(hold())},
     }
     least = max(4 * scrape, evaluation + 1)
     pipe = inv["pipeline"]

@@ -13,7 +13,7 @@ from tests.helpers import run_vvdash
 ROOT = Path(__file__).resolve().parents[2]
 OWN_STEPS = ["contract", "alert-style", "rule-test-coverage", "dashboard-lint"]
 TOOL_STEPS = ["promtool {p} check config", "promtool {p} check rules", "promtool {p} test rules",
-              "amtool {a} check-config", "amtool {a} routes test"]
+              "amtool {a} check-config", "amtool {a} routes test", "alertmanager {m} inhibitions"]
 
 
 def tool_steps(*generations: int) -> list[str]:
@@ -23,11 +23,12 @@ def tool_steps(*generations: int) -> list[str]:
     steps = []
     for n in generations:
         gen = GENERATIONS[n]
-        steps += [s.format(p=gen.version("promtool"), a=gen.version("amtool")) for s in TOOL_STEPS]
+        steps += [s.format(p=gen.version("promtool"), a=gen.version("amtool"),
+                           m=gen.version("prometheus-alertmanager")) for s in TOOL_STEPS]
     return steps
 
 
-STEPS = OWN_STEPS + tool_steps(3, 2) + ["inhibitions"]
+STEPS = OWN_STEPS + tool_steps(3, 2)
 
 
 def test_lint_is_clean_on_the_shipped_definitions(tmp_path):

@@ -61,7 +61,8 @@ def test_the_local_stack_inventory_alone_has_loopback_links(tmp_path):
     ports = stack_profile.pick_ports(base, fixed=False)
     inv = stack_profile.write(base, tmp_path, ports, "test")
     assert inv["links"]["runbook_url"] == f"http://127.0.0.1:{ports['runbook_server']}/RUNBOOK.md"
-    assert inv["links"]["grafana_url"] == f"http://127.0.0.1:{ports['runbook_server']}"
+    # Dashboards open in `vvdash preview`, which the stack runs where Grafana would be.
+    assert inv["links"]["grafana_url"] == f"http://127.0.0.1:{ports['grafana']}"
     assert "links" not in base
 
 

@@ -45,6 +45,13 @@ def relationship_errors(data: dict) -> list[tuple[str, str]]:
             node = node[part]
         return node
 
+    # Windows and `for`s are evaluated on the rule grid: a fraction of a second there (say
+    # `1y2w3d4h5m6s7ms`) is no duration any evaluation or rule test can sit on.
+    for section, values in sorted(th.items()):
+        for name, value in sorted(values.items()):
+            if isinstance(value, str) and (secs := duration_seconds(value)) != int(secs):
+                errors.append((f"thresholds.{section}.{name}",
+                               f"{value} must be a whole number of seconds (rules are evaluated on a grid of seconds)"))
     for what, secs in FIXED_WINDOWS.items():
         if secs < MIN_SCRAPES * scrape:
             errors.append(("prometheus.scrape_interval",

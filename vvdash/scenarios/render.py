@@ -100,7 +100,10 @@ def _windows(rule_files) -> list[float]:
             for match in _RANGE.finditer(rule.expr):
                 out += [seconds(d) for d in match.groups() if d]
             if isinstance(rule, Alert) and rule.for_:
-                out.append(seconds(rule.for_))
+                try:
+                    out.append(seconds(rule.for_))
+                except ValueError:
+                    pass    # not a duration: the alert-style check names the alert
     return out
 
 

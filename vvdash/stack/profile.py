@@ -113,19 +113,17 @@ def render(base: Inventory, workdir: Path, ports: dict[str, int], profile: str) 
                   "path": dvr.get("path", "/stream.mjpg"), "probe": "http"}],
     }]
     _merge(data, PROFILES[profile])
-    # Links in notifications open the stack's own link server (RUNBOOK.md and the dashboards); the
-    # only inventory with loopback links is this one, read on this machine.
-    links = f"http://127.0.0.1:{ports['runbook_server']}"
-    data["links"] = {"grafana_url": links, "runbook_url": f"{links}/RUNBOOK.md"}
+    # Links in notifications open this stack's own servers: RUNBOOK.md from the link server, the
+    # dashboards from `vvdash preview`, which answers on Grafana's port since no Grafana runs here.
+    # The only inventory with loopback links is this one, read on this machine.
+    data["links"] = {"grafana_url": f"http://127.0.0.1:{ports['grafana']}",
+                     "runbook_url": f"http://127.0.0.1:{ports['runbook_server']}/RUNBOOK.md"}
     data["pipeline"]["hmac_key"] = _hmac_key(workdir)
     data["pipeline"]["summarizer"]["backend"] = "builtin"
     # Every receiver delivers to the local webhook receiver, on a path named after it.
     receiver = f"http://127.0.0.1:{ports['webhook_receiver']}"
     data["alerting"]["receivers"] = [{"name": r["name"], "type": "webhook", "url": f"{receiver}/{r['name']}",
                                       "send_resolved": True} for r in data["alerting"]["receivers"]]
-    # Last, over any other link set above: no Grafana runs here, `vvdash preview` answers on
-    # Grafana's port, so every alert's dashboard_url (grafana_url + /d/<uid>) opens the preview.
-    data["links"] = {**data.get("links", {}), "grafana_url": f"http://127.0.0.1:{ports['grafana']}"}
     return data
 
 
