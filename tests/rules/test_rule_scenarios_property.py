@@ -1,7 +1,8 @@
 """Property: any valid inventory builds and lints clean, its rule tests included.
 
 Every threshold and window is drawn from its valid range (relationships included), with one to
-three sites. VVDASH_PROPERTY_SEED=N replays a run; the seed is in every failure message. The
+three sites. The seed is fixed by default (CI repeats one run); VVDASH_PROPERTY_SEED=N replays N and
+VVDASH_PROPERTY_SEED=random draws a new one; the seed is in every failure message. The
 work is bounded: durations are capped, so each rendered test file spans a bounded number of
 evaluations (asserted), and the number of inventories is fixed.
 """
@@ -24,6 +25,7 @@ from vvdash.scenarios.render import rule_test_files
 
 ROOT = Path(__file__).resolve().parents[2]
 INVENTORIES = 25
+DEFAULT_SEED = 540078929
 MAX_EVALUATIONS = 2000          # per test group: the longest span / the evaluation interval
 
 
@@ -136,7 +138,9 @@ def _check(seed: int, i: int, path: Path) -> list[str]:
 
 
 def test_random_valid_inventories_build_and_lint_clean(tmp_path):
-    seed = int(os.environ.get("VVDASH_PROPERTY_SEED") or random.SystemRandom().randrange(10**9))
+    # A fixed default keeps CI repeatable; VVDASH_PROPERTY_SEED=N replays N, =random draws a new one.
+    chosen = os.environ.get("VVDASH_PROPERTY_SEED") or str(DEFAULT_SEED)
+    seed = random.SystemRandom().randrange(10**9) if chosen == "random" else int(chosen)
     rng = random.Random(seed)
     base = yaml.safe_load((ROOT / "vvdash.yaml").read_text())
     paths = []
