@@ -57,7 +57,14 @@ def scenarios(ctx):
                                  ("near miss", _ratio_over(limit), just_under(guard))):
         ok = Series(INFERENCES, {**labels, "status": "success"}, counter(traffic * (1 - share)))
         bad = Series(INFERENCES, {**labels, "status": "failure"}, counter(traffic * share))
-        true_from = promql.first_eval(clock, lambda t: promql.rate(bad, clock, t, RATE_WINDOW) is not None)
+        # rate() over a window the series only starts in reads low (it divides by the whole window):
+        # the traffic guard holds only once the window has filled enough.
+        def holds(t, ok=ok, bad=bad, traffic=traffic):
+            failing, passing = promql.rate(bad, clock, t, RATE_WINDOW), promql.rate(ok, clock, t, RATE_WINDOW)
+            if failing is None or passing is None:
+                return False
+            return traffic < guard or failing + passing >= guard
+        true_from = promql.first_eval(clock, holds)
         edge = clock.fires_at(true_from, hold)
         if kind == "fires":
             checks = (quiet(edge - clock.evaluation, alert, "still pending"),

@@ -53,7 +53,8 @@ def random_inventory(rng: random.Random, base: dict) -> dict:
     crit = rng.randint(2 * 3600, 12 * 3600)
     storage_for = hold(evaluation, min(2 * 3600, crit - 600))
     floor = round(rng.uniform(0.05, 0.5), 3)
-    flap_window = max(window(), 8 * scrape)          # room for the changes a flap needs
+    # Room for the changes a flap needs: the firing scenario toggles no faster than every 8 scrapes.
+    flap_window = max(window(), 16 * scrape)
     inv["thresholds"] = {
         "storage": {
             "predict_window": _duration(window(12 * 3600)),
@@ -84,7 +85,7 @@ def random_inventory(rng: random.Random, base: dict) -> dict:
             "connection_errors_per_minute": round(rng.uniform(0.1, 100), 3),
             "for": _duration(hold()),
             "flap_window": _duration(flap_window),
-            "flap_changes": rng.randint(2, min(20, flap_window // (2 * scrape))),
+            "flap_changes": rng.randint(2, min(20, flap_window // (8 * scrape))),
         },
         "summarizer": {"inference_p95_seconds": round(rng.uniform(0.05, 120), 3),
                        "failure_ratio": round(rng.uniform(0.0001, 0.99), 4), "for": _duration(hold()),
