@@ -38,7 +38,9 @@ def scenarios(ctx):
 
     # Down three quarters of each period, up the rest: down 90 s / up 30 s with the shipped window.
     period = min(120.0, window / limit)
-    if period / 4 >= 2 * clock.step:             # the up spells hold samples
+    if period / 4 < 2 * clock.step:              # on a coarse sample grid: as fast as it can hold samples
+        period = 8 * clock.step
+    if period / 4 >= 2 * clock.step and 2 * window / period >= limit + 2:   # up spells hold samples
         begin = clock.sample_after(2 * clock.evaluation)
         cycles = int((window + 2 * period) // period) + 2
         flips = [begin + i * period + d for i in range(cycles) for d in (0, 0.75 * period)]
