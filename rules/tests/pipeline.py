@@ -85,7 +85,7 @@ def _error_ratio(ctx) -> list[Scenario]:
     under = just_under(limit)
     pairs_under = [_stage(ctx, stage, MANY * traffic, under) for stage in STAGE_METRICS]
     out.append(Scenario(alert, "near miss", f"{under:.6g} of items failing, just under {limit:g}", keys,
-                        tuple(s for p in pairs_under for s in p), (quiet(edge, alert),)))
+                        tuple(s for p in pairs_under for s in p), (quiet(edge, alert),), steady=True))
     # The traffic guard: half the items failing at just over / just under min_items_per_second.
     many = clear(max(share, (1 + limit) / 2))
     for kind, rate in (("fires", just_over(traffic)), ("near miss", just_under(traffic))):
@@ -97,7 +97,7 @@ def _error_ratio(ctx) -> list[Scenario]:
         else:
             checks = (quiet(late, alert),)
         out.append(Scenario(alert, kind, f"{rate:.6g} items a second, {'over' if kind == 'fires' else 'under'} "
-                            f"the {traffic:g} traffic guard", keys, (ok, bad), checks))
+                            f"the {traffic:g} traffic guard", keys, (ok, bad), checks, steady=True))
     return out
 
 
@@ -160,11 +160,11 @@ def _backlog(ctx) -> list[Scenario]:
     up_to = series(lambda t: max(0, limit - (top - index(t)) // per))
     steady = series(gauge(just_over(limit, whole=True) + 10))
     out.append(Scenario(alert, "near miss", f"growing for {3 * hold:g}s up to {limit}, not over", keys, (up_to,),
-                        (quiet(check, alert),)))
+                        (quiet(check, alert),), steady=True))
     out.append(Scenario(alert, "near miss", f"{just_over(limit, whole=True) + 10} queued, steady", keys, (steady,),
-                        (quiet(late, alert),)))
-    # Window edge: growth stops; quiet once the last growth has left the `for` window.
-    stop = clock.sample_after(3 * hold + clock.step)
+                        (quiet(late, alert),), steady=True))
+    # Window edge: growth stops once the alert fires; quiet once the last growth has left the `for` window.
+    stop = clock.sample_after(edge)
     stops = series(lambda t: just_over(limit, whole=True) + index(min(t, stop)))
     flat = promql.first_eval(clock, lambda t: not growing(stops)(t), start=stop)
     out.append(Scenario(alert, "window edge", f"growth stops at {stop:g}s", keys, (stops,),
@@ -172,7 +172,7 @@ def _backlog(ctx) -> list[Scenario]:
                          quiet(flat, alert, "no growth within the window"))))
     out.append(Scenario(alert, "absent data", "no queue series", keys,
                         (Series("vv_videos_processed_total", ctx.labels("orchestrator", status="success"),
-                                counter(1)),), (quiet(late, alert),)))
+                                counter(1)),), (quiet(late, alert),), steady=True))
     return out
 
 
@@ -193,11 +193,11 @@ def _stall(ctx) -> list[Scenario]:
                  (quiet(stalled - clock.evaluation, alert, "the last video is still within stalled_for"),
                   fires(stalled, alert, Firing(firing_labels, 5)))),
         Scenario(alert, "near miss", "processing stopped but nothing queued", keys, (empty, processed),
-                 (quiet(stalled, alert),)),
+                 (quiet(stalled, alert),), steady=True),
         Scenario(alert, "near miss", "5 queued, videos keep finishing", keys,
                  (queued, Series("vv_videos_processed_total", {**orch, "status": "success"},
-                                 counter(1 / clock.step))), (quiet(stalled, alert),)),
-        Scenario(alert, "absent data", "no queue series", keys, (processed,), (quiet(stalled, alert),)),
+                                 counter(1 / clock.step))), (quiet(stalled, alert),), steady=True),
+        Scenario(alert, "absent data", "no queue series", keys, (processed,), (quiet(stalled, alert),), steady=True),
     ]
 
 
@@ -216,7 +216,7 @@ def _one_event(ctx, alert, metric, labels, firing_labels, window, keys, measure)
                   fires(last, alert, Firing(firing_labels, measure(event, last))),
                   quiet(gone, alert, "the event has left the window"))),
         Scenario(alert, "near miss", "a counter at 7, not moving", keys, (Series(metric, labels, gauge(7)),),
-                 (quiet(gone, alert),)),
+                 (quiet(gone, alert),), steady=True),
     ]
 
 
@@ -323,6 +323,8 @@ def _burn_history(ctx) -> list[Scenario]:
 
 # Scenarios with hours of history run on an hourly clock of their own (pipeline_hourly.yml).
 TIMESCALES = {"hourly": "1h"}
+# Steady scenarios wait through thresholds.pipeline.for or stalled_for (pipeline_steady.yml).
+STEADY = lambda inv: min(seconds(inv["thresholds"]["pipeline"][k]) for k in ("for", "stalled_for"))  # noqa: E731
 
 
 def scenarios(ctx):
