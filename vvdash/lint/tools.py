@@ -48,10 +48,19 @@ def _lines(text: str) -> list[str]:
 
 
 def _per_file(argv: list[str], files: list[Path], gen: Generation | None) -> list[tuple[Path, subprocess.CompletedProcess]]:
-    """Run `argv FILE` for each file, two at a time: promtool prints its verdicts on stdout and the
-    reasons on stderr, so only one file per process keeps each reason with its file."""
+    """Run `argv FILE` for each file, two at a time, the largest first (so no long one is left to
+    run alone at the end): promtool prints its verdicts on stdout and the reasons on stderr, so only
+    one file per process keeps each reason with its file. Results in the order of `files`."""
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(lambda f: (f, run([*argv, str(f)], gen=gen)), files))
+        futures = {f: pool.submit(run, [*argv, str(f)], gen=gen) for f in sorted(files, key=_size, reverse=True)}
+        return [(f, futures[f].result()) for f in files]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _reasons(result: subprocess.CompletedProcess, drop=("Checking", "Unit Testing", "SUCCESS", "FAILED:")) -> list[str]:
