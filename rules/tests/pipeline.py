@@ -183,7 +183,7 @@ def _stall(ctx) -> list[Scenario]:
     keys = (T + "stalled_for",)
     orch = ctx.labels("orchestrator")
     firing_labels = {"job": "orchestrator", "site": ctx.site["name"]}
-    stop = clock.sample_after(window)
+    stop = clock.sample_after(2 * clock.evaluation)                # a few videos done, then none
     processed = Series("vv_videos_processed_total", {**orch, "status": "success"}, counter(1 / clock.step, until=stop))
     queued = Series("vv_videos_in_input_queue", orch, gauge(5))
     empty = Series("vv_videos_in_input_queue", orch, gauge(0))
