@@ -11,6 +11,8 @@ from vvdash.exprs import (
 from vvdash.jobs import selector
 from vvdash.model.rules import Alert, Group, Record
 
+GROWTH_WINDOW = "1h"      # of the folder growth record (its name says 1h)
+
 
 def _records(inv) -> list[Record]:
     sel = selector("storage_exporter")
@@ -18,7 +20,7 @@ def _records(inv) -> list[Record]:
     # The disk-exhaustion prediction the storage dashboard draws over days: a fit over
     # storage.predict_window at every step would read the whole window again per step.
     horizons = dict.fromkeys((t("fill_warning_horizon"), t("fill_critical_horizon")))
-    return [Record(R.FOLDER_GROWTH, f"sum by (site, job, folder) (deriv(vv_storage_used_bytes{{{sel}}}[1h]))"),
+    return [Record(R.FOLDER_GROWTH, f"sum by (site, job, folder) (deriv(vv_storage_used_bytes{{{sel}}}[{GROWTH_WINDOW}]))"),
             *[Record(R.STORAGE_PREDICTED_FREE, predicted_free_bytes(inv, h), {"horizon": h}) for h in horizons],
             Record(R.STORAGE_SECONDS_UNTIL_FULL, seconds_until_full(inv))]
 
