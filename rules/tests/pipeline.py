@@ -321,6 +321,67 @@ def _burn_history(ctx) -> list[Scenario]:
     return out
 
 
+def _failing(profile, at):
+    """A steady video a second from t=0, failing at share v in each age band (age_from, age_to, v)
+    before `at` (ages in seconds), clean elsewhere: the (success, failure) counter values at t."""
+    def failed(t):
+        # Seconds of failure from 0 to t: each band overlaps [0, t] in times at - age_to .. at - age_from.
+        return sum(v * max(0.0, min(t, at - lo) - max(0.0, at - hi)) for lo, hi, v in profile)
+    return (lambda t: t - failed(t)), failed
+
+
+def _ticket_alone(ctx) -> list[Scenario]:
+    """On the hourly clock, half as much history again as its long window: the slow ticket pair
+    (1d/2h at 3x) over its factor
+    in both its windows, while the next longer window of each (6h, 3d) and both page pairs stay
+    under theirs; and near misses just under its long window, and recovered in its short one.
+
+    The other ticket pair (3d/6h at 1x) cannot stay quiet when this one fires (3x over a third of
+    each window is at least 1x over the whole): `or` keeps the left side, so the alert's value, the
+    1d ratio, tells this pair from it (and in the first near miss the 3d ratio shows this pair
+    quiet). A mutation of this pair's long window (to 3d or 6h) or short window (to 6h or 3d; to 1d
+    in the recovered case) changes the value or the verdict."""
+    clock = ctx.clock
+    alert = "VVPipelineErrorBudgetBurn"
+    budget = 1 - ctx.value(T + "slo_target")
+    orch = ctx.labels("orchestrator")
+    long, short, factor = TICKET_BURNS[0]
+    windows = sorted(R.SLO_WINDOWS, key=seconds)
+    lw, sw = seconds(long), seconds(short)
+    next_short = min((w for w in windows if seconds(w) > sw), key=seconds)   # 6h: just longer than `short`
+    longest = windows[-1]                                                     # 3d
+    after_short = seconds(next_short)
+    # The longest window reaches back to t=0: it sees the long window's failures and clean history.
+    at = clock.eval_at_or_after(1.5 * lw)
+    limit = factor * budget
+    # Failing at 1.5x the limit in the short window, clean to the next window, then enough to put
+    # the long window 1.125x over the limit.
+    recent = 1.5 * limit
+
+    def profile(recent, long_ratio):
+        """`recent` in the short window, clean to after_short, then what puts the long window at long_ratio."""
+        return ((0, sw, recent), (after_short, lw, (long_ratio * lw - recent * sw) / (lw - after_short)))
+
+    cases = [("fires", f"{short} and {long} over {factor:g}x the budget, {next_short} and {longest} under",
+              profile(recent, 1.125 * limit)),
+             ("near miss", f"the same, {long} just under {factor:g}x the budget", profile(recent, just_under(limit))),
+             ("near miss", f"{long} over {factor:g}x the budget, {short} clean (recovered)", profile(0, 1.125 * limit))]
+    out = []
+    for kind, text, profile in cases:
+        ok_value, bad_value = _failing(profile, at)
+        ok = Series("vv_videos_processed_total", {**orch, "status": "success"}, ok_value)
+        bad = Series("vv_videos_processed_total", {**orch, "status": "failure"}, bad_value)
+        firing = _burning(ctx, ok, bad, at, budget)
+        ratio = lambda w: (promql.rate(bad, clock, at, w) or 0) / (promql.rate(ok, clock, at, w) + promql.rate(bad, clock, at, w))  # noqa: E731
+        if any(f.severity == "critical" for f in firing) or ratio(after_short) > limit or ratio(longest) > limit:
+            continue                     # not this pair alone at this budget: no proof of its windows
+        if (kind == "fires") != (bool(firing) and abs(firing[0].value - ratio(lw)) < 1e-12):
+            continue
+        out.append(Scenario(alert, kind, f"ticket pair {long}/{short} alone: {text}", (T + "slo_target",), (ok, bad),
+                            (fires(at, alert, *firing) if firing else quiet(at, alert),)))
+    return out
+
+
 # Scenarios with hours of history run on an hourly clock of their own (pipeline_hourly.yml).
 TIMESCALES = {"hourly": "1h"}
 # Steady scenarios wait through thresholds.pipeline.for or stalled_for (pipeline_steady.yml).
@@ -329,5 +390,5 @@ STEADY = lambda inv: min(seconds(inv["thresholds"]["pipeline"][k]) for k in ("fo
 
 def scenarios(ctx):
     if ctx.timescale == "hourly":
-        return _burn_history(ctx)
+        return [*_burn_history(ctx), *_ticket_alone(ctx)]
     return [*_error_ratio(ctx), *_latency(ctx), *_backlog(ctx), *_stall(ctx), *_events(ctx), *_burn(ctx)]

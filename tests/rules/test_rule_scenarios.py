@@ -204,3 +204,34 @@ def test_periods_of_a_fraction_of_a_second_render_valid_windows(tmp_path):
         assert checked.returncode == 0, checked.stdout + checked.stderr
         tested = subprocess.run([str(promtool), "test", "rules", *files], capture_output=True, text=True, timeout=300)
         assert tested.returncode == 0, tested.stdout + tested.stderr
+
+
+# The slow ticket pair (1d/2h) changed in one window only, in the rule and not in the scenarios
+# (they read rules.pipeline.TICKET_BURNS): each is caught by a scenario of that pair alone.
+TICKET_MUTATIONS = {
+    "long window 1d -> 3d": ('("1d", "2h", 3)', '("3d", "2h", 3)', "fires: ticket pair 1d/2h alone"),
+    "long window 1d -> 6h": ('("1d", "2h", 3)', '("6h", "2h", 3)', "fires: ticket pair 1d/2h alone"),
+    "short window 2h -> 6h": ('("1d", "2h", 3)', '("1d", "6h", 3)', "fires: ticket pair 1d/2h alone"),
+    "short window 2h -> 1d": ('("1d", "2h", 3)', '("1d", "1d", 3)', "near miss: ticket pair 1d/2h alone: 1d over"),
+}
+
+
+def test_each_window_of_the_slow_ticket_pair_is_caught(project_copy):
+    rules = project_copy / "rules" / "pipeline.py"
+    shipped = rules.read_text()
+    alert = "_burn(TICKET_BURNS, budget)"
+    assert shipped.count(alert) == 1
+    for case, (pair, mutated, scenario) in TICKET_MUTATIONS.items():
+        rules.write_text(shipped.replace(alert, f"_burn(({mutated},) + TICKET_BURNS[1:], budget)"))
+        assert pair in shipped
+        build = run_vvdash(["build"], project_copy)
+        assert build.returncode == 0, (case, build.stderr)
+        hourly = project_copy / "generated" / "prometheus" / "tests" / "pipeline_hourly.yml"
+        for promtool in ("promtool", _promtool_3()):
+            result = subprocess.run([str(promtool), "test", "rules", str(hourly)], capture_output=True, text=True,
+                                    timeout=300)
+            out = result.stdout + result.stderr
+            assert result.returncode == 1, (case, promtool, out)
+            failed = [ln for ln in out.splitlines() if ln.strip().startswith("name: ")]
+            assert failed and all(scenario in ln for ln in failed), (case, promtool, failed)
+            assert "alertname: VVPipelineErrorBudgetBurn" in out, (case, out)
