@@ -52,20 +52,24 @@ def _filling(ctx) -> list[Scenario]:
         return [Firing(labels, avail(clock.sample_at_or_before(t)) / SIZE, sev) for sev in severities]
 
     out = []
-    # Predicted full within both horizons all along (full after `at`, within crit of true_from).
-    full = (at + crit + true_from) / 2
+    # Predicted full within both horizons all along: within crit of true_from, and after `at` (on the
+    # inventory's clock crit is at least `for` plus an evaluation; a steady clock's coarser grid may
+    # put `at` later: the disk then runs out a little before it).
+    full = true_from + (min(at - true_from, crit) + crit) / 2
     avail, _ = _falling(start, full)
     out.append(Scenario(alert, "for edge", f"{start:.4g} free, full at {full:g}s", keys,
                         _filesystem(labels, avail),
                         (quiet(at - clock.evaluation, alert, "still pending"),
                          fires(at, alert, *firing(avail, at, "warning", "critical")))))
-    # Within the warning horizon only, when the horizons leave room for it.
-    low, high = crit + at, warn + true_from
-    if high - low > 2 * clock.step:
-        avail, _ = _falling(start, (low + high) / 2)
-        out.append(Scenario(alert, "fires", f"full at {(low + high) / 2:g}s: within the warning horizon only",
-                            keys, _filesystem(labels, avail), (fires(at, alert, *firing(avail, at, "warning")),),
-                            steady=True))
+    # Within the warning horizon only: predicted full within `warn` from true_from on, so the warning
+    # fires at `at`; within `crit` only after true_from, so the critical, pending from its first true
+    # evaluation on, has not held for `for` by `at` (the last evaluation `for` before `at` is
+    # true_from). Room for it whenever the warning horizon is longer than the critical one.
+    full_at = true_from + (crit + warn) / 2
+    avail, _ = _falling(start, full_at)
+    out.append(Scenario(alert, "fires", f"full at {full_at:g}s: within the warning horizon only, the critical "
+                        "still pending", keys, _filesystem(labels, avail),
+                        (fires(at, alert, *firing(avail, at, "warning")),), steady=True))
     # Near misses: predicted full just after the warning horizon; above the floor; read-only.
     avail, _ = _falling(start, just_over(warn) + at)
     out.append(Scenario(alert, "near miss", "predicted full just after the warning horizon", keys,

@@ -91,6 +91,13 @@ def relationship_errors(data: dict) -> list[tuple[str, str]]:
         errors.append(("thresholds.storage.for",
                        f"{st['for']} must be shorter than thresholds.storage.fill_critical_horizon "
                        f"({st['fill_critical_horizon']}): the disk would be full before the alert fires"))
+    elif duration_seconds(st["for"]) + evaluation > duration_seconds(st["fill_critical_horizon"]):
+        # The alert fires at the first evaluation `for` after the prediction turns true: up to one
+        # evaluation interval later.
+        errors.append(("thresholds.storage.for",
+                       f"{st['for']} plus prometheus.evaluation_interval ({prom['evaluation_interval']}) must not "
+                       f"exceed thresholds.storage.fill_critical_horizon ({st['fill_critical_horizon']}): "
+                       "the disk could be full before the alert fires"))
 
     # -- ratios an alert must be able to exceed ---------------------------------------------
     for path in ("thresholds.pipeline.stage_error_ratio", "thresholds.summarizer.failure_ratio"):
