@@ -331,7 +331,7 @@ def _failing(profile, at):
 
 
 def _ticket_alone(ctx) -> list[Scenario]:
-    """On the hourly clock, half as much history again as its long window: the slow ticket pair
+    """On the daily clock, half as much history again as its long window: the slow ticket pair
     (1d/2h at 3x) over its factor
     in both its windows, while the next longer window of each (6h, 3d) and both page pairs stay
     under theirs; and near misses just under its long window, and recovered in its short one.
@@ -382,13 +382,16 @@ def _ticket_alone(ctx) -> list[Scenario]:
     return out
 
 
-# Scenarios with hours of history run on an hourly clock of their own (pipeline_hourly.yml).
-TIMESCALES = {"hourly": "1h"}
+# Scenarios with hours of history run on an hourly clock of their own (pipeline_hourly.yml), those
+# with days of it on one evaluating an eighth of the slow ticket pair's long window (pipeline_daily.yml).
+TIMESCALES = {"hourly": "1h", "daily": lambda inv: seconds(TICKET_BURNS[0][0]) / 8}
 # Steady scenarios wait through thresholds.pipeline.for or stalled_for (pipeline_steady.yml).
 STEADY = lambda inv: min(seconds(inv["thresholds"]["pipeline"][k]) for k in ("for", "stalled_for"))  # noqa: E731
 
 
 def scenarios(ctx):
     if ctx.timescale == "hourly":
-        return [*_burn_history(ctx), *_ticket_alone(ctx)]
+        return _burn_history(ctx)
+    if ctx.timescale == "daily":
+        return _ticket_alone(ctx)
     return [*_error_ratio(ctx), *_latency(ctx), *_backlog(ctx), *_stall(ctx), *_events(ctx), *_burn(ctx)]

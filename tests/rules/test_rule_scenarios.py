@@ -226,9 +226,9 @@ def test_each_window_of_the_slow_ticket_pair_is_caught(project_copy):
         assert pair in shipped
         build = run_vvdash(["build"], project_copy)
         assert build.returncode == 0, (case, build.stderr)
-        hourly = project_copy / "generated" / "prometheus" / "tests" / "pipeline_hourly.yml"
+        daily = project_copy / "generated" / "prometheus" / "tests" / "pipeline_daily.yml"
         for promtool in ("promtool", _promtool_3()):
-            result = subprocess.run([str(promtool), "test", "rules", str(hourly)], capture_output=True, text=True,
+            result = subprocess.run([str(promtool), "test", "rules", str(daily)], capture_output=True, text=True,
                                     timeout=300)
             out = result.stdout + result.stderr
             assert result.returncode == 1, (case, promtool, out)
