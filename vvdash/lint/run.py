@@ -187,8 +187,11 @@ def lint_all(inventory_path=None, tests_dir: Path = rule_tests.TESTS_DIR,
         # The tools run (mostly waiting on their processes) while vvdash's own checks run here; the
         # results keep their order whatever finishes first.
         with ThreadPoolExecutor(max_workers=4) as pool:
-            futures = {step: job if isinstance(job, StepResult) else pool.submit(_timed, step, job[0], *job[1:])
-                       for step, job in jobs.items()}
+            # The longest first (rule tests, then the Alertmanagers' wait), so neither generation's
+            # rule tests queue behind the quick checks.
+            first = sorted(jobs, key=lambda step: (not step.endswith(" test rules"), not step.endswith(" inhibitions")))
+            futures = {step: jobs[step] if isinstance(jobs[step], StepResult)
+                       else pool.submit(_timed, step, jobs[step][0], *jobs[step][1:]) for step in first}
             results = [
                 _timed("contract", lambda: _from_findings("contract", contract.check_project(project))),
                 _timed("alert-style", lambda: _from_findings("alert-style", alert_style.check_project(project))),
@@ -197,7 +200,8 @@ def lint_all(inventory_path=None, tests_dir: Path = rule_tests.TESTS_DIR,
                                               rule_tests.check_project(project, tests_dir, rendered_tests))),
                 _timed("dashboard-lint", dashboard_lint, project),
             ]
-            tool_results = [f if isinstance(f, StepResult) else f.result() for f in futures.values()]
+            tool_results = [futures[step] if isinstance(futures[step], StepResult) else futures[step].result()
+                            for step in jobs]
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return results + tool_results + _skipped_generations(generations, prometheus)
