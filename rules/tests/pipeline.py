@@ -385,6 +385,12 @@ def _ticket_alone(ctx) -> list[Scenario]:
 # Scenarios with hours of history run on an hourly clock of their own (pipeline_hourly.yml), those
 # with days of it on one evaluating an eighth of the slow ticket pair's long window (pipeline_daily.yml).
 TIMESCALES = {"hourly": "1h", "daily": lambda inv: seconds(TICKET_BURNS[0][0]) / 8}
+
+
+def WINDOWS(inv, timescale: str):  # noqa: N802  (the scenario module hook)
+    """The hourly and daily scenarios exercise the SLO windows alone: their clocks fit those (samples
+    minutes apart over days), not the inventory's `for`s; the main clock fits every window."""
+    return [seconds(w) for w in R.SLO_WINDOWS] if timescale in ("hourly", "daily") else None
 # Steady scenarios wait through thresholds.pipeline.for or stalled_for (pipeline_steady.yml).
 STEADY = lambda inv: min(seconds(inv["thresholds"]["pipeline"][k]) for k in ("for", "stalled_for"))  # noqa: E731
 
