@@ -51,7 +51,7 @@ class Policy:
     keep_newest: int
 
     @classmethod
-    def from_inventory(cls, inv) -> "Policy":
+    def from_inventory(cls, inv) -> Policy:
         c = inv["pipeline"]["cleanup"]
         return cls(c["max_age_days"] * 86400, c["max_bytes"], c["keep_newest"])
 

@@ -22,7 +22,7 @@ import re
 import tarfile
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry
@@ -170,7 +170,7 @@ def export(root: Path, dry_run: bool = False, now: datetime | None = None) -> Re
         for path in files:
             log.info("would archive %s", path.relative_to(root))
         return Result()
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     (root / ARCHIVES).mkdir(exist_ok=True)
     dest = root / ARCHIVES / f"logs-{now.strftime('%Y%m%dT%H%M%S.%fZ')}.tar.gz"
     sources = write_archive(root, files, dest)

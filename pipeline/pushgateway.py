@@ -69,7 +69,7 @@ class JobState:
         self.data: dict = {}
         self._lock_fd: int | None = None
 
-    def __enter__(self) -> "JobState":
+    def __enter__(self) -> JobState:
         self.dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         try:

@@ -63,7 +63,7 @@ class Detectors:
     faces: cv2.CascadeClassifier
 
     @classmethod
-    def load(cls) -> "Detectors":
+    def load(cls) -> Detectors:
         hog = cv2.HOGDescriptor()
         hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
         cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")

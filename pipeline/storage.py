@@ -48,7 +48,7 @@ class Storage:
             return self.root / name
         raise AttributeError(name)
 
-    def ensure(self) -> "Storage":
+    def ensure(self) -> Storage:
         for name in FOLDERS:
             (self.root / name).mkdir(parents=True, exist_ok=True)
         return self

@@ -206,7 +206,7 @@ class GrafanaStandin:
         self._thread: threading.Thread | None = None
 
     # -- lifecycle --------------------------------------------------------------------------------
-    def start(self) -> "GrafanaStandin":
+    def start(self) -> GrafanaStandin:
         standin = self
 
         class Handler(_Handler):
@@ -235,7 +235,7 @@ class GrafanaStandin:
 
     refuse = stop  # after this, connections to the port are refused
 
-    def __enter__(self) -> "GrafanaStandin":
+    def __enter__(self) -> GrafanaStandin:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -97,7 +97,7 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def binary_version(path: str) -> str:
     try:
         done = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=20)

@@ -14,7 +14,7 @@ import random
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import yaml
 

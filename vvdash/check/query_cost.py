@@ -62,7 +62,7 @@ class RecordIndex:
     jobs: dict[str, frozenset] = field(default_factory=dict)  # record -> jobs it can carry
 
     @classmethod
-    def of_rules(cls, records) -> "RecordIndex":
+    def of_rules(cls, records) -> RecordIndex:
         """From (file, group, Record) triples or Record objects of the project's rule files."""
         index = cls()
         rules = [item[-1] if isinstance(item, tuple) else item for item in records]
@@ -97,7 +97,7 @@ class RecordIndex:
         return index
 
     @classmethod
-    def of_project(cls) -> "RecordIndex":
+    def of_project(cls) -> RecordIndex:
         return _project_index()
 
     def rate_recorded(self, series: str) -> str | None:

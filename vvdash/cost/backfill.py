@@ -66,7 +66,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: Process | None = None
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         config = self.data.parent / f"prometheus-{self.port}.yml"
         config.write_text("global: {scrape_interval: 15s, evaluation_interval: 15s}\nscrape_configs: []\n")
         self.proc = Process("prometheus", [

@@ -31,7 +31,7 @@ from vvdash.jobs import HMAC_KEY_USERS
 from vvdash.emit import grafana_provisioning
 from vvdash.model.dashboards import GRAFANA_VERSION
 from vvdash.emit.alertmanager import RUNTIME_CONFIG, receiver_secrets
-from vvdash.emit.prometheus_config import BLACKBOX_PATH, CONFIG_PATH, Addressing, render
+from vvdash.emit.prometheus_config import BLACKBOX_PATH, Addressing, render
 from vvdash.emit.runbook import RUNBOOK_PATH
 from vvdash.emit.serialize import GENERATED_HEADER, dump_yaml
 from vvdash.generations import proven_version

@@ -71,7 +71,7 @@ class PreviewServer:
     def serve_forever(self) -> None:
         self.httpd.serve_forever(poll_interval=0.2)
 
-    def start(self) -> "PreviewServer":
+    def start(self) -> PreviewServer:
         self._thread = threading.Thread(target=self.serve_forever, name="preview", daemon=True)
         self._thread.start()
         return self
