@@ -162,7 +162,7 @@ def make_plan(root: Path, policy: Policy, now: float | None = None,
     held = held_files() if held is None else held
     plan = Plan()
     candidates: list[Entry] = []
-    for folder, entries in scan(root, plan).items():
+    for entries in scan(root, plan).values():
         plan.total_bytes += sum(e.size for e in entries)
         for i, e in enumerate(entries):
             if i < policy.keep_newest:

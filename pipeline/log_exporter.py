@@ -68,7 +68,7 @@ def rotated_logs(root: Path) -> list[Path]:
         return []
     held = held_files()
     found = []
-    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+    for dirpath, _dirnames, filenames in os.walk(top, followlinks=False):
         for name in filenames:
             path = Path(dirpath) / name
             if not ROTATED.search(name) or path.is_symlink() or not path.is_file():

@@ -76,7 +76,7 @@ class JobState:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            raise VVError(f"{self.component}: another run holds {self.lock_path}; not starting a second one")
+            raise VVError(f"{self.component}: another run holds {self.lock_path}; not starting a second one") from None
         self._lock_fd = fd
         self.data = self._read()
         return self

@@ -132,7 +132,7 @@ def analyse(path: Path, sample_fps: float, detectors: Detectors) -> dict:
         cap.release()
     if not samples:
         raise Corrupt("no_frames", "the container holds no decodable frame")
-    for sample, people in zip(samples, confirmed_counts(boxes, [s["t"] for s in samples], period)):
+    for sample, people in zip(samples, confirmed_counts(boxes, [s["t"] for s in samples], period), strict=True):
         sample["people"] = people
     if end <= 0 and decoded > 1:
         end = (decoded - 1) / fps            # a stream without timestamps: its frame rate is all there is

@@ -273,7 +273,8 @@ class GrafanaStandin:
 
     def clear_knobs(self) -> None:
         with self.lock:
-            self._fail.clear(); self._delay.clear(); self._deny.clear(); self._edits.clear()
+            for table in (self._fail, self._delay, self._deny, self._edits):
+                table.clear()
             self.latency = 0.0
 
     # -- direct state access for tests (not recorded as requests) ----------------------------------

@@ -61,7 +61,7 @@ def test_model_shape_is_grafanas_current_model(models):
             if panel["type"] in DATA_PANEL_TYPES:
                 assert panel["datasource"] == {"type": "prometheus", "uid": "${datasource}"}, (uid, panel["title"])
                 assert panel["description"] and panel["fieldConfig"]["defaults"]["unit"], (uid, panel["title"])
-        for panel, target in iter_targets(model):
+        for _panel, target in iter_targets(model):
             assert set(target["datasource"]) == {"type", "uid"} and re.fullmatch(r"[A-Z]", target["refId"])
         refs = [(p["id"], t["refId"]) for p, t in iter_targets(model)]
         assert len(refs) == len(set(refs)), uid
@@ -90,7 +90,7 @@ def test_the_datasource_variable_defaults_to_the_provisioned_uid(models):
 
 
 def test_firing_alerts_are_annotations_from_prometheus(models):
-    for uid, model in models.items():
+    for model in models.values():
         annotation = next(a for a in model["annotations"]["list"] if a.get("name") == "Firing alerts")
         assert annotation["expr"] == 'ALERTS{alertstate="firing"}'
         assert annotation["datasource"] == {"type": "prometheus", "uid": "${datasource}"}

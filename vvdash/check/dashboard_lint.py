@@ -225,7 +225,7 @@ def _parse(expr: str, standin: str = _RATE_INTERVAL_STANDINS[0]):
 def _rate_interval_ranges(expr: str) -> set[int]:
     """Positions (in _walk order) of the range selectors whose range is $__rate_interval."""
     first, second = (_walk(_parse(expr, standin)) for standin in _RATE_INTERVAL_STANDINS)
-    return {i for i, ((a, _), (b, _)) in enumerate(zip(first, second))
+    return {i for i, ((a, _), (b, _)) in enumerate(zip(first, second, strict=False))
             if isinstance(a, pp.MatrixSelector) and a.range != b.range}
 
 

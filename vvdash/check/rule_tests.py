@@ -154,7 +154,7 @@ def coverage(tests_dir: Path = TESTS_DIR, rendered: dict[str, bytes] | None = No
                 cov.findings.append(Finding(where, "interval is not set explicitly", CHECK))
             problems: list[str] = []
             names = _input_names(test, problems)
-            _alert_cases(test, where, names, cov, problems, near_miss=lambda alert: _is_near_miss(rel, test, alert))
+            _alert_cases(test, where, names, cov, problems, near_miss=lambda alert, rel=rel, test=test: _is_near_miss(rel, test, alert))
             for k, case in enumerate(_list(test.get("promql_expr_test"), "promql_expr_test", problems)):
                 if not isinstance(case, dict) or not isinstance(case.get("expr"), str):
                     problems.append(f"promql_expr_test[{k}]: expected a mapping with an expr string")

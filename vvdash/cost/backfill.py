@@ -9,6 +9,7 @@ the span and the rules, so a benchmark backfills once and measures many times.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -197,7 +198,7 @@ def _rule_blocks(levels, start: float, end: float, data: Path, prometheus: str, 
                      f"--start={int(start)}", f"--end={int(end)}", f"--eval-interval={eval_interval}",
                      f"--output-dir={out}", str(rules_file)],
                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
-            for out, proc in jobs:
+            for _, proc in jobs:
                 stdout, stderr = proc.communicate(timeout=PROMTOOL_TIMEOUT)
                 if proc.returncode != 0:
                     raise VVError(f"promtool create-blocks-from rules failed: {(stderr or stdout)[-300:]}")
@@ -219,7 +220,7 @@ def _blocks(data: Path) -> list[tuple[int, int]]:
 
 
 def _overlapping(blocks) -> bool:
-    return any(b[0] < a[1] for a, b in zip(blocks, blocks[1:]))
+    return any(b[0] < a[1] for a, b in itertools.pairwise(blocks))
 
 
 def _compact(data: Path, prometheus: str, work: Path, timeout: float = 1800) -> int:

@@ -273,6 +273,6 @@ def write_openmetrics(out, series: list[Series], start: float, end: float, step:
     for s in series:
         values = _values(s, times, origin)
         text = s.text
-        out.write("".join([text + v + ts for v, ts in zip(np.char.mod("%.10g", values).tolist(), stamps)]))
+        out.write("".join([text + v + ts for v, ts in zip(np.char.mod("%.10g", values).tolist(), stamps, strict=True)]))
         count += len(times)
     return count

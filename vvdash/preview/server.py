@@ -108,7 +108,7 @@ class PreviewServer:
                 answers = list(pool.map(answer, queries))
         else:
             answers = [answer(q) for q in queries]
-        return {"results": {str(q.get("refId", "A")): a for q, a in zip(queries, answers)}}
+        return {"results": {str(q.get("refId", "A")): a for q, a in zip(queries, answers, strict=True)}}
 
     def _one_query(self, q: dict, from_ms: int, to_ms: int, width: int, vars_: dict) -> dict:
         # A query's min interval ("Min step"): ">10s" means the same; an interval macro means none.

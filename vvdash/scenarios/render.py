@@ -229,7 +229,7 @@ def _groups(items: list[tuple[Context, Scenario, str]], rules: dict) -> list[lis
     longest first; the order within the file follows the scenarios' own order."""
     records = {name: [r.expr for r in rs if not isinstance(r, Alert)] for name, rs in rules.items()}
     info = []
-    for i, (ctx, sc, where) in enumerate(items):
+    for i, (_, sc, _) in enumerate(items):
         info.append((i, {s.metric for s in sc.series}, _reads(sc, rules, records),
                      sc.until or max(c.at for c in sc.checks)))
     bins: list[list] = []

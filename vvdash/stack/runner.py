@@ -292,7 +292,7 @@ class Stack:
         try:
             state = json.loads(self.pid_file.read_text())
         except (FileNotFoundError, json.JSONDecodeError):
-            raise VVError(f"{self.workdir}: no stack running (no {PID_FILE}); start one with `vvdash stack up`")
+            raise VVError(f"{self.workdir}: no stack running (no {PID_FILE}); start one with `vvdash stack up`") from None
         self.inventory = load(state["inventory"])
         self.generation = generation(state.get("generation", DEFAULT_GENERATION))
 
