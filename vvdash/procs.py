@@ -125,7 +125,7 @@ class Process:
 
     def kill(self) -> None:
         """SIGKILL, no grace: for crash tests."""
-        if self.alive():
+        if self.popen is not None and self.alive():
             os.killpg(self.popen.pid, signal.SIGKILL)
             self.popen.wait()
 

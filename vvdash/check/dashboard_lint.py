@@ -471,14 +471,14 @@ class _Dashboard:
 
     def _raw_rates(self, node) -> list[tuple[str, str]]:
         """(raw series, record) for each rate()/increase() of a raw series under `node` that a record reads."""
-        out = []
+        out: list[tuple[str, str]] = []
         for child, parents in _walk(node):
             if isinstance(child, pp.VectorSelector) and len(parents) >= 2 \
                     and isinstance(parents[-1], pp.MatrixSelector) and isinstance(parents[-2], pp.Call) \
                     and parents[-2].func.name in _RATE_FUNCS:
                 record = self.records.rate_recorded(child.name or "")
                 if record:
-                    out.append((child.name, record))
+                    out.append((child.name or "", record))
         return out
 
     # layout

@@ -27,7 +27,7 @@ _RATE_RECORD = re.compile(r":(rate|irate|increase)\w*$")
 
 def _walk(node, parents=()):
     yield node, parents
-    children = []
+    children: list = []
     if isinstance(node, pp.MatrixSelector):
         children = [node.vector_selector]
     elif isinstance(node, (pp.SubqueryExpr, pp.ParenExpr, pp.UnaryExpr)):

@@ -134,9 +134,9 @@ def _label_sets(metric, shape: Shape, dvrs: list[str], tvs: list[str]) -> list[d
     choices = []
     for label in metric.labels:
         if label == "dvr":
-            values = dvrs
+            values: tuple[str, ...] = tuple(dvrs)
         elif label == "tv_id":
-            values = tvs
+            values = tuple(tvs)
         elif label == "status":
             values = STATUS.get(metric.name, VALUES["status"])
         elif label == "reason" and metric.component == "tv_scheduler":

@@ -8,7 +8,8 @@ import yaml
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    def ignore_aliases(self, data) -> bool:
+        return True
 
 
 def _str_presenter(dumper, data):
@@ -17,7 +18,6 @@ def _str_presenter(dumper, data):
 
 
 _Dumper.add_representer(str, _str_presenter)
-_Dumper.ignore_aliases = lambda self, data: True
 
 
 def dump_json(obj) -> bytes:

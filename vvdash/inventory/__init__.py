@@ -56,10 +56,11 @@ def _secret(error: jsonschema.ValidationError) -> bool:
     """Whether the failing node, a node around it or a node inside it holds a secret (never echoed)."""
     if _holds_secret(error.schema):
         return True
-    while error is not None:
-        if isinstance(error.schema, dict) and error.schema.get("secret"):
+    node: jsonschema.exceptions._Error | None = error
+    while node is not None:
+        if isinstance(node.schema, dict) and node.schema.get("secret"):
             return True
-        error = error.parent
+        node = node.parent
     return False
 
 
@@ -69,8 +70,9 @@ def _describe(error: jsonschema.ValidationError) -> tuple[list, str]:
         missing = re.match(r"'([^']+)'", error.message)
         name = missing.group(1) if missing else error.message
         return list(error.absolute_path) + [name], "missing required key"
-    if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+    if error.validator == "additionalProperties" and isinstance(error.schema, dict):
+        instance = error.instance if isinstance(error.instance, dict) else {}
+        extra = sorted(set(instance) - set(error.schema.get("properties", {})))
         path = list(error.absolute_path) + extra[:1]
         allowed = ", ".join(sorted(error.schema.get("properties", {})))
         return path, f"unknown key (allowed: {allowed})"
@@ -189,7 +191,7 @@ def _semantic_errors(data: dict) -> list[tuple[list, str]]:
     errors: list[tuple[list, str]] = []
 
     def unique(items, key, where):
-        seen = {}
+        seen: dict = {}
         for i, item in enumerate(items):
             val = item.get(key)
             if val in seen:

@@ -127,7 +127,7 @@ def _generation_jobs(gen: Generation, rule_files: list[Path], test_files: list[P
                      prom_config: Path, am_config: Path, cases: dict, cases_file: str) -> dict:
     """One generation's tool steps, each named with the tool's version: step -> (func, *args)."""
     prom, am = gen.label("promtool"), gen.label("amtool")
-    jobs = {
+    jobs: dict[str, object] = {
         f"{prom} check config": (tools.promtool_check_config, prom_config, f"generated/{PROMETHEUS_CONFIG}", gen),
         f"{prom} check rules": (tools.promtool_check_rules, rule_files, shown, gen),
         f"{prom} test rules": (tools.promtool_test_rules, test_files, shown, gen),

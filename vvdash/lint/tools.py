@@ -85,7 +85,8 @@ def failed_cases(output: str, expr_groups: dict | None = None) -> list[tuple[str
     promtool writes each case as `name: TEST,` then `alertname: A, time: T,` (or `expr: E, time: T,`)
     then `exp:[...]` and `got:[...]`; the summary names the test, the alert and time, and how
     many alerts were expected and got."""
-    blocks, current = [], []
+    blocks: list[list[str]] = []
+    current: list[str] = []
     for line in output.splitlines():
         stripped = line.strip()
         # A failing promql_expr_test is printed without its test's name: it starts a case of its

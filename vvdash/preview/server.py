@@ -13,6 +13,7 @@ import json
 import re
 import threading
 import urllib.parse
+from typing import Any
 from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -58,7 +59,7 @@ class PreviewServer:
 
     @property
     def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
+        host, port = self.httpd.socket.getsockname()[:2]
         return f"http://{host}:{port}"
 
     def reload(self) -> None:
@@ -134,14 +135,15 @@ class PreviewServer:
         query_result(expr) (each result as `name{labels} value timestamp`, for the variable's regex)."""
         query = str(body.get("query", "")).strip()
         vars_ = body.get("vars") or {}
-        params = {"start": int(body["from"]) / 1000, "end": int(body["to"]) / 1000}
+        params: dict[str, object] = {"start": int(body["from"]) / 1000, "end": int(body["to"]) / 1000}
+        values: Any
         parsed = label_values(query)
         bare = re.fullmatch(r"label_values\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)", query)
         metrics = re.fullmatch(r"metrics\((.*)\)", query, re.S)
         result = re.fullmatch(r"query_result\((.*)\)", query, re.S)
         try:
             if parsed or bare:
-                selector, label = parsed if parsed else ("", bare.group(1))
+                selector, label = parsed if parsed else ("", bare.group(1) if bare else "")
                 if selector:
                     params["match[]"] = variables.substitute(selector, vars_)
                 values, took = self.prometheus.get(f"/api/v1/label/{label}/values", params, method="GET")
@@ -154,7 +156,8 @@ class PreviewServer:
             elif result:
                 expr = variables.substitute(result.group(1), vars_)
                 data, took = self.prometheus.get("/api/v1/query", {"query": expr, "time": params["end"]})
-                rows = data.get("result") if isinstance(data.get("result"), list) else []
+                rows = data.get("result")
+                rows = rows if isinstance(rows, list) else []
                 values = [_result_line(r) for r in rows]
             else:
                 return {"error": f"unsupported variable query {query!r} (the preview reads label_values, "

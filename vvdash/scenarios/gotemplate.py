@@ -26,6 +26,7 @@ def go_float(v: float) -> str:
     if v == 0:
         return "-0" if math.copysign(1, v) < 0 else "0"
     sign, digits, exponent = Decimal(repr(float(v))).normalize().as_tuple()
+    assert isinstance(exponent, int)     # finite numbers only here
     text = "".join(map(str, digits))
     exp = len(text) + exponent - 1          # decimal exponent of the first digit
     neg = "-" if sign else ""

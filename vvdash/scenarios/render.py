@@ -11,6 +11,7 @@ import pkgutil
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vvdash import PROJECT_ROOT
 from vvdash.emit.rules import rule_to_dict
@@ -20,6 +21,9 @@ from vvdash.jobs import job as job_name
 from vvdash.model.rules import Alert
 from vvdash.scenarios import gotemplate
 from vvdash.scenarios.model import AlertCheck, Clock, ExprCheck, Scenario, duration, make_clock, seconds
+
+if TYPE_CHECKING:
+    from vvdash.project import Project
 
 PACKAGE = "rules.tests"
 OUT_DIR = "prometheus/tests"
@@ -33,7 +37,7 @@ class Context:
     """What a scenario module's `scenarios(ctx)` gets: the inventory, the site under test, the
     clock of its test file, and the rules it tests (to read an alert's `for`)."""
 
-    project: object
+    project: Project
     site: dict
     clock: Clock
     rules: dict = field(default_factory=dict)      # alert or record name -> [rule objects]

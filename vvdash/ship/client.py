@@ -214,7 +214,8 @@ class GrafanaClient:
 
     def search_dashboards(self, tag: str, folder_uid: str) -> list[dict]:
         """Every dashboard carrying `tag` in the folder `folder_uid` (all pages)."""
-        hits, page, page_size = [], 1, SEARCH_PAGE_SIZE
+        hits: list[dict] = []
+        page, page_size = 1, SEARCH_PAGE_SIZE
         while True:
             params = {"tag": tag, "type": "dash-db", "folderUIDs": folder_uid, "limit": page_size, "page": page}
             batch = self.call("GET", "/api/search", f"search tag {tag} in folder {folder_uid}", params=params)[1] or []

@@ -23,7 +23,7 @@ from vvdash.http_reply import reply
 
 def read_notifications(path: Path) -> list[dict]:
     """Every recorded notification (a torn last line, mid-write, is skipped)."""
-    out = []
+    out: list[dict] = []
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
