@@ -179,11 +179,8 @@ def alert_inputs(expr: str, records: dict[str, list[str]]) -> set[str]:
     return names
 
 
-def check_project(project, tests_dir: Path = TESTS_DIR, rendered: dict[str, bytes] | None = None) -> list[Finding]:
-    if rendered is None:
-        from vvdash.scenarios.render import rule_test_files  # noqa: PLC0415  (imports rules/tests/)
-
-        rendered = rule_test_files(project)
+def check_project(project, tests_dir: Path, rendered: dict[str, bytes]) -> list[Finding]:
+    """`tests_dir`: the hand-written tests; `rendered`: the promtool test files the scenarios render (scenarios.render.rule_test_files)."""
     cov = coverage(tests_dir, rendered)
     findings = list(cov.findings)
     records: dict[str, list[str]] = {}

@@ -8,6 +8,7 @@ rendered from the inventory prove something for any inventory that loads.
 from __future__ import annotations
 
 from vvdash.inventory import duration_seconds
+from vvdash.slo import PAGE_BURNS
 
 # The rate window every recording rule uses (rules/_common.py RATE_WINDOW) and the 1h folder
 # growth window: fixed in the rules, so the scrape interval must fit them.
@@ -25,9 +26,7 @@ def _fmt(seconds: float) -> str:
 
 
 def _fast_burn() -> float:
-    # The highest burn-rate factor of the pipeline SLO alerts (one place: rules/pipeline.py).
-    from rules.pipeline import PAGE_BURNS  # noqa: PLC0415  (rules import the inventory package)
-
+    # The highest burn-rate factor of the pipeline SLO alerts.
     return max(factor for _, _, factor in PAGE_BURNS)
 
 

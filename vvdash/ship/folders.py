@@ -80,16 +80,6 @@ def folder_api(client: GrafanaClient):
     return ResourceFolders(client, version) if version else LegacyFolders(client)
 
 
-def folder_path(grafana: dict) -> list[str]:
-    """The folder titles from the top level down: grafana.folder split at '/', else [grafana.folder_title]."""
-    if grafana.get("folder"):
-        parts = [p.strip() for p in str(grafana["folder"]).split("/")]
-        if not all(parts):
-            raise VVError(f"grafana.folder: {grafana['folder']!r} has an empty level; write it like 'VV/Site A'")
-        return parts
-    return [grafana["folder_title"]]
-
-
 def parent_uid(path: list[str], depth: int) -> str:
     """The uid vvdash gives the parent folder path[:depth] when it creates it (stable across runs)."""
     digest = hashlib.sha256("/".join(path[:depth]).encode()).hexdigest()[:16]
