@@ -15,6 +15,7 @@ from pathlib import Path
 
 import requests
 
+from vvdash import project_folder
 from vvdash.errors import VVError
 
 # Which Debian package provides each binary (for "missing binary" messages).
@@ -94,7 +95,7 @@ class Process:
         try:
             self.popen = subprocess.Popen(
                 self.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env={**os.environ, **(self.env or {})}, cwd=self.cwd, start_new_session=True,
+                env={**os.environ, **project_folder.child_env(), **(self.env or {})}, cwd=self.cwd, start_new_session=True,
             )
         finally:
             log.close()

@@ -14,7 +14,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from vvdash import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 from vvdash.model.dashboards import GRAFANA_VERSION, iter_panels
 
 SCHEMAS = PROJECT_ROOT / ".cache" / "grafana-schema" / "json" / GRAFANA_VERSION

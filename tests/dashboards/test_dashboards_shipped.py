@@ -9,6 +9,7 @@ import pytest
 
 from dashboards._common import UID
 from rules import _records as R
+from tests.helpers import PROJECT_ROOT
 from vvdash import definitions, exprs, inventory
 from vvdash.check import contract, dashboard_lint, metric_coverage
 from vvdash.emit import dashboards as emit_dashboards
@@ -136,7 +137,7 @@ def test_thresholds_follow_the_inventory(tmp_path):
     import dashboards.storage
     from vvdash.model.dashboards import to_model
 
-    text = (inventory.DEFAULT_INVENTORY).read_text()
+    text = (PROJECT_ROOT / "vvdash.yaml").read_text()
     changed = text.replace("stage_error_ratio: 0.05", "stage_error_ratio: 0.2") \
                   .replace("fill_critical_horizon: 4h", "fill_critical_horizon: 2h")
     assert changed != text
@@ -153,7 +154,7 @@ def test_corrupted_files_colours_follow_the_inventory(tmp_path):
     import dashboards.overview
     from vvdash.model.dashboards import to_model
 
-    text = (inventory.DEFAULT_INVENTORY).read_text()
+    text = (PROJECT_ROOT / "vvdash.yaml").read_text()
     changed = text.replace("corrupted_files_warning: 1\n", "corrupted_files_warning: 3\n") \
                   .replace("corrupted_files_critical: 10\n", "corrupted_files_critical: 25\n")
     assert changed.count("corrupted_files_") == text.count("corrupted_files_") and changed != text

@@ -12,7 +12,7 @@ import requests
 import yaml
 
 from pipeline.dvr_scenes import Scene
-from vvdash import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 from vvdash.procs import Process, free_port, wait_http
 
 HMAC_KEY = "test-key-for-loglines"

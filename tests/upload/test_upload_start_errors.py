@@ -10,7 +10,7 @@ import yaml
 
 from upload_helpers import ADMIN_PASSWORD, EDITOR_TOKEN, FOLDER_TITLE, FOLDER_UID, VIEWER_TOKEN, upload_args
 
-from vvdash import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 from vvdash.procs import free_port
 from tests.grafana_standin import GrafanaStandin
 

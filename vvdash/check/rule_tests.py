@@ -20,18 +20,22 @@ from pathlib import Path
 import promql_parser as pp
 import yaml
 
-from vvdash import PROJECT_ROOT
+from vvdash import project_folder
 from vvdash.check import Finding
 from vvdash.check.metric_coverage import selected_names
 from vvdash.errors import VVError
 
 GATES_BUILD = False
-TESTS_DIR = PROJECT_ROOT / "rules" / "tests"
+TESTS_DIR = "rules/tests"      # the hand-written promtool tests, in the project folder
 CHECK = "rule-test-coverage"
 
 
-def test_files(tests_dir: Path = TESTS_DIR) -> list[Path]:
-    return sorted(p for p in tests_dir.glob("*.yml"))
+def tests_dir() -> Path:
+    return project_folder.path(TESTS_DIR)
+
+
+def test_files(folder: Path | None = None) -> list[Path]:
+    return sorted(p for p in (folder or tests_dir()).glob("*.yml"))
 
 
 def load_test_file(path: Path) -> dict:
@@ -114,7 +118,7 @@ def _alert_cases(test: dict, where: str, names: set[str], cov: Coverage, problem
             cov.firing.setdefault(name, set()).add(labels.get("severity", ""))
 
 
-def _documents(tests_dir: Path, rendered: dict[str, bytes]) -> list[tuple[str, dict]]:
+def _documents(tests_dir: Path | None, rendered: dict[str, bytes]) -> list[tuple[str, dict]]:
     docs = [(f"rules/tests/{path.name}", load_test_file(path)) for path in test_files(tests_dir)]
     for rel, content in sorted(rendered.items()):
         docs.append((f"generated/{rel}", yaml.safe_load(content)))
@@ -138,7 +142,7 @@ def _is_near_miss(rel: str, test: dict, alert: str) -> bool:
     return False
 
 
-def coverage(tests_dir: Path = TESTS_DIR, rendered: dict[str, bytes] | None = None) -> Coverage:
+def coverage(tests_dir: Path | None = None, rendered: dict[str, bytes] | None = None) -> Coverage:
     """What the promtool test files cover (hand-written ones in `tests_dir` and those rendered
     from the scenarios, {path under generated/: bytes}), and one finding per malformed test."""
     cov = Coverage()

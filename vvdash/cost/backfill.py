@@ -24,24 +24,22 @@ import promql_parser as pp
 import requests
 import yaml
 
-from vvdash import PROJECT_ROOT
+from vvdash import project_folder
+from vvdash.generations import GENERATIONS
 from vvdash.cost.series import SERIES_VERSION, Shape, fleet_series, write_openmetrics
 from vvdash.errors import VVError
 from vvdash.procs import Process, free_port, wait_http
 
-CACHE_DIR = PROJECT_ROOT / ".cache" / "query-cost"
+CACHE_DIR = ".cache/query-cost"      # in the project folder
 RAW_WINDOW_S = 6 * 3600          # one promtool run per aligned 6 h window keeps each input file small
 PROMTOOL_TIMEOUT = 3600
 
 
 # -- binaries of both generations ---------------------------------------------------------
-GENERATION_3_BIN = PROJECT_ROOT / ".tools" / "debian-unstable" / "usr" / "bin"
-
-
 def binary(name: str, generation: int) -> str:
     """prometheus/promtool of a generation: 2 from PATH (Debian stable), 3 from the project's fetched tools."""
     if generation == 3:
-        path = GENERATION_3_BIN / name
+        path = (GENERATIONS[3].directory() or Path()) / name
         if not path.exists():
             raise VVError(f"{path}: {name} 3.x not found (fetch the project's tools first)")
         return str(path)
@@ -250,8 +248,9 @@ def _key(*parts) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:12]
 
 
-def raw_dataset(shape: Shape, days: float, *, end: float | None = None, cache: Path = CACHE_DIR, log=print) -> dict:
+def raw_dataset(shape: Shape, days: float, *, end: float | None = None, cache: Path | None = None, log=print) -> dict:
     """Blocks of the raw series only (no records), cached: the slow part, shared by every rule set."""
+    cache = cache or project_folder.path(CACHE_DIR)
     # The series themselves are in the key: a metric added to the catalog is a new data set.
     shaped = [(s.text, s.kind, s.rate, s.swing) for s in fleet_series(shape)]
     key = f"raw-{shape.sites}sites-{days:g}d-" + _key(SERIES_VERSION, asdict(shape), days, end, shaped)
@@ -281,9 +280,10 @@ def raw_dataset(shape: Shape, days: float, *, end: float | None = None, cache: P
 
 
 def dataset(shape: Shape, days: float, rule_files: list[Path], records: set[str] | None = None, *,
-            end: float | None = None, eval_interval: str = "15s", compact: bool = True, cache: Path = CACHE_DIR,
+            end: float | None = None, eval_interval: str = "15s", compact: bool = True, cache: Path | None = None,
             log=print) -> dict:
     """The raw blocks plus the recording rules `records` (all when None) read, backfilled and compacted."""
+    cache = cache or project_folder.path(CACHE_DIR)
     raw = raw_dataset(shape, days, end=end, cache=cache, log=log)
     levels = record_levels(rule_files, records)
     key = f"{shape.sites}sites-{days:g}d-" + _key(raw["key"], levels, eval_interval, compact)

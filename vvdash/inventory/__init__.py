@@ -14,12 +14,11 @@ from urllib.parse import urlparse
 
 import jsonschema
 
-from vvdash import PROJECT_ROOT
+from vvdash import project_folder
 from vvdash.errors import VVError
 from vvdash.inventory import grammar, overlaps, reading, safe_yaml
 from vvdash.inventory.schema import SCHEMA
 
-DEFAULT_INVENTORY = PROJECT_ROOT / "vvdash.yaml"
 
 
 def key_path(parts) -> str:
@@ -246,8 +245,11 @@ def _check_relations(data: dict, label: str) -> None:
 
 def load(path: str | Path | None = None) -> Inventory:
     """Load and validate an inventory; raise VVError with one line on the first problem."""
-    path = Path(path) if path else DEFAULT_INVENTORY
-    label = str(path) if path != DEFAULT_INVENTORY else path.name
+    if path:
+        path, label = Path(path), str(path)
+    else:
+        path = project_folder.path(project_folder.MARKER)
+        label = path.name
     data = safe_yaml.load(reading.read_text(path, label), label)
     if not isinstance(data, dict):
         # Not shown: a file that is not an inventory may be a secret (--inventory secrets/hmac.key).

@@ -19,7 +19,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from vvdash import PROJECT_ROOT
+from vvdash import project_folder
 from vvdash.check.contract import label_values
 from vvdash.errors import VVError
 from vvdash.preview import grafana_time, variables
@@ -27,17 +27,18 @@ from vvdash.preview.dashboards import Dashboard, load_dir
 from vvdash.preview.prometheus import Prometheus, PrometheusError
 
 STATIC = Path(__file__).with_name("static")
-CHART_LIBRARY = PROJECT_ROOT / ".tools/preview/node_modules/echarts/dist/echarts.min.js"
+CHART_LIBRARY = ".tools/preview/node_modules/echarts/dist/echarts.min.js"    # fetched into the project folder
 MAX_BODY = 1 << 20
 _CONTENT_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
                   ".html": "text/html; charset=utf-8"}
 
 
 def chart_library() -> Path:
-    if not CHART_LIBRARY.is_file():
-        raise VVError(f"{CHART_LIBRARY}: the chart library is not installed; run `make setup` "
+    path = project_folder.path(CHART_LIBRARY)
+    if not path.is_file():
+        raise VVError(f"{path}: the chart library is not installed; run `make setup` "
                       "(scripts/ensure-preview-deps.sh)")
-    return CHART_LIBRARY
+    return path
 
 
 class PreviewServer:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vvdash import PROJECT_ROOT
+from vvdash import project_folder
 from vvdash.emit.rules import rule_to_dict
 from vvdash.emit.serialize import dump_yaml
 from vvdash.errors import VVError
@@ -83,17 +83,13 @@ def lookup(inv, key: str):
 
 def scenario_modules(package: str = PACKAGE):
     """(module name, source path, module) for each module in rules/tests/ with `scenarios`."""
-    pkg = importlib.import_module(package)
+    pkg = project_folder.import_package(package)
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
         if info.name.startswith("_"):
             continue
         module = importlib.import_module(f"{package}.{info.name}")
         if hasattr(module, "scenarios"):
-            path = Path(pkg.__path__[0]) / f"{info.name}.py"
-            try:
-                source = str(path.resolve().relative_to(PROJECT_ROOT))
-            except ValueError:
-                source = str(path)
+            source = project_folder.shown(Path(pkg.__path__[0]) / f"{info.name}.py")
             yield info.name, source, module
 
 

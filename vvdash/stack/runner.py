@@ -21,7 +21,7 @@ from pathlib import Path
 
 import requests
 
-from vvdash import PROJECT_ROOT
+from vvdash import project_folder
 from vvdash.emit import alertmanager as am_emit
 from vvdash.errors import VVError
 from vvdash.generations import DEFAULT as DEFAULT_GENERATION
@@ -33,7 +33,7 @@ from vvdash.project import load_project
 from vvdash.stack import links
 from vvdash.stack import profile as stack_profile
 
-DEFAULT_WORKDIR = PROJECT_ROOT / ".stack"
+WORKDIR = ".stack"          # the default working folder, in the project folder
 PID_FILE = "stack.json"
 NOTIFICATIONS_FILE = "notifications.jsonl"
 CRON_JOBS: tuple[tuple[str, ...], ...] = (("cleanup_old_files",), ("log_exporter",))
@@ -54,6 +54,10 @@ class Part:
     health: str                  # URL answering 200 when ready
     port_of: tuple[str, ...] = ()  # inventory services whose ports it listens on
     timeout: float = 30.0
+
+
+def default_workdir() -> Path:
+    return project_folder.path(WORKDIR)
 
 
 @dataclass
@@ -257,7 +261,8 @@ class Stack:
         for name, *flags in CRON_JOBS:
             argv = [sys.executable, "-m", "vvdash", "--inventory", str(self.inv.path), "pipeline", "cron",
                     name, *flags]
-            done = subprocess.run(argv, cwd=self.workdir, capture_output=True, text=True, timeout=120)
+            done = subprocess.run(argv, cwd=self.workdir, env={**os.environ, **project_folder.child_env()},
+                                  capture_output=True, text=True, timeout=120)
             (self.workdir / "logs" / f"cron_{name}.log").write_text(done.stdout + done.stderr)
             if done.returncode != 0:
                 tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
