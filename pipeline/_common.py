@@ -16,9 +16,6 @@ from vvdash.catalog.instrument import instruments
 from vvdash.errors import VVError
 from vvdash.inventory import Inventory, load
 
-# Catalog component of the process_* series every service exposes (vvdash/catalog/exporters.py).
-PROCESS_COMPONENT = "process"
-
 
 def service_parser(name: str, description: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=name, description=description)

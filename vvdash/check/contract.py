@@ -91,10 +91,6 @@ def _name_alternatives(matchers) -> list[str]:
     return []
 
 
-class ContractError(Exception):
-    pass
-
-
 class Contract:
     def __init__(self, catalog: Catalog, recorded: dict[str, Recorded] | None = None):
         self.catalog = catalog
