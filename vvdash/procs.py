@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -50,6 +51,29 @@ def free_port(host: str = "127.0.0.1") -> int:
         if port not in _HANDED_OUT:
             _HANDED_OUT.add(port)
             return port
+
+
+ADDRESS_IN_USE = "address already in use"
+PORT_ATTEMPTS = 5
+
+
+def start_on_free_port(start: Callable[[int], Process], ready_url: Callable[[int], str], timeout: float = 30.0,
+                       attempts: int = PORT_ATTEMPTS) -> tuple[Process, int]:
+    """For servers whose port is given up front (Prometheus, Alertmanager, the Pushgateway: their
+    own config names it): `start(port)` on a free port and wait for `ready_url(port)`. A free
+    port may be taken by another process before the server binds it; the server then exits
+    saying "address already in use", and it is started again on another port."""
+    for _ in range(attempts):
+        port = free_port()
+        proc = start(port)
+        try:
+            wait_http(ready_url(port), timeout=timeout, proc=proc.popen)
+            return proc, port
+        except VVError:
+            proc.stop()
+            if ADDRESS_IN_USE not in proc.tail(50).lower():
+                raise
+    raise VVError(f"{proc.name}: every one of {attempts} free ports was taken before it could bind it")
 
 
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from vvdash.http_reply import reply
+from vvdash.http_reply import add_listen_options, listen, reply, serve
 
 
 def read_notifications(path: Path) -> list[dict]:
@@ -82,24 +80,15 @@ def make_server(address: str, port: int, out: Path) -> ThreadingHTTPServer:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="vvdash.stack.webhook", description=__doc__.splitlines()[0])
-    parser.add_argument("--address", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
+    add_listen_options(parser)
     parser.add_argument("--out", type=Path, required=True, help="file every notification is appended to")
     args = parser.parse_args(argv)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        server = make_server(args.address, args.port, args.out)
-    except OSError as exc:
-        print(f"webhook receiver: cannot listen on {args.address}:{args.port}: {exc.strerror}", file=sys.stderr)
+    address = args.address or "127.0.0.1"
+    server = listen("webhook receiver", address, args.port, lambda a, p: make_server(a, p, args.out))
+    if server is None:
         return 2
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start())
-    print(f"webhook receiver on http://{args.address}:{server.server_address[1]}/ -> {args.out}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    server.server_close()
-    return 0
+    return serve(server, lambda port: f"webhook receiver on http://{address}:{port}/ -> {args.out}", args.ready_file)
 
 
 if __name__ == "__main__":
