@@ -23,7 +23,7 @@ import cv2
 
 from pipeline.dvr_scenes import Scene
 from pipeline.service import reply, setup_logging
-from vvdash.http_reply import add_listen_options, listen, serve
+from vvdash.http_reply import add_listen_options, listen, serve, threading_server
 
 BOUNDARY = "vvframe"
 
@@ -128,9 +128,7 @@ def make_server(address: str, port: int, path: str, feed: Feed, log) -> Threadin
             except (BrokenPipeError, ConnectionResetError):
                 pass
 
-    server = ThreadingHTTPServer((address, port), Handler)
-    server.daemon_threads = True
-    return server
+    return threading_server(address, port, Handler)
 
 
 def main(argv=None) -> int:

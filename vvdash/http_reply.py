@@ -30,6 +30,13 @@ def reply(handler: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str 
     handler.wfile.write(body)
 
 
+def threading_server(address: str, port: int, handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+    """A server answering each request on its own thread; those threads never hold up an exit."""
+    server = ThreadingHTTPServer((address, port), handler)
+    server.daemon_threads = True
+    return server
+
+
 def add_listen_options(parser: argparse.ArgumentParser, port_required: bool = True) -> None:
     """--address, --port (0: any free port) and --ready-file."""
     parser.add_argument("--address", default=None, help="address to listen on (default: 127.0.0.1)")

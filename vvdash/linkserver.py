@@ -23,7 +23,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from vvdash.emit.alert_links import RUNBOOK_FILE, runbook_anchor
-from vvdash.http_reply import add_listen_options, listen, reply, serve
+from vvdash.http_reply import add_listen_options, listen, reply, serve, threading_server
 
 _UID = re.compile(r"^/d/([A-Za-z0-9_-]{1,40})(?:/[A-Za-z0-9_-]*)?/?$")
 
@@ -124,9 +124,7 @@ def make_server(address: str, port: int, runbook: Path, dashboards: Path | None 
                 return self._send(200, dashboard_page(model))
             return self._send(404, "not found\n", "text/plain")
 
-    server = ThreadingHTTPServer((address, port), Handler)
-    server.daemon_threads = True
-    return server
+    return threading_server(address, port, Handler)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -176,7 +176,11 @@ def resolve_secret(ref: dict | None, what: str, base_dir: str | Path | None = No
         if not value:
             raise VVError(f"{what}: environment variable {ref['env']} is not set")
         return value.strip()
-    path = secret_file(ref, base_dir)
+    return read_secret_file(secret_file(ref, base_dir), what)
+
+
+def read_secret_file(path: Path, what: str) -> str:
+    """The secret in a file, stripped; errors name `what` and the file, never the value."""
     try:
         value = path.read_text().strip()
     except OSError as exc:

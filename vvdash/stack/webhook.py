@@ -16,7 +16,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from vvdash.http_reply import add_listen_options, listen, reply, serve
+from vvdash.http_reply import add_listen_options, listen, reply, serve, threading_server
 
 
 def read_notifications(path: Path) -> list[dict]:
@@ -73,9 +73,7 @@ def make_server(address: str, port: int, out: Path) -> ThreadingHTTPServer:
             print(summary(record), flush=True)
             return reply(self, 200, b"ok\n")
 
-    server = ThreadingHTTPServer((address, port), Handler)
-    server.daemon_threads = True
-    return server
+    return threading_server(address, port, Handler)
 
 
 def main(argv: list[str] | None = None) -> int:
