@@ -11,7 +11,7 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry, ProcessCollector
 
-from pipeline.service import json_response
+from pipeline.service import ServiceHTTP, json_response
 from vvdash.catalog.instrument import instruments
 from vvdash.errors import VVError
 from vvdash.inventory import Inventory, load
@@ -63,6 +63,15 @@ def serve_until_stopped(http, on_stop=None) -> int:
         on_stop()
     http.stop()
     return 0
+
+
+def serve_stage(component: str, inv: Inventory, registry, handle) -> int:
+    """A pipeline stage's HTTP face on its inventory address and port: POST /process calls
+    `handle` (request dict -> answer dict), besides /metrics and /healthz; until stopped."""
+    svc = inv.service(component)
+    http = ServiceHTTP(component, svc["address"], svc["port"], registry,
+                       routes={("POST", "/process"): json_route(handle)})
+    return serve_until_stopped(http)
 
 
 def json_route(fn):

@@ -15,7 +15,7 @@ from datetime import datetime, UTC
 
 from pipeline import _common
 from pipeline.schemas import first_error
-from pipeline.service import ServiceHTTP, setup_logging
+from pipeline.service import setup_logging
 from pipeline.signing import SignatureError, load_key, sign, verify
 from pipeline.storage import Storage
 from vvdash.errors import VVError
@@ -96,10 +96,7 @@ def main(argv=None) -> int:
     storage = Storage(_common.storage_root(inv, args)).ensure()
     registry, metrics = _common.registry_for(COMPONENT)
     writer = LoglineWriter(storage, key, metrics)
-    svc = inv.service(COMPONENT)
-    http = ServiceHTTP(COMPONENT, svc["address"], svc["port"], registry,
-                       routes={("POST", "/process"): _common.json_route(writer.handle)})
-    return _common.serve_until_stopped(http)
+    return _common.serve_stage(COMPONENT, inv, registry, writer.handle)
 
 
 if __name__ == "__main__":

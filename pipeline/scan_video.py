@@ -20,7 +20,7 @@ from pipeline import _common, native_log
 from pipeline.containers import Truncated, check_complete
 from pipeline.detection import FrameDetector, confirmed_counts
 from pipeline.schemas import first_error
-from pipeline.service import ServiceHTTP, setup_logging
+from pipeline.service import setup_logging
 from pipeline.storage import Storage
 
 COMPONENT = "scan_video"
@@ -230,10 +230,7 @@ def main(argv=None) -> int:
     registry, metrics = _common.registry_for(COMPONENT)
     init_metrics(metrics)
     scanner = Scanner(storage, float(inv["pipeline"]["sample_fps"]), metrics)
-    svc = inv.service(COMPONENT)
-    http = ServiceHTTP(COMPONENT, svc["address"], svc["port"], registry,
-                       routes={("POST", "/process"): _common.json_route(scanner.handle)})
-    return _common.serve_until_stopped(http)
+    return _common.serve_stage(COMPONENT, inv, registry, scanner.handle)
 
 
 if __name__ == "__main__":

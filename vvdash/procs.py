@@ -18,16 +18,10 @@ import requests
 
 from vvdash import project_folder
 from vvdash.errors import VVError
+from vvdash.generations import STABLE_PACKAGE
 
 # Which Debian package provides each binary (for "missing binary" messages).
-DEBIAN_PACKAGE = {
-    "prometheus": "prometheus", "promtool": "prometheus",
-    "prometheus-alertmanager": "prometheus-alertmanager", "amtool": "prometheus-alertmanager",
-    "prometheus-pushgateway": "prometheus-pushgateway",
-    "prometheus-node-exporter": "prometheus-node-exporter",
-    "prometheus-blackbox-exporter": "prometheus-blackbox-exporter",
-    "prometheus-nginx-exporter": "prometheus-nginx-exporter",
-}
+DEBIAN_PACKAGE = {**STABLE_PACKAGE, "prometheus-nginx-exporter": "prometheus-nginx-exporter"}
 
 
 def require_binary(name: str) -> str:
