@@ -240,7 +240,7 @@ class Stack:
 
     def _start(self, part: Part, progress) -> None:
         log = self.workdir / "logs" / f"{part.name}.log"
-        proc = Process(part.name, part.argv, log, cwd=self.workdir).start()
+        proc = Process(part.name, part.argv, log, env=self._project_env(), cwd=self.workdir).start()
         self.procs[part.name] = proc
         self._write_pid_file()
         try:
@@ -256,12 +256,18 @@ class Stack:
             wait_http(self.url(service, "/healthz"), timeout=max(1.0, deadline - time.monotonic()),
                       proc=self.procs["pipeline"].popen)
 
+    @staticmethod
+    def _project_env() -> dict[str, str]:
+        """The stack's processes work on this project: from the working folder, which holds the
+        stack's own vvdash.yaml, they would find that one instead."""
+        return {project_folder.ENV: str(project_folder.root())}
+
     def _run_cron_jobs(self, progress) -> None:
         """Each cron-style job once, so its pushed metrics are in the Pushgateway from the start."""
         for name, *flags in CRON_JOBS:
             argv = [sys.executable, "-m", "vvdash", "--inventory", str(self.inv.path), "pipeline", "cron",
                     name, *flags]
-            done = subprocess.run(argv, cwd=self.workdir, env={**os.environ, **project_folder.child_env()},
+            done = subprocess.run(argv, cwd=self.workdir, env={**os.environ, **self._project_env()},
                                   capture_output=True, text=True, timeout=120)
             (self.workdir / "logs" / f"cron_{name}.log").write_text(done.stdout + done.stderr)
             if done.returncode != 0:
