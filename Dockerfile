@@ -21,9 +21,7 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY vvdash ./vvdash
 COPY pipeline ./pipeline
-COPY dashboards ./dashboards
-COPY rules ./rules
-RUN pip install . \
+RUN pip install '.[pipeline]' \
     && rm -rf /src
 
 # /data/video is owned by the service user so that a new named volume mounted there is writable.

@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test setup tools samples grafana-schema preview-deps build lint bench clean
+.PHONY: demo test static setup tools samples grafana-schema preview-deps build lint bench clean
 
 setup: $(STAMP) tools samples grafana-schema preview-deps
 
@@ -29,10 +29,16 @@ preview-deps:
 demo: setup
 	$(PY) -m vvdash demo
 
-test: setup
+test: setup static
 	$(PY) -m vvdash build --check
 	$(PY) -m vvdash lint
 	$(PY) -m pytest -q
+
+# Fast checks before the tests: ruff, mypy (vvdash/), the import-linter contracts (pyproject.toml).
+static: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 build: $(STAMP)
 	$(PY) -m vvdash build
@@ -44,4 +50,4 @@ bench: setup
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache *.egg-info

@@ -21,7 +21,7 @@ def main() -> int:
     times = []
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "generated"
-        for i in range(runs):
+        for _ in range(runs):
             if out.exists():  # every run is a full build from scratch
                 subprocess.run(["rm", "-rf", str(out)], check=True)
             start = time.perf_counter()

@@ -41,7 +41,7 @@ def measure(preview_url: str, dashboards_dir: Path, runs: int, time_from: str | 
         for uid in sorted(dashboards):
             page = context.new_page()
             queries = []
-            page.on("request", lambda r: queries.append(1) if r.url.endswith("/api/preview/query") else None)
+            page.on("request", lambda r, queries=queries: queries.append(1) if r.url.endswith("/api/preview/query") else None)
             loads, prom, variables = [], [], []
             for _ in range(runs + 1):
                 queries.clear()

@@ -28,9 +28,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
 
-from vvdash import PROJECT_ROOT  # noqa: E402
 from vvdash.cost import backfill, compare, grafana, measure, records  # noqa: E402
 from vvdash.cost.series import Shape  # noqa: E402
 from vvdash.errors import VVError  # noqa: E402

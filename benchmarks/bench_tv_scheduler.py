@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +25,7 @@ KEY = b"benchmark-key"
 
 def main() -> int:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with tempfile.TemporaryDirectory() as tmp:
         storage = Storage(Path(tmp)).ensure()
         for i in range(n):

@@ -11,13 +11,10 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry, ProcessCollector
 
-from pipeline.service import json_response
+from pipeline.service import ServiceHTTP, json_response
 from vvdash.catalog.instrument import instruments
 from vvdash.errors import VVError
 from vvdash.inventory import Inventory, load
-
-# Catalog component of the process_* series every service exposes (vvdash/catalog/exporters.py).
-PROCESS_COMPONENT = "process"
 
 
 def service_parser(name: str, description: str) -> argparse.ArgumentParser:
@@ -66,6 +63,15 @@ def serve_until_stopped(http, on_stop=None) -> int:
         on_stop()
     http.stop()
     return 0
+
+
+def serve_stage(component: str, inv: Inventory, registry, handle) -> int:
+    """A pipeline stage's HTTP face on its inventory address and port: POST /process calls
+    `handle` (request dict -> answer dict), besides /metrics and /healthz; until stopped."""
+    svc = inv.service(component)
+    http = ServiceHTTP(component, svc["address"], svc["port"], registry,
+                       routes={("POST", "/process"): json_route(handle)})
+    return serve_until_stopped(http)
 
 
 def json_route(fn):

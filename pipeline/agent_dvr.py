@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import cv2
 import numpy as np
@@ -63,7 +63,7 @@ class Segmenter:
 
     def add(self, frame) -> str | None:
         if self.writer is None:
-            name = f"{self.dvr}-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%S.%f')[:-3]}Z.mp4"
+            name = f"{self.dvr}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S.%f')[:-3]}Z.mp4"
             self.tmp = self.storage.temp_path(self.storage.input / name)
             h, w = frame.shape[:2]
             self.writer = cv2.VideoWriter(str(self.tmp), cv2.VideoWriter_fourcc(*"mp4v"), self.fps, (w, h))

@@ -30,8 +30,7 @@ from pathlib import Path, PurePosixPath
 
 from prometheus_client import CollectorRegistry
 
-from pipeline.pushgateway import JobState, grouping_key, push
-from vvdash.catalog.instrument import instruments
+from pipeline.pushgateway import JobState, grouping_key, job_registry, push
 
 COMPONENT = "cleanup_old_files"
 # Finished outputs only: input/, processing/ and tmp/ hold work in progress.
@@ -51,7 +50,7 @@ class Policy:
     keep_newest: int
 
     @classmethod
-    def from_inventory(cls, inv) -> "Policy":
+    def from_inventory(cls, inv) -> Policy:
         c = inv["pipeline"]["cleanup"]
         return cls(c["max_age_days"] * 86400, c["max_bytes"], c["keep_newest"])
 
@@ -162,7 +161,7 @@ def make_plan(root: Path, policy: Policy, now: float | None = None,
     held = held_files() if held is None else held
     plan = Plan()
     candidates: list[Entry] = []
-    for folder, entries in scan(root, plan).items():
+    for entries in scan(root, plan).values():
         plan.total_bytes += sum(e.size for e in entries)
         for i, e in enumerate(entries):
             if i < policy.keep_newest:
@@ -226,18 +225,13 @@ def clean(root: Path, policy: Policy, dry_run: bool) -> Result:
 
 
 def _registry(state: JobState) -> CollectorRegistry:
-    registry = CollectorRegistry()
-    skip = () if state.get("last_success") else ("vv_cleanup_last_success_timestamp_seconds",)
-    m = instruments(COMPONENT, registry, skip=skip)
-    m["vv_cleanup_files_deleted_total"].inc(state.get("files_deleted"))
-    m["vv_cleanup_bytes_deleted_total"].inc(state.get("bytes_deleted"))
-    m["vv_cleanup_duration_seconds"].set(state.get("duration"))
-    for dry in ("true", "false"):
-        for status in ("success", "failure"):
-            m["vv_cleanup_runs_total"].labels(dry, status).inc(state.get(f"runs:{dry}:{status}"))
-    if state.get("last_success"):
-        m["vv_cleanup_last_success_timestamp_seconds"].set(state.get("last_success"))
-    return registry
+    return job_registry(
+        COMPONENT, state,
+        counters={"vv_cleanup_files_deleted_total": "files_deleted", "vv_cleanup_bytes_deleted_total": "bytes_deleted"},
+        gauges={"vv_cleanup_duration_seconds": "duration"},
+        runs="vv_cleanup_runs_total", run_labels=[(dry, status) for dry in ("true", "false")
+                                                  for status in ("success", "failure")],
+        last_success="vv_cleanup_last_success_timestamp_seconds")
 
 
 def run_job(ctx) -> int:

@@ -172,7 +172,7 @@ class FrameDetector:
         rects, scores = self.hog.detectMultiScale(crop, hitThreshold=0, winStride=(8, 8), padding=(8, 8),
                                                   scale=HOG_SCALE, groupThreshold=1)
         out = []
-        for (rx, ry, rw, rh), score in zip(rects, np.ravel(scores) if len(rects) else ()):
+        for (rx, ry, rw, rh), score in zip(rects, np.ravel(scores) if len(rects) else (), strict=True):
             if score < PERSON_MIN_SCORE or rh / self.scale > MAX_PERSON_FRACTION * self.height:
                 continue
             out.append((x + rx / self.scale, y + ry / self.scale, rw / self.scale, rh / self.scale, float(score)))

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +23,7 @@ import cv2
 
 from pipeline.dvr_scenes import Scene
 from pipeline.service import reply, setup_logging
+from vvdash.http_reply import add_listen_options, listen, serve, threading_server
 
 BOUNDARY = "vvframe"
 
@@ -128,17 +128,14 @@ def make_server(address: str, port: int, path: str, feed: Feed, log) -> Threadin
             except (BrokenPipeError, ConnectionResetError):
                 pass
 
-    server = ThreadingHTTPServer((address, port), Handler)
-    server.daemon_threads = True
-    return server
+    return threading_server(address, port, Handler)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="dvr_simulator", description=__doc__.splitlines()[0])
     parser.add_argument("--inventory", help="vvdash.yaml (port, path and address from it)")
     parser.add_argument("--site", metavar="NAME", help="whose first DVR's path to serve (default: the first site)")
-    parser.add_argument("--port", type=int, help="override the inventory's services.dvr_simulator.port")
-    parser.add_argument("--address", default=None)
+    add_listen_options(parser, port_required=False)     # --port overrides the inventory's services.dvr_simulator.port
     parser.add_argument("--path", default=None, help="stream path (default: the first DVR's path or /stream.mjpg)")
     parser.add_argument("--fps", type=float, default=10.0)
     args = parser.parse_args(argv)
@@ -155,15 +152,11 @@ def main(argv=None) -> int:
     port = args.port if args.port is not None else port
     path = args.path or path
     feed = Feed(fps=args.fps)
-    server = make_server(address, port, path, feed, log)
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start())
-    log.info("serving MJPEG at http://%s:%d%s (%g fps)", address, server.server_address[1], path, args.fps)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    server.server_close()
-    return 0
+    server = listen("dvr_simulator", address, port, lambda a, p: make_server(a, p, path, feed, log))
+    if server is None:
+        return 2
+    return serve(server, lambda bound: f"serving MJPEG at http://{address}:{bound}{path} ({args.fps:g} fps)",
+                 args.ready_file, log=log.info)
 
 
 if __name__ == "__main__":

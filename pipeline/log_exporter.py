@@ -22,14 +22,13 @@ import re
 import tarfile
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
 from pipeline.cleanup_old_files import held_files
-from pipeline.pushgateway import JobState, grouping_key, push
-from vvdash.catalog.instrument import instruments
+from pipeline.pushgateway import JobState, grouping_key, job_registry, push
 
 COMPONENT = "log_exporter"
 LOGS = "logs"
@@ -68,7 +67,7 @@ def rotated_logs(root: Path) -> list[Path]:
         return []
     held = held_files()
     found = []
-    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+    for dirpath, _dirnames, filenames in os.walk(top, followlinks=False):
         for name in filenames:
             path = Path(dirpath) / name
             if not ROTATED.search(name) or path.is_symlink() or not path.is_file():
@@ -170,7 +169,7 @@ def export(root: Path, dry_run: bool = False, now: datetime | None = None) -> Re
         for path in files:
             log.info("would archive %s", path.relative_to(root))
         return Result()
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     (root / ARCHIVES).mkdir(exist_ok=True)
     dest = root / ARCHIVES / f"logs-{now.strftime('%Y%m%dT%H%M%S.%fZ')}.tar.gz"
     sources = write_archive(root, files, dest)
@@ -189,17 +188,12 @@ def export(root: Path, dry_run: bool = False, now: datetime | None = None) -> Re
 
 
 def _registry(state: JobState) -> CollectorRegistry:
-    registry = CollectorRegistry()
-    skip = () if state.get("last_success") else ("vv_log_exporter_last_success_timestamp_seconds",)
-    m = instruments(COMPONENT, registry, skip=skip)
-    m["vv_log_exporter_archives_created_total"].inc(state.get("archives"))
-    m["vv_log_exporter_files_archived_total"].inc(state.get("files"))
-    m["vv_log_exporter_duration_seconds"].set(state.get("duration"))
-    for status in ("success", "failure"):
-        m["vv_log_exporter_runs_total"].labels(status).inc(state.get(f"runs:{status}"))
-    if state.get("last_success"):
-        m["vv_log_exporter_last_success_timestamp_seconds"].set(state.get("last_success"))
-    return registry
+    return job_registry(
+        COMPONENT, state,
+        counters={"vv_log_exporter_archives_created_total": "archives", "vv_log_exporter_files_archived_total": "files"},
+        gauges={"vv_log_exporter_duration_seconds": "duration"},
+        runs="vv_log_exporter_runs_total", run_labels=[("success",), ("failure",)],
+        last_success="vv_log_exporter_last_success_timestamp_seconds")
 
 
 def run_job(ctx) -> int:

@@ -11,11 +11,11 @@ import json
 import logging
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from pipeline import _common
 from pipeline.schemas import first_error
-from pipeline.service import ServiceHTTP, setup_logging
+from pipeline.service import setup_logging
 from pipeline.signing import SignatureError, load_key, sign, verify
 from pipeline.storage import Storage
 from vvdash.errors import VVError
@@ -25,7 +25,7 @@ log = logging.getLogger(COMPONENT)
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class LoglineWriter:
@@ -96,10 +96,7 @@ def main(argv=None) -> int:
     storage = Storage(_common.storage_root(inv, args)).ensure()
     registry, metrics = _common.registry_for(COMPONENT)
     writer = LoglineWriter(storage, key, metrics)
-    svc = inv.service(COMPONENT)
-    http = ServiceHTTP(COMPONENT, svc["address"], svc["port"], registry,
-                       routes={("POST", "/process"): _common.json_route(writer.handle)})
-    return _common.serve_until_stopped(http)
+    return _common.serve_stage(COMPONENT, inv, registry, writer.handle)
 
 
 if __name__ == "__main__":

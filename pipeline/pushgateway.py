@@ -21,6 +21,7 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry, disable_created_metrics, push_to_gateway
 
+from vvdash.catalog.instrument import instruments
 from vvdash.errors import VVError
 from vvdash.inventory import Inventory
 from vvdash.jobs import job as job_name
@@ -33,6 +34,24 @@ log = logging.getLogger("pushgateway")
 
 STATE_DIR = ".state"
 PUSH_TIMEOUT_SECONDS = 5.0
+
+
+def job_registry(component: str, state: JobState, *, counters: dict[str, str], gauges: dict[str, str],
+                 runs: str, run_labels: list[tuple[str, ...]], last_success: str) -> CollectorRegistry:
+    """What a cron job pushes: its catalog instruments set from the totals `state` keeps
+    (`counters` and `gauges`: metric -> state key; `runs` for each label tuple from the key
+    `runs:<labels>`), and its last-success time once it has had one."""
+    registry = CollectorRegistry()
+    m = instruments(component, registry, skip=() if state.get("last_success") else (last_success,))
+    for metric, key in counters.items():
+        m[metric].inc(state.get(key))
+    for metric, key in gauges.items():
+        m[metric].set(state.get(key))
+    for labels in run_labels:
+        m[runs].labels(*labels).inc(state.get("runs:" + ":".join(labels)))
+    if state.get("last_success"):
+        m[last_success].set(state.get("last_success"))
+    return registry
 
 
 def grouping_key(inv: Inventory, site: dict) -> dict[str, str]:
@@ -69,14 +88,14 @@ class JobState:
         self.data: dict = {}
         self._lock_fd: int | None = None
 
-    def __enter__(self) -> "JobState":
+    def __enter__(self) -> JobState:
         self.dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            raise VVError(f"{self.component}: another run holds {self.lock_path}; not starting a second one")
+            raise VVError(f"{self.component}: another run holds {self.lock_path}; not starting a second one") from None
         self._lock_fd = fd
         self.data = self._read()
         return self

@@ -20,7 +20,7 @@ from pipeline import _common, native_log
 from pipeline.containers import Truncated, check_complete
 from pipeline.detection import FrameDetector, confirmed_counts
 from pipeline.schemas import first_error
-from pipeline.service import ServiceHTTP, setup_logging
+from pipeline.service import setup_logging
 from pipeline.storage import Storage
 
 COMPONENT = "scan_video"
@@ -63,7 +63,7 @@ class Detectors:
     faces: cv2.CascadeClassifier
 
     @classmethod
-    def load(cls) -> "Detectors":
+    def load(cls) -> Detectors:
         hog = cv2.HOGDescriptor()
         hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
         cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
@@ -132,7 +132,7 @@ def analyse(path: Path, sample_fps: float, detectors: Detectors) -> dict:
         cap.release()
     if not samples:
         raise Corrupt("no_frames", "the container holds no decodable frame")
-    for sample, people in zip(samples, confirmed_counts(boxes, [s["t"] for s in samples], period)):
+    for sample, people in zip(samples, confirmed_counts(boxes, [s["t"] for s in samples], period), strict=True):
         sample["people"] = people
     if end <= 0 and decoded > 1:
         end = (decoded - 1) / fps            # a stream without timestamps: its frame rate is all there is
@@ -230,10 +230,7 @@ def main(argv=None) -> int:
     registry, metrics = _common.registry_for(COMPONENT)
     init_metrics(metrics)
     scanner = Scanner(storage, float(inv["pipeline"]["sample_fps"]), metrics)
-    svc = inv.service(COMPONENT)
-    http = ServiceHTTP(COMPONENT, svc["address"], svc["port"], registry,
-                       routes={("POST", "/process"): _common.json_route(scanner.handle)})
-    return _common.serve_until_stopped(http)
+    return _common.serve_stage(COMPONENT, inv, registry, scanner.handle)
 
 
 if __name__ == "__main__":

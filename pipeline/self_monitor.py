@@ -153,7 +153,7 @@ class SelfMonitor:
             if self._stop.wait(self.period):
                 return
 
-    def start(self) -> "SelfMonitor":
+    def start(self) -> SelfMonitor:
         self.last_cycle = time.monotonic()
         self._thread = threading.Thread(target=self._loop, name="self-monitor", daemon=True)
         self._thread.start()

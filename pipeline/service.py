@@ -9,7 +9,7 @@ import json
 import logging
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
+from collections.abc import Callable
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
@@ -78,7 +78,7 @@ class ServiceHTTP:
 
         return _Handler
 
-    def start(self) -> "ServiceHTTP":
+    def start(self) -> ServiceHTTP:
         self._thread = threading.Thread(target=self._server.serve_forever, name=f"{self.name}-http", daemon=True)
         self._thread.start()
         self.log.info("listening on http://%s:%d (/metrics, /healthz)", *self._server.server_address[:2])

@@ -27,6 +27,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from vvdash.durable import fsync_dir, write_synced
+
 FOLDERS = ("input", "processing", "processed", "corrupted", "analytics", "summaries", "loglines", "tmp")
 REASON_SUFFIX = ".reason.json"
 LOGLINE_SUFFIX = ".jsonl"
@@ -48,7 +50,7 @@ class Storage:
             return self.root / name
         raise AttributeError(name)
 
-    def ensure(self) -> "Storage":
+    def ensure(self) -> Storage:
         for name in FOLDERS:
             (self.root / name).mkdir(parents=True, exist_ok=True)
         return self
@@ -108,10 +110,7 @@ class Storage:
         """`data` in a fsynced file under tmp/, ready to be renamed or linked to `final`."""
         tmp = self.temp_path(final)
         tmp.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        write_synced(tmp, data)
         return tmp
 
     def write_atomic(self, final: Path, data: bytes) -> None:
@@ -281,15 +280,6 @@ def video_id(path: Path, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             digest.update(block)
     return digest.hexdigest()[:24]
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename, link or unlink in directory `path` durable."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def pid_alive(pid: int) -> bool:

@@ -106,7 +106,7 @@ class StorageExporter:
             self.scan_once()
             self._stop.wait(self.refresh)
 
-    def start(self) -> "StorageExporter":
+    def start(self) -> StorageExporter:
         self._thread = threading.Thread(target=self._loop, name="storage-scan", daemon=True)
         self._thread.start()
         return self

@@ -16,7 +16,7 @@ import requests
 
 from pipeline import _common
 from pipeline.schemas import first_error
-from pipeline.service import ServiceHTTP, setup_logging
+from pipeline.service import setup_logging
 from pipeline.storage import Storage
 
 COMPONENT = "summarize_scene"
@@ -219,10 +219,7 @@ def main(argv=None) -> int:
     summarizer = Summarizer(storage, config, metrics)
     log.info("backend %s, model %s %s%s", config["backend"], config["model_name"], config["model_version"],
              "" if config["backend"] == "builtin" else f" at {config['bitnet_url']}")
-    svc = inv.service(COMPONENT)
-    http = ServiceHTTP(COMPONENT, svc["address"], svc["port"], registry,
-                       routes={("POST", "/process"): _common.json_route(summarizer.handle)})
-    return _common.serve_until_stopped(http)
+    return _common.serve_stage(COMPONENT, inv, registry, summarizer.handle)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, ProcessCollector, disable_created_metrics
@@ -33,7 +33,6 @@ from pipeline.schemas import first_error
 from pipeline.service import ServiceHTTP, json_response, setup_logging
 from pipeline.signing import SignatureError, load_key, verify
 from pipeline.storage import Storage
-from vvdash import inventory
 from vvdash.catalog.instrument import instruments
 from vvdash.errors import VVError
 
@@ -183,7 +182,7 @@ class Scheduler:
 
     def run_once(self, now: datetime | None = None) -> dict:
         with self._lock:
-            now = now or datetime.now(timezone.utc)
+            now = now or datetime.now(UTC)
             self.m["vv_tv_scheduler_runs_total"].inc()
             items = [it for it in self.loglines() if self.playable(it)]
             report = {}
@@ -231,7 +230,7 @@ class Loop:
                 log.exception("run failed")
             self._stop.wait(self.period)
 
-    def start(self) -> "Loop":
+    def start(self) -> Loop:
         self._thread.start()
         return self
 

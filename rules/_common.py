@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dashboards._common import UID
+from vvdash import rule_windows
 from vvdash.errors import VVError
 from vvdash.model.rules import Runbook
 
 # Rate window of the recording rules; it is part of their names (…:rate5m).
-RATE_WINDOW = "5m"
+RATE_WINDOW = rule_windows.RATE_WINDOW
 
 # Pipeline stages: the `stage` label value -> the service (job) that runs it.
 STAGES = {"scan": "scan_video", "summarize": "summarize_scene", "logline": "logline_generator"}

@@ -6,6 +6,7 @@ from rules import _records as R
 from rules._common import DASHBOARD, RATE_WINDOW, STAGES, number, runbook
 from vvdash.jobs import selector
 from vvdash.model.rules import Alert, Group, Record
+from vvdash.slo import PAGE_BURNS, TICKET_BURNS
 
 # Per stage: (outcome counter, duration histogram, schema-validation error counter).
 STAGE_METRICS = {
@@ -17,9 +18,6 @@ STAGE_METRICS = {
                 "vv_logline_schema_validation_errors_total"),
 }
 
-# Multi-window multi-burn-rate pairs (long window, short window, factor), as in the SRE workbook.
-PAGE_BURNS = (("1h", "5m", 14.4), ("6h", "30m", 6))
-TICKET_BURNS = (("1d", "2h", 3), ("3d", "6h", 1))
 
 
 def _stage_records() -> list[Record]:

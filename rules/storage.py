@@ -10,8 +10,8 @@ from vvdash.exprs import (
 )
 from vvdash.jobs import selector
 from vvdash.model.rules import Alert, Group, Record
+from vvdash.rule_windows import GROWTH_WINDOW
 
-GROWTH_WINDOW = "1h"      # of the folder growth record (its name says 1h)
 
 
 def _records(inv) -> list[Record]:

@@ -22,7 +22,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from vvdash.generations import BINARIES, UNSTABLE_BIN, UNSTABLE_DIR, UNSTABLE_PACKAGES  # noqa: E402
+from vvdash import generations  # noqa: E402
+from vvdash.generations import BINARIES, UNSTABLE_PACKAGES  # noqa: E402
+
+UNSTABLE_DIR = ROOT / generations.UNSTABLE_DIR
+UNSTABLE_BIN = ROOT / generations.UNSTABLE_BIN
 
 APT_DIR = ROOT / ".tools" / "apt"
 LOG = APT_DIR / "fetch.log"

@@ -206,7 +206,7 @@ class GrafanaStandin:
         self._thread: threading.Thread | None = None
 
     # -- lifecycle --------------------------------------------------------------------------------
-    def start(self) -> "GrafanaStandin":
+    def start(self) -> GrafanaStandin:
         standin = self
 
         class Handler(_Handler):
@@ -235,7 +235,7 @@ class GrafanaStandin:
 
     refuse = stop  # after this, connections to the port are refused
 
-    def __enter__(self) -> "GrafanaStandin":
+    def __enter__(self) -> GrafanaStandin:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -273,7 +273,8 @@ class GrafanaStandin:
 
     def clear_knobs(self) -> None:
         with self.lock:
-            self._fail.clear(); self._delay.clear(); self._deny.clear(); self._edits.clear()
+            for table in (self._fail, self._delay, self._deny, self._edits):
+                table.clear()
             self.latency = 0.0
 
     # -- direct state access for tests (not recorded as requests) ----------------------------------

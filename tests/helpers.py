@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+# The checkout the tests run in: vvdash.yaml, dashboards/, rules/ and generated/.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
 
 def run_vvdash(args: list[str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
     """`python -m vvdash ARGS` with `cwd`'s copy of the code first on the import path."""

@@ -20,6 +20,8 @@ import stat
 import tempfile
 from pathlib import Path
 
+from vvdash.durable import fsync_dir, write_synced
+
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
@@ -57,14 +59,6 @@ def exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(b))
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _remove_tree(path: Path) -> None:
     def writable_and_retry(func, target, _exc):
         # A folder made read-only inside our own leftovers: make it writable, try once more.
@@ -95,14 +89,7 @@ def tidy(out: Path) -> None:
 def _write_file(root: Path, rel: str, content: bytes) -> None:
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    try:
-        view = memoryview(content)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    write_synced(path, content)
 
 
 class _ParentLock:
@@ -131,7 +118,7 @@ def replace_tree(out: Path, files: dict[str, bytes]) -> None:
             for rel, content in sorted(files.items()):
                 _write_file(staging, rel, content)
             for folder in sorted({(staging / rel).parent for rel in files}, key=lambda p: -len(p.parts)):
-                _fsync_dir(folder)
+                fsync_dir(folder)
             os.chmod(staging, mode)
             _swap_in(staging, out)
         except BaseException:
@@ -141,7 +128,7 @@ def replace_tree(out: Path, files: dict[str, bytes]) -> None:
         # `staging` now holds the old tree. Removing it may fail (a folder someone made
         # read-only): the next run removes it; `out` is complete either way.
         try:
-            _fsync_dir(parent)
+            fsync_dir(parent)
             _remove_tree(staging)
         except OSError:
             pass

@@ -12,13 +12,17 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vvdash import PROJECT_ROOT, atomic_tree
+from vvdash import atomic_tree, project_folder
 from vvdash.check import Finding
 from vvdash.emit import emitters
 from vvdash.errors import VVError
 from vvdash.project import Project, load_project
 
-DEFAULT_OUT = PROJECT_ROOT / "generated"
+OUT = "generated"           # the default output folder, in the project folder
+
+
+def default_out() -> Path:
+    return project_folder.path(OUT)
 MARKER = ".vvdash-generated"   # only a folder holding this marker has its extra files removed
 
 
@@ -104,8 +108,9 @@ def _tidy(out: Path) -> None:
         pass
 
 
-def build(inventory_path=None, out: Path = DEFAULT_OUT, check: bool = False,
+def build(inventory_path=None, out: Path | None = None, check: bool = False,
           project: Project | None = None) -> BuildResult:
+    out = out or default_out()
     project = project or load_project(inventory_path)
     findings = build_checks(project)
     if findings:

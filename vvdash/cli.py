@@ -7,7 +7,7 @@ import importlib
 import pkgutil
 import sys
 
-from vvdash import __version__
+from vvdash import __version__, project_folder
 from vvdash.errors import EXIT_INVALID, VVError
 
 
@@ -18,6 +18,9 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 ok, 1 findings or stale output, 2 invalid input or could not run.",
     )
     parser.add_argument("--version", action="version", version=f"vvdash {__version__}")
+    parser.add_argument("--project", metavar="DIR", default=None,
+                        help="the project folder: vvdash.yaml, dashboards/, rules/, generated/ "
+                             "(default: the nearest folder with a vvdash.yaml from here up)")
     parser.add_argument("--inventory", "-i", metavar="FILE", default=None,
                         help="inventory file (default: vvdash.yaml in the project)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -43,6 +46,11 @@ def _accept_global_options_after_subcommands(parser: argparse.ArgumentParser) ->
     """`vvdash build --inventory FILE` means `vvdash --inventory FILE build`: people write both."""
     for child in _subparsers(parser):
         try:
+            child.add_argument("--project", metavar="DIR", default=argparse.SUPPRESS,
+                               help="the project folder (also accepted before the command)")
+        except argparse.ArgumentError:
+            pass
+        try:
             child.add_argument("--inventory", "-i", metavar="FILE", default=argparse.SUPPRESS,
                                help="inventory file (also accepted before the command)")
         except argparse.ArgumentError:
@@ -56,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_INVALID
     try:
+        project_folder.choose(args.project)
         return int(args.func(args) or 0)
     except VVError as exc:
         for line in str(exc).splitlines():

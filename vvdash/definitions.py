@@ -11,14 +11,14 @@ import pkgutil
 import traceback
 from pathlib import Path
 
-from vvdash import PROJECT_ROOT
+from vvdash import project_folder
 from vvdash.errors import VVError
 from vvdash.model.dashboards import DashboardDef, to_model
 from vvdash.model.rules import Group, RuleFile
 
 
 def _modules(package: str):
-    pkg = importlib.import_module(package)
+    pkg = project_folder.import_package(package)
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
         if info.name.startswith("_") or info.ispkg or info.name == "tests":
             continue
@@ -32,10 +32,7 @@ def _modules(package: str):
 
 
 def _rel(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(PROJECT_ROOT))
-    except ValueError:
-        return str(path)
+    return project_folder.shown(path)
 
 
 def _last_frame(exc: Exception) -> str:

@@ -16,8 +16,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-UNSTABLE_DIR = PROJECT_ROOT / ".tools" / "debian-unstable"
+from vvdash import project_folder
+
+# Where `make tools` fetches generation 3, inside the project folder.
+UNSTABLE_DIR = Path(".tools") / "debian-unstable"
 UNSTABLE_BIN = UNSTABLE_DIR / "usr" / "bin"
 FETCH_COMMAND = "make tools"
 
@@ -52,12 +54,16 @@ def proven_version(binary: str) -> str:
 class Generation:
     number: int              # 3 or 2: Prometheus' major version
     source: str              # where its binaries come from, for people
-    bin_dir: Path | None     # None: PATH
+    bin_dir: Path | None     # None: PATH; relative: inside the project folder
+
+    def directory(self) -> Path | None:
+        return None if self.bin_dir is None else _in_project(self.bin_dir)
 
     def find(self, binary: str) -> str | None:
-        if self.bin_dir is None:
-            return shutil.which(binary, path=_path_without(UNSTABLE_BIN))
-        path = self.bin_dir / binary
+        folder = self.directory()
+        if folder is None:
+            return shutil.which(binary, path=_path_without(_in_project(UNSTABLE_BIN)))
+        path = folder / binary
         return str(path) if path.is_file() and os.access(path, os.X_OK) else None
 
     def require(self, binary: str) -> str:
@@ -69,7 +75,7 @@ class Generation:
         if self.bin_dir is None:
             pkg = STABLE_PACKAGE.get(binary, binary)
             raise VVError(f"{binary}: binary not found; install the Debian package {pkg} (apt-get install {pkg})")
-        raise VVError(f"{binary} (generation {self.number}): not in {_shown(self.bin_dir)}; "
+        raise VVError(f"{binary} (generation {self.number}): not in {_shown(_in_project(self.bin_dir))}; "
                       f"run `{FETCH_COMMAND}` to fetch Debian unstable's {BINARIES.get(binary, binary)}")
 
     def has(self, *binaries: str) -> bool:
@@ -90,14 +96,15 @@ def _path_without(folder: Path) -> str:
                            if p and Path(p).resolve() != folder.resolve())
 
 
+def _in_project(path: Path) -> Path:
+    return (project_folder.current() or Path.cwd()) / path
+
+
 def _shown(path: Path) -> str:
-    try:
-        return str(path.relative_to(PROJECT_ROOT))
-    except ValueError:
-        return str(path)
+    return project_folder.shown(path)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def binary_version(path: str) -> str:
     try:
         done = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=20)
@@ -108,7 +115,7 @@ def binary_version(path: str) -> str:
 
 
 GENERATIONS = {
-    3: Generation(3, f"Debian unstable, fetched into {_shown(UNSTABLE_DIR)}", UNSTABLE_BIN),
+    3: Generation(3, f"Debian unstable, fetched into {UNSTABLE_DIR}", UNSTABLE_BIN),
     2: Generation(2, "Debian stable, on PATH", None),
 }
 DEFAULT = 3

@@ -17,14 +17,13 @@ import argparse
 import html
 import json
 import re
-import signal
 import sys
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from vvdash.emit.alert_links import RUNBOOK_FILE, runbook_anchor
+from vvdash.http_reply import add_listen_options, listen, reply, serve, threading_server
 
 _UID = re.compile(r"^/d/([A-Za-z0-9_-]{1,40})(?:/[A-Za-z0-9_-]*)?/?$")
 
@@ -94,8 +93,6 @@ def dashboard_page(model: dict) -> str:
 
 
 def make_server(address: str, port: int, runbook: Path, dashboards: Path | None = None) -> ThreadingHTTPServer:
-    from vvdash.http_reply import reply
-
     class Handler(BaseHTTPRequestHandler):
         server_version = "vv-linkserver"
 
@@ -127,15 +124,12 @@ def make_server(address: str, port: int, runbook: Path, dashboards: Path | None 
                 return self._send(200, dashboard_page(model))
             return self._send(404, "not found\n", "text/plain")
 
-    server = ThreadingHTTPServer((address, port), Handler)
-    server.daemon_threads = True
-    return server
+    return threading_server(address, port, Handler)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="vvdash.linkserver", description=__doc__.splitlines()[0])
-    parser.add_argument("--address", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
+    add_listen_options(parser)
     parser.add_argument("--runbook", type=Path, required=True, help="the generated RUNBOOK.md")
     parser.add_argument("--dashboards", type=Path, help="folder of generated dashboards (<uid>.json)")
     args = parser.parse_args(argv)
@@ -145,19 +139,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.dashboards is not None and not args.dashboards.is_dir():
         print(f"linkserver: --dashboards {args.dashboards}: no such folder", file=sys.stderr)
         return 2
-    try:
-        server = make_server(args.address, args.port, args.runbook, args.dashboards)
-    except OSError as exc:
-        print(f"linkserver: cannot listen on {args.address}:{args.port}: {exc.strerror}", file=sys.stderr)
+    address = args.address or "127.0.0.1"
+    server = listen("linkserver", address, args.port, lambda a, p: make_server(a, p, args.runbook, args.dashboards))
+    if server is None:
         return 2
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start())
-    print(f"linkserver on http://{args.address}:{server.server_address[1]}/{RUNBOOK_FILE}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    server.server_close()
-    return 0
+    return serve(server, lambda port: f"linkserver on http://{address}:{port}/{RUNBOOK_FILE}", args.ready_file)
 
 
 if __name__ == "__main__":

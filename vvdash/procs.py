@@ -11,21 +11,17 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
 
+from vvdash import project_folder
 from vvdash.errors import VVError
+from vvdash.generations import STABLE_PACKAGE
 
 # Which Debian package provides each binary (for "missing binary" messages).
-DEBIAN_PACKAGE = {
-    "prometheus": "prometheus", "promtool": "prometheus",
-    "prometheus-alertmanager": "prometheus-alertmanager", "amtool": "prometheus-alertmanager",
-    "prometheus-pushgateway": "prometheus-pushgateway",
-    "prometheus-node-exporter": "prometheus-node-exporter",
-    "prometheus-blackbox-exporter": "prometheus-blackbox-exporter",
-    "prometheus-nginx-exporter": "prometheus-nginx-exporter",
-}
+DEBIAN_PACKAGE = {**STABLE_PACKAGE, "prometheus-nginx-exporter": "prometheus-nginx-exporter"}
 
 
 def require_binary(name: str) -> str:
@@ -49,6 +45,29 @@ def free_port(host: str = "127.0.0.1") -> int:
         if port not in _HANDED_OUT:
             _HANDED_OUT.add(port)
             return port
+
+
+ADDRESS_IN_USE = "address already in use"
+PORT_ATTEMPTS = 5
+
+
+def start_on_free_port(start: Callable[[int], Process], ready_url: Callable[[int], str], timeout: float = 30.0,
+                       attempts: int = PORT_ATTEMPTS) -> tuple[Process, int]:
+    """For servers whose port is given up front (Prometheus, Alertmanager, the Pushgateway: their
+    own config names it): `start(port)` on a free port and wait for `ready_url(port)`. A free
+    port may be taken by another process before the server binds it; the server then exits
+    saying "address already in use", and it is started again on another port."""
+    for _ in range(attempts):
+        port = free_port()
+        proc = start(port)
+        try:
+            wait_http(ready_url(port), timeout=timeout, proc=proc.popen)
+            return proc, port
+        except VVError:
+            proc.stop()
+            if ADDRESS_IN_USE not in proc.tail(50).lower():
+                raise
+    raise VVError(f"{proc.name}: every one of {attempts} free ports was taken before it could bind it")
 
 
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
@@ -88,13 +107,13 @@ class Process:
         self.cwd = cwd
         self.popen: subprocess.Popen | None = None
 
-    def start(self) -> "Process":
+    def start(self) -> Process:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
         try:
             self.popen = subprocess.Popen(
                 self.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env={**os.environ, **(self.env or {})}, cwd=self.cwd, start_new_session=True,
+                env={**os.environ, **project_folder.child_env(), **(self.env or {})}, cwd=self.cwd, start_new_session=True,
             )
         finally:
             log.close()
@@ -125,7 +144,7 @@ class Process:
 
     def kill(self) -> None:
         """SIGKILL, no grace: for crash tests."""
-        if self.alive():
+        if self.popen is not None and self.alive():
             os.killpg(self.popen.pid, signal.SIGKILL)
             self.popen.wait()
 

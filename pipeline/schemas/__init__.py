@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import jsonschema
@@ -11,7 +11,7 @@ import jsonschema
 HERE = Path(__file__).parent
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(name: str) -> jsonschema.Draft202012Validator:
     schema = json.loads((HERE / f"{name}.schema.json").read_text())
     jsonschema.Draft202012Validator.check_schema(schema)

@@ -3,6 +3,8 @@ outage too short for VVDvrDisconnected; a single blip and one change short of th
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from vvdash.scenarios import Firing, Scenario, Series, fires, promql, quiet
 
 RULE_FILES = ("dvr",)
@@ -12,7 +14,7 @@ T = "thresholds.dvr."
 def changes(series: Series, clock, at: float, window: float) -> int:
     """PromQL changes(): how often consecutive samples in the window differ."""
     values = [v for _, v in promql.window_samples(series, clock, at, window)]
-    return sum(1 for a, b in zip(values, values[1:]) if a != b)
+    return sum(1 for a, b in pairwise(values) if a != b)
 
 
 def _toggles(times: list[float], start: float = 1.0):

@@ -130,9 +130,7 @@ def _dropped(ctx) -> list[Scenario]:
 
 
 def scenarios(ctx):
-    clock = ctx.clock
     out = _heartbeat(ctx) + _sends_failing(ctx)
-    prom = ctx.labels("prometheus")
     out += _dropped(ctx)
     out += _held_zero(ctx, "VVPrometheusNoAlertmanagers", "prometheus_notifications_alertmanagers_discovered",
                       "prometheus")

@@ -372,7 +372,7 @@ def _ticket_alone(ctx) -> list[Scenario]:
         ok = Series("vv_videos_processed_total", {**orch, "status": "success"}, ok_value)
         bad = Series("vv_videos_processed_total", {**orch, "status": "failure"}, bad_value)
         firing = _burning(ctx, ok, bad, at, budget)
-        ratio = lambda w: (promql.rate(bad, clock, at, w) or 0) / (promql.rate(ok, clock, at, w) + promql.rate(bad, clock, at, w))  # noqa: E731
+        ratio = lambda w, ok=ok, bad=bad: (promql.rate(bad, clock, at, w) or 0) / (promql.rate(ok, clock, at, w) + promql.rate(bad, clock, at, w))  # noqa: E731
         if any(f.severity == "critical" for f in firing) or ratio(after_short) > limit or ratio(longest) > limit:
             continue                     # not this pair alone at this budget: no proof of its windows
         if (kind == "fires") != (bool(firing) and abs(firing[0].value - ratio(lw)) < 1e-12):

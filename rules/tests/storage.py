@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rules import _records as R
 from vvdash.scenarios import Firing, Scenario, Series, close, counter, fires, gauge, just_over, just_under, \
-    promql, quiet, seconds, steps
+    quiet, seconds, steps
 
 T = "thresholds.storage."
 SIZE = 1e12

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from vvdash import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 from vvdash.cost import backfill, compare, grafana, measure, records
 from vvdash.cost.series import Shape
 from vvdash.errors import VVError

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from vvdash import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 from vvdash.cost import grafana
 
 DASHBOARDS = sorted((PROJECT_ROOT / "generated" / "dashboards").glob("*.json"))

@@ -14,7 +14,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from vvdash import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 from vvdash.model.dashboards import GRAFANA_VERSION, iter_panels
 
 SCHEMAS = PROJECT_ROOT / ".cache" / "grafana-schema" / "json" / GRAFANA_VERSION
@@ -150,5 +150,5 @@ def test_the_check_refuses_unknown_and_mistyped_options():
                                                             strict=False))
     del broken["options"]["graphMode"]
     assert panel_default_gaps({"uid": "x", "panels": [broken]}) == [
-        'x panel %s (stat) options.graphMode: not written (Grafana\'s default: "area")' % broken["id"],
-        'x panel %s (stat) options.showPercentChange: not written (Grafana\'s default: false)' % broken["id"]]
+        f'x panel {broken["id"]} (stat) options.graphMode: not written (Grafana\'s default: "area")',
+        f'x panel {broken["id"]} (stat) options.showPercentChange: not written (Grafana\'s default: false)']

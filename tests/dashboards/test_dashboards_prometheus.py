@@ -15,7 +15,7 @@ import requests
 
 from vvdash.check.metric_coverage import dashboard_exprs
 from vvdash.model.dashboards import iter_targets
-from vvdash.procs import Process, free_port, require_binary, wait_http
+from vvdash.procs import Process, require_binary, start_on_free_port
 from vvdash.project import load_project
 
 GRAFANA_VARIABLES = [
@@ -36,17 +36,19 @@ def as_sent(expr: str) -> str:
 def prometheus(tmp_path_factory):
     binary = require_binary("prometheus")
     work = tmp_path_factory.mktemp("prometheus")
-    port = free_port()
-    (work / "prometheus.yml").write_text(
-        "global: {scrape_interval: 1s}\n"
-        "scrape_configs:\n"
-        f"  - job_name: prometheus\n    static_configs: [{{targets: ['127.0.0.1:{port}'], labels: {{site: local}}}}]\n")
-    proc = Process("prometheus", [binary, f"--config.file={work / 'prometheus.yml'}",
-                                  f"--storage.tsdb.path={work / 'data'}", f"--web.listen-address=127.0.0.1:{port}"],
-                   work / "prometheus.log").start()
+
+    def start(port: int) -> Process:
+        (work / "prometheus.yml").write_text(
+            "global: {scrape_interval: 1s}\n"
+            "scrape_configs:\n"
+            f"  - job_name: prometheus\n    static_configs: [{{targets: ['127.0.0.1:{port}'], labels: {{site: local}}}}]\n")
+        return Process("prometheus", [binary, f"--config.file={work / 'prometheus.yml'}",
+                                      f"--storage.tsdb.path={work / 'data'}", f"--web.listen-address=127.0.0.1:{port}"],
+                       work / "prometheus.log").start()
+
+    proc, port = start_on_free_port(start, lambda port: f"http://127.0.0.1:{port}/-/ready")
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_http(f"{url}/-/ready", timeout=30, proc=proc.popen)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:      # two scrapes, so rate() over `up`'s target has data
             r = requests.get(f"{url}/api/v1/query", params={"query": "count_over_time(up[1m])"}, timeout=5)

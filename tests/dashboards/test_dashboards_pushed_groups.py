@@ -20,7 +20,7 @@ from vvdash.catalog.instrument import instruments
 from vvdash.emit.prometheus_config import host_addressing, scrape_jobs
 from vvdash.jobs import JOB
 from vvdash.model.dashboards import iter_targets
-from vvdash.procs import Process, free_port, require_binary, wait_http
+from vvdash.procs import Process, require_binary, start_on_free_port
 from vvdash.project import load_project
 
 PANELS = {"vv-maintenance": ("Cleanup run duration", "Files deleted by cleanup"),
@@ -31,21 +31,17 @@ PANELS = {"vv-maintenance": ("Cleanup run duration", "Files deleted by cleanup")
 def stack(tmp_path_factory):
     """Pushgateway and Prometheus on free 127.0.0.1 ports; one cleanup push; stopped after the module."""
     work = tmp_path_factory.mktemp("pushed")
-    gw_port, prom_port = free_port(), free_port()
-    gateway = Process("pushgateway", [require_binary("prometheus-pushgateway"),
-                                      f"--web.listen-address=127.0.0.1:{gw_port}", "--persistence.file=",
-                                      "--log.level=warn"], work / "pushgateway.log")
+    gateway, gw_port = start_on_free_port(
+        lambda port: Process("pushgateway", [require_binary("prometheus-pushgateway"),
+                                             f"--web.listen-address=127.0.0.1:{port}", "--persistence.file=",
+                                             "--log.level=warn"], work / "pushgateway.log").start(),
+        lambda port: f"http://127.0.0.1:{port}/-/ready", timeout=20)
     (work / "prometheus.yml").write_text(
         "global: {scrape_interval: 1s}\n"
         "scrape_configs:\n"
         f"  - job_name: {JOB['pushgateway']}\n    honor_labels: true\n"
         f"    static_configs: [{{targets: ['127.0.0.1:{gw_port}'], labels: {{site: local}}}}]\n")
-    prometheus = Process("prometheus", [require_binary("prometheus"), f"--config.file={work / 'prometheus.yml'}",
-                                        f"--storage.tsdb.path={work / 'data'}",
-                                        f"--web.listen-address=127.0.0.1:{prom_port}"], work / "prometheus.log")
-    gateway.start()
     try:
-        wait_http(f"http://127.0.0.1:{gw_port}/-/ready", timeout=20, proc=gateway.popen)
         inv = inventory.load()
         site = inv.sites[0]
         registry = CollectorRegistry()
@@ -54,10 +50,13 @@ def stack(tmp_path_factory):
         m["vv_cleanup_bytes_deleted_total"].inc(3000)
         m["vv_cleanup_duration_seconds"].set(1.5)
         assert push(registry, "cleanup_old_files", f"http://127.0.0.1:{gw_port}", grouping_key(inv, site))
-        prometheus.start()
+        prometheus, prom_port = start_on_free_port(
+            lambda port: Process("prometheus", [require_binary("prometheus"), f"--config.file={work / 'prometheus.yml'}",
+                                                f"--storage.tsdb.path={work / 'data'}",
+                                                f"--web.listen-address=127.0.0.1:{port}"], work / "prometheus.log").start(),
+            lambda port: f"http://127.0.0.1:{port}/-/ready")
         try:
             url = f"http://127.0.0.1:{prom_port}"
-            wait_http(f"{url}/-/ready", timeout=30, proc=prometheus.popen)
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:    # a few scrapes, so increase() has samples
                 r = requests.get(f"{url}/api/v1/query", timeout=5,

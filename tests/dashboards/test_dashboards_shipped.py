@@ -9,6 +9,7 @@ import pytest
 
 from dashboards._common import UID
 from rules import _records as R
+from tests.helpers import PROJECT_ROOT
 from vvdash import definitions, exprs, inventory
 from vvdash.check import contract, dashboard_lint, metric_coverage
 from vvdash.emit import dashboards as emit_dashboards
@@ -61,7 +62,7 @@ def test_model_shape_is_grafanas_current_model(models):
             if panel["type"] in DATA_PANEL_TYPES:
                 assert panel["datasource"] == {"type": "prometheus", "uid": "${datasource}"}, (uid, panel["title"])
                 assert panel["description"] and panel["fieldConfig"]["defaults"]["unit"], (uid, panel["title"])
-        for panel, target in iter_targets(model):
+        for _panel, target in iter_targets(model):
             assert set(target["datasource"]) == {"type", "uid"} and re.fullmatch(r"[A-Z]", target["refId"])
         refs = [(p["id"], t["refId"]) for p, t in iter_targets(model)]
         assert len(refs) == len(set(refs)), uid
@@ -90,7 +91,7 @@ def test_the_datasource_variable_defaults_to_the_provisioned_uid(models):
 
 
 def test_firing_alerts_are_annotations_from_prometheus(models):
-    for uid, model in models.items():
+    for model in models.values():
         annotation = next(a for a in model["annotations"]["list"] if a.get("name") == "Firing alerts")
         assert annotation["expr"] == 'ALERTS{alertstate="firing"}'
         assert annotation["datasource"] == {"type": "prometheus", "uid": "${datasource}"}
@@ -136,7 +137,7 @@ def test_thresholds_follow_the_inventory(tmp_path):
     import dashboards.storage
     from vvdash.model.dashboards import to_model
 
-    text = (inventory.DEFAULT_INVENTORY).read_text()
+    text = (PROJECT_ROOT / "vvdash.yaml").read_text()
     changed = text.replace("stage_error_ratio: 0.05", "stage_error_ratio: 0.2") \
                   .replace("fill_critical_horizon: 4h", "fill_critical_horizon: 2h")
     assert changed != text
@@ -153,7 +154,7 @@ def test_corrupted_files_colours_follow_the_inventory(tmp_path):
     import dashboards.overview
     from vvdash.model.dashboards import to_model
 
-    text = (inventory.DEFAULT_INVENTORY).read_text()
+    text = (PROJECT_ROOT / "vvdash.yaml").read_text()
     changed = text.replace("corrupted_files_warning: 1\n", "corrupted_files_warning: 3\n") \
                   .replace("corrupted_files_critical: 10\n", "corrupted_files_critical: 25\n")
     assert changed.count("corrupted_files_") == text.count("corrupted_files_") and changed != text

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from rules import _records as R
-from vvdash import PROJECT_ROOT, exprs, inventory
+from tests.helpers import PROJECT_ROOT
+from vvdash import exprs, inventory
 from vvdash.model.dashboards import iter_targets
 from vvdash.project import load_project
 

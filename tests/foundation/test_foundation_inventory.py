@@ -7,10 +7,11 @@ import copy
 import pytest
 import yaml
 
+from tests.helpers import PROJECT_ROOT
 from vvdash import inventory
 from vvdash.errors import VVError
 
-DEFAULT = yaml.safe_load(inventory.DEFAULT_INVENTORY.read_text())
+DEFAULT = yaml.safe_load((PROJECT_ROOT / "vvdash.yaml").read_text())
 
 
 def _error_for(tmp_path, mutate) -> str:

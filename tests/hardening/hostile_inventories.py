@@ -14,13 +14,14 @@ import random
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import yaml
 
+from tests.helpers import PROJECT_ROOT
 from vvdash import inventory
 
-DEFAULT_TEXT = inventory.DEFAULT_INVENTORY.read_text()
+DEFAULT_TEXT = (PROJECT_ROOT / "vvdash.yaml").read_text()
 DEFAULT = yaml.safe_load(DEFAULT_TEXT)
 # `links` is optional (its default is the first host by name); the cases aim at its URLs, so give it.
 DEFAULT.setdefault("links", {"grafana_url": "http://127.0.0.1:3000", "runbook_url": "http://127.0.0.1:9096/RUNBOOK.md"})

@@ -12,7 +12,8 @@ import requests
 import yaml
 
 from pipeline.dvr_scenes import Scene
-from vvdash import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
+from vvdash.http_reply import wait_ready_file
 from vvdash.procs import Process, free_port, wait_http
 
 HMAC_KEY = "test-key-for-loglines"
@@ -54,21 +55,41 @@ class ServiceSet:
     def __init__(self, inv_path: Path, root: Path, env: dict):
         self.inv_path, self.root, self.env = inv_path, root, env
         self.procs: dict[str, Process] = {}
+        self.bound: dict[str, int] = {}       # ports services bound themselves (--port 0)
 
     def url(self, name: str, path: str = "") -> str:
         return f"http://127.0.0.1:{port_of(self.inv_path, name)}{path}"
 
     def start(self, name: str, *extra: str, wait: bool = True) -> Process:
         argv = [sys.executable, "-m", MODULES[name], "--inventory", str(self.inv_path), *extra]
+        ready = self.root.parent / "logs" / f"{name}.port"
         if name == "dvr_simulator":
-            argv += ["--fps", "10"]
+            # The first start binds a port of its own and reports it: no other process can take it
+            # first. A restart takes the same port again (the agent already knows it).
+            port = self.bound.get(name, 0)
+            ready.unlink(missing_ok=True)
+            argv += ["--fps", "10", "--port", str(port), "--ready-file", str(ready)]
         proc = Process(name, argv, self.root.parent / "logs" / f"{name}.log", env=self.env, cwd=PROJECT_ROOT)
         proc.start()
         self.procs[name] = proc
+        if name == "dvr_simulator":
+            self.bound[name] = wait_ready_file(ready, timeout=30, proc=proc.popen)
+            self._simulator_at(self.bound[name])
         if wait:
             health = self.url(name, "/healthz")
             wait_http(health, timeout=30, proc=proc.popen)
         return proc
+
+    def _simulator_at(self, port: int) -> None:
+        """The inventory names the port the DVR simulator bound (the agent reads it from there)."""
+        data = yaml.safe_load(self.inv_path.read_text())
+        old = data["services"]["dvr_simulator"]["port"]
+        data["services"]["dvr_simulator"]["port"] = port
+        for site in data["sites"]:
+            for dvr in site.get("dvrs") or []:
+                if dvr.get("port") == old:
+                    dvr["port"] = port
+        self.inv_path.write_text(yaml.safe_dump(data, sort_keys=False))
 
     def kill(self, name: str) -> None:
         self.procs[name].kill()

@@ -17,7 +17,7 @@ import yaml
 from pipeline.services import LONG_RUNNING
 from pipeline.storage import Storage
 from pipeline_helpers import wait_for
-from vvdash import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 from vvdash.procs import free_port
 
 

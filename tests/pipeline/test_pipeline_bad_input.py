@@ -15,7 +15,7 @@ from pipeline.process_once import build
 from pipeline.signing import verify
 from pipeline.storage import Storage
 from pipeline_helpers import HMAC_KEY, write_clip, write_inventory
-from vvdash import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 from vvdash.inventory import load
 
 EXPECTED = {

@@ -12,7 +12,7 @@ import requests
 
 from pipeline.storage import Storage
 from pipeline_helpers import port_of, wait_for, write_inventory
-from vvdash import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 from vvdash.procs import port_in_use
 
 MINE = ("dvr_simulator", "scan_video", "summarize_scene", "logline_generator", "orchestrator", "agent_dvr")

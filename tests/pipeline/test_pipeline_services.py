@@ -11,7 +11,7 @@ import requests
 from pipeline.signing import verify
 from pipeline.storage import Storage
 from pipeline_helpers import (HMAC_KEY, parse_exposition, promtool_check, wait_for, write_inventory)
-from vvdash import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 from vvdash.catalog import load as load_catalog
 
 COMPONENTS = ("agent_dvr", "orchestrator", "scan_video", "summarize_scene", "logline_generator")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from vvdash.procs import Process, free_port, require_binary, wait_http
+from vvdash.procs import Process, require_binary, start_on_free_port
 
 from support_helpers import HMAC_ENV, TEST_KEY
 
@@ -15,11 +15,11 @@ from support_helpers import HMAC_ENV, TEST_KEY
 def pushgateway(tmp_path):
     """A real prometheus-pushgateway on a free 127.0.0.1 port, memory only; stopped after the test."""
     binary = require_binary("prometheus-pushgateway")
-    port = free_port()
-    proc = Process("pushgateway", [binary, f"--web.listen-address=127.0.0.1:{port}", "--persistence.file=",
-                                   "--log.level=warn"], tmp_path / "pushgateway.log").start()
+    proc, port = start_on_free_port(
+        lambda port: Process("pushgateway", [binary, f"--web.listen-address=127.0.0.1:{port}", "--persistence.file=",
+                                             "--log.level=warn"], tmp_path / "pushgateway.log").start(),
+        lambda port: f"http://127.0.0.1:{port}/-/ready", timeout=20)
     try:
-        wait_http(f"http://127.0.0.1:{port}/-/ready", timeout=20, proc=proc.popen)
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.stop()

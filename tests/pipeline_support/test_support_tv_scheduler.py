@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
@@ -15,7 +15,7 @@ from pipeline.storage import Storage
 from pipeline.tv_scheduler import Scheduler
 
 KEY = b"tv-scheduler-test-key"
-NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 def record(name: str, hours_ago: float, people: int = 1, faces: int = 0, summary: str = "") -> dict:

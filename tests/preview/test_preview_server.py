@@ -8,7 +8,7 @@ import sys
 import pytest
 import requests
 
-from vvdash import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 from vvdash.procs import free_port
 from vvdash.preview.server import PreviewServer
 

@@ -5,18 +5,16 @@ from __future__ import annotations
 import copy
 import stat
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
-import requests
 import yaml
 
 from vvdash.emit import alertmanager
 from vvdash.inventory import load
 from vvdash.lint import inhibitions
 from vvdash.lint.run import load_route_cases
-from vvdash.procs import Process, free_port, require_binary, wait_http
+from vvdash.procs import require_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 SLACK_URL = "https://hooks.example.test/services/T000/B000/very-secret"

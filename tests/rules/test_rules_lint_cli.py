@@ -115,11 +115,13 @@ def test_prometheus_option_picks_one_generation_and_versions_names_every_binary(
     assert tools and all(v.startswith(("2.", "0.25")) for _, v in tools), result.stdout
     versions = run_vvdash(["lint", "--versions"], ROOT)
     assert versions.returncode == 0, versions.stderr
-    from vvdash.generations import BINARIES, UNSTABLE_BIN
+    from vvdash.generations import BINARIES
+
+    unstable_bin = ROOT / ".tools" / "debian-unstable" / "usr" / "bin"
 
     for binary in BINARIES:
-        assert re.search(rf"^  {binary} +3\.5\.\d+ +{UNSTABLE_BIN / binary}$" if binary in ("prometheus", "promtool")
-                         else rf"^  {binary} +\S+ +{UNSTABLE_BIN / binary}$", versions.stdout, re.M), versions.stdout
+        assert re.search(rf"^  {binary} +3\.5\.\d+ +{unstable_bin / binary}$" if binary in ("prometheus", "promtool")
+                         else rf"^  {binary} +\S+ +{unstable_bin / binary}$", versions.stdout, re.M), versions.stdout
         assert re.search(rf"^  {binary} +\S+ +/usr/bin/{binary}$", versions.stdout, re.M), versions.stdout
     assert "generation 3 (Debian unstable" in versions.stdout and "generation 2 (Debian stable" in versions.stdout
 

@@ -19,7 +19,7 @@ import yaml
 from tests.rules.notification_sinks import HTTPSink, SMTPSink
 from vvdash.emit import alertmanager
 from vvdash.inventory import Inventory, load
-from vvdash.procs import Process, free_port, require_binary, wait_http
+from vvdash.procs import Process, require_binary, start_on_free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 GENERATIONS = {
@@ -95,12 +95,12 @@ def test_every_receiver_gets_site_alert_value_and_links(generation, tmp_path):
         check = subprocess.run([str(Path(binary).with_name("amtool")), "check-config", str(config)],
                                capture_output=True, text=True)
         assert check.returncode == 0, check.stdout + check.stderr
-        port = free_port()
-        proc = Process("alertmanager", [binary, f"--config.file={config}", f"--storage.path={tmp_path / 'data'}",
-                                        f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="],
-                       tmp_path / "alertmanager.log").start()
+        proc, port = start_on_free_port(
+            lambda port: Process("alertmanager", [binary, f"--config.file={config}", f"--storage.path={tmp_path / 'data'}",
+                                                  f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="],
+                                 tmp_path / "alertmanager.log").start(),
+            lambda port: f"http://127.0.0.1:{port}/-/ready", timeout=20)
         try:
-            wait_http(f"http://127.0.0.1:{port}/-/ready", timeout=20, proc=proc.popen)
             alerts = [{"labels": labels, "annotations": ann} for labels, ann in ALERTS.values()]
             alerts.append({"labels": {"alertname": "VVAlertingHeartbeat", "severity": "info"},
                            "annotations": {"summary": "The alerting path is working (always firing).",

@@ -11,6 +11,7 @@ import yaml
 from vvdash.build import render
 from vvdash.check import rule_tests
 from vvdash.project import load_project
+from vvdash.scenarios.render import rule_test_files
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,7 +65,7 @@ def test_runbook_sections_say_what_to_check_and_which_dashboard(project, files):
 
 
 def test_every_alert_and_recording_rule_has_a_promtool_test(project):
-    assert rule_tests.check_project(project) == []
+    assert rule_tests.check_project(project, rule_tests.tests_dir(), rule_test_files(project)) == []
 
 
 def test_coverage_check_names_what_is_missing(project, tmp_path):

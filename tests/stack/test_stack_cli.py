@@ -18,6 +18,7 @@ import pytest
 import requests
 from stack_helpers import ROOT, base_inventory, run_cli, write_inventory
 
+from vvdash.http_reply import wait_ready_file
 from vvdash.procs import Process, free_port, wait_http
 from vvdash.stack.runner import PID_FILE, Stack, leftovers, pid_alive, start_time
 from vvdash.stack.webhook import read_notifications
@@ -89,10 +90,12 @@ def test_a_missing_binary_is_one_clear_line(tmp_path):
 
 
 def test_webhook_receiver_records_and_prints_every_notification(tmp_path):
-    port, out = free_port(), tmp_path / "notes.jsonl"
-    proc = subprocess.Popen([sys.executable, "-m", "vvdash.stack.webhook", "--port", str(port), "--out", str(out)],
+    out, ready = tmp_path / "notes.jsonl", tmp_path / "webhook.port"
+    proc = subprocess.Popen([sys.executable, "-m", "vvdash.stack.webhook", "--port", "0", "--ready-file", str(ready),
+                             "--out", str(out)],
                             stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
+        port = wait_ready_file(ready, proc=proc)      # the port it bound itself
         wait_http(f"http://127.0.0.1:{port}/healthz", proc=proc)
         payload = {"receiver": "paging", "status": "firing",
                    "alerts": [{"status": "firing", "labels": {"alertname": "VVDvrDisconnected", "dvr": "dvr1"}}]}

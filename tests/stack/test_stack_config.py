@@ -442,14 +442,14 @@ def _on_vvdash_image(services: dict) -> dict:
 
 
 def test_every_service_on_the_vvdash_image_builds_it_from_the_repository_dockerfile(default_build):
-    from vvdash.build import DEFAULT_OUT
+    from vvdash.build import default_out
     services = yaml.safe_load((default_build / compose.COMPOSE_PATH).read_text())["services"]
     ours = _on_vvdash_image(services)
     assert set(ours) == {compose.AM_INIT_SERVICE, compose.RUNBOOK_SERVICE, *PIPELINE_SERVICES}
     for name, svc in ours.items():
         assert svc["image"] == compose.PIPELINE_IMAGE, name
         # The compose file lives in generated/compose/: its build context must be the repository.
-        context = (DEFAULT_OUT / "compose" / svc["build"]["context"]).resolve()
+        context = (default_out() / "compose" / svc["build"]["context"]).resolve()
         assert context == ROOT.resolve(), (name, svc["build"])
         assert (context / svc["build"]["dockerfile"]).is_file(), (name, svc["build"])
     assert not any("build" in svc for name, svc in services.items() if name not in ours)

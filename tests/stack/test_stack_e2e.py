@@ -12,6 +12,7 @@ the links run on both. VVDASH_E2E_GENERATION=2 swaps them: the whole first run o
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -187,7 +188,7 @@ def _interpolate(expr: str, values: dict[str, str]) -> str:
     expr = re.sub(r"\$\{?(__rate_interval|__interval)\}?", RATE_INTERVAL, expr)
     expr = re.sub(r"\$\{?(__range)\}?", "1h", expr)
     for name in sorted(values, key=len, reverse=True):
-        expr = re.sub(rf"\$\{{{name}(:[a-z]+)?\}}|\${name}\b|\[\[{name}\]\]", lambda _: values[name], expr)
+        expr = re.sub(rf"\$\{{{name}(:[a-z]+)?\}}|\${name}\b|\[\[{name}\]\]", lambda _, name=name: values[name], expr)
     return expr
 
 
@@ -341,7 +342,7 @@ def test_the_heartbeat_reaches_its_own_receiver_repeatedly(stack):
     have = len(arrivals())
     _wait(lambda: len(arrivals()) >= have + 3, 20 * every + 30, "three more heartbeats")
     times = arrivals()
-    gaps = [b - a for a, b in zip(times, times[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     print(f"\nheartbeat: {len(times)} notifications, gaps {', '.join(f'{g:.1f}s' for g in gaps[-3:])} "
           f"(repeat_interval {beat['repeat_interval']})")
     # Repeated at its interval (a group is looked at every quarter of it), not a burst.

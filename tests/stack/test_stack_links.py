@@ -18,7 +18,8 @@ from tests.stack.stack_helpers import base_inventory, render_to, write_inventory
 from vvdash.emit import alert_links
 from vvdash.emit.compose import RUNBOOK_IN_CONTAINER, RUNBOOK_SERVICE
 from vvdash.inventory import load
-from vvdash.procs import Process, free_port, wait_http
+from vvdash.http_reply import wait_ready_file
+from vvdash.procs import Process, wait_http
 from vvdash.stack import profile as stack_profile
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,12 +70,13 @@ def test_the_local_stack_inventory_alone_has_loopback_links(tmp_path):
 @pytest.fixture(scope="module")
 def linkserver(tmp_path_factory):
     """The link server as the local stack runs it, on the committed generated/ files."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("links") / "linkserver.log"
-    proc = Process("linkserver", [sys.executable, "-m", "vvdash.linkserver", "--port", str(port),
+    folder = tmp_path_factory.mktemp("links")
+    log, ready = folder / "linkserver.log", folder / "linkserver.port"
+    proc = Process("linkserver", [sys.executable, "-m", "vvdash.linkserver", "--port", "0", "--ready-file", str(ready),
                                   "--runbook", str(GENERATED / "RUNBOOK.md"),
                                   "--dashboards", str(GENERATED / "dashboards")], log, cwd=ROOT).start()
     try:
+        port = wait_ready_file(ready, proc=proc.popen)      # the port it bound itself
         wait_http(f"http://127.0.0.1:{port}/healthz", timeout=20, proc=proc.popen)
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -120,14 +122,15 @@ def test_compose_serves_the_runbook_where_the_default_runbook_url_points(tmp_pat
     assert target == RUNBOOK_IN_CONTAINER
     mounted = (GENERATED / "compose" / source).resolve()
     assert mounted == (GENERATED / "RUNBOOK.md").resolve() and mounted.is_file()
-    port = free_port()
+    ready = tmp_path / "runbook.port"
     argv = [a.replace(RUNBOOK_IN_CONTAINER, str(mounted)) for a in svc["command"]]
     assert argv[:3] == ["python", "-m", "vvdash.linkserver"]
     argv = [sys.executable, *argv[1:]]
-    argv[argv.index("--port") + 1] = str(port)
+    argv[argv.index("--port") + 1] = "0"                  # any free port, reported in the ready file
     argv[argv.index("--address") + 1] = "127.0.0.1"
-    proc = Process("runbook", argv, tmp_path / "runbook.log", cwd=ROOT).start()
+    proc = Process("runbook", [*argv, "--ready-file", str(ready)], tmp_path / "runbook.log", cwd=ROOT).start()
     try:
+        port = wait_ready_file(ready, proc=proc.popen)
         wait_http(f"http://127.0.0.1:{port}/healthz", timeout=20, proc=proc.popen)
         r = requests.get(f"http://127.0.0.1:{port}{url.path}", timeout=5)
         assert r.status_code == 200 and 'id="vvtargetdown"' in r.text

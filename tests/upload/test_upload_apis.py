@@ -10,7 +10,7 @@ from upload_helpers import ADMIN_PASSWORD, ADMIN_TOKEN, EDITOR_TOKEN, FAST, FOLD
     upload_args, write_dashboards
 
 from tests.grafana_standin import GRAFANA_12, GRAFANA_13, LEGACY_ONLY, GrafanaStandin
-from vvdash import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 from vvdash.ship.folders import parent_uid
 from vvdash.ship.local import MANAGED_TAG, RECORD_KEY
 

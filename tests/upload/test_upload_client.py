@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from email.utils import format_datetime
 from types import SimpleNamespace
 
@@ -41,7 +41,7 @@ def test_retry_after_from_a_503_is_honoured(standin):
 
 
 def _http_date(seconds_from_now: float) -> str:
-    return format_datetime(datetime.now(timezone.utc) + timedelta(seconds=seconds_from_now), usegmt=True)
+    return format_datetime(datetime.now(UTC) + timedelta(seconds=seconds_from_now), usegmt=True)
 
 
 @pytest.mark.parametrize("header, low, high", [

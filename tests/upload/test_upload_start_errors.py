@@ -10,7 +10,7 @@ import yaml
 
 from upload_helpers import ADMIN_PASSWORD, EDITOR_TOKEN, FOLDER_TITLE, FOLDER_UID, VIEWER_TOKEN, upload_args
 
-from vvdash import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 from vvdash.procs import free_port
 from tests.grafana_standin import GrafanaStandin
 
@@ -135,7 +135,7 @@ def test_token_file(vv, standin, dash_dir, tmp_path):
 def test_missing_token_file(vv, standin, dash_dir, tmp_path):
     run = vv(*upload_args(standin, dash_dir, "--token-file", tmp_path / "nope"))
     assert run.code == 2
-    assert f"--token-file {tmp_path / 'nope'}: cannot read" in _one_error_line(run)
+    assert f"--token-file: cannot read secret file {tmp_path / 'nope'}: " in _one_error_line(run)
 
 
 def test_basic_auth_and_its_wrong_password(vv, standin, dash_dir, tmp_path):

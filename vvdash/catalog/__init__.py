@@ -42,9 +42,6 @@ class Catalog:
     def vv_metrics(self) -> list[Metric]:
         return [m for m in self if m.name.startswith("vv_")]
 
-    def by_seed_name(self) -> dict[str, Metric]:
-        return {m.seed_name: m for m in self if m.seed_name}
-
 
 @lru_cache(maxsize=1)
 def load() -> Catalog:

@@ -13,14 +13,14 @@ disable_created_metrics()
 
 def instrument(metric: Metric, registry: CollectorRegistry):
     """One prometheus_client object for a catalog metric, registered in `registry`."""
-    kwargs = dict(labelnames=metric.labels, registry=registry)
+    inst: Counter | Histogram | Gauge
     if metric.type == "counter":
         # prometheus_client appends _total itself.
-        inst = Counter(metric.name[: -len("_total")], metric.help, **kwargs)
+        inst = Counter(metric.name[: -len("_total")], metric.help, labelnames=metric.labels, registry=registry)
     elif metric.type == "histogram":
-        inst = Histogram(metric.name, metric.help, buckets=metric.buckets, **kwargs)
+        inst = Histogram(metric.name, metric.help, labelnames=metric.labels, registry=registry, buckets=metric.buckets)
     else:
-        inst = Gauge(metric.name, metric.help, **kwargs)
+        inst = Gauge(metric.name, metric.help, labelnames=metric.labels, registry=registry)
     for labels in metric.precreated():   # every known label value exposed at 0 from the start
         inst.labels(**labels)
     return inst

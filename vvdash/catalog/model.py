@@ -66,10 +66,6 @@ class Series:
     kind: str                     # counter | gauge (what the series behaves like)
     labels: frozenset = field(default_factory=frozenset)
 
-    @property
-    def is_counter(self) -> bool:
-        return self.kind == "counter"
-
 
 def series_of(metric: Metric) -> list[Series]:
     base = frozenset(metric.labels) | frozenset(TARGET_LABELS)

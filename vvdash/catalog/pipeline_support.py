@@ -22,7 +22,7 @@ METRICS = [
            "When every playlist was last written successfully.", "tv_scheduler", (), "timestamp"),
     # -- self_monitor ---------------------------------------------------------
     Metric("vv_self_monitor_container_restarts_triggered_total", "counter",
-           "Restarts self_monitor started, by service.", "self_monitor", ("service",), 
+           "Restarts self_monitor started, by service.", "self_monitor", ("service",),
            seed_name="vv_self_monitor_container_restarts_triggered_total",
            seed_reason="label container_name -> service: the supervisor restarts processes or containers"),
     Metric("vv_self_monitor_unhealthy_services_detected_total", "counter",

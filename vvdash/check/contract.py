@@ -91,10 +91,6 @@ def _name_alternatives(matchers) -> list[str]:
     return []
 
 
-class ContractError(Exception):
-    pass
-
-
 class Contract:
     def __init__(self, catalog: Catalog, recorded: dict[str, Recorded] | None = None):
         self.catalog = catalog
@@ -179,7 +175,8 @@ class Contract:
     @staticmethod
     def _union(values: list[Value]) -> Value:
         """Several metrics selected at once: only the labels all of them carry are sure to be there."""
-        labels = None if any(v.labels is None for v in values) else frozenset.intersection(*[v.labels for v in values])
+        known = [v.labels for v in values if v.labels is not None]
+        labels = frozenset.intersection(*known) if len(known) == len(values) else None
         kind = "counter" if all(v.kind == "counter" for v in values) else "gauge"
         return Value(labels, kind, "|".join(v.name for v in values))
 

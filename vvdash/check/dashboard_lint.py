@@ -22,7 +22,7 @@ from pathlib import Path
 import promql_parser as pp
 import yaml
 
-from vvdash import PROJECT_ROOT
+from vvdash import project_folder
 from vvdash.check import Finding
 from vvdash.check.query_cost import ONE_NUMBER_PANELS, RecordIndex, job_matches
 from vvdash.check.contract import (
@@ -35,7 +35,7 @@ from vvdash.model.dashboards import (
 )
 
 CHECK = "dashboard-lint"
-EXCEPTIONS_FILE = PROJECT_ROOT / "dashboards" / "lint-exceptions.yaml"
+EXCEPTIONS_FILE = "dashboards/lint-exceptions.yaml"     # in the project folder
 
 RULES = {
     "template-datasource-rule": "The dashboard has a Prometheus datasource variable named 'datasource'.",
@@ -103,9 +103,9 @@ class LintException:
     reason: str
 
 
-def load_exceptions(path: Path | str = EXCEPTIONS_FILE) -> list[LintException]:
+def load_exceptions(path: Path | str | None = None) -> list[LintException]:
     """Read the exceptions file; a missing file means no exceptions, a bad entry is a one-line error."""
-    path = Path(path)
+    path = Path(path) if path else project_folder.path(EXCEPTIONS_FILE)
     if not path.exists():
         return []
     try:
@@ -181,7 +181,7 @@ def lint(models, exceptions=(), records: RecordIndex | None = None) -> list[Find
         if exc not in used:
             where = f"dashboard {exc.dashboard}" + (f' / panel "{exc.panel}"' if exc.panel else "")
             findings.append(Finding(where, f"{exc.rule}: exception matches no finding; remove it from "
-                                           f"{EXCEPTIONS_FILE.name}", CHECK))
+                                           f"{Path(EXCEPTIONS_FILE).name}", CHECK))
     return sorted(set(findings))
 
 
@@ -225,7 +225,7 @@ def _parse(expr: str, standin: str = _RATE_INTERVAL_STANDINS[0]):
 def _rate_interval_ranges(expr: str) -> set[int]:
     """Positions (in _walk order) of the range selectors whose range is $__rate_interval."""
     first, second = (_walk(_parse(expr, standin)) for standin in _RATE_INTERVAL_STANDINS)
-    return {i for i, ((a, _), (b, _)) in enumerate(zip(first, second))
+    return {i for i, ((a, _), (b, _)) in enumerate(zip(first, second, strict=False))
             if isinstance(a, pp.MatrixSelector) and a.range != b.range}
 
 
@@ -471,14 +471,14 @@ class _Dashboard:
 
     def _raw_rates(self, node) -> list[tuple[str, str]]:
         """(raw series, record) for each rate()/increase() of a raw series under `node` that a record reads."""
-        out = []
+        out: list[tuple[str, str]] = []
         for child, parents in _walk(node):
             if isinstance(child, pp.VectorSelector) and len(parents) >= 2 \
                     and isinstance(parents[-1], pp.MatrixSelector) and isinstance(parents[-2], pp.Call) \
                     and parents[-2].func.name in _RATE_FUNCS:
                 record = self.records.rate_recorded(child.name or "")
                 if record:
-                    out.append((child.name, record))
+                    out.append((child.name or "", record))
         return out
 
     # layout

@@ -27,7 +27,7 @@ _RATE_RECORD = re.compile(r":(rate|irate|increase)\w*$")
 
 def _walk(node, parents=()):
     yield node, parents
-    children = []
+    children: list = []
     if isinstance(node, pp.MatrixSelector):
         children = [node.vector_selector]
     elif isinstance(node, (pp.SubqueryExpr, pp.ParenExpr, pp.UnaryExpr)):
@@ -62,7 +62,7 @@ class RecordIndex:
     jobs: dict[str, frozenset] = field(default_factory=dict)  # record -> jobs it can carry
 
     @classmethod
-    def of_rules(cls, records) -> "RecordIndex":
+    def of_rules(cls, records) -> RecordIndex:
         """From (file, group, Record) triples or Record objects of the project's rule files."""
         index = cls()
         rules = [item[-1] if isinstance(item, tuple) else item for item in records]
@@ -97,7 +97,7 @@ class RecordIndex:
         return index
 
     @classmethod
-    def of_project(cls) -> "RecordIndex":
+    def of_project(cls) -> RecordIndex:
         return _project_index()
 
     def rate_recorded(self, series: str) -> str | None:

@@ -20,18 +20,22 @@ from pathlib import Path
 import promql_parser as pp
 import yaml
 
-from vvdash import PROJECT_ROOT
+from vvdash import project_folder
 from vvdash.check import Finding
 from vvdash.check.metric_coverage import selected_names
 from vvdash.errors import VVError
 
 GATES_BUILD = False
-TESTS_DIR = PROJECT_ROOT / "rules" / "tests"
+TESTS_DIR = "rules/tests"      # the hand-written promtool tests, in the project folder
 CHECK = "rule-test-coverage"
 
 
-def test_files(tests_dir: Path = TESTS_DIR) -> list[Path]:
-    return sorted(p for p in tests_dir.glob("*.yml"))
+def tests_dir() -> Path:
+    return project_folder.path(TESTS_DIR)
+
+
+def test_files(folder: Path | None = None) -> list[Path]:
+    return sorted(p for p in (folder or tests_dir()).glob("*.yml"))
 
 
 def load_test_file(path: Path) -> dict:
@@ -114,7 +118,7 @@ def _alert_cases(test: dict, where: str, names: set[str], cov: Coverage, problem
             cov.firing.setdefault(name, set()).add(labels.get("severity", ""))
 
 
-def _documents(tests_dir: Path, rendered: dict[str, bytes]) -> list[tuple[str, dict]]:
+def _documents(tests_dir: Path | None, rendered: dict[str, bytes]) -> list[tuple[str, dict]]:
     docs = [(f"rules/tests/{path.name}", load_test_file(path)) for path in test_files(tests_dir)]
     for rel, content in sorted(rendered.items()):
         # Rendered by the build itself: libyaml's safe loader, when there, reads them ten times faster.
@@ -139,7 +143,7 @@ def _is_near_miss(rel: str, test: dict, alert: str) -> bool:
     return False
 
 
-def coverage(tests_dir: Path = TESTS_DIR, rendered: dict[str, bytes] | None = None) -> Coverage:
+def coverage(tests_dir: Path | None = None, rendered: dict[str, bytes] | None = None) -> Coverage:
     """What the promtool test files cover (hand-written ones in `tests_dir` and those rendered
     from the scenarios, {path under generated/: bytes}), and one finding per malformed test."""
     cov = Coverage()
@@ -155,7 +159,7 @@ def coverage(tests_dir: Path = TESTS_DIR, rendered: dict[str, bytes] | None = No
                 cov.findings.append(Finding(where, "interval is not set explicitly", CHECK))
             problems: list[str] = []
             names = _input_names(test, problems)
-            _alert_cases(test, where, names, cov, problems, near_miss=lambda alert: _is_near_miss(rel, test, alert))
+            _alert_cases(test, where, names, cov, problems, near_miss=lambda alert, rel=rel, test=test: _is_near_miss(rel, test, alert))
             for k, case in enumerate(_list(test.get("promql_expr_test"), "promql_expr_test", problems)):
                 if not isinstance(case, dict) or not isinstance(case.get("expr"), str):
                     problems.append(f"promql_expr_test[{k}]: expected a mapping with an expr string")
@@ -180,11 +184,8 @@ def alert_inputs(expr: str, records: dict[str, list[str]]) -> set[str]:
     return names
 
 
-def check_project(project, tests_dir: Path = TESTS_DIR, rendered: dict[str, bytes] | None = None) -> list[Finding]:
-    if rendered is None:
-        from vvdash.scenarios.render import rule_test_files  # noqa: PLC0415  (imports rules/tests/)
-
-        rendered = rule_test_files(project)
+def check_project(project, tests_dir: Path, rendered: dict[str, bytes]) -> list[Finding]:
+    """`tests_dir`: the hand-written tests; `rendered`: the promtool test files the scenarios render (scenarios.render.rule_test_files)."""
     cov = coverage(tests_dir, rendered)
     findings = list(cov.findings)
     records: dict[str, list[str]] = {}

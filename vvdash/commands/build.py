@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from vvdash.build import DEFAULT_OUT, build
+from vvdash.build import build, default_out
 from vvdash.errors import EXIT_FINDINGS
 
 
@@ -13,11 +13,12 @@ def register(sub):
     p = sub.add_parser("build", help="generate dashboards, rules and configs into generated/")
     p.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 listing stale, missing or extra files")
-    p.add_argument("--out", metavar="DIR", type=Path, default=DEFAULT_OUT, help="output folder (default: generated/)")
+    p.add_argument("--out", metavar="DIR", type=Path, default=None, help="output folder (default: generated/)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    args.out = args.out or default_out()
     result = build(args.inventory, args.out, check=args.check)
     if args.check:
         if not result.changed:

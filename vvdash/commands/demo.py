@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import time
 
-from vvdash.build import DEFAULT_OUT, build
+from vvdash.build import build, default_out
 from vvdash.commands.stack import add_up_options, bring_up, ignore_stop_signals
 from vvdash.errors import EXIT_FINDINGS
-from vvdash.stack.runner import DEFAULT_WORKDIR
 
 POLL_SECONDS = 5.0   # how often the foreground demo checks that every part still runs
 
@@ -19,14 +18,14 @@ POLL_SECONDS = 5.0   # how often the foreground demo checks that every part stil
 def register(sub):
     p = sub.add_parser("demo", help="build everything, start the local stack, run until Ctrl-C")
     p.add_argument("--detach", action="store_true", help="leave the stack running and return")
-    p.add_argument("--workdir", default=DEFAULT_WORKDIR, help="the stack's working folder (default: .stack/)")
+    p.add_argument("--workdir", default=None, help="the stack's working folder (default: .stack/)")
     add_up_options(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    result = build(args.inventory, DEFAULT_OUT)
-    print(f"vvdash demo: {len(result.files)} files in {DEFAULT_OUT} ({len(result.written)} rewritten)")
+    result = build(args.inventory, default_out())
+    print(f"vvdash demo: {len(result.files)} files in {default_out()} ({len(result.written)} rewritten)")
     stack = bring_up(args)     # from here on Ctrl-C and SIGTERM raise KeyboardInterrupt
     if args.detach:
         print("Stack left running; stop it with `vvdash stack down`.")

@@ -11,18 +11,18 @@ import re
 import urllib.parse
 from pathlib import Path
 
-from vvdash.build import DEFAULT_OUT
+from vvdash.build import default_out
 from vvdash.errors import EXIT_FINDINGS, VVError
-from vvdash.stack.runner import DEFAULT_WORKDIR, Stack
+from vvdash.stack.runner import default_workdir, Stack
 
 
 def register(sub):
     p = sub.add_parser("preview", help="serve the generated dashboards from live Prometheus data (or take screenshots)")
     p.add_argument("--prometheus", metavar="URL", help="Prometheus to query (default: the running local stack's)")
     p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
-    p.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR,
+    p.add_argument("--workdir", type=Path, default=None,
                    help="the local stack's working folder, for its Prometheus (default: .stack/)")
-    p.add_argument("--dashboards", type=Path, default=DEFAULT_OUT / "dashboards", metavar="DIR",
+    p.add_argument("--dashboards", type=Path, default=None, metavar="DIR",
                    help="dashboard JSON files (default: generated/dashboards/)")
     p.add_argument("--screenshots", type=Path, metavar="DIR",
                    help="draw each dashboard in headless Chromium into DIR/<uid>.png and exit")
@@ -37,7 +37,7 @@ def prometheus_url(args) -> str:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise VVError("--prometheus: expected an http(s) URL")
         return args.prometheus
-    stack = Stack(Path(args.workdir).resolve())
+    stack = Stack(Path(args.workdir or default_workdir()).resolve())
     if not stack.running_pids():
         raise VVError(f"{stack.workdir}: no local stack running; start one with `vvdash stack up` "
                       "or pass --prometheus URL")
@@ -57,7 +57,7 @@ def run(args) -> int:
             Path(args.screenshots).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise VVError(f"--screenshots: {args.screenshots}: cannot make the folder ({exc.strerror})") from None
-    server = PreviewServer(args.dashboards, prometheus_url(args), args.port)
+    server = PreviewServer(args.dashboards or default_out() / "dashboards", prometheus_url(args), args.port)
     if not server.prometheus.ready():
         server.stop()
         raise VVError(f"Prometheus at {server.prometheus.shown} does not answer; is it running?")

@@ -8,7 +8,7 @@ from pathlib import Path
 from vvdash.errors import EXIT_FINDINGS, VVError
 from vvdash.generations import DEFAULT, GENERATIONS
 from vvdash.stack.profile import PROFILES
-from vvdash.stack.runner import DEFAULT_WORKDIR, Stack, firing_alerts, targets
+from vvdash.stack.runner import default_workdir, Stack, firing_alerts, targets
 
 
 def register(sub):
@@ -18,7 +18,7 @@ def register(sub):
                         ("down", "stop everything the stack started"),
                         ("status", "targets up/down and firing alerts (exit 1 if a target is down)")):
         sp = ssub.add_parser(name, help=help_)
-        sp.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR,
+        sp.add_argument("--workdir", type=Path, default=None,
                         help="the stack's working folder (default: .stack/ in the project)")
         if name == "up":
             add_up_options(sp)
@@ -36,7 +36,7 @@ def add_up_options(sp) -> None:
 
 
 def stack_for(args) -> Stack:
-    return Stack(Path(args.workdir).resolve())
+    return Stack(Path(args.workdir or default_workdir()).resolve())
 
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)

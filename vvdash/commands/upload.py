@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from vvdash.ship import setup
 from vvdash.ship.connection import check_url
-from vvdash.ship.folders import folder_path
+from vvdash.inventory.grafana_folders import folder_path
 from vvdash.ship.report import Reporter
 from vvdash.ship.sync import Options, upload
 

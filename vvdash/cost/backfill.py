@@ -9,6 +9,7 @@ the span and the rules, so a benchmark backfills once and measures many times.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -23,24 +24,22 @@ import promql_parser as pp
 import requests
 import yaml
 
-from vvdash import PROJECT_ROOT
+from vvdash import project_folder
+from vvdash.generations import GENERATIONS
 from vvdash.cost.series import SERIES_VERSION, Shape, fleet_series, write_openmetrics
 from vvdash.errors import VVError
 from vvdash.procs import Process, free_port, wait_http
 
-CACHE_DIR = PROJECT_ROOT / ".cache" / "query-cost"
+CACHE_DIR = ".cache/query-cost"      # in the project folder
 RAW_WINDOW_S = 6 * 3600          # one promtool run per aligned 6 h window keeps each input file small
 PROMTOOL_TIMEOUT = 3600
 
 
 # -- binaries of both generations ---------------------------------------------------------
-GENERATION_3_BIN = PROJECT_ROOT / ".tools" / "debian-unstable" / "usr" / "bin"
-
-
 def binary(name: str, generation: int) -> str:
     """prometheus/promtool of a generation: 2 from PATH (Debian stable), 3 from the project's fetched tools."""
     if generation == 3:
-        path = GENERATION_3_BIN / name
+        path = (GENERATIONS[3].directory() or Path()) / name
         if not path.exists():
             raise VVError(f"{path}: {name} 3.x not found (fetch the project's tools first)")
         return str(path)
@@ -66,7 +65,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: Process | None = None
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         config = self.data.parent / f"prometheus-{self.port}.yml"
         config.write_text("global: {scrape_interval: 15s, evaluation_interval: 15s}\nscrape_configs: []\n")
         self.proc = Process("prometheus", [
@@ -197,7 +196,7 @@ def _rule_blocks(levels, start: float, end: float, data: Path, prometheus: str, 
                      f"--start={int(start)}", f"--end={int(end)}", f"--eval-interval={eval_interval}",
                      f"--output-dir={out}", str(rules_file)],
                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
-            for out, proc in jobs:
+            for _, proc in jobs:
                 stdout, stderr = proc.communicate(timeout=PROMTOOL_TIMEOUT)
                 if proc.returncode != 0:
                     raise VVError(f"promtool create-blocks-from rules failed: {(stderr or stdout)[-300:]}")
@@ -219,7 +218,7 @@ def _blocks(data: Path) -> list[tuple[int, int]]:
 
 
 def _overlapping(blocks) -> bool:
-    return any(b[0] < a[1] for a, b in zip(blocks, blocks[1:]))
+    return any(b[0] < a[1] for a, b in itertools.pairwise(blocks))
 
 
 def _compact(data: Path, prometheus: str, work: Path, timeout: float = 1800) -> int:
@@ -249,8 +248,9 @@ def _key(*parts) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:12]
 
 
-def raw_dataset(shape: Shape, days: float, *, end: float | None = None, cache: Path = CACHE_DIR, log=print) -> dict:
+def raw_dataset(shape: Shape, days: float, *, end: float | None = None, cache: Path | None = None, log=print) -> dict:
     """Blocks of the raw series only (no records), cached: the slow part, shared by every rule set."""
+    cache = cache or project_folder.path(CACHE_DIR)
     # The series themselves are in the key: a metric added to the catalog is a new data set.
     shaped = [(s.text, s.kind, s.rate, s.swing) for s in fleet_series(shape)]
     key = f"raw-{shape.sites}sites-{days:g}d-" + _key(SERIES_VERSION, asdict(shape), days, end, shaped)
@@ -280,9 +280,10 @@ def raw_dataset(shape: Shape, days: float, *, end: float | None = None, cache: P
 
 
 def dataset(shape: Shape, days: float, rule_files: list[Path], records: set[str] | None = None, *,
-            end: float | None = None, eval_interval: str = "15s", compact: bool = True, cache: Path = CACHE_DIR,
+            end: float | None = None, eval_interval: str = "15s", compact: bool = True, cache: Path | None = None,
             log=print) -> dict:
     """The raw blocks plus the recording rules `records` (all when None) read, backfilled and compacted."""
+    cache = cache or project_folder.path(CACHE_DIR)
     raw = raw_dataset(shape, days, end=end, cache=cache, log=log)
     levels = record_levels(rule_files, records)
     key = f"{shape.sites}sites-{days:g}d-" + _key(raw["key"], levels, eval_interval, compact)

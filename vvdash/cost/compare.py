@@ -58,7 +58,7 @@ class Agreement:
     worst: float             # largest relative difference seen
     missing: list[str]       # legends drawn by one version only
     tolerance: float
-    only_old: list[str] = None    # of those, the ones only the old version drew
+    only_old: list[str] | None = None    # of those, the ones only the old version drew
 
     @property
     def ok(self) -> bool:

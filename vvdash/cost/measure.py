@@ -45,7 +45,9 @@ def measure(url: str, queries: list[Query], runs: int = 3, warmup: bool = True) 
     for q in queries:
         if warmup:
             run(url, q)
-        seconds, samples, result = [], 0, []
+        seconds: list[float] = []
+        result: list = []
+        samples = 0
         for _ in range(runs):
             s, samples, result = run(url, q)
             seconds.append(s)

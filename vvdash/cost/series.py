@@ -134,9 +134,9 @@ def _label_sets(metric, shape: Shape, dvrs: list[str], tvs: list[str]) -> list[d
     choices = []
     for label in metric.labels:
         if label == "dvr":
-            values = dvrs
+            values: tuple[str, ...] = tuple(dvrs)
         elif label == "tv_id":
-            values = tvs
+            values = tuple(tvs)
         elif label == "status":
             values = STATUS.get(metric.name, VALUES["status"])
         elif label == "reason" and metric.component == "tv_scheduler":
@@ -273,6 +273,6 @@ def write_openmetrics(out, series: list[Series], start: float, end: float, step:
     for s in series:
         values = _values(s, times, origin)
         text = s.text
-        out.write("".join([text + v + ts for v, ts in zip(np.char.mod("%.10g", values).tolist(), stamps)]))
+        out.write("".join([text + v + ts for v, ts in zip(np.char.mod("%.10g", values).tolist(), stamps, strict=True)]))
         count += len(times)
     return count

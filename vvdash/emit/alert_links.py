@@ -6,8 +6,6 @@ Grafana and the runbook service (the name is what a reader elsewhere can resolve
 such as 127.0.0.1 would only ever reach the reader's own machine).
 """
 
-from __future__ import annotations
-
 import re
 
 RUNBOOK_FILE = "RUNBOOK.md"

@@ -27,11 +27,12 @@ import copy
 import re
 from urllib.parse import urlsplit
 
+from vvdash import __version__
 from vvdash.jobs import HMAC_KEY_USERS
 from vvdash.emit import grafana_provisioning
 from vvdash.model.dashboards import GRAFANA_VERSION
 from vvdash.emit.alertmanager import RUNTIME_CONFIG, receiver_secrets
-from vvdash.emit.prometheus_config import BLACKBOX_PATH, CONFIG_PATH, Addressing, render
+from vvdash.emit.prometheus_config import BLACKBOX_PATH, Addressing, render
 from vvdash.emit.runbook import RUNBOOK_PATH
 from vvdash.emit.serialize import GENERATED_HEADER, dump_yaml
 from vvdash.generations import proven_version
@@ -55,7 +56,7 @@ IMAGES = {   # the versions `make test` proves (generation 3, vvdash/generations
 }
 # The pipeline image: this project installed with pip (override with VVDASH_IMAGE), built from the
 # repository's Dockerfile by `docker compose build` (the context is relative to generated/compose/).
-PIPELINE_IMAGE = "${VVDASH_IMAGE:-vvdash:0.1.0}"
+PIPELINE_IMAGE = f"${{VVDASH_IMAGE:-vvdash:{__version__}}}"
 PIPELINE_BUILD = {"context": "../..", "dockerfile": "Dockerfile"}
 # The image runs as a non-root user: self_monitor joins the group owning the host's Docker socket.
 DOCKER_GID = "${DOCKER_GID:-999}"

@@ -9,7 +9,7 @@ mounted at DASHBOARDS_PATH, into the inventory's folder.
 from __future__ import annotations
 
 from vvdash.emit.serialize import GENERATED_HEADER, dump_yaml
-from vvdash.ship.folders import folder_path
+from vvdash.inventory.grafana_folders import folder_path
 
 # Where Grafana sees generated/dashboards/ (the compose file mounts it there).
 DASHBOARDS_PATH = "/var/lib/grafana/dashboards/vvdash"

@@ -18,7 +18,7 @@ def _section(name: str, variants: list, project) -> list[str]:
     inv = project.inventory
     first = variants[0][2]
     dash = project.dashboard(first.dashboard)
-    dash_title = dash.title if dash is not None and getattr(dash, "title", "") else first.dashboard
+    dash_title = dash.title if dash is not None and dash.title else first.dashboard
     lines = [f"## {name}", "", f"*{first.summary}*", "", first.runbook.meaning, ""]
     for rule_file, group, alert in variants:
         held = f", for {alert.for_}" if alert.for_ and alert.for_ != "0s" else ""

@@ -14,12 +14,11 @@ from urllib.parse import urlparse
 
 import jsonschema
 
-from vvdash import PROJECT_ROOT
+from vvdash import project_folder
 from vvdash.errors import VVError
 from vvdash.inventory import grammar, overlaps, reading, safe_yaml
 from vvdash.inventory.schema import SCHEMA
 
-DEFAULT_INVENTORY = PROJECT_ROOT / "vvdash.yaml"
 
 
 def key_path(parts) -> str:
@@ -56,10 +55,11 @@ def _secret(error: jsonschema.ValidationError) -> bool:
     """Whether the failing node, a node around it or a node inside it holds a secret (never echoed)."""
     if _holds_secret(error.schema):
         return True
-    while error is not None:
-        if isinstance(error.schema, dict) and error.schema.get("secret"):
+    node: jsonschema.exceptions._Error | None = error
+    while node is not None:
+        if isinstance(node.schema, dict) and node.schema.get("secret"):
             return True
-        error = error.parent
+        node = node.parent
     return False
 
 
@@ -69,8 +69,9 @@ def _describe(error: jsonschema.ValidationError) -> tuple[list, str]:
         missing = re.match(r"'([^']+)'", error.message)
         name = missing.group(1) if missing else error.message
         return list(error.absolute_path) + [name], "missing required key"
-    if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+    if error.validator == "additionalProperties" and isinstance(error.schema, dict):
+        instance = error.instance if isinstance(error.instance, dict) else {}
+        extra = sorted(set(instance) - set(error.schema.get("properties", {})))
         path = list(error.absolute_path) + extra[:1]
         allowed = ", ".join(sorted(error.schema.get("properties", {})))
         return path, f"unknown key (allowed: {allowed})"
@@ -175,7 +176,11 @@ def resolve_secret(ref: dict | None, what: str, base_dir: str | Path | None = No
         if not value:
             raise VVError(f"{what}: environment variable {ref['env']} is not set")
         return value.strip()
-    path = secret_file(ref, base_dir)
+    return read_secret_file(secret_file(ref, base_dir), what)
+
+
+def read_secret_file(path: Path, what: str) -> str:
+    """The secret in a file, stripped; errors name `what` and the file, never the value."""
     try:
         value = path.read_text().strip()
     except OSError as exc:
@@ -189,7 +194,7 @@ def _semantic_errors(data: dict) -> list[tuple[list, str]]:
     errors: list[tuple[list, str]] = []
 
     def unique(items, key, where):
-        seen = {}
+        seen: dict = {}
         for i, item in enumerate(items):
             val = item.get(key)
             if val in seen:
@@ -244,8 +249,11 @@ def _check_relations(data: dict, label: str) -> None:
 
 def load(path: str | Path | None = None) -> Inventory:
     """Load and validate an inventory; raise VVError with one line on the first problem."""
-    path = Path(path) if path else DEFAULT_INVENTORY
-    label = str(path) if path != DEFAULT_INVENTORY else path.name
+    if path:
+        path, label = Path(path), str(path)
+    else:
+        path = project_folder.path(project_folder.MARKER)
+        label = path.name
     data = safe_yaml.load(reading.read_text(path, label), label)
     if not isinstance(data, dict):
         # Not shown: a file that is not an inventory may be a secret (--inventory secrets/hmac.key).

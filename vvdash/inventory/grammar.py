@@ -55,7 +55,7 @@ def duration_ns(text: str) -> int | None:
     if not text or not m:
         return None
     total = 0
-    for number, unit in zip(m.groups(), _DURATION_UNITS_NS):
+    for number, unit in zip(m.groups(), _DURATION_UNITS_NS, strict=True):
         if number is None:
             continue
         value = int(number)

@@ -8,16 +8,15 @@ rendered from the inventory prove something for any inventory that loads.
 from __future__ import annotations
 
 from vvdash.inventory import duration_seconds
+from vvdash.rule_windows import GROWTH_WINDOW, RATE_WINDOW
+from vvdash.slo import PAGE_BURNS
 
 MIN_SCRAPES = 4           # samples a rate window needs for a stable rate
 
 
 def fixed_windows() -> dict[str, float]:
     """The windows fixed in the rules, so the scrape interval must fit them: the rate window of
-    every recording rule and the folder growth window (one place each: the rules)."""
-    from rules._common import RATE_WINDOW  # noqa: PLC0415  (rules import the inventory package)
-    from rules.storage import GROWTH_WINDOW  # noqa: PLC0415
-
+    every recording rule and the folder growth window (one place each: vvdash/rule_windows.py)."""
     return {f"the rules' {RATE_WINDOW} rate windows": duration_seconds(RATE_WINDOW),
             f"the {GROWTH_WINDOW} folder growth window": duration_seconds(GROWTH_WINDOW)}
 
@@ -32,9 +31,7 @@ def _fmt(seconds: float) -> str:
 
 
 def _fast_burn() -> float:
-    # The highest burn-rate factor of the pipeline SLO alerts (one place: rules/pipeline.py).
-    from rules.pipeline import PAGE_BURNS  # noqa: PLC0415  (rules import the inventory package)
-
+    # The highest burn-rate factor of the pipeline SLO alerts.
     return max(factor for _, _, factor in PAGE_BURNS)
 
 

@@ -39,7 +39,7 @@ except ImportError:  # pragma: no cover - PyYAML without libyaml
         def __init__(self, stream):
             Reader.__init__(self, stream)
             Scanner.__init__(self)
-            _Parser.__init__(self)
+            _Parser.__init__(self)  # type: ignore[call-arg]  # the pure-Python Parser, not CParser
 
 
 class _TooDeep(Exception):
@@ -61,7 +61,8 @@ class _Loader(Composer, SafeConstructor, Resolver, _Parser):
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                raise _TooDeep(self.peek_event().start_mark)
+                event = self.peek_event()
+                raise _TooDeep(event.start_mark if event is not None else None)
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1

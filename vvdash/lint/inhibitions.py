@@ -71,18 +71,16 @@ def live_results(binary: str, config: Path, cases: list[dict], workdir: Path,
     A muted target has a non-empty status.inhibitedBy."""
     import requests
 
-    from vvdash.procs import Process, free_port, wait_http
+    from vvdash.procs import Process, start_on_free_port
 
-    port = free_port()
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    proc = Process("alertmanager", [
+    proc, port = start_on_free_port(lambda port: Process("alertmanager", [
         binary, f"--config.file={config}", f"--storage.path={workdir / 'data'}",
         f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=",
-    ], workdir / "alertmanager.log").start()
+    ], workdir / "alertmanager.log").start(), lambda port: f"http://127.0.0.1:{port}/-/ready", timeout=timeout)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_http(f"{base}/-/ready", timeout=timeout, proc=proc.popen)
         isolated = _isolated(cases)
         alerts = [{"labels": labels} for source, target, _ in isolated for labels in (source, target)]
         r = requests.post(f"{base}/api/v2/alerts", json=alerts, timeout=5)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import shutil
 import tempfile
 import time
@@ -11,9 +10,10 @@ from pathlib import Path
 
 import yaml
 
-from vvdash import PROJECT_ROOT
+from vvdash import project_folder
 from vvdash.build import render
 from vvdash.check import alert_style, contract, rule_tests
+from vvdash.check import dashboard_lint as dashboard_lint_check
 from vvdash.emit.alertmanager import CONFIG_PATH as AM_CONFIG
 from vvdash.errors import VVError
 from vvdash.generations import FETCH_COMMAND, GENERATIONS, Generation, generation
@@ -22,16 +22,13 @@ from vvdash.project import Project, load_project
 from vvdash.scenarios.render import OUT_DIR as SCENARIO_TESTS_DIR
 from vvdash.scenarios.render import sources as scenario_sources
 
-ROUTES_FILE = PROJECT_ROOT / "rules" / "tests" / "routes.yaml"
+ROUTES_FILE = "rules/tests/routes.yaml"      # in the project folder
 PROMETHEUS_CONFIG = "prometheus/prometheus.yml"
 RULES_DIR = "prometheus/rules"
 
 
 def _rel(path: Path) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(PROJECT_ROOT))
-    except ValueError:
-        return str(path)
+    return project_folder.shown(path)
 
 
 def _from_findings(step: str, findings) -> StepResult:
@@ -43,16 +40,11 @@ def _from_findings(step: str, findings) -> StepResult:
 
 
 def dashboard_lint(project: Project) -> StepResult:
-    try:
-        module = importlib.import_module("vvdash.check.dashboard_lint")
-    except ModuleNotFoundError as exc:
-        if exc.name != "vvdash.check.dashboard_lint":
-            raise
-        return StepResult("dashboard-lint", skipped="vvdash.check.dashboard_lint is not available")
-    return _from_findings("dashboard-lint", module.check_project(project))
+    return _from_findings("dashboard-lint", dashboard_lint_check.check_project(project))
 
 
-def load_route_cases(path: Path = ROUTES_FILE) -> dict:
+def load_route_cases(path: Path | None = None) -> dict:
+    path = path or project_folder.path(ROUTES_FILE)
     try:
         data = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as exc:
@@ -127,16 +119,13 @@ def _generation_jobs(gen: Generation, rule_files: list[Path], test_files: list[P
                      prom_config: Path, am_config: Path, cases: dict, cases_file: str) -> dict:
     """One generation's tool steps, each named with the tool's version: step -> (func, *args)."""
     prom, am = gen.label("promtool"), gen.label("amtool")
-    jobs = {
+    jobs: dict[str, object] = {
         f"{prom} check config": (tools.promtool_check_config, prom_config, f"generated/{PROMETHEUS_CONFIG}", gen),
         f"{prom} check rules": (tools.promtool_check_rules, rule_files, shown, gen),
         f"{prom} test rules": (tools.promtool_test_rules, test_files, shown, gen),
         f"{am} check-config": (tools.amtool_check_config, am_config, f"generated/{AM_CONFIG}", gen),
         f"{am} routes test": (_route_steps, am_config, cases, cases_file, gen),
     }
-    if not prom_config.exists():
-        jobs[f"{prom} check config"] = StepResult(f"{prom} check config",
-                                                  skipped=f"the build renders no {PROMETHEUS_CONFIG} yet")
     if not test_files:
         jobs[f"{prom} test rules"] = StepResult(f"{prom} test rules", skipped="no promtool test files")
     return jobs
@@ -150,8 +139,10 @@ def _skipped_generations(ran: list[Generation], only: int | None) -> list[StepRe
             for g in GENERATIONS.values() if g not in ran]
 
 
-def lint_all(inventory_path=None, tests_dir: Path = rule_tests.TESTS_DIR,
-             routes_file: Path = ROUTES_FILE, prometheus: int | None = None) -> list[StepResult]:
+def lint_all(inventory_path=None, tests_dir: Path | None = None,
+             routes_file: Path | None = None, prometheus: int | None = None) -> list[StepResult]:
+    tests_dir = tests_dir or rule_tests.tests_dir()
+    routes_file = routes_file or project_folder.path(ROUTES_FILE)
     project = load_project(inventory_path)
     files = render(project)
     rendered_tests = {p: c for p, c in files.items() if p.startswith(f"{SCENARIO_TESTS_DIR}/")}
@@ -200,8 +191,10 @@ def lint_all(inventory_path=None, tests_dir: Path = rule_tests.TESTS_DIR,
                                               rule_tests.check_project(project, tests_dir, rendered_tests))),
                 _timed("dashboard-lint", dashboard_lint, project),
             ]
-            tool_results = [futures[step] if isinstance(futures[step], StepResult) else futures[step].result()
-                            for step in jobs]
+            tool_results: list[StepResult] = []
+            for step in jobs:
+                done = futures[step]
+                tool_results.append(done if isinstance(done, StepResult) else done.result())
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return results + tool_results + _skipped_generations(generations, prometheus)

@@ -63,12 +63,12 @@ def _per_file(argv: list[str], files: list[Path], gen: Generation | None) -> lis
     batches = [b for b in batches if b]
     out: dict[Path, subprocess.CompletedProcess] = {}
     with ThreadPoolExecutor(max_workers=2) as pool:
-        done = list(zip(batches, pool.map(lambda b: run([*argv, *map(str, b)], gen=gen), batches)))
+        done = list(zip(batches, pool.map(lambda b: run([*argv, *map(str, b)], gen=gen), batches), strict=True))
         again = [f for batch, result in done for f in (batch if result.returncode != 0 and len(batch) > 1 else [])]
         for batch, result in done:
             if result.returncode == 0 or len(batch) == 1:
                 out.update(dict.fromkeys(batch, result))
-        out.update(zip(again, pool.map(lambda f: run([*argv, str(f)], gen=gen), again)))
+        out.update(zip(again, pool.map(lambda f: run([*argv, str(f)], gen=gen), again), strict=True))
     return [(f, out[f]) for f in files]
 
 
@@ -110,7 +110,8 @@ def failed_cases(output: str, expr_groups: dict | None = None) -> list[tuple[str
     promtool writes each case as `name: TEST,` then `alertname: A, time: T,` (or `expr: E, time: T,`)
     then `exp:[...]` and `got:[...]`; the summary names the test, the alert and time, and how
     many alerts were expected and got."""
-    blocks, current = [], []
+    blocks: list[list[str]] = []
+    current: list[str] = []
     for line in output.splitlines():
         stripped = line.strip()
         # A failing promql_expr_test is printed without its test's name: it starts a case of its

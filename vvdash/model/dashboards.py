@@ -74,8 +74,7 @@ def iter_panels(model: dict):
     """Every panel, rows' nested panels included."""
     for panel in model.get("panels", []):
         yield panel
-        for inner in panel.get("panels", []) or []:
-            yield inner
+        yield from panel.get("panels", []) or []
 
 
 def iter_targets(model: dict):

@@ -7,13 +7,17 @@ import os
 import shutil
 import tempfile
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from vvdash.errors import VVError
+
+if TYPE_CHECKING:
+    from playwright.sync_api import ViewportSize
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-VIEWPORT = {"width": 1600, "height": 1000}
+VIEWPORT: ViewportSize = {"width": 1600, "height": 1000}
 
 
 def chromium_path() -> str:
@@ -25,7 +29,7 @@ def chromium_path() -> str:
 
 
 @contextmanager
-def browser_context(viewport: dict | None = None):
+def browser_context(viewport: ViewportSize | None = None):
     """A fresh browser (its own temporary profile folder) and context; closed on exit."""
     try:
         from playwright.sync_api import sync_playwright

@@ -13,12 +13,13 @@ import json
 import re
 import threading
 import urllib.parse
+from typing import Any
 from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from vvdash import PROJECT_ROOT
+from vvdash import project_folder
 from vvdash.check.contract import label_values
 from vvdash.errors import VVError
 from vvdash.preview import grafana_time, variables
@@ -26,17 +27,18 @@ from vvdash.preview.dashboards import Dashboard, load_dir
 from vvdash.preview.prometheus import Prometheus, PrometheusError
 
 STATIC = Path(__file__).with_name("static")
-CHART_LIBRARY = PROJECT_ROOT / ".tools/preview/node_modules/echarts/dist/echarts.min.js"
+CHART_LIBRARY = ".tools/preview/node_modules/echarts/dist/echarts.min.js"    # fetched into the project folder
 MAX_BODY = 1 << 20
 _CONTENT_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
                   ".html": "text/html; charset=utf-8"}
 
 
 def chart_library() -> Path:
-    if not CHART_LIBRARY.is_file():
-        raise VVError(f"{CHART_LIBRARY}: the chart library is not installed; run `make setup` "
+    path = project_folder.path(CHART_LIBRARY)
+    if not path.is_file():
+        raise VVError(f"{path}: the chart library is not installed; run `make setup` "
                       "(scripts/ensure-preview-deps.sh)")
-    return CHART_LIBRARY
+    return path
 
 
 class PreviewServer:
@@ -58,7 +60,7 @@ class PreviewServer:
 
     @property
     def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
+        host, port = self.httpd.socket.getsockname()[:2]
         return f"http://{host}:{port}"
 
     def reload(self) -> None:
@@ -71,7 +73,7 @@ class PreviewServer:
     def serve_forever(self) -> None:
         self.httpd.serve_forever(poll_interval=0.2)
 
-    def start(self) -> "PreviewServer":
+    def start(self) -> PreviewServer:
         self._thread = threading.Thread(target=self.serve_forever, name="preview", daemon=True)
         self._thread.start()
         return self
@@ -108,7 +110,7 @@ class PreviewServer:
                 answers = list(pool.map(answer, queries))
         else:
             answers = [answer(q) for q in queries]
-        return {"results": {str(q.get("refId", "A")): a for q, a in zip(queries, answers)}}
+        return {"results": {str(q.get("refId", "A")): a for q, a in zip(queries, answers, strict=True)}}
 
     def _one_query(self, q: dict, from_ms: int, to_ms: int, width: int, vars_: dict) -> dict:
         # A query's min interval ("Min step"): ">10s" means the same; an interval macro means none.
@@ -134,14 +136,15 @@ class PreviewServer:
         query_result(expr) (each result as `name{labels} value timestamp`, for the variable's regex)."""
         query = str(body.get("query", "")).strip()
         vars_ = body.get("vars") or {}
-        params = {"start": int(body["from"]) / 1000, "end": int(body["to"]) / 1000}
+        params: dict[str, object] = {"start": int(body["from"]) / 1000, "end": int(body["to"]) / 1000}
+        values: Any
         parsed = label_values(query)
         bare = re.fullmatch(r"label_values\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)", query)
         metrics = re.fullmatch(r"metrics\((.*)\)", query, re.S)
         result = re.fullmatch(r"query_result\((.*)\)", query, re.S)
         try:
             if parsed or bare:
-                selector, label = parsed if parsed else ("", bare.group(1))
+                selector, label = parsed if parsed else ("", bare.group(1) if bare else "")
                 if selector:
                     params["match[]"] = variables.substitute(selector, vars_)
                 values, took = self.prometheus.get(f"/api/v1/label/{label}/values", params, method="GET")
@@ -154,7 +157,8 @@ class PreviewServer:
             elif result:
                 expr = variables.substitute(result.group(1), vars_)
                 data, took = self.prometheus.get("/api/v1/query", {"query": expr, "time": params["end"]})
-                rows = data.get("result") if isinstance(data.get("result"), list) else []
+                rows = data.get("result")
+                rows = rows if isinstance(rows, list) else []
                 values = [_result_line(r) for r in rows]
             else:
                 return {"error": f"unsupported variable query {query!r} (the preview reads label_values, "

@@ -26,6 +26,7 @@ def go_float(v: float) -> str:
     if v == 0:
         return "-0" if math.copysign(1, v) < 0 else "0"
     sign, digits, exponent = Decimal(repr(float(v))).normalize().as_tuple()
+    assert isinstance(exponent, int)     # finite numbers only here
     text = "".join(map(str, digits))
     exp = len(text) + exponent - 1          # decimal exponent of the first digit
     neg = "-" if sign else ""
@@ -45,7 +46,7 @@ def _g4(v: float) -> str:
         return "NaN"
     if math.isinf(v):
         return "+Inf" if v > 0 else "-Inf"
-    return "%.4g" % v
+    return f"{v:.4g}"
 
 
 def humanize(v: float) -> str:

@@ -9,8 +9,8 @@ same on both.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass
+from collections.abc import Callable
 
 from vvdash.errors import VVError
 from vvdash.inventory import duration_seconds

@@ -11,8 +11,9 @@ import pkgutil
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from vvdash import PROJECT_ROOT
+from vvdash import project_folder
 from vvdash.emit.rules import rule_to_dict
 from vvdash.emit.serialize import dump_yaml
 from vvdash.errors import VVError
@@ -20,6 +21,9 @@ from vvdash.jobs import job as job_name
 from vvdash.model.rules import Alert
 from vvdash.scenarios import gotemplate
 from vvdash.scenarios.model import AlertCheck, Clock, ExprCheck, Scenario, duration, make_clock, seconds
+
+if TYPE_CHECKING:
+    from vvdash.project import Project
 
 PACKAGE = "rules.tests"
 OUT_DIR = "prometheus/tests"
@@ -33,7 +37,7 @@ class Context:
     """What a scenario module's `scenarios(ctx)` gets: the inventory, the site under test, the
     clock of its test file, and the rules it tests (to read an alert's `for`)."""
 
-    project: object
+    project: Project
     site: dict
     clock: Clock
     rules: dict = field(default_factory=dict)      # alert or record name -> [rule objects]
@@ -79,17 +83,13 @@ def lookup(inv, key: str):
 
 def scenario_modules(package: str = PACKAGE):
     """(module name, source path, module) for each module in rules/tests/ with `scenarios`."""
-    pkg = importlib.import_module(package)
+    pkg = project_folder.import_package(package)
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
         if info.name.startswith("_"):
             continue
         module = importlib.import_module(f"{package}.{info.name}")
         if hasattr(module, "scenarios"):
-            path = Path(pkg.__path__[0]) / f"{info.name}.py"
-            try:
-                source = str(path.resolve().relative_to(PROJECT_ROOT))
-            except ValueError:
-                source = str(path)
+            source = project_folder.shown(Path(pkg.__path__[0]) / f"{info.name}.py")
             yield info.name, source, module
 
 
@@ -229,7 +229,7 @@ def _groups(items: list[tuple[Context, Scenario, str]], rules: dict) -> list[lis
     longest first; the order within the file follows the scenarios' own order."""
     records = {name: [r.expr for r in rs if not isinstance(r, Alert)] for name, rs in rules.items()}
     info = []
-    for i, (ctx, sc, where) in enumerate(items):
+    for i, (_, sc, _) in enumerate(items):
         info.append((i, {s.metric for s in sc.series}, _reads(sc, rules, records),
                      sc.until or max(c.at for c in sc.checks)))
     bins: list[list] = []

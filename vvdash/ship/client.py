@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote
 
@@ -214,7 +214,8 @@ class GrafanaClient:
 
     def search_dashboards(self, tag: str, folder_uid: str) -> list[dict]:
         """Every dashboard carrying `tag` in the folder `folder_uid` (all pages)."""
-        hits, page, page_size = [], 1, SEARCH_PAGE_SIZE
+        hits: list[dict] = []
+        page, page_size = 1, SEARCH_PAGE_SIZE
         while True:
             params = {"tag": tag, "type": "dash-db", "folderUIDs": folder_uid, "limit": page_size, "page": page}
             batch = self.call("GET", "/api/search", f"search tag {tag} in folder {folder_uid}", params=params)[1] or []
@@ -260,8 +261,8 @@ def _retry_after(resp: requests.Response) -> float | None:
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:  # HTTP-dates are GMT; "-0000" parses as naive
-        when = when.replace(tzinfo=timezone.utc)
-    return max((when - datetime.now(timezone.utc)).total_seconds(), 0.0)
+        when = when.replace(tzinfo=UTC)
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
 
 
 def _connection_reason(exc: Exception) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from vvdash.errors import VVError
-from vvdash.inventory import is_loopback, resolve_secret
+from vvdash.inventory import is_loopback, read_secret_file, resolve_secret
 
 ENV_URL = "VVDASH_GRAFANA_URL"
 ENV_TOKEN = "VVDASH_GRAFANA_TOKEN"
@@ -91,24 +91,14 @@ def check_url(url: str, source: str) -> str:
     return url.strip().rstrip("/")
 
 
-def _read_secret_file(path: Path, what: str) -> str:
-    try:
-        value = path.read_text().strip()
-    except OSError as exc:
-        raise VVError(f"{what} {path}: cannot read: {exc.strerror}") from None
-    if not value:
-        raise VVError(f"{what} {path}: file is empty")
-    return value
-
-
 def _credential(args, grafana: dict, base_dir: Path | None) -> Credential:
     if args.token_file:
-        token = _read_secret_file(args.token_file, "--token-file")
+        token = read_secret_file(args.token_file, "--token-file")
         return Credential("token", f"--token-file {args.token_file}", token)
     if args.username or args.password_file:
         if not (args.username and args.password_file):
             raise VVError("--username and --password-file go together (basic auth)")
-        password = _read_secret_file(args.password_file, "--password-file")
+        password = read_secret_file(args.password_file, "--password-file")
         return Credential("basic", f"--password-file {args.password_file}", password, args.username)
     if os.environ.get(ENV_TOKEN, "").strip():
         return Credential("token", f"${ENV_TOKEN}", os.environ[ENV_TOKEN].strip())

@@ -16,6 +16,7 @@ from vvdash.errors import VVError
 from urllib.parse import quote
 
 from vvdash.ship.client import GrafanaClient, GrafanaError
+from vvdash.ship.report import Reporter
 
 UID_PREFIX = "vvdash-"
 GROUP = "folder.grafana.app"
@@ -79,16 +80,6 @@ def folder_api(client: GrafanaClient):
     return ResourceFolders(client, version) if version else LegacyFolders(client)
 
 
-def folder_path(grafana: dict) -> list[str]:
-    """The folder titles from the top level down: grafana.folder split at '/', else [grafana.folder_title]."""
-    if grafana.get("folder"):
-        parts = [p.strip() for p in str(grafana["folder"]).split("/")]
-        if not all(parts):
-            raise VVError(f"grafana.folder: {grafana['folder']!r} has an empty level; write it like 'VV/Site A'")
-        return parts
-    return [grafana["folder_title"]]
-
-
 def parent_uid(path: list[str], depth: int) -> str:
     """The uid vvdash gives the parent folder path[:depth] when it creates it (stable across runs)."""
     digest = hashlib.sha256("/".join(path[:depth]).encode()).hexdigest()[:16]
@@ -101,7 +92,7 @@ class Folders:
     path: list[str]
     leaf_uid: str
     dry_run: bool
-    report: object
+    report: Reporter
 
     def ensure(self) -> None:
         """Every level exists (or would be created, in a dry run); VVError (exit 2) when one cannot be made."""
@@ -109,11 +100,12 @@ class Folders:
             self.api = folder_api(self.client)
             parent = ""
             for depth, title in enumerate(self.path[:-1], start=1):
-                parent = self._level(title, parent, depth)
-                if parent is None:       # dry run: the rest would be created too
+                level = self._level(title, parent, depth)
+                if level is None:        # dry run: the rest would be created too
                     for title in self.path[depth:]:
                         self.report.line(f"would create folder {title!r}")
                     return
+                parent = level
             self._leaf(parent)
         except GrafanaError as exc:
             raise VVError(str(exc)) from None

@@ -16,11 +16,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from vvdash import PROJECT_ROOT
 from vvdash.errors import VVError
 
 MANAGED_TAG = "managed-by:vvdash"
-DEFAULT_DIR = PROJECT_ROOT / "generated" / "dashboards"
+DEFAULT_DIR = "generated/dashboards"       # in the project folder
 GRAFANA_OWNED_KEYS = ("id", "version")
 RECORD_KEY = "vvdashUpload"     # {"sha256": <hex of canonical(model)>}
 

@@ -69,11 +69,11 @@ class Reporter:
             counts[o.action] += 1
         columns = list(COLUMNS) + [c for c in EXTRA_COLUMNS if counts[c]]
         heads = [self.verb(c) for c in columns]
-        widths = [max(len(h), len(str(counts[c]))) for h, c in zip(heads, columns)]
+        widths = [max(len(h), len(str(counts[c]))) for h, c in zip(heads, columns, strict=True)]
         label = "dashboards"
         self.line("")
-        self.line(" " * len(label) + "  " + "  ".join(h.rjust(w) for h, w in zip(heads, widths)))
-        self.line(label + "  " + "  ".join(str(counts[c]).rjust(w) for c, w in zip(columns, widths)))
+        self.line(" " * len(label) + "  " + "  ".join(h.rjust(w) for h, w in zip(heads, widths, strict=True)))
+        self.line(label + "  " + "  ".join(str(counts[c]).rjust(w) for c, w in zip(columns, widths, strict=True)))
         drifted = [o for o in outcomes if o.action == DRIFTED]
         if drifted:
             self.line("")

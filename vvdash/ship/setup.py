@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from vvdash import inventory
+from vvdash import inventory, project_folder
 from vvdash.errors import VVError
 from vvdash.ship import connection, local
 from vvdash.ship.changes import UPLOAD_MESSAGE
@@ -16,7 +16,7 @@ DEFAULT_JOBS = 4
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--dashboards", metavar="DIR", type=Path, default=local.DEFAULT_DIR,
+    parser.add_argument("--dashboards", metavar="DIR", type=Path, default=None,
                         help="folder of dashboard JSON files (default: generated/dashboards)")
     parser.add_argument("--jobs", "-j", metavar="N", type=int, default=DEFAULT_JOBS,
                         help=f"dashboards handled at once (default: {DEFAULT_JOBS})")
@@ -31,6 +31,7 @@ def open_client(args, report: Reporter):
     conn = connection.resolve(args, inv)
     for warning in conn.warnings:
         report.note(warning)
+    args.dashboards = args.dashboards or project_folder.path(local.DEFAULT_DIR)
     dashboards, problems = local.load(args.dashboards)
     client = GrafanaClient(conn, notify=report.note, pool_size=args.jobs)
     return inv, client, dashboards, problems

@@ -25,7 +25,7 @@ from vvdash.ship.store import Remote, open_store
 @dataclass
 class Options:
     folder_uid: str
-    folder_path: list[str]               # folder titles from the top level down (folders.folder_path)
+    folder_path: list[str]               # folder titles from the top level down (inventory.grafana_folders.folder_path)
     message: str = ""
     dry_run: bool = False
     prune: bool = False

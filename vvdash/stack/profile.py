@@ -92,9 +92,9 @@ def render(base: Inventory, workdir: Path, ports: dict[str, int], profile: str) 
     data = copy.deepcopy(dict(base))
     storage = workdir / "storage"
     storage.mkdir(parents=True, exist_ok=True)
-    services = {"bind_address": "127.0.0.1"}
+    services: dict[str, object] = {"bind_address": "127.0.0.1"}
     for name in SERVICE_NAMES:
-        svc = {"port": ports[name]}
+        svc: dict[str, object] = {"port": ports[name]}
         if name in NOT_RUN:
             svc["enabled"] = False
         services[name] = svc

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import requests
 
-from vvdash import PROJECT_ROOT
+from vvdash import project_folder
 from vvdash.emit import alertmanager as am_emit
 from vvdash.errors import VVError
 from vvdash.generations import DEFAULT as DEFAULT_GENERATION
@@ -33,10 +33,10 @@ from vvdash.project import load_project
 from vvdash.stack import links
 from vvdash.stack import profile as stack_profile
 
-DEFAULT_WORKDIR = PROJECT_ROOT / ".stack"
+WORKDIR = ".stack"          # the default working folder, in the project folder
 PID_FILE = "stack.json"
 NOTIFICATIONS_FILE = "notifications.jsonl"
-CRON_JOBS = (("cleanup_old_files",), ("log_exporter",))
+CRON_JOBS: tuple[tuple[str, ...], ...] = (("cleanup_old_files",), ("log_exporter",))
 # What one run leaves and the next must not see: Prometheus' TSDB and Alertmanager's state (its
 # notification log and silences) start empty; the last run's logs and notifications move aside.
 RUN_STATE = ("data/prometheus", "data/alertmanager")
@@ -56,6 +56,10 @@ class Part:
     timeout: float = 30.0
 
 
+def default_workdir() -> Path:
+    return project_folder.path(WORKDIR)
+
+
 @dataclass
 class Stack:
     workdir: Path
@@ -72,8 +76,15 @@ class Stack:
     def notifications(self) -> Path:
         return self.workdir / NOTIFICATIONS_FILE
 
+    @property
+    def inv(self) -> Inventory:
+        """The stack's inventory, once rendered or loaded."""
+        if self.inventory is None:
+            raise VVError(f"{self.workdir}: no stack inventory yet (render or load the stack first)")
+        return self.inventory
+
     def url(self, service: str, path: str = "") -> str:
-        return self.inventory.service_url(service, path)
+        return self.inv.service_url(service, path)
 
     # -- rendering --------------------------------------------------------------
     def render(self, base_inventory: str | Path | None, profile: str, fixed_ports: bool) -> None:
@@ -82,7 +93,7 @@ class Stack:
         self.base_name = base.name
         ports = stack_profile.pick_ports(base, fixed_ports)
         self.inventory = stack_profile.write(base, self.workdir, ports, profile)
-        project = load_project(self.inventory.path)
+        project = load_project(self.inv.path)
         from vvdash.build import render as render_all  # the same emitters as `vvdash build`
 
         out = self.workdir / "generated"
@@ -93,7 +104,7 @@ class Stack:
         am_emit.write_runtime(self.inventory, self.workdir / "alertmanager")
 
     def parts(self) -> list[Part]:
-        inv, w = self.inventory, self.workdir
+        inv, w = self.inv, self.workdir
         gen = w / "generated"
         addr = lambda s: f"127.0.0.1:{inv.service(s)['port']}"  # noqa: E731
         py = sys.executable
@@ -168,7 +179,7 @@ class Stack:
         parts = self.parts()
         for part in parts:
             for service in part.port_of:
-                port = self.inventory.service(service)["port"]
+                port = self.inv.service(service)["port"]
                 if port_in_use(port):
                     where = f"{self.base_name}: services.{service}.port" if fixed_ports else "picked as free"
                     raise VVError(f"port {port} for {service} is already in use ({where}); free it or "
@@ -209,7 +220,7 @@ class Stack:
         `up` shows up/down rather than unknown (not fatal: status tells what is down)."""
         from vvdash.inventory import duration_seconds
 
-        deadline = time.monotonic() + 3 * duration_seconds(self.inventory["prometheus"]["scrape_interval"]) + 5
+        deadline = time.monotonic() + 3 * duration_seconds(self.inv["prometheus"]["scrape_interval"]) + 5
         while time.monotonic() < deadline:
             try:
                 if all(t["health"] != "unknown" for t in targets(self.url("prometheus"))):
@@ -229,7 +240,7 @@ class Stack:
 
     def _start(self, part: Part, progress) -> None:
         log = self.workdir / "logs" / f"{part.name}.log"
-        proc = Process(part.name, part.argv, log, cwd=self.workdir).start()
+        proc = Process(part.name, part.argv, log, env=self._project_env(), cwd=self.workdir).start()
         self.procs[part.name] = proc
         self._write_pid_file()
         try:
@@ -245,12 +256,19 @@ class Stack:
             wait_http(self.url(service, "/healthz"), timeout=max(1.0, deadline - time.monotonic()),
                       proc=self.procs["pipeline"].popen)
 
+    @staticmethod
+    def _project_env() -> dict[str, str]:
+        """The stack's processes work on this project: from the working folder, which holds the
+        stack's own vvdash.yaml, they would find that one instead."""
+        return {project_folder.ENV: str(project_folder.root())}
+
     def _run_cron_jobs(self, progress) -> None:
         """Each cron-style job once, so its pushed metrics are in the Pushgateway from the start."""
         for name, *flags in CRON_JOBS:
-            argv = [sys.executable, "-m", "vvdash", "--inventory", str(self.inventory.path), "pipeline", "cron",
+            argv = [sys.executable, "-m", "vvdash", "--inventory", str(self.inv.path), "pipeline", "cron",
                     name, *flags]
-            done = subprocess.run(argv, cwd=self.workdir, capture_output=True, text=True, timeout=120)
+            done = subprocess.run(argv, cwd=self.workdir, env={**os.environ, **self._project_env()},
+                                  capture_output=True, text=True, timeout=120)
             (self.workdir / "logs" / f"cron_{name}.log").write_text(done.stdout + done.stderr)
             if done.returncode != 0:
                 tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
@@ -258,8 +276,8 @@ class Stack:
             progress(f"  {'cron ' + name:18} ran once (pushed to the Pushgateway)")
 
     def _write_pid_file(self) -> None:
-        state = {"inventory": str(self.inventory.path), "generation": self.generation.number,
-                 "processes": {name: {"pid": p.pid, "start_time": start_time(p.pid)}
+        state = {"inventory": str(self.inv.path), "generation": self.generation.number,
+                 "processes": {name: {"pid": p.pid, "start_time": start_time(p.pid) if p.pid is not None else None}
                                for name, p in self.procs.items()}}
         tmp = self.pid_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(state, indent=2) + "\n")  # start order: `down` stops in reverse
@@ -292,7 +310,7 @@ class Stack:
         try:
             state = json.loads(self.pid_file.read_text())
         except (FileNotFoundError, json.JSONDecodeError):
-            raise VVError(f"{self.workdir}: no stack running (no {PID_FILE}); start one with `vvdash stack up`")
+            raise VVError(f"{self.workdir}: no stack running (no {PID_FILE}); start one with `vvdash stack up`") from None
         self.inventory = load(state["inventory"])
         self.generation = generation(state.get("generation", DEFAULT_GENERATION))
 
@@ -300,7 +318,7 @@ class Stack:
         """Where to look: only pages that answer on the binaries running (see links.py)."""
         return {
             **links.pages(self.url),
-            "DVR simulator": self.url("dvr_simulator", self.inventory.sites[0]["dvrs"][0]["path"]),
+            "DVR simulator": self.url("dvr_simulator", self.inv.sites[0]["dvrs"][0]["path"]),
             "Notifications file": str(self.notifications),
             "Logs": str(self.workdir / "logs"),
         }

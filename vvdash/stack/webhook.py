@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from vvdash.http_reply import reply
+from vvdash.http_reply import add_listen_options, listen, reply, serve, threading_server
 
 
 def read_notifications(path: Path) -> list[dict]:
     """Every recorded notification (a torn last line, mid-write, is skipped)."""
-    out = []
+    out: list[dict] = []
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
@@ -75,31 +73,20 @@ def make_server(address: str, port: int, out: Path) -> ThreadingHTTPServer:
             print(summary(record), flush=True)
             return reply(self, 200, b"ok\n")
 
-    server = ThreadingHTTPServer((address, port), Handler)
-    server.daemon_threads = True
-    return server
+    return threading_server(address, port, Handler)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="vvdash.stack.webhook", description=__doc__.splitlines()[0])
-    parser.add_argument("--address", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
+    add_listen_options(parser)
     parser.add_argument("--out", type=Path, required=True, help="file every notification is appended to")
     args = parser.parse_args(argv)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        server = make_server(args.address, args.port, args.out)
-    except OSError as exc:
-        print(f"webhook receiver: cannot listen on {args.address}:{args.port}: {exc.strerror}", file=sys.stderr)
+    address = args.address or "127.0.0.1"
+    server = listen("webhook receiver", address, args.port, lambda a, p: make_server(a, p, args.out))
+    if server is None:
         return 2
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start())
-    print(f"webhook receiver on http://{args.address}:{server.server_address[1]}/ -> {args.out}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    server.server_close()
-    return 0
+    return serve(server, lambda port: f"webhook receiver on http://{address}:{port}/ -> {args.out}", args.ready_file)
 
 
 if __name__ == "__main__":
