@@ -1,0 +1,14 @@
+"""The fleet: a Prometheus (server or agent) per site remote-writing into a central store.
+
+Only an inventory with a `fleet` section gets any of it; the single-site build is unchanged.
+- site_config: each site's prometheus.yml (external `site` label, remote_write, relabelling);
+- site_rules: the alerts a site evaluates itself, so they fire while its WAN link is down;
+- central: the rule files of the store's ruler (fleet rollups, SLOs, "site silent") and their tests;
+- kubernetes: the same rules as Prometheus Operator PrometheusRule resources.
+"""
+
+from __future__ import annotations
+
+
+def configured(inv) -> bool:
+    return inv.get("fleet") is not None
