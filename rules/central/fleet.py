@@ -8,11 +8,12 @@ or stopped an hour ago, is silent as well as one that stopped a minute ago.
 
 from __future__ import annotations
 
+from dashboards._common import UID
 from rules._common import number, runbook
 from rules.pipeline import PAGE_BURNS, TICKET_BURNS
 from vvdash import exprs
 from vvdash.inventory import duration_seconds
-from vvdash.jobs import selector
+from vvdash.jobs import JOB, selector
 from vvdash.model.rules import Alert, Group, Record
 
 HEARTBEAT = f"up{{{selector('prometheus')}}}"
@@ -22,8 +23,7 @@ SITE_ERROR_RATIO = "site:vv_fleet_videos_failed:ratio_rate5m"
 SITE_STORAGE_SECONDS_LEFT = "site:vv_fleet_storage_seconds_left:min"
 SITE_DVRS_CONNECTED = "site:vv_fleet_dvrs_connected:sum"
 SITE_DVRS = "site:vv_fleet_dvrs:count"
-FLEET_SITES_REPORTING = "vv_fleet_sites_reporting:sum"
-DASHBOARD = "vv-fleet"
+DASHBOARD = UID["fleet"]
 
 
 def slo_error_ratio(window: str) -> str:
@@ -35,8 +35,8 @@ def expected_sites(inv) -> str:
     return "\nor\n".join(f'label_replace(vector(1), "site", "{s["name"]}", "", "")' for s in inv.sites)
 
 
-def heard_from(inv) -> str:
-    return f"group by (site) (last_over_time({HEARTBEAT}[{inv['fleet']['silent_after']}]))"
+def heard_from(inv, by: str = "site") -> str:
+    return f"group by ({by}) (last_over_time({HEARTBEAT}[{inv['fleet']['silent_after']}]))"
 
 
 def silent_expr(inv) -> str:
@@ -45,26 +45,27 @@ def silent_expr(inv) -> str:
 
 def _videos(status: str = "", window: str = "5m", by: str = "site") -> str:
     sel = selector("orchestrator") + (f', status="{status}"' if status else "")
-    return f"sum by ({by}) (rate(vv_videos_processed_total{{{sel}}}[{window}]))" if by else \
-        f"sum(rate(vv_videos_processed_total{{{sel}}}[{window}]))"
+    return f"sum by ({by}) (rate(vv_videos_processed_total{{{sel}}}[{window}]))"
 
 
 def _records(inv) -> list[Record]:
+    # Per site, keeping the one job each comes from (the dashboard's job variable narrows them).
+    heartbeat_job = f'label_replace(\n(\n{expected_sites(inv)}\n), "job", "{JOB["prometheus"]}", "", "")'
+    dvrs = f"vv_agent_dvr_connection_status{{{selector('agent_dvr')}}}"
     return [
-        Record(SITE_REPORTING, f"{heard_from(inv)}\nor on (site)\n(\n{expected_sites(inv)}\n) * 0"),
-        Record(FLEET_SITES_REPORTING, f"sum({SITE_REPORTING})"),
-        Record(SITE_BACKLOG, f"sum by (site) (vv_videos_in_input_queue{{{selector('orchestrator')}}})"),
-        Record(SITE_ERROR_RATIO, f"{_videos('failure')}\n/\n{_videos()}"),
-        Record(SITE_STORAGE_SECONDS_LEFT, f"min by (site) ({exprs.seconds_until_full(inv)})"),
-        Record(SITE_DVRS_CONNECTED, f"sum by (site) (vv_agent_dvr_connection_status{{{selector('agent_dvr')}}})"),
-        Record(SITE_DVRS, f"count by (site) (vv_agent_dvr_connection_status{{{selector('agent_dvr')}}})"),
+        Record(SITE_REPORTING, f"{heard_from(inv, 'site, job')}\nor on (site)\n{heartbeat_job} * 0"),
+        Record(SITE_BACKLOG, f"sum by (site, job) (vv_videos_in_input_queue{{{selector('orchestrator')}}})"),
+        Record(SITE_ERROR_RATIO, f"{_videos('failure', by='site, job')}\n/\n{_videos(by='site, job')}"),
+        Record(SITE_STORAGE_SECONDS_LEFT, f"min by (site, job) ({exprs.seconds_until_full(inv)})"),
+        Record(SITE_DVRS_CONNECTED, f"sum by (site, job) ({dvrs})"),
+        Record(SITE_DVRS, f"count by (site, job) ({dvrs})"),
     ]
 
 
 def _slo_records() -> list[Record]:
     windows = sorted({w for pair in (*PAGE_BURNS, *TICKET_BURNS) for w in pair[:2]},
                      key=duration_seconds)
-    return [Record(slo_error_ratio(w), f"{_videos('failure', w, '')}\n/\n{_videos('', w, '')}") for w in windows]
+    return [Record(slo_error_ratio(w), f"{_videos('failure', w, 'job')}\n/\n{_videos('', w, 'job')}") for w in windows]
 
 
 def _burn(pairs, budget: float) -> str:

@@ -12,3 +12,12 @@ from __future__ import annotations
 
 def configured(inv) -> bool:
     return inv.get("fleet") is not None
+
+
+def fleet_record_files(inv) -> list:
+    """The ruler's fleet rule file, for the contract check of what reads its records ([] without `fleet`)."""
+    if not configured(inv):
+        return []
+    from vvdash.fleet.central import fleet_rule_file  # noqa: PLC0415  (rules/ imports dashboards/)
+
+    return [fleet_rule_file(inv)]

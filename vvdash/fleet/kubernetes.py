@@ -17,6 +17,11 @@ KIND = "PrometheusRule"
 ROLE_LABEL = "vvdash.io/role"
 
 
+def resource_name(*parts: str) -> str:
+    """A Kubernetes object name (DNS-1123 subdomain: lowercase letters, digits, '-' and '.')."""
+    return "-".join(parts).replace("_", "-")
+
+
 def resource(name: str, role: str, rule_file_dict: dict) -> dict:
     return {"apiVersion": API_VERSION, "kind": KIND,
             "metadata": {"name": name, "labels": {"app.kubernetes.io/part-of": "vvdash", ROLE_LABEL: role}},
@@ -27,9 +32,9 @@ def resources(project) -> list[dict]:
     from vvdash.emit.rules import rule_file_dict  # noqa: PLC0415  (the emitter imports the fleet)
 
     inv = project.inventory
-    out = [resource(f"vv-site-{rf.module}", "site", rule_file_dict(rf, inv))
+    out = [resource(resource_name("vv-site", rf.module), "site", rule_file_dict(rf, inv))
            for rf in site_rule_files(project.rule_files)]
-    out += [resource(f"vv-ruler-{rf.module}", "ruler", rule_file_dict(rf, inv)) for rf in central.rule_files(project)]
+    out += [resource(resource_name("vv-ruler", rf.module), "ruler", rule_file_dict(rf, inv)) for rf in central.rule_files(project)]
     return out
 
 

@@ -92,7 +92,7 @@ def silent_test(inv) -> dict:
     clear_at = _grid(back_at + 2 * ev, ev)
     checks.append({"eval_time": duration(clear_at), "alertname": alert.alert,
                    "exp_alerts": silent(never) if never else []})
-    reporting = [{"labels": f'{F.SITE_REPORTING}{{site="{s}"}}', "value": 0 if s in (sites[0], never) else 1}
+    reporting = [{"labels": f'{F.SITE_REPORTING}{{job="{JOB["prometheus"]}", site="{s}"}}', "value": 0 if s in (sites[0], never) else 1}
                  for s in sites]
     return {"name": f"VVFleetSiteSilent: site {sites[0]} cut from {duration(cut_at)} to {duration(back_at)}"
                     + (f", site {never} never reports" if never else ""),
@@ -118,7 +118,7 @@ def slo_tests(inv) -> list[dict]:
         series = []
         for site in sites:
             series += [_videos(site, "failure", ratio, scrape, n), _videos(site, "success", 1 - ratio, scrape, n)]
-        firing = [_expected(inv, _alert(inv, "VVFleetErrorBudgetBurn", sev), {}, ratio) for sev in ("critical", "warning")]
+        firing = [_expected(inv, _alert(inv, "VVFleetErrorBudgetBurn", sev), {"job": JOB["orchestrator"]}, ratio) for sev in ("critical", "warning")]
         out.append({"name": f"VVFleetErrorBudgetBurn: failure ratio {ratio:g} ({case})", "interval": duration(scrape),
                     "input_series": series,
                     "alert_rule_test": [{"eval_time": duration(at), "alertname": "VVFleetErrorBudgetBurn",
