@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test setup tools samples grafana-schema preview-deps build lint bench clean
+.PHONY: demo test setup tools samples grafana-schema preview-deps build lint bench clean fleet-tools
 
 setup: $(STAMP) tools samples grafana-schema preview-deps
 
@@ -45,3 +45,8 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) .pytest_cache *.egg-info
+
+# The fleet's store (`vvdash fleet up`, tests/fleet/test_fleet_e2e.py): Thanos built from its Go
+# module into .tools/thanos/. Not part of setup: a cold Go build takes many minutes.
+fleet-tools:
+	@python3 scripts/build_thanos.py
