@@ -133,14 +133,34 @@ def test_promtool_accepts_configs_rules_and_tests(fleet_out, gen):
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-@pytest.mark.parametrize("settings", [{"silent_after": "5m", "silent_for": "10m"}, {"silent_after": "1m", "silent_for": "0s"}])
+def _render_fleet_rules(inv, out: Path) -> Path:
+    """Only the ruler's fleet file and its tests (what a build writes there), without a whole build."""
+    from vvdash.emit.rules import rule_file_dict
+    from vvdash.emit.serialize import dump_yaml
+    from vvdash.fleet import central, rule_tests
+
+    (out / "ruler").mkdir(parents=True)
+    (out / "tests").mkdir()
+    (out / "ruler/fleet.yml").write_bytes(dump_yaml(rule_file_dict(central.fleet_rule_file(inv), inv)))
+    (out / "tests/fleet.yml").write_bytes(rule_tests.render_tests(inv))
+    return out / "tests/fleet.yml"
+
+
+@pytest.mark.parametrize("settings", [{"silent_after": "5m", "silent_for": "10m"},
+                                      {"silent_after": "1m", "silent_for": "0s"},
+                                      {"silent_after": "45s", "silent_for": "15s", "sites": 1}])
 def test_silent_tests_follow_the_inventory(tmp_path, settings):
     promtool = GENERATIONS[2].find("promtool") or GENERATIONS[3].find("promtool")
-    path = _write(tmp_path, lambda d: d["fleet"].update(settings))
-    out = tmp_path / "generated"
-    build(path, out=out)
-    done = subprocess.run([promtool, "test", "rules", str(out / "fleet/tests/fleet.yml")],
-                          capture_output=True, text=True, timeout=300)
+    settings = dict(settings)
+    sites = settings.pop("sites", None)
+
+    def edit(d):
+        d["fleet"].update(settings)
+        if sites:
+            d["sites"] = d["sites"][:sites]
+    inv = load(_write(tmp_path, edit))
+    test = _render_fleet_rules(inv, tmp_path / "fleet")
+    done = subprocess.run([promtool, "test", "rules", str(test)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
 
 

@@ -21,3 +21,12 @@ def fleet_record_files(inv) -> list:
     from vvdash.fleet.central import fleet_rule_file  # noqa: PLC0415  (rules/ imports dashboards/)
 
     return [fleet_rule_file(inv)]
+
+
+def fleet_lint_files(generated) -> tuple[list, list]:
+    """The fleet's rule files (sites' and ruler's) and promtool tests in a rendered tree, for lint."""
+    from pathlib import Path  # noqa: PLC0415
+
+    fleet = Path(generated) / "fleet"
+    return (sorted(fleet.glob("sites/*/rules/*.yml")) + sorted(fleet.glob("ruler/*.yml")),
+            sorted(fleet.glob("tests/*.yml")))

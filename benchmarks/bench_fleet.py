@@ -1,0 +1,92 @@
+"""The fleet with SITES simulated sites (default 20) on this machine, as the end-to-end test runs
+it with 3: arrival of every site's series, a receiver killed mid-ingestion (samples counted),
+one site's remote write cut (VVFleetSiteSilent latency, the site's local alert), then the
+store's CPU and memory and the fleet overview's query time over the run.
+
+Needs .tools/thanos/thanos (`make fleet-tools`).
+
+Usage: .venv/bin/python benchmarks/bench_fleet.py [SITES]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402
+
+from vvdash.fleet import checks  # noqa: E402
+from vvdash.fleet.runtime import Fleet, require_thanos  # noqa: E402
+
+CLOCK_TICKS = 100
+
+
+def _proc_usage(pid: int) -> tuple[float, int]:
+    """(CPU seconds, resident bytes) of a process."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * 4096
+    return cpu, rss
+
+
+def _dashboard_queries(fleet: Fleet) -> list[str]:
+    model = json.loads((fleet.workdir / "fleet-dashboard.json").read_text())
+    out = []
+    for panel in model["panels"]:
+        for t in panel.get("targets", []):
+            out.append(t["expr"].replace("$site", ".+").replace("$job", ".+").replace("$instance", ".+")
+                       .replace("$__rate_interval", "1m"))
+    return out
+
+
+def main(argv: list[str]) -> int:
+    sites = int(argv[0]) if argv else 20
+    require_thanos()
+    with tempfile.TemporaryDirectory(prefix="bench-fleet-") as tmp:
+        fleet = Fleet(Path(tmp))
+        started = time.monotonic()
+        try:
+            fleet.up(sites)
+            print(f"up: {time.monotonic() - started:.1f}s for {sites} sites", flush=True)
+            t = time.monotonic()
+            counts = checks.arrival(fleet, timeout=300)
+            print(f"arrival: {len(counts)} sites, {sum(counts.values())} vv_ series, all in {time.monotonic() - t:.1f}s")
+            kill = checks.kill_receiver(fleet)
+            lost = {s: kill.local[s] - kill.store[s] for s in kill.local}
+            print(f"receiver killed: {sum(kill.local.values())} samples at {len(kill.local)} server sites over "
+                  f"{kill.window_s}s, {sum(kill.store.values())} in the store, lost {sum(lost.values())}; "
+                  f"queries {kill.queries_answered} answered, {kill.queries_failed} failed")
+            cut = checks.cut_site(fleet, "site-01")
+            print(f"cut site-01: VVFleetSiteSilent after {cut.silent_after_s}s (bound {cut.bound_s:.0f}s), sites "
+                  f"silent {sorted(cut.silent_sites)}, local alert during the cut {cut.local_alert_during_cut}, "
+                  f"cleared {cut.cleared_after_s}s after the restore")
+            for name, proc in fleet.procs.items():
+                if name.startswith(("receive", "query", "rule")) and proc.alive():
+                    cpu, rss = _proc_usage(proc.pid)
+                    print(f"{name}: {cpu:.1f} CPU s over {time.monotonic() - started:.0f}s, {rss / 2**20:.0f} MiB resident")
+            from dashboards.fleet import dashboard  # noqa: PLC0415
+
+            (fleet.workdir / "fleet-dashboard.json").write_text(json.dumps(dashboard(fleet.inv)))
+            span = time.monotonic() - started
+            total = 0.0
+            for expr in _dashboard_queries(fleet):
+                t = time.monotonic()
+                r = requests.get(f"http://127.0.0.1:{fleet.ports.query_http}/api/v1/query_range",
+                                 params={"query": expr, "start": time.time() - span, "end": time.time(),
+                                         "step": "15", "dedup": "true"}, timeout=60)
+                r.raise_for_status()
+                total += time.monotonic() - t
+            print(f"fleet overview: every panel's query over the run ({span:.0f}s): {total * 1000:.0f} ms in all")
+        finally:
+            fleet.down()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
