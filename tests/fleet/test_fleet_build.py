@@ -180,3 +180,17 @@ def test_silent_tests_catch_a_rule_that_never_fires(fleet_out, tmp_path):
     done = subprocess.run([promtool, "test", "rules", str(work / "tests/fleet.yml")],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode != 0 and "VVFleetSiteSilent" in done.stdout + done.stderr
+
+
+def test_fleet_dashboard_and_runbook_only_with_fleet(fleet_out):
+    import json
+
+    assert "dashboards/vv-fleet.json" not in build(None, out=DEFAULT_OUT, check=True).files
+    model = json.loads((fleet_out / "dashboards/vv-fleet.json").read_text())
+    table = next(p for p in model["panels"] if p["title"] == "Sites")
+    urls = [link["url"] for link in table["fieldConfig"]["defaults"]["links"]]
+    assert "/d/vv-overview?var-site=${__data.fields.site}&${__url_time_range}" in urls
+    exprs = [t["expr"] for t in table["targets"]]
+    assert all("site:vv_fleet_" in e and 'site=~"$site"' in e for e in exprs)
+    runbook = (fleet_out / "RUNBOOK.md").read_text()
+    assert "## VVFleetSiteSilent" in runbook and "## VVFleetErrorBudgetBurn" in runbook

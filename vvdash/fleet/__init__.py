@@ -30,3 +30,10 @@ def fleet_lint_files(generated) -> tuple[list, list]:
     fleet = Path(generated) / "fleet"
     return (sorted(fleet.glob("sites/*/rules/*.yml")) + sorted(fleet.glob("ruler/*.yml")),
             sorted(fleet.glob("tests/*.yml")))
+
+
+def fleet_alerts(inv) -> list:
+    """(rule file, group, alert) of the ruler's fleet alerts, for RUNBOOK.md ([] without `fleet`)."""
+    from vvdash.model.rules import Alert  # noqa: PLC0415
+
+    return [(rf, g, r) for rf in fleet_record_files(inv) for g, r in rf.rules() if isinstance(r, Alert)]
