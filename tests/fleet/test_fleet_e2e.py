@@ -14,7 +14,8 @@ import os
 import pytest
 
 from vvdash.fleet import checks
-from vvdash.fleet.runtime import Fleet, thanos_binary
+from rules.central.fleet import SITE_REPORTING as REPORTING
+from vvdash.fleet.runtime import Fleet, thanos_binary, wait_until
 from vvdash.generations import GENERATIONS
 
 SITES = int(os.environ.get("VVDASH_FLEET_SITES", "3"))
@@ -43,7 +44,10 @@ def test_every_site_arrives_with_its_site_label(fleet):
     counts = checks.arrival(fleet)
     assert set(counts) >= set(fleet.ports.sites)
     assert all(counts[s] == checks.exposed_vv_series() for s in fleet.ports.sites)
-    assert {r["metric"]["site"] for r in fleet.query("site:vv_fleet_reporting:present == 1")} == set(fleet.ports.sites)
+    # The ruler's rollup the fleet dashboard reads: every site reporting.
+    reporting = wait_until(lambda: {r["metric"]["site"] for r in fleet.query(f"{REPORTING} == 1")}
+                           == set(fleet.ports.sites), 120, "every site reporting in the ruler's rollup")
+    assert reporting
 
 
 def test_killing_a_receiver_loses_no_acknowledged_sample(fleet):

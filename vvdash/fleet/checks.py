@@ -86,11 +86,16 @@ def kill_receiver(fleet: Fleet, receiver: str = "receive-2", before: float = 6, 
     wait_until(acknowledged, 120, "the store acknowledging every site's samples past the window")
     window = f"{int(t1 - t0)}s"
     result.window_s = int(t1 - t0)
+    # Raw samples (a range selector answers them as they are stored; count_over_time would merge
+    # series that differ only by name), counted here.
     for s in servers:
-        result.local[s] = int(float(fleet.site_query(s, f"sum(count_over_time({VV_SERIES}[{window}]))", at=t1)[0]["value"][1]))
-        got = fleet.query(f'sum(count_over_time({{__name__=~"vv_.+", site="{s}"}}[{window}]))', at=t1)
-        result.store[s] = int(float(got[0]["value"][1])) if got else 0
+        result.local[s] = _samples(fleet.site_query(s, f"{VV_SERIES}[{window}]", at=t1))
+        result.store[s] = _samples(fleet.query(f'{{__name__=~"vv_.+", site="{s}"}}[{window}]', at=t1))
     return result
+
+
+def _samples(matrix: list[dict]) -> int:
+    return sum(len(series["values"]) for series in matrix)
 
 
 @dataclass

@@ -262,11 +262,9 @@ class Fleet:
         self.procs.clear()
         state = self.workdir / STATE
         if state.exists():
-            for pid in json.loads(state.read_text())["pids"].values():
-                try:
-                    os.killpg(pid, signal.SIGTERM)
-                except (ProcessLookupError, PermissionError):
-                    pass
+            # Sites first (their remote write flushes while the store is still up), then the store.
+            for pid in reversed(list(json.loads(state.read_text())["pids"].values())):
+                _stop_group(pid)
             state.unlink()
 
     # -- what the tests and `status` do ---------------------------------------
@@ -290,7 +288,8 @@ class Fleet:
     def ruler_alerts(self) -> list[dict]:
         r = requests.get(f"http://127.0.0.1:{self.ports.rule_http}/api/v1/alerts", timeout=30)
         r.raise_for_status()
-        return r.json()["data"]["alerts"]
+        data = r.json()["data"]
+        return data.get("alerts", data.get("Alerts", []))   # Thanos rule says "Alerts"
 
     def alertmanager_alerts(self, i: int = 0) -> list[dict]:
         r = requests.get(f"http://127.0.0.1:{self.ports.am_http[i]}/api/v2/alerts", timeout=30)
@@ -313,6 +312,22 @@ class Fleet:
     def status(self) -> dict:
         sites = {r["metric"].get("site"): r["value"][1] for r in self.query(f'group by (site) (up{{job="{JOB["prometheus"]}"}})')}
         return {"sites_in_store": sorted(s for s in sites if s), "alive": {n: p.alive() for n, p in self.procs.items()}}
+
+
+def _stop_group(pgid: int, timeout: float = 10.0) -> None:
+    """SIGTERM a process group started by `fleet up` (from another shell), SIGKILL it after `timeout`."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pgid, sig)
+        except (ProcessLookupError, PermissionError):
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(pgid, 0)
+            except (ProcessLookupError, PermissionError):
+                return
+            time.sleep(0.2)
 
 
 def attach(workdir: Path = DEFAULT_WORKDIR) -> Ports:
