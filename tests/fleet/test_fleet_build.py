@@ -16,15 +16,7 @@ from vvdash.errors import VVError
 from vvdash.generations import GENERATIONS
 from vvdash.inventory import load
 
-HERE = Path(__file__).parent
-FLEET = HERE / "fleet.yaml"
-
-
-@pytest.fixture(scope="module")
-def fleet_out(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("fleet") / "generated"
-    build(FLEET, out=out)
-    return out
+from tests.fleet.conftest import FLEET
 
 
 def _write(tmp_path, edit) -> Path:

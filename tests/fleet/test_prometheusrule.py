@@ -11,7 +11,6 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.fleet.test_fleet_build import fleet_out  # noqa: F401  (the fleet build, once per module)
 
 DURATION = r"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"
 STRINGS = {"type": "object", "additionalProperties": {"type": "string"}}
@@ -44,7 +43,7 @@ def _resources(out):
     return {p.name: yaml.safe_load(p.read_text()) for p in sorted((out / "kubernetes").glob("*.yaml"))}
 
 
-def test_every_resource_fits_the_crd(fleet_out):  # noqa: F811
+def test_every_resource_fits_the_crd(fleet_out):
     resources = _resources(fleet_out)
     assert any(n.startswith("vv-site-") for n in resources) and "vv-ruler-fleet.yaml" in resources
     for name, res in resources.items():
@@ -56,7 +55,7 @@ def test_every_resource_fits_the_crd(fleet_out):  # noqa: F811
                 assert METRIC_NAME.fullmatch(r.get("record", "ok")), r
 
 
-def test_resources_hold_the_same_rules_as_the_files(fleet_out):  # noqa: F811
+def test_resources_hold_the_same_rules_as_the_files(fleet_out):
     resources = _resources(fleet_out)
     ruler = yaml.safe_load((fleet_out / "fleet/ruler/fleet.yml").read_text())
     assert resources["vv-ruler-fleet.yaml"]["spec"] == ruler
@@ -71,7 +70,7 @@ def test_resources_hold_the_same_rules_as_the_files(fleet_out):  # noqa: F811
     lambda r: r["spec"]["groups"][0].pop("name"),
     lambda r: r["spec"]["groups"][0]["rules"][-1].update({"for": "5 minutes"}),
 ])
-def test_the_shape_check_refuses_what_the_operator_would(fleet_out, broken):  # noqa: F811
+def test_the_shape_check_refuses_what_the_operator_would(fleet_out, broken):
     res = _resources(fleet_out)["vv-ruler-fleet.yaml"]
     broken(res)
     with pytest.raises(jsonschema.ValidationError):
