@@ -83,6 +83,10 @@ def main(argv: list[str]) -> int:
                 r.raise_for_status()
                 total += time.monotonic() - t
             print(f"fleet overview: every panel's query over the run ({span:.0f}s): {total * 1000:.0f} ms in all")
+            model = json.loads((fleet.workdir / "fleet-dashboard.json").read_text())
+            stat = next(p for p in model["panels"] if p["title"] == "Sites reporting")["targets"][0]["expr"]
+            shown = fleet.query(stat.replace("$site", ".+").replace("$job", ".+"))
+            print(f"fleet overview 'Sites reporting': {shown[0]['value'][1] if shown else 'no value'} of {sites}")
         finally:
             fleet.down()
     return 0

@@ -35,8 +35,8 @@ def arrival(fleet: Fleet, timeout: float = 180) -> dict[str, int]:
     sites = set(fleet.ports.sites)
 
     def counts():
-        got = {r["metric"].get("site"): int(float(r["value"][1]))
-               for r in fleet.query(f"count by (site) ({VV_SERIES})")}
+        got = {r["metric"]["site"]: int(float(r["value"][1]))      # (the ruler's fleet-wide records have none)
+               for r in fleet.query(f"count by (site) ({VV_SERIES})") if "site" in r["metric"]}
         return got if set(got) >= sites and all(got[s] == want for s in sites) else None
     return wait_until(counts, timeout, f"all {len(sites)} sites' {want} vv_ series each in the store", every=2)
 
