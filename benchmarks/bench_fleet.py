@@ -65,7 +65,8 @@ def main(argv: list[str]) -> int:
             cut = checks.cut_site(fleet, "site-01")
             print(f"cut site-01: VVFleetSiteSilent after {cut.silent_after_s}s (bound {cut.bound_s:.0f}s), sites "
                   f"silent {sorted(cut.silent_sites)}, local alert during the cut {cut.local_alert_during_cut}, "
-                  f"cleared {cut.cleared_after_s}s after the restore")
+                  f"cleared {cut.cleared_after_s}s after the restore; samples over the cut: {cut.cut_samples_local} at the "
+                  f"site, {cut.cut_samples_store} in the store once the link was back")
             for name, proc in fleet.procs.items():
                 if name.startswith(("receive", "query", "rule")) and proc.alive():
                     cpu, rss = _proc_usage(proc.pid)

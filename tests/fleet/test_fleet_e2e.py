@@ -64,3 +64,4 @@ def test_cutting_one_site_fires_site_silent_for_it_alone(fleet):
     assert result.silent_sites == {site}, result
     assert result.silent_after_s <= result.bound_s + 5, result     # polling and a reload's own delay
     assert result.local_alert_during_cut and result.in_alertmanager, result
+    assert result.cut_samples_local > 0 and result.cut_samples_store == result.cut_samples_local, result

@@ -80,18 +80,23 @@ def kill_receiver(fleet: Fleet, receiver: str = "receive-2", before: float = 6, 
     t1 = time.time()
     servers = [s for s in fleet.ports.sites if fleet_inv.mode(fleet.inv.site(s)) == "server"]
 
-    def acknowledged():   # every server site has had the store acknowledge samples past t1
-        return all(float(fleet.site_query(s, "max(prometheus_remote_storage_queue_highest_sent_timestamp_seconds)")
-                         [0]["value"][1]) >= t1 for s in servers)
-    wait_until(acknowledged, 120, "the store acknowledging every site's samples past the window")
-    window = f"{int(t1 - t0)}s"
     result.window_s = int(t1 - t0)
-    # Raw samples (a range selector answers them as they are stored; count_over_time would merge
-    # series that differ only by name), counted here.
-    for s in servers:
-        result.local[s] = _samples(fleet.site_query(s, f"{VV_SERIES}[{window}]", at=t1))
-        result.store[s] = _samples(fleet.query(f'{{__name__=~"vv_.+", site="{s}"}}[{window}]', at=t1))
+    result.local, result.store = count_samples(fleet, servers, t0, t1)
     return result
+
+
+def count_samples(fleet: Fleet, sites: list[str], t0: float, t1: float) -> tuple[dict, dict]:
+    """vv_ samples of (t1 - t0, t1] per server site: in its own TSDB and in the store, once the
+    store has acknowledged the site's samples past t1. Raw samples (a range selector answers them
+    as stored; count_over_time would merge series that differ only by name), counted here."""
+    def acknowledged():
+        return all(float(fleet.site_query(s, "max(prometheus_remote_storage_queue_highest_sent_timestamp_seconds)")
+                         [0]["value"][1]) >= t1 for s in sites)
+    wait_until(acknowledged, 120, "the store acknowledging the sites' samples past the window")
+    window = f"{int(t1 - t0)}s"
+    local = {s: _samples(fleet.site_query(s, f"{VV_SERIES}[{window}]", at=t1)) for s in sites}
+    store = {s: _samples(fleet.query(f'{{__name__=~"vv_.+", site="{s}"}}[{window}]', at=t1)) for s in sites}
+    return local, store
 
 
 def _samples(matrix: list[dict]) -> int:
@@ -107,6 +112,8 @@ class CutResult:
     local_alert_during_cut: bool = False
     in_alertmanager: bool = False
     cleared_after_s: float = 0.0            # from the restore until both cleared
+    cut_samples_local: int = 0              # the site's samples over the cut, in its own TSDB ...
+    cut_samples_store: int = 0              # ... and in the store once the link is back
 
 
 def cut_site(fleet: Fleet, site: str) -> CutResult:
@@ -120,7 +127,7 @@ def cut_site(fleet: Fleet, site: str) -> CutResult:
     result = CutResult(site, bound)
     wait_until(lambda: not silent_sites(fleet), 120, "no site silent before the cut")
     fleet.set_dvr(site, "dvr1", up=False)              # something only the site sees
-    cut = time.monotonic()
+    cut, cut_wall = time.monotonic(), time.time()
     fleet.set_remote_write(site, on=False)
     silent = wait_until(lambda: silent_sites(fleet), bound + 60, f"{SILENT} for {site}", every=0.5)
     result.silent_after_s = round(time.monotonic() - cut, 1)
@@ -137,4 +144,7 @@ def cut_site(fleet: Fleet, site: str) -> CutResult:
     wait_until(lambda: site not in silent_sites(fleet) and not local_firing(fleet, site), 120,
                f"{SILENT} and {LOCAL_ALERT} clearing for {site}", every=0.5)
     result.cleared_after_s = round(time.monotonic() - back, 1)
+    # What the site buffered during the cut reaches the store after it.
+    local, store = count_samples(fleet, [site], cut_wall - 2, time.time())
+    result.cut_samples_local, result.cut_samples_store = local[site], store[site]
     return result

@@ -88,6 +88,7 @@ class Ports:
     am_cluster: list[int] = field(default_factory=list)
     sites: dict[str, int] = field(default_factory=dict)        # site -> its Prometheus
     exporters: dict[str, int] = field(default_factory=dict)    # site -> its simulated exporter
+    wan: dict[str, int] = field(default_factory=dict)          # site -> its WAN link to the store
 
     @classmethod
     def pick(cls, names: list[str]) -> "Ports":
@@ -98,6 +99,7 @@ class Ports:
         p.am_http, p.am_cluster = [free_port(), free_port()], [free_port(), free_port()]
         p.sites = {n: free_port() for n in names}
         p.exporters = {n: free_port() for n in names}
+        p.wan = {n: free_port() for n in names}
         return p
 
 
@@ -155,11 +157,11 @@ class Fleet:
         path.write_bytes(content if isinstance(content, bytes) else content.encode())
         return path
 
-    def site_config(self, name: str, remote_write: bool = True) -> bytes:
+    def site_config(self, name: str) -> bytes:
         site = self.inv.site(name)
         cfg = site_config.config(self.inv, self.project.catalog, site, jobs=sim_jobs(name, self.ports))
-        if not remote_write:
-            cfg.pop("remote_write")
+        # Through the site's simulated WAN link, a forwarder to the first receiver.
+        cfg["remote_write"][0]["url"] = f"http://127.0.0.1:{self.ports.wan[name]}/api/v1/receive"
         return dump_yaml(cfg, GENERATED_HEADER, sort_keys=False)
 
     def prepare(self, sites: int, base_inventory=None) -> None:
@@ -186,7 +188,9 @@ class Fleet:
         self._write("alertmanager.yml", dump_yaml(am_emit.config(self.inv), sort_keys=False))
         self._write("hashring.json", json.dumps([{"hashring": "default", "endpoints": [
             f"127.0.0.1:{p}" for p in self.ports.receive_grpc]}]))
-        self._write("exporters.json", json.dumps(self.ports.exporters))
+        store = f"127.0.0.1:{self.ports.receive_write[0]}"
+        self._write("exporters.json", json.dumps({"exporters": self.ports.exporters,
+                                                  "wan": {n: [p, store] for n, p in self.ports.wan.items()}}))
 
     # -- processes ------------------------------------------------------------
     def _start(self, name: str, argv: list[str], ready: str, timeout: float = 90.0) -> None:
@@ -297,9 +301,9 @@ class Fleet:
         return r.json()
 
     def set_remote_write(self, name: str, on: bool) -> None:
-        """Cut (or restore) one site's remote write, as a WAN loss would: its config reloaded without it."""
-        self._write(f"sites/{name}/prometheus.yml", self.site_config(name, remote_write=on))
-        r = requests.post(f"http://127.0.0.1:{self.ports.sites[name]}/-/reload", timeout=30)
+        """Cut (or restore) one site's WAN link to the store: its Prometheus keeps retrying and
+        buffering, and sends what it holds once the link is back."""
+        r = requests.post(f"http://127.0.0.1:{self.ports.exporters[name]}/wan/{'up' if on else 'down'}", timeout=10)
         r.raise_for_status()
 
     def set_dvr(self, name: str, dvr: str, up: bool) -> None:

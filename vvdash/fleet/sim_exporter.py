@@ -4,12 +4,18 @@ the label values the pipeline uses, with their job, instance and site labels, sc
 honor_labels). `POST /dvr/<name>/down` (or `/up`) disconnects a DVR, so the site's local
 VVDvrDisconnected can be made to fire.
 
-    python -m vvdash.fleet.sim_exporter PORTS.json      # {"site-01": 9400, ...}
+Each site's WAN link is simulated too: the site's remote write goes through a TCP forwarder to
+the store, and `POST /wan/down` refuses and drops its connections (as a cut link does: the
+site's Prometheus keeps retrying and buffering) until `POST /wan/up`.
+
+    python -m vvdash.fleet.sim_exporter PORTS.json
+    # {"exporters": {"site-01": 9400, ...}, "wan": {"site-01": [9500, "127.0.0.1:19291"], ...}}
 """
 
 from __future__ import annotations
 
 import json
+import socket
 import sys
 import threading
 import time
@@ -23,9 +29,66 @@ DVR_STATUS = "vv_agent_dvr_connection_status"
 SHAPE = Shape(dvrs=2, tvs=2, cpus=2)
 
 
+class Link:
+    """A TCP forwarder standing in for a site's WAN link to the store; `up` False cuts it."""
+
+    def __init__(self, port: int, target: str):
+        host, _, tport = target.rpartition(":")
+        self.target = (host, int(tport))
+        self.up = True
+        self.open: set[socket.socket] = set()
+        self.lock = threading.Lock()
+        self.server = socket.create_server(("127.0.0.1", port))
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def set(self, up: bool) -> None:
+        with self.lock:
+            self.up = up
+            if not up:
+                for sock in self.open:
+                    try:
+                        sock.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+
+    def _accept(self) -> None:
+        while True:
+            client, _ = self.server.accept()
+            with self.lock:
+                if not self.up:
+                    client.close()
+                    continue
+            try:
+                upstream = socket.create_connection(self.target, timeout=10)
+            except OSError:
+                client.close()
+                continue
+            upstream.settimeout(None)
+            with self.lock:
+                self.open |= {client, upstream}
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    def _pipe(self, src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (src, dst):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            with self.lock:
+                self.open -= {src, dst}
+
+
 class Site:
-    def __init__(self, name: str, shape: Shape = SHAPE):
+    def __init__(self, name: str, shape: Shape = SHAPE, link: Link | None = None):
         self.name = name
+        self.link = link
         self.series = [s for s in site_series(name, shape) if s.name not in SCRAPE_OWN]
         self.started = time.time()
         self.down: set[str] = set()
@@ -61,6 +124,11 @@ def handler(site: Site):
 
         def do_POST(self):
             parts = self.path.strip("/").split("/")
+            if len(parts) == 2 and parts[0] == "wan" and parts[1] in ("up", "down") and site.link:
+                site.link.set(parts[1] == "up")
+                self.send_response(204)
+                self.end_headers()
+                return
             if len(parts) != 3 or parts[0] != "dvr" or parts[2] not in ("up", "down"):
                 self.send_error(404)
                 return
@@ -75,10 +143,11 @@ def handler(site: Site):
     return Handler
 
 
-def serve(ports: dict[str, int]) -> list[ThreadingHTTPServer]:
+def serve(exporters: dict[str, int], wan: dict[str, list]) -> list[ThreadingHTTPServer]:
     servers = []
-    for name, port in ports.items():
-        server = ThreadingHTTPServer(("127.0.0.1", port), handler(Site(name)))
+    for name, port in exporters.items():
+        link = Link(*wan[name]) if name in wan else None
+        server = ThreadingHTTPServer(("127.0.0.1", port), handler(Site(name, link=link)))
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
     return servers
@@ -87,8 +156,8 @@ def serve(ports: dict[str, int]) -> list[ThreadingHTTPServer]:
 def main(argv: list[str]) -> int:
     with open(argv[0], encoding="utf-8") as fh:
         ports = json.load(fh)
-    serve(ports)
-    print(f"serving {len(ports)} simulated sites", flush=True)
+    serve(ports["exporters"], ports.get("wan", {}))
+    print(f"serving {len(ports['exporters'])} simulated sites", flush=True)
     threading.Event().wait()
     return 0
 
