@@ -186,3 +186,14 @@ def test_fleet_dashboard_and_runbook_only_with_fleet(fleet_out):
     assert all("site:vv_fleet_" in e and 'site=~"$site"' in e for e in exprs)
     runbook = (fleet_out / "RUNBOOK.md").read_text()
     assert "## VVFleetSiteSilent" in runbook and "## VVFleetErrorBudgetBurn" in runbook
+
+
+def test_fleet_up_without_thanos_is_one_line(monkeypatch, tmp_path):
+    from vvdash.fleet import runtime
+
+    monkeypatch.setattr(runtime, "THANOS_BIN", tmp_path / "no-thanos")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv(runtime.THANOS_ENV, raising=False)
+    with pytest.raises(VVError, match="make fleet-tools"):
+        runtime.Fleet(tmp_path / "fleet").up(1)
+    assert not (tmp_path / "fleet").exists()          # nothing started, nothing written

@@ -61,7 +61,7 @@ def thanos_binary() -> str | None:
 def require_thanos() -> str:
     path = thanos_binary()
     if not path:
-        raise VVError(f"thanos: binary not found in {THANOS_BIN.relative_to(PROJECT_ROOT)} or on PATH; "
+        raise VVError(f"thanos: binary not found (${THANOS_ENV}, {THANOS_BIN}, PATH); "
                       "run `make fleet-tools` to build it from its Go module")
     return path
 
@@ -315,7 +315,7 @@ class Fleet:
 
     def status(self) -> dict:
         sites = {r["metric"].get("site"): r["value"][1] for r in self.query(f'group by (site) (up{{job="{JOB["prometheus"]}"}})')}
-        return {"sites_in_store": sorted(s for s in sites if s), "alive": {n: p.alive() for n, p in self.procs.items()}}
+        return {"sites_in_store": sorted(s for s in sites if s)}
 
 
 def _stop_group(pgid: int, timeout: float = 10.0) -> None:
