@@ -33,7 +33,8 @@ from vvdash.fleet import central, site_config
 from vvdash.fleet.site_rules import site_rule_files
 from vvdash.generations import GENERATIONS
 from vvdash.inventory import fleet as fleet_inv
-from vvdash.inventory import load
+from vvdash.inventory import duration_seconds, load
+from vvdash.scenarios.model import duration
 from vvdash.jobs import JOB
 from vvdash.procs import Process, free_port, wait_http
 from vvdash.stack import profile
@@ -45,9 +46,10 @@ RECEIVERS = 3
 REPLICA_LABEL = "replica"
 TENANT = "vv-fleet"
 STATE = "fleet.json"
-# Short intervals, so a silent site and a local alert show within seconds.
-PROFILE = {"prometheus": {"scrape_interval": "2s", "evaluation_interval": "2s"},
-           "silent_after": "12s", "silent_for": "6s"}
+# Short intervals, so a silent site and a local alert show within seconds: a site is silent
+# after SILENT_AFTER scrape intervals without a sample, for SILENT_FOR more.
+INTERVAL = "2s"
+SILENT_AFTER, SILENT_FOR = 6, 3
 
 
 def thanos_binary() -> str | None:
@@ -70,8 +72,14 @@ def site_names(n: int) -> list[str]:
     return [f"site-{i + 1:02d}" for i in range(n)]
 
 
-def site_mode(index: int) -> str:
-    return "agent" if index % 3 == 2 else "server"
+def site_mode(index: int, per_prometheus: int = 1) -> str:
+    """Every third site an agent; every site one when Prometheus servers hold several (a benchmark)."""
+    return "agent" if per_prometheus > 1 or index % 3 == 2 else "server"
+
+
+def groups(names: list[str], per_prometheus: int) -> dict[str, list[str]]:
+    """Sites by the Prometheus that scrapes them (one each, unless a benchmark packs several)."""
+    return {names[i]: names[i:i + per_prometheus] for i in range(0, len(names), per_prometheus)}
 
 
 @dataclass
@@ -91,26 +99,30 @@ class Ports:
     wan: dict[str, int] = field(default_factory=dict)          # site -> its WAN link to the store
 
     @classmethod
-    def pick(cls, names: list[str]) -> "Ports":
+    def pick(cls, names: list[str], per_prometheus: int = 1) -> "Ports":
         p = cls()
         p.receive_grpc, p.receive_http, p.receive_write, p.receive_capnp = (
             [free_port() for _ in range(RECEIVERS)] for _ in range(4))
         p.query_http, p.query_grpc, p.rule_http, p.rule_grpc = (free_port() for _ in range(4))
         p.am_http, p.am_cluster = [free_port(), free_port()], [free_port(), free_port()]
-        p.sites = {n: free_port() for n in names}
+        for leader, members in groups(names, per_prometheus).items():
+            port = free_port()
+            p.sites.update({m: port for m in members})
+            p.wan[leader] = free_port()
         p.exporters = {n: free_port() for n in names}
-        p.wan = {n: free_port() for n in names}
         return p
 
 
-def render_inventory(base, workdir: Path, names: list[str], ports: Ports) -> dict:
+def render_inventory(base, workdir: Path, names: list[str], ports: Ports, interval: str = INTERVAL,
+                     per_prometheus: int = 1) -> dict:
     """The fleet's own inventory: the base one with the stack's test profile, N sites on 127.0.0.1
     and a `fleet` section pointing at the local store and Alertmanagers."""
     data = profile.render(base, workdir, profile.pick_ports(base, fixed=False), "test")
-    data["prometheus"] = dict(PROFILE["prometheus"])
+    data["prometheus"] = {"scrape_interval": interval, "evaluation_interval": interval}
+    step = duration_seconds(interval)
     # Periods whose windows must hold four scrapes at the fleet's slower scrape interval.
-    data["pipeline"]["tv_scheduler"]["period_seconds"] = 8
-    data["pipeline"]["self_monitor"]["period_seconds"] = 8
+    data["pipeline"]["tv_scheduler"]["period_seconds"] = max(8, 4 * step)
+    data["pipeline"]["self_monitor"]["period_seconds"] = max(8, 4 * step)
     template = data["sites"][0]
     sites = []
     for i, name in enumerate(names):
@@ -122,29 +134,35 @@ def render_inventory(base, workdir: Path, names: list[str], ports: Ports) -> dic
                                for d in range(2)],
                       "tvs": [{"id": "tv1", "max_items": 20, "max_age_hours": 24},
                               {"id": "tv2", "max_items": 10, "max_age_hours": 6}],
-                      "prometheus": site_mode(i)})
+                      "prometheus": site_mode(i, per_prometheus)})
     data["sites"] = sites
     data["fleet"] = {
         "store": {"write_url": f"http://127.0.0.1:{ports.receive_write[0]}/api/v1/receive",
                   "query_url": f"http://127.0.0.1:{ports.query_http}", "tenant": TENANT},
         "queue": {"min_backoff": "100ms", "max_backoff": "2s", "batch_send_deadline": "1s"},
         "alertmanagers": [f"127.0.0.1:{p}" for p in ports.am_http],
-        "silent_after": PROFILE["silent_after"], "silent_for": PROFILE["silent_for"],
+        "silent_after": duration(SILENT_AFTER * step), "silent_for": duration(SILENT_FOR * step),
     }
     return data
 
 
-def sim_jobs(name: str, ports: Ports) -> list[dict]:
-    """A simulated site's scrape jobs: its exporter (labels as exposed) and its own Prometheus."""
-    job = lambda n, target, labels, honor: {"name": n, "groups": [{"targets": [target], "labels": labels}],  # noqa: E731
-                                            "honor_labels": honor, "metrics_path": None, "relabel_configs": []}
-    return [job("site", f"127.0.0.1:{ports.exporters[name]}", {}, True),
-            job(JOB["prometheus"], f"127.0.0.1:{ports.sites[name]}", {"site": name}, False)]
+def sim_jobs(members: list[str], ports: Ports) -> list[dict]:
+    """A simulated Prometheus's scrape jobs: each site's exporter (labels as exposed) and itself,
+    once per site it serves (each site's heartbeat)."""
+    job = lambda n, groups, honor: {"name": n, "groups": groups, "honor_labels": honor,  # noqa: E731
+                                    "metrics_path": None, "relabel_configs": []}
+    return [job("site", [{"targets": [f"127.0.0.1:{ports.exporters[m]}" for m in members], "labels": {}}], True),
+            job(JOB["prometheus"], [{"targets": [f"127.0.0.1:{ports.sites[m]}"], "labels": {"site": m}}
+                                    for m in members], False)]
 
 
 class Fleet:
-    def __init__(self, workdir: Path = DEFAULT_WORKDIR, generation: int = 3):
+    def __init__(self, workdir: Path = DEFAULT_WORKDIR, generation: int = 3, interval: str = INTERVAL,
+                 per_prometheus: int = 1):
         self.workdir = Path(workdir).resolve()
+        self.interval = interval
+        self.per_prometheus = per_prometheus
+        self.groups: dict[str, list[str]] = {}
         self.generation = GENERATIONS[generation]
         self.procs: dict[str, Process] = {}
         self.ports: Ports | None = None
@@ -159,7 +177,7 @@ class Fleet:
 
     def site_config(self, name: str) -> bytes:
         site = self.inv.site(name)
-        cfg = site_config.config(self.inv, self.project.catalog, site, jobs=sim_jobs(name, self.ports))
+        cfg = site_config.config(self.inv, self.project.catalog, site, jobs=sim_jobs(self.groups[name], self.ports))
         # Through the site's simulated WAN link, a forwarder to the first receiver.
         cfg["remote_write"][0]["url"] = f"http://127.0.0.1:{self.ports.wan[name]}/api/v1/receive"
         return dump_yaml(cfg, GENERATED_HEADER, sort_keys=False)
@@ -171,8 +189,10 @@ class Fleet:
             shutil.rmtree(self.workdir)
         self.workdir.mkdir(parents=True)
         names = site_names(sites)
-        self.ports = Ports.pick(names)
-        data = render_inventory(load(base_inventory), self.workdir, names, self.ports)
+        self.groups = groups(names, self.per_prometheus)
+        self.ports = Ports.pick(names, self.per_prometheus)
+        data = render_inventory(load(base_inventory), self.workdir, names, self.ports, self.interval,
+                                self.per_prometheus)
         path = self._write("vvdash.yaml", "# The fleet's own inventory (`vvdash fleet up`).\n"
                            + yaml.safe_dump(data, sort_keys=False))
         self.inv = load(path)
@@ -180,7 +200,7 @@ class Fleet:
         for rel, content in central.render(self.project).items():
             self._write(rel, content)
         local = site_rule_files(self.project.rule_files)
-        for name in names:
+        for name in self.groups:
             self._write(f"sites/{name}/prometheus.yml", self.site_config(name))
             if fleet_inv.mode(self.inv.site(name)) == "server":
                 for rf in local:
@@ -244,7 +264,7 @@ class Fleet:
                         f"http://127.0.0.1:{p.rule_http}/-/ready")
             self._start("exporters", [sys.executable, "-m", "vvdash.fleet.sim_exporter", str(w / "exporters.json")],
                         f"http://127.0.0.1:{next(iter(p.exporters.values()))}/metrics")
-            for name in p.sites:
+            for name in self.groups:
                 agent = fleet_inv.mode(self.inv.site(name)) == "agent"
                 storage = (f"--storage.agent.path={w / 'data' / name}" if agent
                            else f"--storage.tsdb.path={w / 'data' / name}")
