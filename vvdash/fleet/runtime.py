@@ -123,6 +123,10 @@ def render_inventory(base, workdir: Path, names: list[str], ports: Ports, interv
     # Periods whose windows must hold four scrapes at the fleet's slower scrape interval.
     data["pipeline"]["tv_scheduler"]["period_seconds"] = max(8, 4 * step)
     data["pipeline"]["self_monitor"]["period_seconds"] = max(8, 4 * step)
+    for area in data["thresholds"].values():       # a `for` of the test profile under a slower interval
+        for key, value in area.items():
+            if (key == "for" or key.endswith("_for")) and 0 < duration_seconds(value) < step:
+                area[key] = duration(2 * step)
     template = data["sites"][0]
     sites = []
     for i, name in enumerate(names):
