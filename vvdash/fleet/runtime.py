@@ -264,7 +264,7 @@ class Fleet:
                                  *[f"--alertmanagers.url=http://127.0.0.1:{a}" for a in p.am_http],
                                  f"--http-address=127.0.0.1:{p.rule_http}", f"--grpc-address=127.0.0.1:{p.rule_grpc}",
                                  f"--eval-interval={self.inv['prometheus']['evaluation_interval']}",
-                                 f'--label=ruler_cluster="fleet"', "--alert.label-drop=ruler_cluster"],
+                                 '--label=ruler_cluster="fleet"', "--alert.label-drop=ruler_cluster"],
                         f"http://127.0.0.1:{p.rule_http}/-/ready")
             self._start("exporters", [sys.executable, "-m", "vvdash.fleet.sim_exporter", str(w / "exporters.json")],
                         f"http://127.0.0.1:{next(iter(p.exporters.values()))}/metrics")
