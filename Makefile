@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test static setup tools samples grafana-schema preview-deps build lint bench clean
+.PHONY: demo test static setup tools samples grafana-schema preview-deps build lint bench clean fleet-tools
 
 setup: $(STAMP) tools samples grafana-schema preview-deps
 
@@ -46,8 +46,13 @@ build: $(STAMP)
 lint: setup
 	$(PY) -m vvdash lint
 
-bench: setup
+bench: setup fleet-tools
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache *.egg-info
+
+# The fleet's store (`vvdash fleet up`, tests/fleet/test_fleet_e2e.py): Thanos built from its Go
+# module into .tools/thanos/. Not part of setup: a cold Go build takes many minutes.
+fleet-tools:
+	@python3 scripts/build_thanos.py

@@ -33,6 +33,7 @@ UID = {
     "storage": "vv-storage",
     "tv_dvr": "vv-tv-dvr",
     "maintenance": "vv-maintenance",
+    "fleet": "vv-fleet",
 }
 
 

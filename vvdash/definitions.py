@@ -56,7 +56,10 @@ def load_dashboards(inv, package: str = "dashboards") -> list[DashboardDef]:
         func = getattr(module, "dashboard", None)
         if func is None:
             raise VVError(f"{path}: defines no dashboard(inv) function")
-        out.append(DashboardDef(name, path, to_model(_call(path, func, inv))))
+        model = _call(path, func, inv)
+        if model is None:          # not for this inventory (the fleet overview without `fleet`)
+            continue
+        out.append(DashboardDef(name, path, to_model(model)))
     return out
 
 

@@ -9,6 +9,7 @@ from vvdash import catalog as catalog_mod
 from vvdash import definitions, inventory
 from vvdash.catalog import Catalog
 from vvdash.check.contract import Contract, Recorded
+from vvdash.fleet import fleet_record_files
 from vvdash.model.dashboards import DashboardDef
 from vvdash.model.rules import Alert, Record, RuleFile
 
@@ -52,5 +53,6 @@ def load_project(inventory_path: str | Path | None = None) -> Project:
     cat = catalog_mod.load()
     rule_files = definitions.load_rules(inv)
     dashboards = definitions.load_dashboards(inv)
-    contract = Contract(cat, _recorded(cat, rule_files))
+    # The store's ruler records the fleet rollups the fleet dashboard reads (none without `fleet`).
+    contract = Contract(cat, _recorded(cat, rule_files + fleet_record_files(inv)))
     return Project(inv, cat, dashboards, rule_files, contract)

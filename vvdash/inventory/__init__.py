@@ -16,7 +16,7 @@ import jsonschema
 
 from vvdash import project_folder
 from vvdash.errors import VVError
-from vvdash.inventory import grammar, overlaps, reading, safe_yaml
+from vvdash.inventory import fleet, grammar, overlaps, reading, safe_yaml
 from vvdash.inventory.schema import SCHEMA
 
 
@@ -234,7 +234,7 @@ def _semantic_errors(data: dict) -> list[tuple[list, str]]:
             errors.append((["services", name, "port"],
                            f"port {svc['port']} is already used by {ports[svc['port']]}"))
         ports.setdefault(svc["port"], name)
-    return errors
+    return errors + fleet.fleet_errors(data)
 
 
 def _check_relations(data: dict, label: str) -> None:

@@ -78,6 +78,8 @@ SITE = _obj({
               "items": _obj({"name": NAME, "address": HOST}, ["name", "address"])},
     "dvrs": {"type": "array", "items": DVR, "expected": "a list of DVRs"},
     "tvs": {"type": "array", "items": TV, "expected": "a list of TVs"},
+    # With a `fleet` section: a full server evaluates the site-local alerts, an agent only ships.
+    "prometheus": {"enum": ["server", "agent"], "expected": "one of server, agent"},
 }, ["name", "video_storage_root", "hosts", "dvrs", "tvs"])
 
 RECEIVER = _obj({
@@ -97,6 +99,36 @@ RECEIVER = _obj({
     "auth_password": SECRET_REF,
     "send_resolved": {"type": "boolean"},
 }, ["name", "type"])
+
+
+# A credential the site's Prometheus reads itself: only a file on the site's machine, by absolute path.
+SECRET_FILE = _obj({"file": {**PATH, "pattern": "^/", "expected": "an absolute path"}}, ["file"])
+SECRET_FILE.update(secret=True, expected="a secret file reference {file: /absolute/path}")
+
+FLEET = _obj({
+    # The central store: where sites remote-write, where dashboards and the ruler query.
+    "store": _obj({
+        "write_url": WEBHOOK_URL, "query_url": URL,
+        "tenant": NAME,
+        "tenant_header": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9-]{0,63}$",
+                          "expected": "an HTTP header name"},
+        "auth": {"type": "object", "expected": "{bearer_token: {file: PATH}} or {basic_auth: {username: NAME, password: {file: PATH}}}",
+                 "oneOf": [
+                     _obj({"bearer_token": SECRET_FILE}, ["bearer_token"]),
+                     _obj({"basic_auth": _obj({"username": {**TEXT, "minLength": 1}, "password": SECRET_FILE},
+                                              ["username", "password"])}, ["basic_auth"]),
+                 ]},
+    }, ["write_url", "query_url"]),
+    "queue": _obj({
+        "capacity": POS_INT, "min_shards": POS_INT, "max_shards": POS_INT, "max_samples_per_send": POS_INT,
+        "batch_send_deadline": DURATION, "min_backoff": DURATION, "max_backoff": DURATION,
+    }),
+    # Where sites send their alerts: the central Alertmanager cluster, every member.
+    "alertmanagers": {"type": "array", "minItems": 1, "expected": "a non-empty list of host:port",
+                      "items": {"type": "string", "grammar": "host_port", "expected": "host:port"}},
+    # A site is silent when no heartbeat sample arrived for `silent_after`, for `silent_for`.
+    "silent_after": DURATION, "silent_for": DURATION_OR_ZERO,
+}, ["store", "alertmanagers", "silent_after", "silent_for"])
 
 
 def _section(keys: dict, required=None):
@@ -176,5 +208,7 @@ SCHEMA = _obj({
         "folder": {**TEXT, "minLength": 1},   # a nested folder path "VV/Site A" (Grafana 11+)
         "datasource_uid": NAME,
     }, ["url", "folder_uid", "folder_title", "datasource_uid"]),
+    # Optional: a Prometheus per site remote-writing into a central store (vvdash/fleet/).
+    "fleet": FLEET,
 }, ["version", "sites", "services", "prometheus", "pipeline", "thresholds", "alerting",
     "grafana"])

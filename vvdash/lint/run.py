@@ -16,6 +16,7 @@ from vvdash.check import alert_style, contract, rule_tests
 from vvdash.check import dashboard_lint as dashboard_lint_check
 from vvdash.emit.alertmanager import CONFIG_PATH as AM_CONFIG
 from vvdash.errors import VVError
+from vvdash.fleet import fleet_lint_files
 from vvdash.generations import FETCH_COMMAND, GENERATIONS, Generation, generation
 from vvdash.lint import Issue, StepResult, inhibitions, tools
 from vvdash.project import Project, load_project
@@ -166,6 +167,10 @@ def lint_all(inventory_path=None, tests_dir: Path | None = None,
         shown = {p: f"generated/{RULES_DIR}/{p.name}" for p in rule_files}
         test_paths, test_shown = rule_test_paths(gen, tests, test_files)
         shown.update(test_shown)
+        fleet_rules, fleet_tests = fleet_lint_files(gen)     # none without `fleet`
+        rule_files += fleet_rules
+        test_paths += fleet_tests
+        shown.update({p: f"generated/{p.relative_to(gen)}" for p in fleet_rules + fleet_tests})
         am_config = gen / AM_CONFIG
         prom_config = gen / PROMETHEUS_CONFIG
         jobs = {}

@@ -1,0 +1,67 @@
+"""`vvdash fleet up` end to end on real processes: three Thanos receivers (replication 3), a
+querier, a ruler, an Alertmanager cluster of two and a few simulated sites (server and agent
+Prometheus). The 20-site run is benchmarks/bench_fleet.py; VVDASH_FLEET_SITES=N here as well.
+
+Needs the thanos binary: `make fleet-tools` builds it from its Go module. A cold Go build takes
+about a quarter of an hour on two cores, so `make test` does not build it, and without the
+binary these tests skip, saying so.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from vvdash.fleet import checks
+from rules.central.fleet import SITE_REPORTING as REPORTING
+from vvdash.fleet.runtime import Fleet, thanos_binary, wait_until
+from vvdash.generations import GENERATIONS
+
+SITES = int(os.environ.get("VVDASH_FLEET_SITES", "3"))
+GEN = GENERATIONS[3]
+
+pytestmark = [
+    pytest.mark.skipif(thanos_binary() is None,
+                       reason="no thanos binary (.tools/thanos/thanos): `make fleet-tools` builds it from its Go "
+                              "module; a cold build takes ~15 min, so make test does not"),
+    pytest.mark.skipif(not GEN.has("prometheus", "prometheus-alertmanager"),
+                       reason=f"no Prometheus 3 / Alertmanager from {GEN.source} (make setup)"),
+]
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory):
+    f = Fleet(tmp_path_factory.mktemp("fleet"))
+    try:
+        f.up(SITES)
+        yield f
+    finally:
+        f.down()
+
+
+def test_every_site_arrives_with_its_site_label(fleet):
+    counts = checks.arrival(fleet)
+    assert set(counts) >= set(fleet.ports.sites)
+    assert all(counts[s] == checks.exposed_vv_series() for s in fleet.ports.sites)
+    # The ruler's rollup the fleet dashboard reads: every site reporting.
+    reporting = wait_until(lambda: {r["metric"]["site"] for r in fleet.query(f"{REPORTING} == 1")}
+                           == set(fleet.ports.sites), 120, "every site reporting in the ruler's rollup")
+    assert reporting
+
+
+def test_killing_a_receiver_loses_no_acknowledged_sample(fleet):
+    checks.arrival(fleet)
+    result = checks.kill_receiver(fleet)
+    assert result.local and result.local == result.store, result
+    assert all(n > 0 for n in result.local.values())
+    assert result.queries_failed == 0 and result.queries_answered > 0, result
+
+
+def test_cutting_one_site_fires_site_silent_for_it_alone(fleet):
+    site = "site-01"                       # a server site: its local alerts keep firing during the cut
+    result = checks.cut_site(fleet, site)
+    assert result.silent_sites == {site}, result
+    assert result.silent_after_s <= result.bound_s + 5, result     # polling and a reload's own delay
+    assert result.local_alert_during_cut and result.in_alertmanager, result
+    assert result.cut_samples_local > 0 and result.cut_samples_store == result.cut_samples_local, result

@@ -1,0 +1,64 @@
+"""`vvdash fleet up|down|status`: the distributed store, the central Alertmanager cluster and N
+simulated sites on 127.0.0.1 (vvdash/fleet/runtime.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from vvdash.commands.stack import ignore_stop_signals, raise_on_stop_signals
+from vvdash.errors import EXIT_FINDINGS
+from vvdash.fleet.runtime import DEFAULT_WORKDIR, Fleet, attach
+
+
+def register(sub):
+    p = sub.add_parser("fleet", help="run a fleet of simulated sites into a distributed store locally")
+    fsub = p.add_subparsers(dest="fleet_command", metavar="ACTION", required=True)
+    for name, help_ in (("up", "start the store, the Alertmanager cluster and N sites; Ctrl-C stops them"),
+                        ("down", "stop everything `fleet up` started"),
+                        ("status", "the sites the store hears from, and the ruler's firing alerts")):
+        sp = fsub.add_parser(name, help=help_)
+        sp.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="working folder (default: .fleet/)")
+        if name == "up":
+            sp.add_argument("--sites", type=int, default=3, metavar="N", help="simulated sites (default: 3)")
+            sp.add_argument("--detach", action="store_true", help="start and return (stop with `fleet down`)")
+        sp.set_defaults(func={"up": run_up, "down": run_down, "status": run_status}[name])
+
+
+def run_up(args) -> int:
+    fleet = Fleet(args.workdir)
+    raise_on_stop_signals()
+    try:
+        fleet.up(max(1, args.sites), args.inventory)
+        p = fleet.ports
+        print(f"fleet: {args.sites} sites, 3 receivers, query http://127.0.0.1:{p.query_http}, "
+              f"ruler http://127.0.0.1:{p.rule_http}, alertmanagers "
+              + ", ".join(f"http://127.0.0.1:{a}" for a in p.am_http))
+        if args.detach:
+            fleet.procs.clear()          # keep them running; `fleet down` stops them by pid
+            return 0
+        import threading
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        ignore_stop_signals()
+        if fleet.procs:
+            fleet.down()
+    return 0
+
+
+def run_down(args) -> int:
+    Fleet(args.workdir).down()
+    print("fleet: stopped")
+    return 0
+
+
+def run_status(args) -> int:
+    fleet = Fleet(args.workdir)
+    fleet.ports = attach(args.workdir)
+    status = fleet.status()
+    firing = sorted({(a["labels"]["alertname"], a["labels"].get("site", "")) for a in fleet.ruler_alerts()
+                     if a["state"] == "firing"})
+    print(json.dumps({**status, "ruler_firing": firing}, indent=2))
+    return 0 if len(status["sites_in_store"]) == len(fleet.ports.sites) else EXIT_FINDINGS

@@ -1,0 +1,150 @@
+"""What a running fleet must show, measured (the end-to-end test and benchmarks/bench_fleet.py).
+
+- arrival: every site's series reach the store with their `site`, as many as the site exposes;
+- a receiver killed during ingestion: no sample a site had acknowledged is missing from the
+  store (counted against the server sites' own TSDBs over the same window), queries answer;
+- one site's remote write cut: the ruler's VVFleetSiteSilent fires for that site only, the
+  site's own VVDvrDisconnected fires at the site meanwhile, and both clear once restored.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from vvdash.cost.series import site_series
+from vvdash.fleet.runtime import Fleet, wait_until
+from vvdash.fleet.sim_exporter import SCRAPE_OWN, SHAPE
+from vvdash.inventory import duration_seconds
+from vvdash.inventory import fleet as fleet_inv
+from vvdash.jobs import JOB
+
+HEARTBEAT = f'up{{job="{JOB["prometheus"]}"}}'
+VV_SERIES = '{__name__=~"vv_.+"}'
+LOCAL_ALERT = "VVDvrDisconnected"
+SILENT = "VVFleetSiteSilent"
+
+
+def exposed_vv_series() -> int:
+    return sum(1 for s in site_series("x", SHAPE) if s.name.startswith("vv_") and s.name not in SCRAPE_OWN)
+
+
+def arrival(fleet: Fleet, timeout: float = 180) -> dict[str, int]:
+    """Wait until every site's vv_ series are all in the store; {site: series in the store}."""
+    want = exposed_vv_series()
+    sites = set(fleet.ports.sites)
+
+    def counts():
+        got = {r["metric"]["site"]: int(float(r["value"][1]))      # (the ruler's fleet-wide records have none)
+               for r in fleet.query(f"count by (site) ({VV_SERIES})") if "site" in r["metric"]}
+        return got if set(got) >= sites and all(got[s] == want for s in sites) else None
+    return wait_until(counts, timeout, f"all {len(sites)} sites' {want} vv_ series each in the store", every=2)
+
+
+def silent_sites(fleet: Fleet) -> set[str]:
+    return {a["labels"].get("site") for a in fleet.ruler_alerts()
+            if a["labels"].get("alertname") == SILENT and a["state"] == "firing"}
+
+
+def local_firing(fleet: Fleet, site: str, alert: str = LOCAL_ALERT) -> bool:
+    return any(a["labels"].get("alertname") == alert and a["state"] == "firing"
+               for a in fleet.site_api(site, "/api/v1/alerts")["alerts"])
+
+
+@dataclass
+class KillResult:
+    window_s: float
+    local: dict[str, int] = field(default_factory=dict)      # server site -> samples in its own TSDB
+    store: dict[str, int] = field(default_factory=dict)      # the same site -> samples in the store
+    queries_answered: int = 0
+    queries_failed: int = 0
+
+
+def kill_receiver(fleet: Fleet, receiver: str = "receive-2", before: float = 6, after: float = 12) -> KillResult:
+    """SIGKILL one receiver mid-ingestion; count the samples of the window around it, site by site."""
+    t0 = time.time()
+    time.sleep(before)
+    fleet.kill(receiver)
+    result = KillResult(0)
+    sites = len(fleet.ports.sites)
+    end = time.monotonic() + after
+    while time.monotonic() < end:
+        try:
+            got = fleet.query(f"count(group by (site) ({HEARTBEAT}))")
+            ok = bool(got) and int(float(got[0]["value"][1])) == sites
+            result.queries_answered += ok
+            result.queries_failed += not ok
+        except Exception:  # noqa: BLE001  (a refused query is what is counted here)
+            result.queries_failed += 1
+        time.sleep(1)
+    t1 = time.time()
+    servers = [s for s in fleet.ports.sites if fleet_inv.mode(fleet.inv.site(s)) == "server"]
+
+    result.window_s = int(t1 - t0)
+    result.local, result.store = count_samples(fleet, servers, t0, t1)
+    return result
+
+
+def count_samples(fleet: Fleet, sites: list[str], t0: float, t1: float) -> tuple[dict, dict]:
+    """vv_ samples of (t1 - t0, t1] per server site: in its own TSDB and in the store, once the
+    store has acknowledged the site's samples past t1. Raw samples (a range selector answers them
+    as stored; count_over_time would merge series that differ only by name), counted here."""
+    def acknowledged():
+        return all(float(fleet.site_query(s, "max(prometheus_remote_storage_queue_highest_sent_timestamp_seconds)")
+                         [0]["value"][1]) >= t1 for s in sites)
+    wait_until(acknowledged, 120, "the store acknowledging the sites' samples past the window")
+    window = f"{int(t1 - t0)}s"
+    local = {s: _samples(fleet.site_query(s, f"{VV_SERIES}[{window}]", at=t1)) for s in sites}
+    store = {s: _samples(fleet.query(f'{{__name__=~"vv_.+", site="{s}"}}[{window}]', at=t1)) for s in sites}
+    return local, store
+
+
+def _samples(matrix: list[dict]) -> int:
+    return sum(len(series["values"]) for series in matrix)
+
+
+@dataclass
+class CutResult:
+    site: str
+    bound_s: float
+    silent_after_s: float = 0.0             # from the cut to VVFleetSiteSilent firing
+    silent_sites: set[str] = field(default_factory=set)
+    local_alert_during_cut: bool = False
+    in_alertmanager: bool = False
+    cleared_after_s: float = 0.0            # from the restore until both cleared
+    cut_samples_local: int = 0              # the site's samples over the cut, in its own TSDB ...
+    cut_samples_store: int = 0              # ... and in the store once the link is back
+
+
+def cut_site(fleet: Fleet, site: str) -> CutResult:
+    inv = fleet.inv
+    ev = duration_seconds(inv["prometheus"]["evaluation_interval"])
+    scrape = duration_seconds(inv["prometheus"]["scrape_interval"])
+    # From the cut: the last sample may be a scrape old, then silent_after of nothing, then the
+    # alert's `for`, then the evaluation that sees it (one more for the ruler's query round trip).
+    bound = (scrape + duration_seconds(inv["fleet"]["silent_after"]) + duration_seconds(inv["fleet"]["silent_for"])
+             + 2 * ev)
+    result = CutResult(site, bound)
+    wait_until(lambda: not silent_sites(fleet), 120, "no site silent before the cut")
+    fleet.set_dvr(site, "dvr1", up=False)              # something only the site sees
+    cut, cut_wall = time.monotonic(), time.time()
+    fleet.set_remote_write(site, on=False)
+    silent = wait_until(lambda: silent_sites(fleet), bound + 60, f"{SILENT} for {site}", every=0.5)
+    result.silent_after_s = round(time.monotonic() - cut, 1)
+    result.silent_sites = silent
+    result.local_alert_during_cut = bool(wait_until(lambda: local_firing(fleet, site), 60,
+                                                    f"{LOCAL_ALERT} firing at {site} during the cut"))
+    result.in_alertmanager = bool(wait_until(
+        lambda: any(a["labels"].get("alertname") == SILENT and a["labels"].get("site") == site
+                    for i in (0, 1) for a in fleet.alertmanager_alerts(i)), 60, f"{SILENT} in the Alertmanager cluster"))
+    result.silent_sites = silent_sites(fleet)          # still only that site, after all the waiting
+    fleet.set_dvr(site, "dvr1", up=True)
+    back = time.monotonic()
+    fleet.set_remote_write(site, on=True)
+    wait_until(lambda: site not in silent_sites(fleet) and not local_firing(fleet, site), 120,
+               f"{SILENT} and {LOCAL_ALERT} clearing for {site}", every=0.5)
+    result.cleared_after_s = round(time.monotonic() - back, 1)
+    # What the site buffered during the cut reaches the store after it.
+    local, store = count_samples(fleet, [site], cut_wall - 2, time.time())
+    result.cut_samples_local, result.cut_samples_store = local[site], store[site]
+    return result
