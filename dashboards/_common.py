@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from grafanalib import core as G
 
+from vvdash.errors import DefinitionError
 from vvdash.jobs import JOB
-from vvdash.model.dashboards import DATASOURCE_VARIABLE, datasource_ref, finalize
+from vvdash.model.dashboards import DATASOURCE_VARIABLE, Unit, datasource_ref, finalize
 
 RI = "$__rate_interval"
 # Said by every panel that reads a 5 m recorded rate (rules/_records.py), over any range.
@@ -229,6 +230,9 @@ def _field_config(unit: str, thresholds: dict, custom: dict | None = None, **def
 
 def _modern(obj, field_config: dict, options: dict, w: int, h: int) -> dict:
     """A grafanalib panel as a dict, with the current fieldConfig/options and a size."""
+    unit = field_config["defaults"]["unit"]
+    if not isinstance(unit, Unit):
+        raise DefinitionError(f"panel {obj.title!r}: unit {unit!r} is not a Unit (Unit.BYTES, Unit.SECONDS, ...)")
     data = obj.to_json_data()
     data["fieldConfig"] = field_config
     data["options"] = options

@@ -17,7 +17,7 @@ DASHBOARD = UID
 
 
 def runbook(meaning: str, causes: list[str], checks: list[str]) -> Runbook:
-    return Runbook(meaning, tuple(causes), tuple(checks))
+    return Runbook(meaning=meaning, causes=tuple(causes), checks=tuple(checks))
 
 
 def number(value: float) -> str:

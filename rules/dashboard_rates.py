@@ -19,9 +19,9 @@ def _records() -> list[Record]:
     for metric, labels in R.COUNTER_RATES.items():
         by = ", ".join(("site", "job", *labels))
         sel = selector(cat[metric].component)
-        out.append(Record(R.counter_rate(metric), f"sum by ({by}) (rate({metric}{{{sel}}}[{RATE_WINDOW}]))"))
+        out.append(Record(record=R.counter_rate(metric), expr=f"sum by ({by}) (rate({metric}{{{sel}}}[{RATE_WINDOW}]))"))
     return out
 
 
 def groups(inv) -> list[Group]:
-    return [Group("vv_dashboard_rate_records", tuple(_records()))]
+    return [Group(name="vv_dashboard_rate_records", rules=tuple(_records()))]

@@ -14,13 +14,13 @@ from vvdash.model.rules import Group, Record
 
 def _records(record: str, labels: tuple[str, ...]) -> list[Record]:
     by = ", ".join(("job", *labels, "le"))
-    return [Record(R.fleet(record), f"sum by ({by}) ({record})"),
-            *[Record(R.fleet_quantile(record), f"histogram_quantile({q}, {R.fleet(record)})", {"quantile": q})
+    return [Record(record=R.fleet(record), expr=f"sum by ({by}) ({record})"),
+            *[Record(record=R.fleet_quantile(record), expr=f"histogram_quantile({q}, {R.fleet(record)})", labels={"quantile": q})
               for q in R.QUANTILES]]
 
 
 def groups(inv) -> list[Group]:
     # One group per histogram: the rollup, then its quantiles (rules of a group run in order).
-    return [Group(f"vv_fleet_{record.split(':')[1].removeprefix('vv_').removesuffix('_bucket')}_records",
-                  tuple(_records(record, labels)))
+    return [Group(name=f"vv_fleet_{record.split(':')[1].removeprefix('vv_').removesuffix('_bucket')}_records",
+                  rules=tuple(_records(record, labels)))
             for record, labels in R.FLEET_BUCKET_RATES.items()]

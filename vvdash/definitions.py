@@ -12,7 +12,7 @@ import traceback
 from pathlib import Path
 
 from vvdash import PROJECT_ROOT
-from vvdash.errors import VVError
+from vvdash.errors import DefinitionError, VVError
 from vvdash.model.dashboards import DashboardDef, to_model
 from vvdash.model.rules import Group, RuleFile
 
@@ -47,6 +47,8 @@ def _last_frame(exc: Exception) -> str:
 def _call(path: str, func, inv):
     try:
         return func(inv)
+    except DefinitionError as exc:   # names the rule or panel; the module is said here
+        raise VVError(f"{path}: {exc}") from None
     except VVError:
         raise
     except Exception as exc:
@@ -73,5 +75,5 @@ def load_rules(inv, package: str = "rules") -> list[RuleFile]:
         for g in groups:
             if not isinstance(g, Group):
                 raise VVError(f"{path}: groups() must return Group objects, got {type(g).__name__}")
-        out.append(RuleFile(name, path, groups))
+        out.append(RuleFile(module=name, source=path, groups=groups))
     return out

@@ -48,7 +48,7 @@ def storage_free_ratio(inv: Inventory) -> str:
 def predicted_free_bytes(inv: Inventory, horizon: str) -> str:
     """Free bytes `horizon` from now, by a linear fit over the prediction window."""
     sel = storage_selector(inv)
-    window = inv.threshold("storage", "predict_window")
+    window = inv.thresholds("storage")("predict_window")
     return f"predict_linear(node_filesystem_avail_bytes{{{sel}}}[{window}], {int(duration_seconds(horizon))})"
 
 
@@ -56,7 +56,7 @@ def storage_filling_up(inv: Inventory, horizon: str, floor_key: str = "fill_free
     """The disk-exhaustion condition: below the free floor (`floor_key` of thresholds.storage),
     predicted full within `horizon`, writable."""
     sel = storage_selector(inv)
-    floor = inv.threshold("storage", floor_key)
+    floor = inv.thresholds("storage")(floor_key)
     return (
         f"(\n  {storage_free_ratio(inv)} < {floor}\nand\n  {predicted_free_bytes(inv, horizon)} < 0\n"
         f"and\n  node_filesystem_readonly{{{sel}}} == 0\n)"
@@ -66,6 +66,6 @@ def storage_filling_up(inv: Inventory, horizon: str, floor_key: str = "fill_free
 def seconds_until_full(inv: Inventory) -> str:
     """Time until the storage filesystem is full at the current fill rate (no value while not filling)."""
     sel = storage_selector(inv)
-    window = inv.threshold("storage", "predict_window")
+    window = inv.thresholds("storage")("predict_window")
     return (f"node_filesystem_avail_bytes{{{sel}}} / "
             f"(-deriv(node_filesystem_avail_bytes{{{sel}}}[{window}]) > 0)")

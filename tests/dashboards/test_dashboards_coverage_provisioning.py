@@ -11,7 +11,7 @@ from vvdash.catalog import Catalog, Metric
 from vvdash.check import dashboard_lint, metric_coverage
 from vvdash.emit import grafana_provisioning
 from vvdash.model.dashboards import SCHEMA_VERSION
-from vvdash.model.rules import Alert, Group, RuleFile, Runbook
+from vvdash.model.rules import Alert, Group, RuleFile, Runbook, Severity
 from vvdash.project import load_project
 
 
@@ -37,9 +37,11 @@ def test_a_histogram_counts_as_used_through_its_bucket_series():
 
 def test_an_alert_linking_to_a_missing_dashboard_is_a_finding():
     project = load_project()
-    alert = Alert("VVZzTest", "vector(1)", "info", "Test.", "Test {{ $value }}.", "vv-nope",
-                  Runbook("m", ("c",), ("k",)))
-    files = project.rule_files + [RuleFile("zz", "rules/zz.py", (Group("zz", (alert,)),))]
+    alert = Alert(alert="VVZzTest", expr="vector(1)", severity=Severity.INFO, summary="Test.",
+                  description="Test {{ $value }}.", dashboard="vv-nope",
+                  runbook=Runbook(meaning="m", causes=("c",), checks=("k",)))
+    files = project.rule_files + [RuleFile(module="zz", source="rules/zz.py",
+                                           groups=(Group(name="zz", rules=(alert,)),))]
     findings = dashboard_lint.check_project(dataclasses.replace(project, rule_files=files))
     assert [f.where for f in findings] == ["rules zz / VVZzTest"]
     assert "dashboard 'vv-nope' does not exist" in findings[0].message

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from enum import StrEnum
 
 from grafanalib._gen import DashboardEncoder
 
@@ -22,6 +23,21 @@ SCHEMA_VERSION = 42
 GRID_COLUMNS = 24
 DATASOURCE_TYPE = "prometheus"
 DATASOURCE_VARIABLE = "datasource"
+
+
+class Unit(StrEnum):
+    """Grafana unit ids the dashboards use (packages/grafana-data/src/valueFormats/categories.ts)."""
+
+    BYTES = "bytes"
+    BYTES_PER_SECOND = "Bps"
+    NONE = "none"
+    OPS = "ops"
+    PERCENT_UNIT = "percentunit"
+    PER_MINUTE = "cpm"
+    PER_SECOND = "cps"
+    SECONDS = "s"
+    SHORT = "short"
+
 
 # Core React panels; everything else in Grafana's core is Angular and is being removed.
 MODERN_PANEL_TYPES = frozenset({
