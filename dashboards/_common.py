@@ -12,29 +12,20 @@ from dataclasses import dataclass
 
 from grafanalib import core as G
 
+from shared import records
+from shared.dashboards import uid
 from vvdash.errors import DefinitionError
 from vvdash.jobs import JOB
 from vvdash.model.dashboards import DATASOURCE_VARIABLE, Unit, datasource_ref, finalize
 
 RI = "$__rate_interval"
-# Said by every panel that reads a 5 m recorded rate (rules/_records.py), over any range.
+# Said by every panel that reads a 5 m recorded rate (shared/records.py), over any range.
 RECORDED = ("Read from the 5-minute recorded rate the alerts use: over ranges of a few hours or less, "
             "bursts shorter than 5 minutes are smoothed out; over days, each point is the 5-minute rate at "
             "that step.")
 # The outcome the error-ratio alerts count (corrupted inputs have their own panels and alert).
 FAILED = 'status="failure"'
 TAG = "vvdash"     # every dashboard carries it; the dashboard links list dashboards by it
-
-# Dashboard uids (stable: alerts link to them, Grafana keeps history by them).
-UID = {
-    "overview": "vv-overview",
-    "pipeline": "vv-pipeline",
-    "summarizer": "vv-summarizer",
-    "host": "vv-host",
-    "storage": "vv-storage",
-    "tv_dvr": "vv-tv-dvr",
-    "maintenance": "vv-maintenance",
-}
 
 
 # -- variables and matchers ----------------------------------------------------
@@ -99,22 +90,18 @@ class Scope:
         is over the sites' bucket rates, so a quantile from it is exact (per-site quantiles
         could not be combined).
         """
-        from rules._records import fleet as fleet_of     # rules/ imports this module: import when used
-
         group = f"le, {by}" if by else "le"
         more = f", {extra}" if extra else ""
-        fleet = f'{fleet_of(record)}{{job=~"$job", job=~"$site"{more}}}'
+        fleet = f'{records.fleet(record)}{{job=~"$job", job=~"$site"{more}}}'
         sites = self.rec(record, f'job!~"$site"{more}')
         return f"sum by ({group}) ({fleet} or {sites})"
 
     def quantile(self, record: str, quantile: str, by: str = "", extra: str = "") -> str:
         """A quantile over the sites selected: the fleet's recorded quantile with the site variable on
         All, else computed from the selected sites' recorded bucket rates (same switch as `buckets`)."""
-        from rules._records import fleet_quantile
-
         group = f"le, {by}" if by else "le"
         more = f", {extra}" if extra else ""
-        fleet = f'{fleet_quantile(record)}{{job=~"$job", job=~"$site", quantile="{quantile}"{more}}}'
+        fleet = f'{records.fleet_quantile(record)}{{job=~"$job", job=~"$site", quantile="{quantile}"{more}}}'
         sites = self.rec(record, f'job!~"$site"{more}')
         return f"{fleet} or histogram_quantile({quantile}, sum by ({group}) ({sites}))"
 
@@ -159,7 +146,7 @@ def _query_var(name: str, query: str) -> dict:
 
 
 def narrow(expr: str, selector: str, scope: Scope) -> str:
-    """A shared expression (vvdash.exprs) with the dashboard's matchers added to its selector.
+    """A shared expression (shared/exprs.py) with the dashboard's matchers added to its selector.
 
     The expression stays the one the alert uses; only the variables' filter is added.
     """
@@ -245,9 +232,7 @@ def _modern(obj, field_config: dict, options: dict, w: int, h: int) -> dict:
 def recorded_resolution(panel: dict) -> dict:
     """A panel drawn from 5 m recorded rates steps at least 5 m: finer steps would only redraw the same
     5-minute windows (and cost a quantile or heatmap per step)."""
-    from rules._common import RATE_WINDOW      # rules/ imports this module: import when used
-
-    panel["interval"] = RATE_WINDOW
+    panel["interval"] = records.RATE_WINDOW
     return panel
 
 
@@ -362,9 +347,9 @@ def row(title: str) -> dict:
 
 
 def drilldown(panel: dict, *keys: str) -> dict:
-    """Panel links to other dashboards (by UID key), keeping the time range and the site selection."""
-    panel["links"] = [{"title": f"Open {UID[key]}", "targetBlank": False,
-                       "url": f"/d/{UID[key]}?${{__url_time_range}}&${{site:queryparam}}"} for key in keys]
+    """Panel links to other dashboards (by module name), keeping the time range and the site selection."""
+    panel["links"] = [{"title": f"Open {uid(key)}", "targetBlank": False,
+                       "url": f"/d/{uid(key)}?${{__url_time_range}}&${{site:queryparam}}"} for key in keys]
     return panel
 
 
@@ -393,13 +378,16 @@ def _builtin_annotation() -> dict:
             "hide": True, "iconColor": "rgba(0, 211, 255, 1)", "name": "Annotations & Alerts", "type": "dashboard"}
 
 
-def build(inv, *, key: str, title: str, description: str, tags: tuple[str, ...], scope: Scope,
+def build(inv, *, module: str, title: str, description: str, tags: tuple[str, ...], scope: Scope,
               panels: list, refresh: str = "30s", time_from: str = "now-6h") -> dict:
-    """A finished dashboard model: variables, annotations, links to the others, laid-out panels."""
+    """A finished dashboard model: variables, annotations, links to the others, laid-out panels.
+
+    `module` is the defining module's `__name__`: the uid follows from it (shared/dashboards.py).
+    """
     links = [G.DashboardLink(title="VV dashboards", type="dashboards", tags=[TAG], asDropdown=True,
                              includeVars=True, keepTime=True)]
     obj = G.Dashboard(
-        title=title, uid=UID[key], description=description, tags=[TAG, *tags], timezone="browser",
+        title=title, uid=uid(module.rpartition(".")[2]), description=description, tags=[TAG, *tags], timezone="browser",
         editable=False, graphTooltip=G.GRAPH_TOOLTIP_MODE_SHARED_CROSSHAIR, refresh=refresh,
         time=G.Time(time_from, "now"), panels=panels, links=links,
         templating=G.Templating(list=scope.variables(inv)),

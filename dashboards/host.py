@@ -1,7 +1,7 @@
 """Host and containers: node_exporter, cAdvisor, and per-process metrics where there are no containers."""
 
 from dashboards._common import RECORDED, Scope, above, build, jobs, q, row, table, timeseries
-from rules import _records as R
+from shared import records as R
 from vvdash.jobs import PIPELINE_SERVICES
 from vvdash.model.dashboards import Unit
 
@@ -109,7 +109,7 @@ def _panels(inv, sc: Scope) -> list:
 def dashboard(inv):
     sc = Scope(jobs("node_exporter", "cadvisor", *PIPELINE_SERVICES))
     return build(
-        inv, key="host", title="VV / Host and containers",
+        inv, module=__name__, title="VV / Host and containers",
         description="Host CPU, memory, disk and network from node_exporter; containers from cAdvisor; "
                     "per-process metrics for deployments without containers.",
         tags=("host", "containers"), scope=sc, panels=_panels(inv, sc))

@@ -3,7 +3,7 @@
 from dashboards._common import (
     RECORDED, RI, UP_DOWN, Scope, above, build, jobs, q, row, stat, state_timeline, table, timeseries,
 )
-from rules import _records as R
+from shared import records as R
 from vvdash.jobs import PUSHED_JOBS
 from vvdash.model.dashboards import Unit
 
@@ -93,6 +93,6 @@ def dashboard(inv):
     # self_monitor is scraped, so the variables read both push_time_seconds and up.
     sc = Scope(jobs(*PUSHED_JOBS, "self_monitor"), variable_metric=("push_time_seconds", "up"))
     return build(
-        inv, key="maintenance", title="VV / Maintenance",
+        inv, module=__name__, title="VV / Maintenance",
         description="Cleanup and log export runs, self_monitor restarts and the freshness of pushed metrics.",
         tags=("maintenance",), scope=sc, panels=_panels(inv, sc))

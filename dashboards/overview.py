@@ -4,8 +4,8 @@ from dashboards._common import (
     FAILED, RECORDED, UP_DOWN, Scope, above, below, build, drilldown, narrow, q, row, stat, state_timeline, table,
     timeseries,
 )
-from rules import _records as R
-from vvdash import exprs
+from shared import records as R
+from shared import exprs
 from vvdash.inventory import duration_seconds
 from vvdash.model.dashboards import Unit
 
@@ -92,7 +92,7 @@ def _panels(inv, sc: Scope) -> list:
 def dashboard(inv):
     sc = Scope()
     return build(
-        inv, key="overview", title="VV / Overview",
+        inv, module=__name__, title="VV / Overview",
         description="Queue depth, throughput, error ratio, storage, service health and firing alerts.",
         tags=("overview",), scope=sc,
         panels=[drilldown(p, DRILLDOWN[p["title"]]) if p["title"] in DRILLDOWN else p for p in _panels(inv, sc)])

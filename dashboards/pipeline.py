@@ -4,10 +4,10 @@ from dashboards._common import (
     FAILED, RECORDED, Scope, above, bargauge, build, heatmap, jobs, q, recorded_resolution, row, stat,
     timeseries,
 )
-from rules import _records as R
+from shared import records as R
 from vvdash.model.dashboards import Unit
 
-STAGES = ("scan", "summarize", "logline")
+STAGES = tuple(R.STAGES)      # the `stage` label values, in pipeline order
 QUANTILES = ("0.5", "0.95", "0.99")
 SEGMENTS = "vv_agent_dvr_video_segments_created_total"
 
@@ -150,6 +150,6 @@ def _panels(inv, sc: Scope) -> list:
 def dashboard(inv):
     sc = Scope(jobs("agent_dvr", "orchestrator", "scan_video", "summarize_scene", "logline_generator"))
     return build(
-        inv, key="pipeline", title="VV / Video pipeline",
+        inv, module=__name__, title="VV / Video pipeline",
         description="The funnel input -> scan -> summarize -> logline: throughput, errors and latency per stage.",
         tags=("pipeline",), scope=sc, panels=_panels(inv, sc))

@@ -3,8 +3,8 @@
 from dashboards._common import (
     RI, Scope, above, bargauge, below, build, jobs, narrow, q, row, stat, timeseries,
 )
-from rules import _records as R
-from vvdash import exprs
+from shared import records as R
+from shared import exprs
 from vvdash.inventory import duration_seconds
 from vvdash.model.dashboards import Unit
 
@@ -26,7 +26,7 @@ def _panels(inv, sc: Scope) -> list:
         row("Filesystems"),
         bargauge("Free share of the storage filesystem",
                  "Free share of the filesystem holding VIDEO_STORAGE_ROOT, as the storage alerts read it "
-                 "(vvdash.exprs). Red below storage.almost_full_free_ratio, orange below "
+                 "(shared/exprs.py). Red below storage.almost_full_free_ratio, orange below "
                  "storage.fill_free_floor_ratio (the storage alerts' thresholds).",
                  Unit.PERCENT_UNIT,
                  [q(narrow(exprs.storage_free_ratio(inv), sel, sc), "{{instance}} {{mountpoint}}", instant=True)],
@@ -38,7 +38,7 @@ def _panels(inv, sc: Scope) -> list:
                    min=0, w=16),
         stat("Time until the storage filesystem is full",
              "The storage mount's free bytes over its fill rate in the last storage.predict_window: the "
-             "disk-exhaustion alert's expression (vvdash.exprs). No value while the disk is not filling. "
+             "disk-exhaustion alert's expression (shared/exprs.py). No value while the disk is not filling. "
              "Red under storage.fill_critical_horizon, orange under storage.fill_warning_horizon.",
              Unit.SECONDS, [q(f"min({until_full})", instant=True)],
              thresholds=below(duration_seconds(crit_h), duration_seconds(warn_h)), graph=False, w=6, h=6,
@@ -110,7 +110,7 @@ def dashboard(inv):
     sc = Scope(jobs("node_exporter", "storage_exporter", "cleanup_old_files"),
                variable_metric=("up", "push_time_seconds"))
     return build(
-        inv, key="storage", title="VV / Storage",
+        inv, module=__name__, title="VV / Storage",
         description="Used and free space per mount and per VIDEO_STORAGE_ROOT subfolder, growth, the "
                     "disk-exhaustion prediction and the effect of cleanup.",
         tags=("storage",), scope=sc, panels=_panels(inv, sc))

@@ -4,7 +4,7 @@ from dashboards._common import (
     FAILED, RECORDED, Scope, above, below, build, gauge, heatmap, jobs, q, recorded_resolution, row, stat,
     table, timeseries,
 )
-from rules import _records as R
+from shared import records as R
 from vvdash.jobs import selector
 from vvdash.model.dashboards import Unit
 
@@ -80,6 +80,6 @@ def _panels(inv, sc: Scope) -> list:
 def dashboard(inv):
     sc = Scope(jobs("summarize_scene"))
     return build(
-        inv, key="summarizer", title="VV / BitNet summarizer",
+        inv, module=__name__, title="VV / BitNet summarizer",
         description="Inference duration and outcome by backend, the loaded model, CPU, memory and GPU.",
         tags=("summarizer", "bitnet"), scope=sc, panels=_panels(inv, sc))

@@ -4,7 +4,7 @@ from dashboards._common import (
     RECORDED, Scope, above, build, jobs, q, recorded_resolution, row, stat, state_timeline, timeseries,
     value_map,
 )
-from rules import _records as R
+from shared import records as R
 from vvdash.inventory import duration_seconds
 from vvdash.model.dashboards import Unit
 
@@ -92,6 +92,6 @@ def _panels(inv, sc: Scope) -> list:
 def dashboard(inv):
     sc = Scope(jobs("tv_scheduler", "agent_dvr", "blackbox_exporter"))
     return build(
-        inv, key="tv_dvr", title="VV / TV scheduler and DVR",
+        inv, module=__name__, title="VV / TV scheduler and DVR",
         description="Playlists per TV and loglines used; DVR connection state, errors, segments and probe latency.",
         tags=("tv-scheduler", "dvr"), scope=sc, panels=_panels(inv, sc))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from rules import _records as R
-from rules._common import DASHBOARD, RATE_WINDOW, number, runbook, seconds
+from rules._common import RATE_WINDOW, number, runbook, seconds
+from shared import records as R
+from shared.dashboards import uid as dashboard_uid
 from vvdash.inventory import duration_seconds
 from vvdash.jobs import selector
 from vvdash.model.rules import Alert, Group, Record, Severity
@@ -13,7 +14,7 @@ def _alerts(inv) -> list[Alert]:
     t = inv.thresholds("dvr")
     agent = selector("agent_dvr")
     probe = selector("blackbox_exporter")
-    dash = DASHBOARD["tv_dvr"]
+    dash = dashboard_uid("tv_dvr")
     no_seg = t("no_segments_for")
     return [
         Alert(

@@ -1,4 +1,4 @@
-"""Fleet rollups of the per-site bucket-rate records (rules/_records.FLEET_BUCKET_RATES).
+"""Fleet rollups of the per-site bucket-rate records (shared/records.FLEET_BUCKET_RATES).
 
 histogram_quantile costs per input series and step: over a week and ten sites a quantile
 from per-site bucket rates reads ten times the series a fleet rollup does, and the fleet's
@@ -8,7 +8,7 @@ variable is on All, the per-site records otherwise.
 
 from __future__ import annotations
 
-from rules import _records as R
+from shared import records as R
 from vvdash.model.rules import Group, Record
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from rules import _records as R
 from rules._common import RATE_WINDOW
+from shared import records as R
 from vvdash.jobs import selector
 from vvdash.model.rules import Group, Record
 

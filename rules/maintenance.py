@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from rules._common import DASHBOARD, runbook, seconds, window
+from rules._common import runbook, seconds, window
+from shared.dashboards import uid as dashboard_uid
 from vvdash.jobs import job as job_name
 from vvdash.jobs import selector
 from vvdash.model.rules import Alert, Group, Severity
@@ -22,7 +23,7 @@ def _job_alerts(inv, job: str) -> list[Alert]:
     failed_window = window(inv, periods * period,
                            f"thresholds.maintenance.stale_periods × pipeline.{section}.period_seconds")
     sel = selector(job)
-    dash = DASHBOARD["maintenance"]
+    dash = dashboard_uid("maintenance")
     return [
         Alert(
             alert=f"VV{word}Stale",
@@ -58,7 +59,7 @@ def _push_alert(inv) -> Alert:
         f'> on (site, job)\nmax by (site, job) (push_time_seconds{{job=~"{jobs}"}})',
         severity=Severity.WARNING, summary="Pushes to the Pushgateway are failing.",
         description="The last push of {{ $labels.job }} at site {{ $labels.site }} was rejected by the Pushgateway.",
-        dashboard=DASHBOARD["maintenance"], runbook=runbook(
+        dashboard=dashboard_uid("maintenance"), runbook=runbook(
             "The Pushgateway rejected the job's most recent push, so its metrics are old.",
             ["Metrics pushed with a type or help text that clashes with an earlier push.",
              "Inconsistent label sets in one push."],

@@ -8,7 +8,8 @@ at its external receiver covers the rest.
 
 from __future__ import annotations
 
-from rules._common import DASHBOARD, RATE_WINDOW, number, runbook
+from rules._common import RATE_WINDOW, number, runbook
+from shared.dashboards import uid as dashboard_uid
 from vvdash.emit.alertmanager import HEARTBEAT   # routed to alerting.heartbeat.receiver there
 from vvdash.jobs import selector
 from vvdash.model.rules import Alert, Group, Severity
@@ -18,7 +19,7 @@ def _alerts(inv) -> list[Alert]:
     t = inv.thresholds("meta")
     prom = selector("prometheus")
     am = selector("alertmanager")
-    dash = DASHBOARD["overview"]
+    dash = dashboard_uid("overview")
     w = RATE_WINDOW
     return [
         Alert(

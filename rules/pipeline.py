@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from rules import _records as R
-from rules._common import DASHBOARD, RATE_WINDOW, STAGES, number, runbook
+from rules._common import RATE_WINDOW, STAGES, number, runbook
+from shared import records as R
+from shared.dashboards import uid as dashboard_uid
 from vvdash.jobs import selector
 from vvdash.model.rules import Alert, Group, Record, Severity
 
@@ -86,7 +87,7 @@ def _alerts(inv) -> list[Alert]:
     orch = selector("orchestrator")
     budget = 1 - t("slo_target")
     stalled = t("stalled_for")
-    dash = DASHBOARD["pipeline"]
+    dash = dashboard_uid("pipeline")
     burn_book = runbook(
         "Videos are failing fast enough to use up the pipeline's error budget "
         f"(SLO {number(t('slo_target') * 100)}% of videos processed successfully).",

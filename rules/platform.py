@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from rules._common import DASHBOARD, RATE_WINDOW, runbook
+from rules._common import RATE_WINDOW, runbook
+from shared.dashboards import uid as dashboard_uid
 from vvdash.emit.prometheus_config import CENTRAL
 from vvdash.jobs import BLACKBOX_SELF_JOB, JOB, PIPELINE_SERVICES, PUSHED_JOBS, selector
 from vvdash.model.rules import Alert, Group, Severity
@@ -38,7 +39,7 @@ def _absent_expr(inv) -> str:
 
 def _alerts(inv) -> list[Alert]:
     t = inv.thresholds("platform")
-    dash = DASHBOARD["overview"]
+    dash = dashboard_uid("overview")
     w = RATE_WINDOW
     return [
         Alert(
@@ -69,7 +70,7 @@ def _alerts(inv) -> list[Alert]:
             severity=Severity.WARNING, summary="A service keeps being restarted.",
             description="self_monitor at site {{ $labels.site }} restarted {{ $labels.service }} {{ $value | humanize }} "
             f"times in the last {t('restart_loop_window')}.",
-            dashboard=DASHBOARD["maintenance"], runbook=runbook(
+            dashboard=dashboard_uid("maintenance"), runbook=runbook(
                 "self_monitor restarts the service again and again; it dies soon after each start.",
                 ["A configuration error the service hits at start.", "A missing dependency.", "Out of memory."],
                 ["Maintenance dashboard: restarts per service.", "The service's log around each start.",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from rules import _records as R
-from rules._common import DASHBOARD, RATE_WINDOW, runbook, seconds, window
+from rules._common import RATE_WINDOW, runbook, seconds, window
+from shared import records as R
+from shared.dashboards import uid as dashboard_uid
 from vvdash.jobs import selector
 from vvdash.model.rules import Alert, Group, Record, Severity
 
@@ -14,7 +15,7 @@ def _alerts(inv) -> list[Alert]:
     stale = periods * period
     stale_window = window(inv, stale, "thresholds.scheduler.stale_periods × pipeline.tv_scheduler.period_seconds")
     sel = selector("tv_scheduler")
-    dash = DASHBOARD["tv_dvr"]
+    dash = dashboard_uid("tv_dvr")
     return [
         Alert(
             alert="VVSchedulerPlaylistsStale",

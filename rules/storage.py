@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from rules import _records as R
-from rules._common import DASHBOARD, number, runbook
-from vvdash.exprs import (
+from rules._common import number, runbook
+from shared import records as R
+from shared.dashboards import uid as dashboard_uid
+from shared.exprs import (
     predicted_free_bytes, seconds_until_full, storage_filling_up, storage_free_ratio, storage_selector,
     storage_series_missing,
 )
@@ -25,7 +26,7 @@ def _records(inv) -> list[Record]:
 
 def _alerts(inv) -> list[Alert]:
     t = inv.thresholds("storage")
-    dash = DASHBOARD["storage"]
+    dash = dashboard_uid("storage")
     fill_book = runbook(
         "The storage filesystem is below its free-space floor and, at the rate it has been filling, "
         "will be full within the horizon.",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from rules import _records as R
-from rules._common import DASHBOARD, RATE_WINDOW, number, runbook
+from rules._common import RATE_WINDOW, number, runbook
+from shared import records as R
+from shared.dashboards import uid as dashboard_uid
 from vvdash.jobs import selector
 from vvdash.model.rules import Alert, Group, Record, Severity
 
@@ -31,7 +32,7 @@ def _records() -> list[Record]:
 def _alerts(inv) -> list[Alert]:
     t = inv.thresholds("summarizer")
     sel = selector("summarize_scene")
-    dash = DASHBOARD["summarizer"]
+    dash = dashboard_uid("summarizer")
     return [
         Alert(
             alert="VVSummarizerInferenceSlow",

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from rules import _records as R
-from vvdash import PROJECT_ROOT, exprs, inventory
+from shared import records as R
+from shared import exprs
+from vvdash import PROJECT_ROOT, inventory
 from vvdash.model.dashboards import iter_targets
 from vvdash.project import load_project
 

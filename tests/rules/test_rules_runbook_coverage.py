@@ -102,7 +102,7 @@ def test_each_test_file_names_a_generated_rule_file(files):
 
 
 def test_storage_alert_uses_the_dashboards_expression(project):
-    from vvdash.exprs import storage_filling_up
+    from shared.exprs import storage_filling_up
 
     inv = project.inventory
     exprs = {(a.alert, a.severity): a.expr for _, _, a in project.alerts()}
