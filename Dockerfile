@@ -23,6 +23,7 @@ COPY vvdash ./vvdash
 COPY pipeline ./pipeline
 COPY dashboards ./dashboards
 COPY rules ./rules
+COPY shared ./shared
 RUN pip install . \
     && rm -rf /src
 
