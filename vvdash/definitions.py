@@ -1,7 +1,10 @@
-"""Discover and load the Python definitions in dashboards/ and rules/.
+"""Discover and load the Python definitions in dashboards/ and rules/ (and rules/tests/).
 
-A module in dashboards/ defines `dashboard(inv)`; a module in rules/ defines `groups(inv)`.
-Modules whose name starts with an underscore hold shared pieces and are not discovered.
+The one discovery vvdash does: every module of the folder, by name, except those whose name
+starts with an underscore (shared pieces) and subpackages. So a dashboard is added by adding
+dashboards/<name>.py with `dashboard(inv)`, a rule file by adding rules/<name>.py with
+`groups(inv)`, and scenarios by adding rules/tests/<name>.py with `scenarios(ctx)`; nothing else
+lists them. What dashboards/ and rules/ share lives in shared/.
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ from vvdash.model.dashboards import DashboardDef, to_model
 from vvdash.model.rules import Group, RuleFile
 
 
-def _modules(package: str):
+def modules(package: str):
+    """(name, path relative to the project, module) of each discovered module of `package`, by name."""
     pkg = importlib.import_module(package)
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
-        if info.name.startswith("_") or info.ispkg or info.name == "tests":
+        if info.name.startswith("_") or info.ispkg:
             continue
         name = f"{package}.{info.name}"
         path = Path(pkg.__path__[0]) / f"{info.name}.py"
@@ -57,7 +61,7 @@ def _call(path: str, func, inv):
 
 def load_dashboards(inv, package: str = "dashboards") -> list[DashboardDef]:
     out = []
-    for name, path, module in _modules(package):
+    for name, path, module in modules(package):
         func = getattr(module, "dashboard", None)
         if func is None:
             raise VVError(f"{path}: defines no dashboard(inv) function")
@@ -67,7 +71,7 @@ def load_dashboards(inv, package: str = "dashboards") -> list[DashboardDef]:
 
 def load_rules(inv, package: str = "rules") -> list[RuleFile]:
     out = []
-    for name, path, module in _modules(package):
+    for name, path, module in modules(package):
         func = getattr(module, "groups", None)
         if func is None:
             raise VVError(f"{path}: defines no groups(inv) function")

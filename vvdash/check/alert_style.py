@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from vvdash.check import Finding
+from vvdash.findings import Finding
 from vvdash.model.rules import Alert, Record
 
 MAX_NAME = 40

@@ -21,11 +21,10 @@ import promql_parser as pp
 import yaml
 
 from vvdash import PROJECT_ROOT
-from vvdash.check import Finding
 from vvdash.check.metric_coverage import selected_names
 from vvdash.errors import VVError
+from vvdash.findings import Finding
 
-GATES_BUILD = False
 TESTS_DIR = PROJECT_ROOT / "rules" / "tests"
 CHECK = "rule-test-coverage"
 

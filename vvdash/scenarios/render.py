@@ -6,13 +6,10 @@ scenario module, every site's scenarios in it. Same inventory and definitions, s
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from vvdash import PROJECT_ROOT
+from vvdash import definitions
 from vvdash.emit.rules import rule_to_dict
 from vvdash.emit.serialize import dump_yaml
 from vvdash.errors import VVError
@@ -78,19 +75,11 @@ def lookup(inv, key: str):
 
 
 def scenario_modules(package: str = PACKAGE):
-    """(module name, source path, module) for each module in rules/tests/ with `scenarios`."""
-    pkg = importlib.import_module(package)
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{package}.{info.name}")
+    """(module name, source path, module) for each module in rules/tests/ with `scenarios`
+    (found as vvdash/definitions.py finds every definition)."""
+    for name, source, module in definitions.modules(package):
         if hasattr(module, "scenarios"):
-            path = Path(pkg.__path__[0]) / f"{info.name}.py"
-            try:
-                source = str(path.resolve().relative_to(PROJECT_ROOT))
-            except ValueError:
-                source = str(path)
-            yield info.name, source, module
+            yield name, source, module
 
 
 def _windows(rule_files) -> list[float]:
