@@ -1,22 +1,18 @@
 """Pieces every dashboard shares: variables, the alert annotation, links, panel builders, thresholds.
 
 A dashboard module builds a `Scope` (which jobs it shows, whether it has an instance
-variable), writes its panels with the builders below and returns `build(...)`.
-Panels are grafanalib objects brought to the current model: grafanalib 0.7 writes old
-gauge/heatmap options, so each builder replaces `options`/`fieldConfig` with the current ones.
+variable), writes its panels with the builders below and returns `build(...)`. Each builder
+makes a typed `Panel` (vvdash/model/dashboards.py) with the options Grafana 12 writes for its type.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from grafanalib import core as G
-
 from shared import records
 from shared.dashboards import uid
-from vvdash.errors import DefinitionError
 from vvdash.jobs import JOB
-from vvdash.model.dashboards import DATASOURCE_VARIABLE, Unit, datasource_ref, finalize
+from vvdash.model.dashboards import DATASOURCE_VARIABLE, Dashboard, Panel, Row, Target, Unit, datasource_ref
 
 RI = "$__rate_interval"
 # Said by every panel that reads a 5 m recorded rate (shared/records.py), over any range.
@@ -185,10 +181,9 @@ NEUTRAL = steps(("green", None))
 
 
 # -- targets ---------------------------------------------------------------------
-def q(expr: str, legend: str = "", instant: bool = False, fmt: str = "time_series") -> dict:
+def q(expr: str, legend: str = "", instant: bool = False, fmt: str = "time_series") -> Target:
     """A target; one-number panels pass instant=True (their reduction needs only the value at the end)."""
-    return {"expr": expr, "legendFormat": legend, "instant": instant, "range": not instant,
-            "format": fmt, "editorMode": "code"}
+    return Target(expr=expr, legend=legend, instant=instant, format=fmt)
 
 
 # -- panels ----------------------------------------------------------------------
@@ -202,42 +197,31 @@ GRAPH_FIELD_DEFAULTS = {
 }
 
 
-def _size(w: int, h: int) -> dict:
-    return {"w": w, "h": h}
-
-
-def _field_config(unit: str, thresholds: dict, custom: dict | None = None, **defaults) -> dict:
-    cfg = {"unit": unit, "thresholds": thresholds, "mappings": defaults.pop("mappings", []),
+def _defaults(thresholds: dict, custom: dict | None = None, **defaults) -> dict:
+    """fieldConfig.defaults without the unit (the Panel adds it): thresholds, mappings, color, custom."""
+    cfg = {"thresholds": thresholds, "mappings": defaults.pop("mappings", []),
            "color": defaults.pop("color", {"mode": "thresholds"})}
     if custom is not None:
         cfg["custom"] = custom
     cfg.update({k: v for k, v in defaults.items() if v is not None})
-    return {"defaults": cfg, "overrides": []}
+    return cfg
 
 
-def _modern(obj, field_config: dict, options: dict, w: int, h: int) -> dict:
-    """A grafanalib panel as a dict, with the current fieldConfig/options and a size."""
-    unit = field_config["defaults"]["unit"]
-    if not isinstance(unit, Unit):
-        raise DefinitionError(f"panel {obj.title!r}: unit {unit!r} is not a Unit (Unit.BYTES, Unit.SECONDS, ...)")
-    data = obj.to_json_data()
-    data["fieldConfig"] = field_config
-    data["options"] = options
-    data["gridPos"] = _size(w, h)
-    data.pop("thresholds", None)
-    data.pop("mappings", None)
-    return data
+def _panel(kind: str, title: str, description: str, unit: Unit, targets: list, defaults: dict, options: dict,
+           w: int, h: int, **more) -> Panel:
+    return Panel(type=kind, title=title, description=description, unit=unit, targets=list(targets),
+                 defaults=defaults, options=options, width=w, height=h, **more)
 
 
-def recorded_resolution(panel: dict) -> dict:
+def recorded_resolution(panel: Panel) -> Panel:
     """A panel drawn from 5 m recorded rates steps at least 5 m: finer steps would only redraw the same
     5-minute windows (and cost a quantile or heatmap per step)."""
-    panel["interval"] = records.RATE_WINDOW
+    panel.interval = records.RATE_WINDOW
     return panel
 
 
-def timeseries(title: str, description: str, unit: str, targets: list, *, thresholds=NEUTRAL, w=12, h=8,
-               min=None, max=None, stack=False, bars=False, threshold_lines=False, legend_calcs=()) -> dict:
+def timeseries(title: str, description: str, unit: Unit, targets: list, *, thresholds=NEUTRAL, w=12, h=8,
+               min=None, max=None, stack=False, bars=False, threshold_lines=False, legend_calcs=()) -> Panel:
     custom = {
         **GRAPH_FIELD_DEFAULTS,
         "drawStyle": "bars" if bars else "line", "lineWidth": 1, "fillOpacity": 40 if bars else 10,
@@ -245,28 +229,28 @@ def timeseries(title: str, description: str, unit: str, targets: list, *, thresh
         "stacking": {"mode": "normal" if stack else "none", "group": "A"},
         "thresholdsStyle": {"mode": "dashed" if threshold_lines else "off"},
     }
-    fc = _field_config(unit, thresholds, custom, color={"mode": "palette-classic"}, min=min, max=max)
+    fc = _defaults(thresholds, custom, color={"mode": "palette-classic"}, min=min, max=max)
     legend = {"displayMode": "table" if legend_calcs else "list", "placement": "bottom", "showLegend": True,
               "calcs": list(legend_calcs)}
     options = {"legend": legend, "tooltip": {"mode": "multi", "sort": "desc", "hideZeros": False}, "timezone": []}
-    return _modern(G.TimeSeries(title=title, description=description, targets=targets), fc, options, w, h)
+    return _panel("timeseries", title, description, unit, targets, fc, options, w, h)
 
 
-def stat(title: str, description: str, unit: str, targets: list, *, thresholds=NEUTRAL, w=4, h=4,
-         calc="lastNotNull", mappings=(), graph=True, decimals=None, no_value=None) -> dict:
-    fc = _field_config(unit, thresholds, mappings=list(mappings), decimals=decimals, noValue=no_value)
+def stat(title: str, description: str, unit: Unit, targets: list, *, thresholds=NEUTRAL, w=4, h=4,
+         calc="lastNotNull", mappings=(), graph=True, decimals=None, no_value=None) -> Panel:
+    fc = _defaults(thresholds, mappings=list(mappings), decimals=decimals, noValue=no_value)
     options = {"reduceOptions": {"calcs": [calc], "fields": "", "values": False}, "colorMode": "value",
                # An instant query has no series to draw a sparkline from.
-               "graphMode": "area" if graph and not all(t.get("instant") for t in targets) else "none",
+               "graphMode": "area" if graph and not all(t.instant for t in targets) else "none",
                "justifyMode": "auto", "orientation": "auto",
                "textMode": "auto", "wideLayout": True, "showPercentChange": False,
                "percentChangeColorMode": "standard"}
-    return _modern(G.Stat(title=title, description=description, targets=targets), fc, options, w, h)
+    return _panel("stat", title, description, unit, targets, fc, options, w, h)
 
 
-def gauge(title: str, description: str, unit: str, targets: list, *, thresholds=NEUTRAL, w=6, h=6,
-          min=0, max=None) -> dict:
-    fc = _field_config(unit, thresholds, min=min, max=max)
+def gauge(title: str, description: str, unit: Unit, targets: list, *, thresholds=NEUTRAL, w=6, h=6,
+          min=0, max=None) -> Panel:
+    fc = _defaults(thresholds, min=min, max=max)
     options = {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
                "showThresholdLabels": False, "showThresholdMarkers": True, "orientation": "auto",
                "minVizHeight": 75, "minVizWidth": 75, "sizing": "auto",
@@ -274,82 +258,71 @@ def gauge(title: str, description: str, unit: str, targets: list, *, thresholds=
                "shape": "gauge", "barShape": "flat", "barWidthFactor": 0.5, "segmentCount": 1,
                "segmentSpacing": 0.3, "effects": {}, "endpointMarker": "point", "sparkline": True,
                "textMode": "auto"}
-    return _modern(G.GaugePanel(title=title, description=description, targets=targets), fc, options, w, h)
+    return _panel("gauge", title, description, unit, targets, fc, options, w, h)
 
 
-def bargauge(title: str, description: str, unit: str, targets: list, *, thresholds=NEUTRAL, w=12, h=8,
-             calc="lastNotNull", min=0, max=None) -> dict:
-    fc = _field_config(unit, thresholds, min=min, max=max)
+def bargauge(title: str, description: str, unit: Unit, targets: list, *, thresholds=NEUTRAL, w=12, h=8,
+             calc="lastNotNull", min=0, max=None) -> Panel:
+    fc = _defaults(thresholds, min=min, max=max)
     options = {"reduceOptions": {"calcs": [calc], "fields": "", "values": False},
                "displayMode": "gradient", "orientation": "horizontal", "showUnfilled": True,
                "valueMode": "color", "namePlacement": "auto", "sizing": "auto",
                "minVizHeight": 16, "minVizWidth": 8, "maxVizHeight": 300,
                "legend": {"displayMode": "list", "placement": "bottom", "showLegend": False, "calcs": []}}
-    return _modern(G.BarGauge(title=title, description=description, targets=targets), fc, options, w, h)
+    return _panel("bargauge", title, description, unit, targets, fc, options, w, h)
 
 
-def table(title: str, description: str, unit: str, targets: list, *, thresholds=NEUTRAL, w=12, h=8,
-          exclude=("Time",), sort_by=None) -> dict:
+def table(title: str, description: str, unit: Unit, targets: list, *, thresholds=NEUTRAL, w=12, h=8,
+          exclude=("Time",), sort_by=None) -> Panel:
     # No footer: Grafana 12.2+ reads it from fieldConfig.defaults.custom.footer and drops options.footer; without
     # either, every release shows none.
-    fc = _field_config(unit, thresholds, {"align": "auto", "cellOptions": {"type": "auto"}, "filterable": False,
+    fc = _defaults(thresholds, {"align": "auto", "cellOptions": {"type": "auto"}, "filterable": False,
                                           "inspect": False})
     options = {"showHeader": True, "cellHeight": "sm", "frameIndex": 0, "showTypeIcons": False,
                "sortBy": [{"displayName": sort_by, "desc": True}] if sort_by else []}
-    obj = G.Table(title=title, description=description, targets=targets,
-                  transformations=[{"id": "organize", "options": {
-                      "excludeByName": {name: True for name in exclude}, "indexByName": {},
-                      "renameByName": {}}}])
-    panel = _modern(obj, fc, options, w, h)
-    for key in ("columns", "fontSize", "color"):
-        panel.pop(key, None)
-    return panel
+    organize = {"id": "organize", "options": {"excludeByName": {name: True for name in exclude}, "indexByName": {},
+                                              "renameByName": {}}}
+    return _panel("table", title, description, unit, targets, fc, options, w, h, transformations=[organize])
 
 
-def heatmap(title: str, description: str, unit: str, targets: list, *, w=12, h=8) -> dict:
-    fc = {"defaults": {"unit": unit, "custom": {"hideFrom": {"legend": False, "tooltip": False, "viz": False},
-                                                 "scaleDistribution": {"type": "linear"}}},
-          "overrides": []}
-    options = {"calculate": False, "cellGap": 1, "yAxis": {"axisPlacement": "left", "unit": unit},
+def heatmap(title: str, description: str, unit: Unit, targets: list, *, w=12, h=8) -> Panel:
+    fc = {"custom": {"hideFrom": {"legend": False, "tooltip": False, "viz": False},
+                     "scaleDistribution": {"type": "linear"}}}
+    options = {"calculate": False, "cellGap": 1, "yAxis": {"axisPlacement": "left", "unit": str(unit)},
                "rowsFrame": {"layout": "auto"}, "showValue": "never",
                "color": {"mode": "scheme", "scheme": "Oranges", "steps": 64, "fill": "dark-orange",
                          "exponent": 0.5, "scale": "exponential", "reverse": False},
                "filterValues": {"le": 1e-9}, "legend": {"show": True}, "cellValues": {}, "selectionMode": "x",
                "tooltip": {"mode": "single", "yHistogram": False, "showColorScale": False},
                "exemplars": {"color": "rgba(255,0,255,0.7)"}}
-    return _modern(G.Heatmap(title=title, description=description, targets=targets), fc, options, w, h)
+    return _panel("heatmap", title, description, unit, targets, fc, options, w, h)
 
 
-def state_timeline(title: str, description: str, unit: str, targets: list, *, mappings=(),
-                   thresholds=NEUTRAL, w=24, h=6) -> dict:
-    fc = _field_config(unit, thresholds, {"fillOpacity": 70, "lineWidth": 0,
+def state_timeline(title: str, description: str, unit: Unit, targets: list, *, mappings=(),
+                   thresholds=NEUTRAL, w=24, h=6) -> Panel:
+    fc = _defaults(thresholds, {"fillOpacity": 70, "lineWidth": 0,
                                           "hideFrom": dict(HIDE_FROM_NONE)},
                        mappings=list(mappings))
     options = {"mergeValues": True, "showValue": "auto", "alignValue": "left", "rowHeight": 0.9, "perPage": 20, "timezone": [],
                "legend": {"displayMode": "list", "placement": "bottom", "showLegend": True, "calcs": []},
                "tooltip": {"mode": "single", "sort": "none", "hideZeros": False}}
-    return _modern(G.StateTimeline(title=title, description=description, targets=targets), fc, options, w, h)
+    return _panel("state-timeline", title, description, unit, targets, fc, options, w, h)
 
 
-def text(title: str, description: str, content: str, *, w=24, h=3) -> dict:
-    data = G.Text(title=title, description=description, content=content, mode="markdown").to_json_data()
-    data["options"] = {"content": content, "mode": "markdown",
-                       "code": {"language": "plaintext", "showLineNumbers": False, "showMiniMap": False}}
-    data["gridPos"] = _size(w, h)
-    data.pop("fieldConfig", None)
-    data.pop("targets", None)
-    data.pop("datasource", None)
-    return data
+def text(title: str, description: str, content: str, *, w=24, h=3) -> Panel:
+    options = {"content": content, "mode": "markdown",
+               "code": {"language": "plaintext", "showLineNumbers": False, "showMiniMap": False}}
+    return Panel(type="text", title=title, description=description, options=options, width=w, height=h)
 
 
-def row(title: str) -> dict:
-    return G.RowPanel(title=title).to_json_data()
+def row(title: str) -> Row:
+    return Row(title=title)
 
 
-def drilldown(panel: dict, *keys: str) -> dict:
+def drilldown(panel: Panel, *keys: str) -> Panel:
     """Panel links to other dashboards (by module name), keeping the time range and the site selection."""
-    panel["links"] = [{"title": f"Open {uid(key)}", "targetBlank": False,
-                       "url": f"/d/{uid(key)}?${{__url_time_range}}&${{site:queryparam}}"} for key in keys]
+    panel.links = [{"title": f"Open {uid(key)}", "targetBlank": False,
+                    "url": f"/d/{uid(key)}?${{__url_time_range}}&${{site:queryparam}}"} for key in keys]
     return panel
 
 
@@ -379,23 +352,15 @@ def _builtin_annotation() -> dict:
 
 
 def build(inv, *, module: str, title: str, description: str, tags: tuple[str, ...], scope: Scope,
-              panels: list, refresh: str = "30s", time_from: str = "now-6h") -> dict:
-    """A finished dashboard model: variables, annotations, links to the others, laid-out panels.
+              panels: list, refresh: str = "30s", time_from: str = "now-6h") -> Dashboard:
+    """A finished dashboard: variables, annotations, links to the others, the panels in reading order.
 
     `module` is the defining module's `__name__`: the uid follows from it (shared/dashboards.py).
     """
-    links = [G.DashboardLink(title="VV dashboards", type="dashboards", tags=[TAG], asDropdown=True,
-                             includeVars=True, keepTime=True)]
-    obj = G.Dashboard(
-        title=title, uid=uid(module.rpartition(".")[2]), description=description, tags=[TAG, *tags], timezone="browser",
-        editable=False, graphTooltip=G.GRAPH_TOOLTIP_MODE_SHARED_CROSSHAIR, refresh=refresh,
-        time=G.Time(time_from, "now"), panels=panels, links=links,
-        templating=G.Templating(list=scope.variables(inv)),
-        annotations=G.Annotations(list=[_builtin_annotation(), alert_annotation()]),
-    )
-    model = finalize(obj)
-    model["timepicker"] = {}
-    model["fiscalYearStartMonth"] = 0
-    model["liveNow"] = False
-    model["weekStart"] = ""
-    return model
+    # The dropdown listing every dashboard tagged TAG, keeping time range and variables.
+    links = [{"asDropdown": True, "icon": "external link", "includeVars": True, "keepTime": True, "tags": [TAG],
+              "targetBlank": False, "title": "VV dashboards", "tooltip": "", "type": "dashboards", "url": ""}]
+    return Dashboard(
+        uid=uid(module.rpartition(".")[2]), title=title, description=description, tags=[TAG, *tags],
+        panels=panels, variables=scope.variables(inv), annotations=[_builtin_annotation(), alert_annotation()],
+        links=links, refresh=refresh, time_from=time_from)

@@ -95,4 +95,4 @@ def dashboard(inv):
         inv, module=__name__, title="VV / Overview",
         description="Queue depth, throughput, error ratio, storage, service health and firing alerts.",
         tags=("overview",), scope=sc,
-        panels=[drilldown(p, DRILLDOWN[p["title"]]) if p["title"] in DRILLDOWN else p for p in _panels(inv, sc)])
+        panels=[drilldown(p, DRILLDOWN[p.title]) if p.title in DRILLDOWN else p for p in _panels(inv, sc)])
