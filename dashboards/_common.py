@@ -335,6 +335,13 @@ def value_map(mapping: dict) -> list:
 UP_DOWN = value_map({0: ("Down", "red"), 1: ("Up", "green")})
 
 
+def service_health(title: str, sc: Scope) -> Panel:
+    """self_monitor's health probe of each service over time (the overview and maintenance show it)."""
+    return state_timeline(title, "1 when self_monitor's last health probe of the service passed.", Unit.NONE,
+                          [q(f"max by (service) ({sc.m('vv_self_monitor_service_up')})", "{{service}}")],
+                          mappings=UP_DOWN, h=6)
+
+
 # -- the dashboard ------------------------------------------------------------------
 def alert_annotation() -> dict:
     """Firing alerts from Prometheus' ALERTS series, drawn on every time panel."""

@@ -20,6 +20,12 @@ def _panels(inv, sc: Scope) -> list:
     def per_device(metric: str, device_filter: str, sign: str = "") -> str:
         return f"{sign}sum by (instance, device) ({sc.rec(R.NODE_DEVICE_RATE[metric], device_filter)})"
 
+    def in_out(title: str, description: str, device_filter: str, into: tuple[str, str], out: tuple[str, str]):
+        """Bytes per second per device, `into` drawn below the axis: (metric, legend word) each."""
+        return timeseries(title, description + " " + RECORDED, Unit.BYTES_PER_SECOND,
+                          [q(per_device(into[0], device_filter, "-"), f"{{{{device}}}} {into[1]}"),
+                           q(per_device(out[0], device_filter), f"{{{{device}}}} {out[1]}")], w=8)
+
     return [
         row("Host (node_exporter)"),
         timeseries("CPU busy",
@@ -34,22 +40,14 @@ def _panels(inv, sc: Scope) -> list:
                    Unit.PERCENT_UNIT, [q(f"1 - {sc.m('node_memory_MemAvailable_bytes')} / "
                                      f"{sc.m('node_memory_MemTotal_bytes')}", "{{instance}}")],
                    thresholds=above(0.85, 0.95), min=0, max=1, w=8),
-        timeseries("Disk I/O",
-                   "Bytes read (negative: below the axis) and written per second, per device. " + RECORDED,
-                   Unit.BYTES_PER_SECOND, [q(per_device("node_disk_read_bytes_total", DISK_FILTER, "-"),
-                             "{{device}} read"),
-                           q(per_device("node_disk_written_bytes_total", DISK_FILTER),
-                             "{{device}} write")], w=8),
+        in_out("Disk I/O", "Bytes read (negative: below the axis) and written per second, per device.",
+               DISK_FILTER, ("node_disk_read_bytes_total", "read"), ("node_disk_written_bytes_total", "write")),
         timeseries("Disk busy",
                    "Share of time each device was doing I/O. " + RECORDED,
                    Unit.PERCENT_UNIT, [q(per_device("node_disk_io_time_seconds_total", DISK_FILTER),
                                      "{{device}}")], thresholds=above(0.8, 0.95), min=0, w=8),
-        timeseries("Network",
-                   "Bytes received (negative) and transmitted per second, per interface. " + RECORDED,
-                   Unit.BYTES_PER_SECOND, [q(per_device("node_network_receive_bytes_total", DEVICE_FILTER, "-"),
-                             "{{device}} rx"),
-                           q(per_device("node_network_transmit_bytes_total", DEVICE_FILTER),
-                             "{{device}} tx")], w=8),
+        in_out("Network", "Bytes received (negative) and transmitted per second, per interface.",
+               DEVICE_FILTER, ("node_network_receive_bytes_total", "rx"), ("node_network_transmit_bytes_total", "tx")),
         row("Containers (cAdvisor)"),
         timeseries("Container CPU",
                    "CPU seconds per second per container (1 = one core). Empty without cAdvisor.",

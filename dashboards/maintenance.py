@@ -1,7 +1,7 @@
 """Maintenance: cleanup and log export runs, self_monitor restarts, Pushgateway freshness."""
 
 from dashboards._common import (
-    RECORDED, RI, UP_DOWN, Scope, above, build, jobs, q, row, stat, state_timeline, table, timeseries,
+    RECORDED, RI, Scope, above, build, jobs, q, row, service_health, stat, table, timeseries,
 )
 from shared import records as R
 from vvdash.jobs import PUSHED_JOBS
@@ -17,13 +17,21 @@ def _panels(inv, sc: Scope) -> list:
     def inc(metric: str) -> str:
         return f"increase({sc.m(metric)}[{RI}])"
 
+    def since_success(what: str, description: str, prefix: str, period: float):
+        """Time since the job's last success; red at its stale alert's threshold."""
+        return stat(f"Since last successful {what}", description, Unit.SECONDS,
+                    [q(f"time() - max({sc.m(prefix + '_last_success_timestamp_seconds')})", instant=True)],
+                    thresholds=above(period * 1.25, period * stale), graph=False, w=6, h=6)
+
+    def last_duration(what: str, run: str, prefix: str, w: int):
+        return timeseries(f"{what} run duration", f"Duration of the last {run} run, as pushed after each run.",
+                          Unit.SECONDS, [q(f"max({sc.m(prefix + '_duration_seconds')})", "duration")], w=w, h=6)
+
     return [
         row("Cleanup (cleanup_old_files)"),
-        stat("Since last successful cleanup",
-             "Time since cleanup last finished successfully. Red after maintenance.stale_periods cleanup "
-             "periods (pipeline.cleanup.period_seconds), the stale-cleanup alert's threshold.",
-             Unit.SECONDS, [q(f"time() - max({sc.m('vv_cleanup_last_success_timestamp_seconds')})", instant=True)],
-             thresholds=above(cleanup_period * 1.25, cleanup_period * stale), graph=False, w=6, h=6),
+        since_success("cleanup", "Time since cleanup last finished successfully. Red after "
+                      "maintenance.stale_periods cleanup periods (pipeline.cleanup.period_seconds), the stale-cleanup "
+                      "alert's threshold.", "vv_cleanup", cleanup_period),
         timeseries("Cleanup runs by status",
                    "Cleanup runs per interval by outcome and dry_run.",
                    Unit.SHORT, [q(f"sum by (status, dry_run) ({inc('vv_cleanup_runs_total')})",
@@ -34,15 +42,10 @@ def _panels(inv, sc: Scope) -> list:
         timeseries("Cleanup bytes deleted",
                    "Bytes deleted by retention per interval.",
                    Unit.BYTES, [q(f"sum({inc('vv_cleanup_bytes_deleted_total')})", "bytes")], bars=True, w=6, h=6),
-        timeseries("Cleanup run duration",
-                   "Duration of the last cleanup run, as pushed after each run.",
-                   Unit.SECONDS, [q(f"max({sc.m('vv_cleanup_duration_seconds')})", "duration")], w=12, h=6),
+        last_duration("Cleanup", "cleanup", "vv_cleanup", 12),
         row("Log export (log_exporter)"),
-        stat("Since last successful log export",
-             "Time since log export last succeeded. Red after maintenance.stale_periods export periods "
-             "(pipeline.log_export.period_seconds).",
-             Unit.SECONDS, [q(f"time() - max({sc.m('vv_log_exporter_last_success_timestamp_seconds')})", instant=True)],
-             thresholds=above(export_period * 1.25, export_period * stale), graph=False, w=6, h=6),
+        since_success("log export", "Time since log export last succeeded. Red after maintenance.stale_periods "
+                      "export periods (pipeline.log_export.period_seconds).", "vv_log_exporter", export_period),
         timeseries("Log export runs by status",
                    "Export runs per interval by outcome.",
                    Unit.SHORT, [q(f"sum by (status) ({inc('vv_log_exporter_runs_total')})", "{{status}}")],
@@ -52,9 +55,7 @@ def _panels(inv, sc: Scope) -> list:
                    Unit.SHORT, [q(f"sum({inc('vv_log_exporter_archives_created_total')})", "archives"),
                              q(f"sum({inc('vv_log_exporter_files_archived_total')})", "files")],
                    bars=True, w=6, h=6),
-        timeseries("Log export run duration",
-                   "Duration of the last export run, as pushed after each run.",
-                   Unit.SECONDS, [q(f"max({sc.m('vv_log_exporter_duration_seconds')})", "duration")], w=6, h=6),
+        last_duration("Log export", "export", "vv_log_exporter", 6),
         row("Pushgateway freshness"),
         table("Time since last push per job",
               "Time since each pushing job's group was last pushed successfully (push_time_seconds).",
@@ -66,10 +67,7 @@ def _panels(inv, sc: Scope) -> list:
                          f"max by (job) ({sc.m('push_time_seconds')})", instant=True, fmt="table")],
               thresholds=above(None, 1), w=12, h=6),
         row("self_monitor"),
-        state_timeline("Service health (self_monitor probes)",
-                       "1 when self_monitor's last health probe of the service passed.",
-                       Unit.NONE, [q(f"max by (service) ({sc.m('vv_self_monitor_service_up')})", "{{service}}")],
-                       mappings=UP_DOWN, h=6),
+        service_health("Service health (self_monitor probes)", sc),
         timeseries("Restarts triggered by self_monitor",
                    "Restarts self_monitor started per interval, by service. Red at platform.restart_loop_count, "
                    "the restart-loop alert's threshold.",

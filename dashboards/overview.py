@@ -1,8 +1,8 @@
 """VV overview: the few numbers that say whether the system is healthy, and what is firing."""
 
 from dashboards._common import (
-    FAILED, RECORDED, UP_DOWN, Scope, above, below, build, drilldown, narrow, q, row, stat, state_timeline, table,
-    timeseries,
+    FAILED, RECORDED, UP_DOWN, Scope, above, below, build, drilldown, narrow, q, row, service_health, stat,
+    state_timeline, table, timeseries,
 )
 from shared import records as R
 from shared import exprs
@@ -69,10 +69,7 @@ def _panels(inv, sc: Scope) -> list:
                        "1 when Prometheus' last scrape of the target succeeded, per job and instance.",
                        Unit.NONE, [q(f"max by (job, instance) ({sc.m('up')})", "{{job}} {{instance}}")],
                        mappings=UP_DOWN, h=8),
-        state_timeline("Services by self_monitor's health probe",
-                       "1 when self_monitor's last health probe of the service passed.",
-                       Unit.NONE, [q(f"max by (service) ({sc.m('vv_self_monitor_service_up')})", "{{service}}")],
-                       mappings=UP_DOWN, h=6),
+        service_health("Services by self_monitor's health probe", sc),
         stat("DVRs connected",
              "DVRs agent_dvr is connected to, out of those it knows.", Unit.SHORT,
              [q(f"sum({sc.m('vv_agent_dvr_connection_status')})", instant=True)], thresholds=below(1), w=4, h=6),
