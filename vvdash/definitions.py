@@ -59,23 +59,29 @@ def _call(path: str, func, inv):
         raise VVError(f"{path}: {func.__name__}() failed: {_last_frame(exc)}") from None
 
 
+def _defined(package: str, function: str, inv):
+    """(name, path, what `function(inv)` returns) for every module of `package`."""
+    for name, path, module in modules(package):
+        func = getattr(module, function, None)
+        if func is None:
+            raise VVError(f"{path}: defines no {function}(inv) function")
+        yield name, path, _call(path, func, inv)
+
+
 def load_dashboards(inv, package: str = "dashboards") -> list[DashboardDef]:
     out = []
-    for name, path, module in modules(package):
-        func = getattr(module, "dashboard", None)
-        if func is None:
-            raise VVError(f"{path}: defines no dashboard(inv) function")
-        out.append(DashboardDef(name, path, to_model(_call(path, func, inv))))
+    for name, path, made in _defined(package, "dashboard", inv):
+        try:
+            out.append(DashboardDef(name, path, to_model(made)))
+        except DefinitionError as exc:
+            raise VVError(f"{path}: {exc}") from None
     return out
 
 
 def load_rules(inv, package: str = "rules") -> list[RuleFile]:
     out = []
-    for name, path, module in modules(package):
-        func = getattr(module, "groups", None)
-        if func is None:
-            raise VVError(f"{path}: defines no groups(inv) function")
-        groups = tuple(_call(path, func, inv))
+    for name, path, made in _defined(package, "groups", inv):
+        groups = tuple(made)
         for g in groups:
             if not isinstance(g, Group):
                 raise VVError(f"{path}: groups() must return Group objects, got {type(g).__name__}")
