@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared import records
+from shared import exprs, records
 from shared.dashboards import uid
-from vvdash.jobs import JOB
+from vvdash.jobs import JOB, selector
 from vvdash.model.dashboards import DATASOURCE_VARIABLE, Dashboard, Panel, Row, Target, Unit, datasource_ref
 
 RI = "$__rate_interval"
@@ -139,6 +139,12 @@ def _query_var(name: str, query: str) -> dict:
         "current": {"selected": True, "text": ["All"], "value": ["$__all"]},
         "hide": 0, "options": [], "regex": "", "sort": 1,
     }
+
+
+def since_success(metric: str, job: str, scope: Scope) -> str:
+    """Seconds since `job` last succeeded at the stalest site shown: its stale alert's expression
+    (shared/exprs.py) with the dashboard's matchers."""
+    return f"max({narrow(exprs.seconds_since_success(metric, job), selector(job), scope)})"
 
 
 def narrow(expr: str, selector: str, scope: Scope) -> str:

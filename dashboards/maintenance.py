@@ -1,7 +1,7 @@
 """Maintenance: cleanup and log export runs, self_monitor restarts, Pushgateway freshness."""
 
 from dashboards._common import (
-    RECORDED, RI, Scope, above, build, jobs, q, row, service_health, stat, table, timeseries,
+    RECORDED, RI, Scope, above, build, jobs, q, row, service_health, since_success, stat, table, timeseries,
 )
 from shared import records as R
 from vvdash.jobs import PUSHED_JOBS
@@ -17,10 +17,10 @@ def _panels(inv, sc: Scope) -> list:
     def inc(metric: str) -> str:
         return f"increase({sc.m(metric)}[{RI}])"
 
-    def since_success(what: str, description: str, prefix: str, period: float):
-        """Time since the job's last success; red at its stale alert's threshold."""
-        return stat(f"Since last successful {what}", description, Unit.SECONDS,
-                    [q(f"time() - max({sc.m(prefix + '_last_success_timestamp_seconds')})", instant=True)],
+    def last_success(what: str, description: str, prefix: str, job: str, period: float):
+        """Time since the job's last success at the stalest site shown; red at its stale alert's threshold."""
+        since = since_success(f"{prefix}_last_success_timestamp_seconds", job, sc)
+        return stat(f"Since last successful {what}", description, Unit.SECONDS, [q(since, instant=True)],
                     thresholds=above(period * 1.25, period * stale), graph=False, w=6, h=6)
 
     def last_duration(what: str, run: str, prefix: str, w: int):
@@ -29,9 +29,9 @@ def _panels(inv, sc: Scope) -> list:
 
     return [
         row("Cleanup (cleanup_old_files)"),
-        since_success("cleanup", "Time since cleanup last finished successfully. Red after "
+        last_success("cleanup", "Time since cleanup last finished successfully. Red after "
                       "maintenance.stale_periods cleanup periods (pipeline.cleanup.period_seconds), the stale-cleanup "
-                      "alert's threshold.", "vv_cleanup", cleanup_period),
+                      "alert's threshold.", "vv_cleanup", "cleanup_old_files", cleanup_period),
         timeseries("Cleanup runs by status",
                    "Cleanup runs per interval by outcome and dry_run.",
                    Unit.SHORT, [q(f"sum by (status, dry_run) ({inc('vv_cleanup_runs_total')})",
@@ -44,8 +44,8 @@ def _panels(inv, sc: Scope) -> list:
                    Unit.BYTES, [q(f"sum({inc('vv_cleanup_bytes_deleted_total')})", "bytes")], bars=True, w=6, h=6),
         last_duration("Cleanup", "cleanup", "vv_cleanup", 12),
         row("Log export (log_exporter)"),
-        since_success("log export", "Time since log export last succeeded. Red after maintenance.stale_periods "
-                      "export periods (pipeline.log_export.period_seconds).", "vv_log_exporter", export_period),
+        last_success("log export", "Time since log export last succeeded. Red after maintenance.stale_periods "
+                      "export periods (pipeline.log_export.period_seconds).", "vv_log_exporter", "log_exporter", export_period),
         timeseries("Log export runs by status",
                    "Export runs per interval by outcome.",
                    Unit.SHORT, [q(f"sum by (status) ({inc('vv_log_exporter_runs_total')})", "{{status}}")],

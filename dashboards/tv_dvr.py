@@ -1,8 +1,8 @@
 """TV scheduler and DVR: playlists per TV, loglines, DVR connection over time, segments, probe latency."""
 
 from dashboards._common import (
-    RECORDED, Scope, above, build, jobs, q, recorded_resolution, row, stat, state_timeline, timeseries,
-    value_map,
+    RECORDED, Scope, above, build, jobs, q, recorded_resolution, row, since_success, stat, state_timeline,
+    timeseries, value_map,
 )
 from shared import records as R
 from vvdash.inventory import duration_seconds
@@ -33,7 +33,7 @@ def _panels(inv, sc: Scope) -> list:
         stat("Since last successful scheduler run",
              "Time since every playlist was last written. Red after scheduler.stale_periods periods of "
              "pipeline.tv_scheduler.period_seconds (the stale-playlists alert's threshold).",
-             Unit.SECONDS, [q(f"time() - max({sc.m('vv_tv_scheduler_last_success_timestamp_seconds')})", instant=True)],
+             Unit.SECONDS, [q(since_success("vv_tv_scheduler_last_success_timestamp_seconds", "tv_scheduler", sc), instant=True)],
              thresholds=above(period * 1.5, stale), graph=False, w=8, h=8),
         timeseries("Loglines processed and rejected",
                    "Loglines read for playlists per second, and loglines skipped by reason "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rules._common import runbook, seconds, window
 from shared.dashboards import uid as dashboard_uid
+from shared.exprs import seconds_since_success
 from vvdash.jobs import job as job_name
 from vvdash.jobs import selector
 from vvdash.model.rules import Alert, Group, Severity
@@ -27,7 +28,7 @@ def _job_alerts(inv, job: str) -> list[Alert]:
     return [
         Alert(
             alert=f"VV{word}Stale",
-            expr=f"time() - max by (site, job) ({prefix}_last_success_timestamp_seconds{{{sel}}}) > {stale}",
+            expr=f"{seconds_since_success(f'{prefix}_last_success_timestamp_seconds', job)} > {stale}",
             severity=Severity.WARNING, summary=f"The {job} job has not succeeded recently.",
             description="{{ $labels.job }} at site {{ $labels.site }} last succeeded {{ $value | humanizeDuration }} ago "
             f"({periods} periods of {seconds(period)}s allowed).",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rules._common import RATE_WINDOW, runbook, seconds, window
 from shared import records as R
 from shared.dashboards import uid as dashboard_uid
+from shared.exprs import seconds_since_success
 from vvdash.jobs import selector
 from vvdash.model.rules import Alert, Group, Record, Severity
 
@@ -19,7 +20,7 @@ def _alerts(inv) -> list[Alert]:
     return [
         Alert(
             alert="VVSchedulerPlaylistsStale",
-            expr=f"time() - max by (site, job) (vv_tv_scheduler_last_success_timestamp_seconds{{{sel}}}) "
+            expr=f"{seconds_since_success('vv_tv_scheduler_last_success_timestamp_seconds', 'tv_scheduler')} "
             f"> {seconds(stale)}",
             severity=Severity.WARNING, summary="TV playlists are not being refreshed.",
             description="The TV scheduler at site {{ $labels.site }} last produced playlists {{ $value | humanizeDuration }} "

@@ -69,3 +69,9 @@ def seconds_until_full(inv: Inventory) -> str:
     window = inv.thresholds("storage")("predict_window")
     return (f"node_filesystem_avail_bytes{{{sel}}} / "
             f"(-deriv(node_filesystem_avail_bytes{{{sel}}}[{window}]) > 0)")
+
+
+def seconds_since_success(metric: str, job: str) -> str:
+    """Seconds since each site's `job` last succeeded (`metric`: its last-success timestamp), as the
+    job's stale alert judges it; a panel shows the stalest of the sites selected (`max(...)`)."""
+    return f"time() - max by (site, job) ({metric}{{{selector(job)}}})"
