@@ -109,7 +109,7 @@ class Panel:
                "type": self.type}
         if self.type in DATA_PANEL_TYPES:
             out["datasource"] = datasource_ref()
-            out["fieldConfig"] = {"defaults": {"unit": self.unit.value, **self.defaults}, "overrides": []}
+            out["fieldConfig"] = {"defaults": {"unit": str(self.unit), **self.defaults}, "overrides": []}
             out["targets"] = [t.to_json(chr(ord("A") + i)) for i, t in enumerate(self.targets)]
         if self.interval:
             out["interval"] = self.interval
