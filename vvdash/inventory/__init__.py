@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 import jsonschema
 
 from vvdash import PROJECT_ROOT
-from vvdash.errors import VVError
+from vvdash.errors import DefinitionError, VVError
 from vvdash.inventory import grammar, overlaps, reading, safe_yaml
 from vvdash.inventory.schema import SCHEMA
 
@@ -32,7 +32,8 @@ class Thresholds:
         try:
             return self._values[key]
         except KeyError:
-            raise VVError(f"{self._where}: no key {key!r} (known: {', '.join(sorted(self._values))})") from None
+            # A definition asked for it: the loader names the module in front.
+            raise DefinitionError(f"{self._where}: no key {key!r} (known: {', '.join(sorted(self._values))})") from None
 
 
 def key_path(parts) -> str:
