@@ -141,10 +141,14 @@ def _query_var(name: str, query: str) -> dict:
     }
 
 
+def scoped(expr: str, job: str, scope: Scope) -> str:
+    """A shared expression (shared/exprs.py) over `job`'s series, with the dashboard's matchers."""
+    return narrow(expr, selector(job), scope)
+
+
 def since_success(metric: str, job: str, scope: Scope) -> str:
-    """Seconds since `job` last succeeded at the stalest site shown: its stale alert's expression
-    (shared/exprs.py) with the dashboard's matchers."""
-    return f"max({narrow(exprs.seconds_since_success(metric, job), selector(job), scope)})"
+    """Seconds since `job` last succeeded at the stalest site shown: its stale alert's expression."""
+    return f"max({scoped(exprs.seconds_since_success(metric, job), job, scope)})"
 
 
 def narrow(expr: str, selector: str, scope: Scope) -> str:

@@ -1,11 +1,11 @@
 """VV overview: the few numbers that say whether the system is healthy, and what is firing."""
 
 from dashboards._common import (
-    FAILED, RECORDED, UP_DOWN, Scope, above, below, build, drilldown, narrow, q, row, service_health, stat,
-    state_timeline, table, timeseries,
+    FAILED, RECORDED, UP_DOWN, Scope, above, below, build, drilldown, narrow, q, row, scoped, service_health,
+    stat, state_timeline, table, timeseries,
 )
-from shared import records as R
 from shared import exprs
+from shared import records as R
 from vvdash.inventory import duration_seconds
 from vvdash.model.dashboards import Unit
 
@@ -28,7 +28,7 @@ def _panels(inv, sc: Scope) -> list:
         row("Pipeline"),
         stat("Videos in input queue",
              "Videos waiting in input/. Red at pipeline.queue_backlog, the backlog alert's threshold.",
-             Unit.SHORT, [q(f"sum({sc.m('vv_videos_in_input_queue')})", instant=True)],
+             Unit.SHORT, [q(f"sum({scoped(exprs.input_queue(), 'orchestrator', sc)})", instant=True)],
              thresholds=above(pipe("queue_backlog") / 2, pipe("queue_backlog"))),
         stat("Throughput",
              "Videos completed per second over the whole pipeline in the last 5 minutes (the recorded rate). "
@@ -61,7 +61,7 @@ def _panels(inv, sc: Scope) -> list:
                    Unit.OPS, [q(f"sum by (status) ({done})", "{{status}}")], stack=True, w=12),
         timeseries("Input queue depth",
                    "Videos waiting in input/, per site.",
-                   Unit.SHORT, [q(f"sum by (site) ({sc.m('vv_videos_in_input_queue')})", "{{site}}")],
+                   Unit.SHORT, [q(f"sum by (site) ({scoped(exprs.input_queue(), 'orchestrator', sc)})", "{{site}}")],
                    thresholds=above(pipe("queue_backlog") / 2, pipe("queue_backlog")), threshold_lines=True,
                    w=12),
         row("Services"),

@@ -1,9 +1,10 @@
 """Video pipeline: the funnel input -> scan -> summarize -> logline, per-stage latency and errors."""
 
 from dashboards._common import (
-    FAILED, RECORDED, Scope, above, bargauge, build, heatmap, jobs, q, recorded_resolution, row, stat,
+    FAILED, RECORDED, Scope, above, bargauge, build, heatmap, jobs, q, recorded_resolution, row, scoped, stat,
     timeseries,
 )
+from shared import exprs
 from shared import records as R
 from vvdash.model.dashboards import Unit
 
@@ -45,7 +46,7 @@ def _panels(inv, sc: Scope) -> list:
             "Input queue depth",
             "Videos waiting in input/. Orange at half, red at pipeline.queue_backlog from vvdash.yaml "
             "(the backlog alert's threshold).",
-            Unit.SHORT, [q(f"sum by (site) ({sc.m('vv_videos_in_input_queue')})", "{{site}}")],
+            Unit.SHORT, [q(f"sum by (site) ({scoped(exprs.input_queue(), 'orchestrator', sc)})", "{{site}}")],
             thresholds=above(th("queue_backlog") / 2, th("queue_backlog")), threshold_lines=True, w=6),
         timeseries(
             "Active processors by stage",

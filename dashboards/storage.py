@@ -3,8 +3,8 @@
 from dashboards._common import (
     RI, Scope, above, bargauge, below, build, jobs, narrow, q, row, stat, timeseries,
 )
-from shared import records as R
 from shared import exprs
+from shared import records as R
 from vvdash.inventory import duration_seconds
 from vvdash.model.dashboards import Unit
 

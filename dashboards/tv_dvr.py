@@ -1,9 +1,10 @@
 """TV scheduler and DVR: playlists per TV, loglines, DVR connection over time, segments, probe latency."""
 
 from dashboards._common import (
-    RECORDED, Scope, above, build, jobs, q, recorded_resolution, row, since_success, stat, state_timeline,
-    timeseries, value_map,
+    RECORDED, Scope, above, build, jobs, q, recorded_resolution, row, scoped, since_success, stat,
+    state_timeline, timeseries, value_map,
 )
+from shared import exprs
 from shared import records as R
 from vvdash.inventory import duration_seconds
 from vvdash.model.dashboards import Unit
@@ -47,7 +48,7 @@ def _panels(inv, sc: Scope) -> list:
         row("DVR"),
         state_timeline("DVR connection state",
                        "agent_dvr's connection to each DVR over time.",
-                       Unit.NONE, [q(f"max by (dvr) ({sc.m('vv_agent_dvr_connection_status')})", "{{dvr}}")],
+                       Unit.NONE, [q(f"max by (dvr) ({scoped(exprs.dvr_connected(), 'agent_dvr', sc)})", "{{dvr}}")],
                        mappings=CONNECTION, h=5),
         timeseries("DVR connection errors per minute",
                    "Failed connections and dropped streams per minute, per DVR. Red at "
@@ -62,7 +63,7 @@ def _panels(inv, sc: Scope) -> list:
                              "{{dvr}}")], min=0, w=8),
         stat("Since last segment",
              "Time since the last segment was written, per DVR. Red after dvr.no_segments_for.",
-             Unit.SECONDS, [q(f"time() - max by (dvr) ({sc.m('vv_agent_dvr_last_segment_timestamp_seconds')})", "{{dvr}}",
+             Unit.SECONDS, [q(f"max by (dvr) ({scoped(exprs.seconds_since_segment(), 'agent_dvr', sc)})", "{{dvr}}",
                      instant=True)],
              thresholds=above(no_segments / 2, no_segments), graph=False, w=8, h=8),
         timeseries("Frames captured",

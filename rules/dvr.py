@@ -5,6 +5,7 @@ from __future__ import annotations
 from rules._common import RATE_WINDOW, number, runbook, seconds
 from shared import records as R
 from shared.dashboards import uid as dashboard_uid
+from shared.exprs import dvr_connected, seconds_since_segment
 from vvdash.inventory import duration_seconds
 from vvdash.jobs import selector
 from vvdash.model.rules import Alert, Group, Record, Severity
@@ -19,7 +20,7 @@ def _alerts(inv) -> list[Alert]:
     return [
         Alert(
             alert="VVDvrDisconnected",
-            expr=f"max by (site, job, dvr) (vv_agent_dvr_connection_status{{{agent}}}) == 0",
+            expr=f"{dvr_connected()} == 0",
             severity=Severity.CRITICAL, summary="The DVR agent lost its connection to a DVR.",
             description="agent_dvr at site {{ $labels.site }} has not been connected to DVR {{ $labels.dvr }} "
             f"for more than {t('disconnected_for')}.",
@@ -62,9 +63,8 @@ def _alerts(inv) -> list[Alert]:
         Alert(
             alert="VVDvrNoSegments",
             # A zero timestamp means no segment and no connection yet: not a stall to report.
-            expr=f"time() - max by (site, job, dvr) (vv_agent_dvr_last_segment_timestamp_seconds{{{agent}}} > 0) "
-            f"> {seconds(duration_seconds(no_seg))}\n"
-            f"and on (site, job, dvr)\nmax by (site, job, dvr) (vv_agent_dvr_connection_status{{{agent}}}) == 1",
+            expr=f"{seconds_since_segment()} > {seconds(duration_seconds(no_seg))}\n"
+            f"and on (site, job, dvr)\n{dvr_connected()} == 1",
             severity=Severity.WARNING, summary="A connected DVR is producing no video segments.",
             description="agent_dvr at site {{ $labels.site }} is connected to DVR {{ $labels.dvr }} but wrote its last "
             "segment {{ $value | humanizeDuration }} ago.",

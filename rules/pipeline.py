@@ -5,6 +5,7 @@ from __future__ import annotations
 from rules._common import RATE_WINDOW, STAGES, number, runbook
 from shared import records as R
 from shared.dashboards import uid as dashboard_uid
+from shared.exprs import input_queue
 from vvdash.jobs import selector
 from vvdash.model.rules import Alert, Group, Record, Severity
 
@@ -116,7 +117,7 @@ def _alerts(inv) -> list[Alert]:
             for_=t("for")),
         Alert(
             alert="VVPipelineInputBacklogGrowing",
-            expr=f"max by (site, job) (vv_videos_in_input_queue{{{orch}}}) > {t('queue_backlog')}\n"
+            expr=f"{input_queue()} > {t('queue_backlog')}\n"
             f"and\nmax by (site, job) (delta(vv_videos_in_input_queue{{{orch}}}[{t('for')}])) > 0",
             severity=Severity.WARNING, summary="The pipeline input queue is long and still growing.",
             description="{{ $value }} videos wait in input/ at site {{ $labels.site }} and the queue keeps growing.",
@@ -129,7 +130,7 @@ def _alerts(inv) -> list[Alert]:
             for_=t("for")),
         Alert(
             alert="VVPipelineStalled",
-            expr=f"max by (site, job) (vv_videos_in_input_queue{{{orch}}}) > 0\n"
+            expr=f"{input_queue()} > 0\n"
             f"and on (site, job)\nsum by (site, job) (increase(vv_videos_processed_total{{{orch}}}[{stalled}])) == 0",
             severity=Severity.CRITICAL, summary="The pipeline has stopped processing videos.",
             description="{{ $value }} videos wait in input/ at site {{ $labels.site }} and none finished processing "

@@ -75,3 +75,20 @@ def seconds_since_success(metric: str, job: str) -> str:
     """Seconds since each site's `job` last succeeded (`metric`: its last-success timestamp), as the
     job's stale alert judges it; a panel shows the stalest of the sites selected (`max(...)`)."""
     return f"time() - max by (site, job) ({metric}{{{selector(job)}}})"
+
+
+def input_queue() -> str:
+    """Videos waiting in each site's input/: the backlog and stall alerts, and the queue panels."""
+    return f"max by (site, job) (vv_videos_in_input_queue{{{selector('orchestrator')}}})"
+
+
+def dvr_connected() -> str:
+    """1 while agent_dvr is connected to the DVR, 0 while not, per site and DVR."""
+    return f"max by (site, job, dvr) (vv_agent_dvr_connection_status{{{selector('agent_dvr')}}})"
+
+
+def seconds_since_segment() -> str:
+    """Seconds since agent_dvr last wrote a segment of the DVR. A zero timestamp means no segment
+    and no connection yet: no value, rather than the time since 1970."""
+    return (f"time() - max by (site, job, dvr) "
+            f"(vv_agent_dvr_last_segment_timestamp_seconds{{{selector('agent_dvr')}}} > 0)")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from shared import records as R
 from shared import exprs
+from shared import records as R
 from vvdash import PROJECT_ROOT, inventory
 from vvdash.model.dashboards import iter_targets
 from vvdash.project import load_project
