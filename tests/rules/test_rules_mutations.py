@@ -34,8 +34,8 @@ def _promtool_failure(junit, major: str = "") -> str:
 
 
 def test_alert_without_summary_is_caught(project_copy):
-    _edit(project_copy / "rules/summarizer.py", '"critical", "The summarizer runs without a loaded model.",',
-          '"critical", "",')
+    _edit(project_copy / "rules/summarizer.py", 'severity=Severity.CRITICAL, summary="The summarizer runs without a loaded model.",',
+          'severity=Severity.CRITICAL, summary="",')
     result, out = _lint(project_copy, *ONE_GENERATION)
     assert result.returncode == 1, out
     assert ("rules/summarizer.py / vv_summarizer_alerts / VVSummarizerModelNotLoaded: summary is missing"
