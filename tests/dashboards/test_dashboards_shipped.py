@@ -9,7 +9,7 @@ import pytest
 
 from shared import exprs
 from shared import records as R
-from shared.dashboards import uid
+from shared.dashboards import uid as dashboard_uid
 from vvdash import definitions, inventory
 from vvdash.check import contract, dashboard_lint, metric_coverage
 from vvdash.emit import dashboards as emit_dashboards
@@ -31,7 +31,7 @@ def models(project):
 
 
 def test_the_seven_dashboards_exist_with_stable_uids(models):
-    assert set(models) == EXPECTED == {uid(d.module) for d in definitions.load_dashboards(inventory.load())}
+    assert set(models) == EXPECTED == {dashboard_uid(d.module) for d in definitions.load_dashboards(inventory.load())}
 
 
 def test_shipped_dashboards_lint_clean(project):
