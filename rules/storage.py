@@ -12,6 +12,8 @@ from shared.exprs import (
 from vvdash.jobs import selector
 from vvdash.model.rules import Alert, Group, Record, Severity
 
+GROWTH_WINDOW = "1h"      # of the folder growth record (its name says 1h)
+
 
 def _records(inv) -> list[Record]:
     sel = selector("storage_exporter")
@@ -19,7 +21,8 @@ def _records(inv) -> list[Record]:
     # The disk-exhaustion prediction the storage dashboard draws over days: a fit over
     # storage.predict_window at every step would read the whole window again per step.
     horizons = dict.fromkeys((t("fill_warning_horizon"), t("fill_critical_horizon")))
-    return [Record(record=R.FOLDER_GROWTH, expr=f"sum by (site, job, folder) (deriv(vv_storage_used_bytes{{{sel}}}[1h]))"),
+    return [Record(record=R.FOLDER_GROWTH,
+                   expr=f"sum by (site, job, folder) (deriv(vv_storage_used_bytes{{{sel}}}[{GROWTH_WINDOW}]))"),
             *[Record(record=R.STORAGE_PREDICTED_FREE, expr=predicted_free_bytes(inv, h), labels={"horizon": h}) for h in horizons],
             Record(record=R.STORAGE_SECONDS_UNTIL_FULL, expr=seconds_until_full(inv))]
 

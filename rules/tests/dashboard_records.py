@@ -69,7 +69,9 @@ def _bucket_rates(ctx) -> list[Scenario]:
          {"tv_id": "tv1"}, {}, {}),
         (R.DVR_CONNECT_BUCKET_RATE, "vv_agent_dvr_connect_duration_seconds", "agent_dvr", {"dvr": "dvr1"}, {}, {}),
     ]
-    out = []
+    # One scenario per record: the stages of one record differ by their `stage` label, which every
+    # check selects, so they share a test group (promtool evaluates every rule at every step of each).
+    out: dict[str, Scenario] = {}
     for record, histogram, component, kept, dropped, static in cases:
         labels = ctx.labels(component, **kept, **dropped)
         series = (_bucket_series(histogram, labels, 0.5)
@@ -86,9 +88,12 @@ def _bucket_rates(ctx) -> list[Scenario]:
             *[close(at, _sel(R.fleet_quantile(record), quantile=q, **static),
                     {"job": job, "quantile": q, **kept, **static}, 0.1 + 0.9 * float(q)) for q in R.QUANTILES],
         )
-        out.append(Scenario(record, "expression", f"{histogram} buckets per site and for the fleet", (),
-                            tuple(series), checks))
-    return out
+        if record in out:
+            series, checks = [*out[record].series, *series], (*out[record].checks, *checks)
+            histogram = f"{out[record].name.split(' buckets')[0]}, {histogram}"
+        out[record] = Scenario(record, "expression", f"{histogram} buckets per site and for the fleet", (),
+                               tuple(series), checks)
+    return list(out.values())
 
 
 def _host(ctx) -> list[Scenario]:

@@ -85,7 +85,7 @@ def _error_ratio(ctx) -> list[Scenario]:
     under = just_under(limit)
     pairs_under = [_stage(ctx, stage, MANY * traffic, under) for stage in STAGE_METRICS]
     out.append(Scenario(alert, "near miss", f"{under:.6g} of items failing, just under {limit:g}", keys,
-                        tuple(s for p in pairs_under for s in p), (quiet(edge, alert),)))
+                        tuple(s for p in pairs_under for s in p), (quiet(edge, alert),), steady=True))
     # The traffic guard: half the items failing at just over / just under min_items_per_second.
     many = clear(max(share, (1 + limit) / 2))
     for kind, rate in (("fires", just_over(traffic)), ("near miss", just_under(traffic))):
@@ -97,7 +97,7 @@ def _error_ratio(ctx) -> list[Scenario]:
         else:
             checks = (quiet(late, alert),)
         out.append(Scenario(alert, kind, f"{rate:.6g} items a second, {'over' if kind == 'fires' else 'under'} "
-                            f"the {traffic:g} traffic guard", keys, (ok, bad), checks))
+                            f"the {traffic:g} traffic guard", keys, (ok, bad), checks, steady=True))
     return out
 
 
@@ -160,11 +160,11 @@ def _backlog(ctx) -> list[Scenario]:
     up_to = series(lambda t: max(0, limit - (top - index(t)) // per))
     steady = series(gauge(just_over(limit, whole=True) + 10))
     out.append(Scenario(alert, "near miss", f"growing for {3 * hold:g}s up to {limit}, not over", keys, (up_to,),
-                        (quiet(check, alert),)))
+                        (quiet(check, alert),), steady=True))
     out.append(Scenario(alert, "near miss", f"{just_over(limit, whole=True) + 10} queued, steady", keys, (steady,),
-                        (quiet(late, alert),)))
-    # Window edge: growth stops; quiet once the last growth has left the `for` window.
-    stop = clock.sample_after(3 * hold + clock.step)
+                        (quiet(late, alert),), steady=True))
+    # Window edge: growth stops once the alert fires; quiet once the last growth has left the `for` window.
+    stop = clock.sample_after(edge)
     stops = series(lambda t: just_over(limit, whole=True) + index(min(t, stop)))
     flat = promql.first_eval(clock, lambda t: not growing(stops)(t), start=stop)
     out.append(Scenario(alert, "window edge", f"growth stops at {stop:g}s", keys, (stops,),
@@ -172,7 +172,7 @@ def _backlog(ctx) -> list[Scenario]:
                          quiet(flat, alert, "no growth within the window"))))
     out.append(Scenario(alert, "absent data", "no queue series", keys,
                         (Series("vv_videos_processed_total", ctx.labels("orchestrator", status="success"),
-                                counter(1)),), (quiet(late, alert),)))
+                                counter(1)),), (quiet(late, alert),), steady=True))
     return out
 
 
@@ -183,7 +183,7 @@ def _stall(ctx) -> list[Scenario]:
     keys = (T + "stalled_for",)
     orch = ctx.labels("orchestrator")
     firing_labels = {"job": "orchestrator", "site": ctx.site["name"]}
-    stop = clock.sample_after(window)
+    stop = clock.sample_after(2 * clock.evaluation)                # a few videos done, then none
     processed = Series("vv_videos_processed_total", {**orch, "status": "success"}, counter(1 / clock.step, until=stop))
     queued = Series("vv_videos_in_input_queue", orch, gauge(5))
     empty = Series("vv_videos_in_input_queue", orch, gauge(0))
@@ -193,11 +193,11 @@ def _stall(ctx) -> list[Scenario]:
                  (quiet(stalled - clock.evaluation, alert, "the last video is still within stalled_for"),
                   fires(stalled, alert, Firing(firing_labels, 5)))),
         Scenario(alert, "near miss", "processing stopped but nothing queued", keys, (empty, processed),
-                 (quiet(stalled, alert),)),
+                 (quiet(stalled, alert),), steady=True),
         Scenario(alert, "near miss", "5 queued, videos keep finishing", keys,
                  (queued, Series("vv_videos_processed_total", {**orch, "status": "success"},
-                                 counter(1 / clock.step))), (quiet(stalled, alert),)),
-        Scenario(alert, "absent data", "no queue series", keys, (processed,), (quiet(stalled, alert),)),
+                                 counter(1 / clock.step))), (quiet(stalled, alert),), steady=True),
+        Scenario(alert, "absent data", "no queue series", keys, (processed,), (quiet(stalled, alert),), steady=True),
     ]
 
 
@@ -216,7 +216,7 @@ def _one_event(ctx, alert, metric, labels, firing_labels, window, keys, measure)
                   fires(last, alert, Firing(firing_labels, measure(event, last))),
                   quiet(gone, alert, "the event has left the window"))),
         Scenario(alert, "near miss", "a counter at 7, not moving", keys, (Series(metric, labels, gauge(7)),),
-                 (quiet(gone, alert),)),
+                 (quiet(gone, alert),), steady=True),
     ]
 
 
@@ -321,11 +321,83 @@ def _burn_history(ctx) -> list[Scenario]:
     return out
 
 
-# Scenarios with hours of history run on an hourly clock of their own (pipeline_hourly.yml).
-TIMESCALES = {"hourly": "1h"}
+def _failing(profile, at):
+    """A steady video a second from t=0, failing at share v in each age band (age_from, age_to, v)
+    before `at` (ages in seconds), clean elsewhere: the (success, failure) counter values at t."""
+    def failed(t):
+        # Seconds of failure from 0 to t: each band overlaps [0, t] in times at - age_to .. at - age_from.
+        return sum(v * max(0.0, min(t, at - lo) - max(0.0, at - hi)) for lo, hi, v in profile)
+    return (lambda t: t - failed(t)), failed
+
+
+def _ticket_alone(ctx) -> list[Scenario]:
+    """On the daily clock, half as much history again as its long window: the slow ticket pair
+    (1d/2h at 3x) over its factor
+    in both its windows, while the next longer window of each (6h, 3d) and both page pairs stay
+    under theirs; and near misses just under its long window, and recovered in its short one.
+
+    The other ticket pair (3d/6h at 1x) cannot stay quiet when this one fires (3x over a third of
+    each window is at least 1x over the whole): `or` keeps the left side, so the alert's value, the
+    1d ratio, tells this pair from it (and in the first near miss the 3d ratio shows this pair
+    quiet). A mutation of this pair's long window (to 3d or 6h) or short window (to 6h or 3d; to 1d
+    in the recovered case) changes the value or the verdict."""
+    clock = ctx.clock
+    alert = "VVPipelineErrorBudgetBurn"
+    budget = 1 - ctx.value(T + "slo_target")
+    orch = ctx.labels("orchestrator")
+    long, short, factor = TICKET_BURNS[0]
+    windows = sorted(R.SLO_WINDOWS, key=seconds)
+    lw, sw = seconds(long), seconds(short)
+    next_short = min((w for w in windows if seconds(w) > sw), key=seconds)   # 6h: just longer than `short`
+    longest = windows[-1]                                                     # 3d
+    after_short = seconds(next_short)
+    # The longest window reaches back to t=0: it sees the long window's failures and clean history.
+    at = clock.eval_at_or_after(1.5 * lw)
+    limit = factor * budget
+    # Failing at 1.5x the limit in the short window, clean to the next window, then enough to put
+    # the long window 1.125x over the limit.
+    recent = 1.5 * limit
+
+    def profile(recent, long_ratio):
+        """`recent` in the short window, clean to after_short, then what puts the long window at long_ratio."""
+        return ((0, sw, recent), (after_short, lw, (long_ratio * lw - recent * sw) / (lw - after_short)))
+
+    cases = [("fires", f"{short} and {long} over {factor:g}x the budget, {next_short} and {longest} under",
+              profile(recent, 1.125 * limit)),
+             ("near miss", f"the same, {long} just under {factor:g}x the budget", profile(recent, just_under(limit))),
+             ("near miss", f"{long} over {factor:g}x the budget, {short} clean (recovered)", profile(0, 1.125 * limit))]
+    out = []
+    for kind, text, profile in cases:
+        ok_value, bad_value = _failing(profile, at)
+        ok = Series("vv_videos_processed_total", {**orch, "status": "success"}, ok_value)
+        bad = Series("vv_videos_processed_total", {**orch, "status": "failure"}, bad_value)
+        firing = _burning(ctx, ok, bad, at, budget)
+        ratio = lambda w: (promql.rate(bad, clock, at, w) or 0) / (promql.rate(ok, clock, at, w) + promql.rate(bad, clock, at, w))  # noqa: E731
+        if any(f.severity == "critical" for f in firing) or ratio(after_short) > limit or ratio(longest) > limit:
+            continue                     # not this pair alone at this budget: no proof of its windows
+        if (kind == "fires") != (bool(firing) and abs(firing[0].value - ratio(lw)) < 1e-12):
+            continue
+        out.append(Scenario(alert, kind, f"ticket pair {long}/{short} alone: {text}", (T + "slo_target",), (ok, bad),
+                            (fires(at, alert, *firing) if firing else quiet(at, alert),)))
+    return out
+
+
+# Scenarios with hours of history run on an hourly clock of their own (pipeline_hourly.yml), those
+# with days of it on one evaluating an eighth of the slow ticket pair's long window (pipeline_daily.yml).
+TIMESCALES = {"hourly": "1h", "daily": lambda inv: seconds(TICKET_BURNS[0][0]) / 8}
+
+
+def WINDOWS(inv, timescale: str):  # noqa: N802  (the scenario module hook)
+    """The hourly and daily scenarios exercise the SLO windows alone: their clocks fit those (samples
+    minutes apart over days), not the inventory's `for`s; the main clock fits every window."""
+    return [seconds(w) for w in R.SLO_WINDOWS] if timescale in ("hourly", "daily") else None
+# Steady scenarios wait through thresholds.pipeline.for or stalled_for (pipeline_steady.yml).
+STEADY = lambda inv: min(seconds(inv["thresholds"]["pipeline"][k]) for k in ("for", "stalled_for"))  # noqa: E731
 
 
 def scenarios(ctx):
     if ctx.timescale == "hourly":
         return _burn_history(ctx)
+    if ctx.timescale == "daily":
+        return _ticket_alone(ctx)
     return [*_error_ratio(ctx), *_latency(ctx), *_backlog(ctx), *_stall(ctx), *_events(ctx), *_burn(ctx)]

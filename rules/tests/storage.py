@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from shared import records as R
 from vvdash.scenarios import Firing, Scenario, Series, close, counter, fires, gauge, just_over, just_under, \
-    promql, quiet, steps
+    promql, quiet, seconds, steps
 
 T = "thresholds.storage."
 SIZE = 1e12
@@ -52,30 +52,36 @@ def _filling(ctx) -> list[Scenario]:
         return [Firing(labels, avail(clock.sample_at_or_before(t)) / SIZE, sev) for sev in severities]
 
     out = []
-    # Predicted full within both horizons all along (full after `at`, within crit of true_from).
-    full = (at + crit + true_from) / 2
+    # Predicted full within both horizons all along: within crit of true_from, and after `at` (on the
+    # inventory's clock crit is at least `for` plus an evaluation; a steady clock's coarser grid may
+    # put `at` later: the disk then runs out a little before it).
+    full = true_from + (min(at - true_from, crit) + crit) / 2
     avail, _ = _falling(start, full)
     out.append(Scenario(alert, "for edge", f"{start:.4g} free, full at {full:g}s", keys,
                         _filesystem(labels, avail),
                         (quiet(at - clock.evaluation, alert, "still pending"),
                          fires(at, alert, *firing(avail, at, "warning", "critical")))))
-    # Within the warning horizon only, when the horizons leave room for it.
-    low, high = crit + at, warn + true_from
-    if high - low > 2 * clock.step:
-        avail, _ = _falling(start, (low + high) / 2)
-        out.append(Scenario(alert, "fires", f"full at {(low + high) / 2:g}s: within the warning horizon only",
-                            keys, _filesystem(labels, avail), (fires(at, alert, *firing(avail, at, "warning")),)))
+    # Within the warning horizon only: predicted full within `warn` from true_from on, so the warning
+    # fires at `at`; within `crit` only after true_from, so the critical, pending from its first true
+    # evaluation on, has not held for `for` by `at` (the last evaluation `for` before `at` is
+    # true_from). Room for it whenever the warning horizon is longer than the critical one.
+    full_at = true_from + (crit + warn) / 2
+    avail, _ = _falling(start, full_at)
+    out.append(Scenario(alert, "fires", f"full at {full_at:g}s: within the warning horizon only, the critical "
+                        "still pending", keys, _filesystem(labels, avail),
+                        (fires(at, alert, *firing(avail, at, "warning")),), steady=True))
     # Near misses: predicted full just after the warning horizon; above the floor; read-only.
     avail, _ = _falling(start, just_over(warn) + at)
     out.append(Scenario(alert, "near miss", "predicted full just after the warning horizon", keys,
-                        _filesystem(labels, avail), (quiet(at, alert),)))
+                        _filesystem(labels, avail), (quiet(at, alert),), steady=True))
     top = max(floor, warn_floor)
     over_floor = just_over(top) if top < 1 else top
     fall = (over_floor * SIZE) / (crit / 2)                          # full crit/2 after `at`
     above = Series("node_filesystem_avail_bytes", labels, lambda t: over_floor * SIZE + fall * (at - t))
     out.append(Scenario(alert, "near miss", f"falling fast but {over_floor:.4g} free, just above both floors",
                         keys, (Series("node_filesystem_size_bytes", labels, gauge(SIZE)), above,
-                               Series("node_filesystem_readonly", labels, gauge(0))), (quiet(at, alert),)))
+                               Series("node_filesystem_readonly", labels, gauge(0))), (quiet(at, alert),),
+                        steady=True))
     # Between the floors: under the warning's, still over the critical's, and falling fast enough
     # for the critical horizon: the early warning alone.
     if warn_floor > floor:
@@ -88,13 +94,14 @@ def _filling(ctx) -> list[Scenario]:
             out.append(Scenario(
                 alert, "fires", f"{r0:.4g} free falling to {r_at:.4g}: under the warning floor, over the "
                 "critical floor, full within the critical horizon: the warning alone", keys,
-                _filesystem(labels, between), (fires(at, alert, *firing(between, at, "warning")),)))
+                _filesystem(labels, between), (fires(at, alert, *firing(between, at, "warning")),),
+                steady=True))
     avail, _ = _falling(start, full)
     out.append(Scenario(alert, "near miss", "the same fall on a read-only filesystem", keys,
-                        _filesystem(labels, avail, readonly=1), (quiet(at, alert),)))
+                        _filesystem(labels, avail, readonly=1), (quiet(at, alert),), steady=True))
     out.append(Scenario(alert, "absent data", "no filesystem series for the storage mount", keys,
                         _filesystem({**labels, "mountpoint": "/elsewhere"}, _falling(start, full)[0]),
-                        (quiet(at, alert),)))
+                        (quiet(at, alert),), steady=True))
     return out
 
 
@@ -140,8 +147,14 @@ def _growth(ctx) -> list[Scenario]:
                       close(at, R.FOLDER_GROWTH, out_labels, per_hour / 3600))
         else:
             checks = (quiet(at, alert),)
-        out.append(Scenario(alert, kind, f"{per_hour:.6g} bytes an hour against {limit:g}", keys, (used,), checks))
+        out.append(Scenario(alert, kind, f"{per_hour:.6g} bytes an hour against {limit:g}", keys, (used,), checks,
+                            steady=kind == "near miss"))
     return out
+
+
+# The filling and growth scenarios wait through thresholds.storage.for: those without an edge
+# among their checks run on a coarser clock (storage_steady.yml).
+STEADY = lambda inv: seconds(inv["thresholds"]["storage"]["for"])  # noqa: E731
 
 
 def scenarios(ctx):

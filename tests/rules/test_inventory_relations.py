@@ -58,6 +58,10 @@ CASES = {
         "failure_ratio: 0.1", "failure_ratio: 1",
         "thresholds.summarizer.failure_ratio: 1 must be below 1: a share of items never exceeds 1, so the alert "
         "could never fire"),
+    "storage for within an evaluation of the critical horizon": (
+        "fill_critical_horizon: 4h", "fill_critical_horizon: 1h10s",
+        "thresholds.storage.for: 1h plus prometheus.evaluation_interval (15s) must not exceed "
+        "thresholds.storage.fill_critical_horizon (1h10s): the disk could be full before the alert fires"),
     "storage for as long as the critical horizon": (
         "    for: 1h\n    almost_full_for", "    for: 4h\n    almost_full_for",
         "thresholds.storage.for: 4h must be shorter than thresholds.storage.fill_critical_horizon (4h): the disk "

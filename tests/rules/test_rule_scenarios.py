@@ -51,8 +51,9 @@ def test_a_tuned_inventory_stays_clean_and_is_what_the_tests_test(project_copy, 
     assert result.returncode == 0, result.stdout + result.stderr
     build = run_vvdash(["build"], project_copy)
     assert build.returncode == 0, build.stderr
-    tests = yaml.safe_load((project_copy / "generated/prometheus/tests/pipeline.yml").read_text())
-    names = " || ".join(t["name"] for t in tests["tests"])
+    # The edges on the inventory's clock (pipeline.yml), the steady near misses on their own (pipeline_steady.yml).
+    names = " || ".join(t["name"] for f in ("pipeline.yml", "pipeline_steady.yml")
+                        for t in yaml.safe_load((project_copy / "generated/prometheus/tests" / f).read_text())["tests"])
     assert "thresholds.pipeline.queue_backlog=80" in names and "queue_backlog=50" not in names
     # The firing case is just over the new limit and the near miss at it.
     assert "VVPipelineInputBacklogGrowing | fires: 81 queued" in names
@@ -178,3 +179,59 @@ def test_annotation_formats_match_prometheus(tmp_path):
         result = subprocess.run([str(promtool), "test", "rules", str(tmp_path / "t.yml")], capture_output=True,
                                 text=True, timeout=60)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_periods_of_a_fraction_of_a_second_render_valid_windows(tmp_path):
+    """period_seconds may be a float: 60.25 s x 2 stale periods is the window [120s500ms] (whole
+    milliseconds, valid PromQL), and the rules and their scenarios pass on both generations."""
+    inv = yaml.safe_load((ROOT / "vvdash.yaml").read_text())
+    inv["pipeline"]["tv_scheduler"]["period_seconds"] = 60.25
+    inv["pipeline"]["cleanup"]["period_seconds"] = 3600.125
+    path = tmp_path / "vvdash.yaml"
+    path.write_text(yaml.safe_dump(inv, sort_keys=False))
+    build = run_vvdash(["--inventory", str(path), "build", "--out", str(tmp_path / "generated")], ROOT)
+    assert build.returncode == 0, build.stderr
+    rules = tmp_path / "generated" / "prometheus" / "rules"
+    periods = inv["thresholds"]["scheduler"]["stale_periods"]
+    assert periods == 2 and "[120s500ms]" in (rules / "scheduler.yml").read_text()
+    assert inv["thresholds"]["maintenance"]["stale_periods"] == 2 and "[7200s250ms]" in (rules / "maintenance.yml").read_text()
+    tests = tmp_path / "generated" / "prometheus" / "tests"
+    files = [str(p) for p in sorted(tests.glob("scheduler*.yml")) + sorted(tests.glob("maintenance*.yml"))]
+    for promtool in ("promtool", _promtool_3()):
+        checked = subprocess.run([str(promtool), "check", "rules", "--lint=all", "--lint-fatal",
+                                  str(rules / "scheduler.yml"), str(rules / "maintenance.yml")],
+                                 capture_output=True, text=True, timeout=120)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        tested = subprocess.run([str(promtool), "test", "rules", *files], capture_output=True, text=True, timeout=300)
+        assert tested.returncode == 0, tested.stdout + tested.stderr
+
+
+# The slow ticket pair (1d/2h) changed in one window only, in the rule and not in the scenarios
+# (they read rules.pipeline.TICKET_BURNS): each is caught by a scenario of that pair alone.
+TICKET_MUTATIONS = {
+    "long window 1d -> 3d": ('("1d", "2h", 3)', '("3d", "2h", 3)', "fires: ticket pair 1d/2h alone"),
+    "long window 1d -> 6h": ('("1d", "2h", 3)', '("6h", "2h", 3)', "fires: ticket pair 1d/2h alone"),
+    "short window 2h -> 6h": ('("1d", "2h", 3)', '("1d", "6h", 3)', "fires: ticket pair 1d/2h alone"),
+    "short window 2h -> 1d": ('("1d", "2h", 3)', '("1d", "1d", 3)', "near miss: ticket pair 1d/2h alone: 1d over"),
+}
+
+
+def test_each_window_of_the_slow_ticket_pair_is_caught(project_copy):
+    rules = project_copy / "rules" / "pipeline.py"
+    shipped = rules.read_text()
+    alert = "_burn(TICKET_BURNS, budget)"
+    assert shipped.count(alert) == 1
+    for case, (pair, mutated, scenario) in TICKET_MUTATIONS.items():
+        rules.write_text(shipped.replace(alert, f"_burn(({mutated},) + TICKET_BURNS[1:], budget)"))
+        assert pair in shipped
+        build = run_vvdash(["build"], project_copy)
+        assert build.returncode == 0, (case, build.stderr)
+        daily = project_copy / "generated" / "prometheus" / "tests" / "pipeline_daily.yml"
+        for promtool in ("promtool", _promtool_3()):
+            result = subprocess.run([str(promtool), "test", "rules", str(daily)], capture_output=True, text=True,
+                                    timeout=300)
+            out = result.stdout + result.stderr
+            assert result.returncode == 1, (case, promtool, out)
+            failed = [ln for ln in out.splitlines() if ln.strip().startswith("name: ")]
+            assert failed and all(scenario in ln for ln in failed), (case, promtool, failed)
+            assert "alertname: VVPipelineErrorBudgetBurn" in out, (case, out)

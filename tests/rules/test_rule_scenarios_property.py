@@ -143,6 +143,7 @@ def test_random_valid_inventories_build_and_lint_clean(tmp_path):
     chosen = os.environ.get("VVDASH_PROPERTY_SEED") or str(DEFAULT_SEED)
     seed = random.SystemRandom().randrange(10**9) if chosen == "random" else int(chosen)
     rng = random.Random(seed)
+    print(f"property seed {seed} (replay: VVDASH_PROPERTY_SEED={seed})")    # shown however the test ends
     base = yaml.safe_load((ROOT / "vvdash.yaml").read_text())
     paths = []
     for i in range(INVENTORIES):

@@ -116,7 +116,8 @@ def _alert_cases(test: dict, where: str, names: set[str], cov: Coverage, problem
 def _documents(tests_dir: Path, rendered: dict[str, bytes]) -> list[tuple[str, dict]]:
     docs = [(f"rules/tests/{path.name}", load_test_file(path)) for path in test_files(tests_dir)]
     for rel, content in sorted(rendered.items()):
-        docs.append((f"generated/{rel}", yaml.safe_load(content)))
+        # Rendered by the build itself: libyaml's safe loader, when there, reads them ten times faster.
+        docs.append((f"generated/{rel}", yaml.load(content, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))))
     return docs
 
 

@@ -9,10 +9,17 @@ from __future__ import annotations
 
 from vvdash.inventory import duration_seconds
 
-# The rate window every recording rule uses (rules/_common.py RATE_WINDOW) and the 1h folder
-# growth window: fixed in the rules, so the scrape interval must fit them.
-FIXED_WINDOWS = {"the rules' 5m rate windows": 300.0, "the 1h folder growth window": 3600.0}
 MIN_SCRAPES = 4           # samples a rate window needs for a stable rate
+
+
+def fixed_windows() -> dict[str, float]:
+    """The windows fixed in the rules, so the scrape interval must fit them: the rate window of
+    every recording rule and the folder growth window (one place each: the rules)."""
+    from rules._common import RATE_WINDOW  # noqa: PLC0415  (rules import the inventory package)
+    from rules.storage import GROWTH_WINDOW  # noqa: PLC0415
+
+    return {f"the rules' {RATE_WINDOW} rate windows": duration_seconds(RATE_WINDOW),
+            f"the {GROWTH_WINDOW} folder growth window": duration_seconds(GROWTH_WINDOW)}
 
 
 def _fmt(seconds: float) -> str:
@@ -52,14 +59,16 @@ def relationship_errors(data: dict) -> list[tuple[str, str]]:
             if isinstance(value, str) and (secs := duration_seconds(value)) != int(secs):
                 errors.append((f"thresholds.{section}.{name}",
                                f"{value} must be a whole number of seconds (rules are evaluated on a grid of seconds)"))
-    for what, secs in FIXED_WINDOWS.items():
+    fixed = fixed_windows()
+    for what, secs in fixed.items():
         if secs < MIN_SCRAPES * scrape:
             errors.append(("prometheus.scrape_interval",
                            f"{prom['scrape_interval']} is too long for {what}: at most {_fmt(secs / MIN_SCRAPES)} "
                            f"({MIN_SCRAPES} scrapes per window)"))
-    if evaluation > 300:
+    rate_windows, rate_window = next(iter(fixed.items()))
+    if evaluation > rate_window:
         errors.append(("prometheus.evaluation_interval",
-                       f"{prom['evaluation_interval']} is longer than the rules' 5m rate windows"))
+                       f"{prom['evaluation_interval']} is longer than {rate_windows}"))
     # -- warning below critical -----------------------------------------------------------
     if th["pipeline"]["corrupted_files_warning"] >= th["pipeline"]["corrupted_files_critical"]:
         errors.append(("thresholds.pipeline.corrupted_files_warning",
@@ -82,6 +91,13 @@ def relationship_errors(data: dict) -> list[tuple[str, str]]:
         errors.append(("thresholds.storage.for",
                        f"{st['for']} must be shorter than thresholds.storage.fill_critical_horizon "
                        f"({st['fill_critical_horizon']}): the disk would be full before the alert fires"))
+    elif duration_seconds(st["for"]) + evaluation > duration_seconds(st["fill_critical_horizon"]):
+        # The alert fires at the first evaluation `for` after the prediction turns true: up to one
+        # evaluation interval later.
+        errors.append(("thresholds.storage.for",
+                       f"{st['for']} plus prometheus.evaluation_interval ({prom['evaluation_interval']}) must not "
+                       f"exceed thresholds.storage.fill_critical_horizon ({st['fill_critical_horizon']}): "
+                       "the disk could be full before the alert fires"))
 
     # -- ratios an alert must be able to exceed ---------------------------------------------
     for path in ("thresholds.pipeline.stage_error_ratio", "thresholds.summarizer.failure_ratio"):

@@ -157,14 +157,6 @@ def lint_all(inventory_path=None, tests_dir: Path = rule_tests.TESTS_DIR,
     project = load_project(inventory_path)
     files = render(project)
     rendered_tests = {p: c for p, c in files.items() if p.startswith(f"{SCENARIO_TESTS_DIR}/")}
-    results = [
-        _timed("contract", lambda: _from_findings("contract", contract.check_project(project))),
-        _timed("alert-style", lambda: _from_findings("alert-style", alert_style.check_project(project))),
-        _timed("rule-test-coverage",
-               lambda: _from_findings("rule-test-coverage",
-                                      rule_tests.check_project(project, tests_dir, rendered_tests))),
-        _timed("dashboard-lint", dashboard_lint, project),
-    ]
     cases = load_route_cases(routes_file)
     cases_file = _rel(routes_file)
     # Binaries first, so a missing one stops lint before any work (exit 2).
@@ -194,10 +186,24 @@ def lint_all(inventory_path=None, tests_dir: Path = rule_tests.TESTS_DIR,
             # Inhibitions on this generation's real Alertmanager.
             jobs[f"{g.label('prometheus-alertmanager')} inhibitions"] = (
                 _inhibition_step, am_config, cases, cases_file, g.require("prometheus-alertmanager"))
+        # The tools run (mostly waiting on their processes) while vvdash's own checks run here; the
+        # results keep their order whatever finishes first.
         with ThreadPoolExecutor(max_workers=4) as pool:
-            futures = {step: job if isinstance(job, StepResult) else pool.submit(_timed, step, job[0], *job[1:])
-                       for step, job in jobs.items()}
-            tool_results = [f if isinstance(f, StepResult) else f.result() for f in futures.values()]
+            # The longest first (rule tests, then the Alertmanagers' wait), so neither generation's
+            # rule tests queue behind the quick checks.
+            first = sorted(jobs, key=lambda step: (not step.endswith(" test rules"), not step.endswith(" inhibitions")))
+            futures = {step: jobs[step] if isinstance(jobs[step], StepResult)
+                       else pool.submit(_timed, step, jobs[step][0], *jobs[step][1:]) for step in first}
+            results = [
+                _timed("contract", lambda: _from_findings("contract", contract.check_project(project))),
+                _timed("alert-style", lambda: _from_findings("alert-style", alert_style.check_project(project))),
+                _timed("rule-test-coverage",
+                       lambda: _from_findings("rule-test-coverage",
+                                              rule_tests.check_project(project, tests_dir, rendered_tests))),
+                _timed("dashboard-lint", dashboard_lint, project),
+            ]
+            tool_results = [futures[step] if isinstance(futures[step], StepResult) else futures[step].result()
+                            for step in jobs]
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return results + tool_results + _skipped_generations(generations, prometheus)

@@ -48,10 +48,35 @@ def _lines(text: str) -> list[str]:
 
 
 def _per_file(argv: list[str], files: list[Path], gen: Generation | None) -> list[tuple[Path, subprocess.CompletedProcess]]:
-    """Run `argv FILE` for each file, two at a time: promtool prints its verdicts on stdout and the
-    reasons on stderr, so only one file per process keeps each reason with its file."""
+    """`argv FILE...` for every file: [(file, its result)] in the order of `files`.
+
+    The files go to two processes at once, split by size, so a clean run starts few processes.
+    promtool prints its verdicts on stdout and the reasons on stderr, so a reason cannot be told
+    to its file when one process checks several: the files of a process that fails are run again
+    one per process, two at a time, and each gets its own result."""
+    batches: list[list[Path]] = [[], []]
+    loads = [0, 0]
+    for f in sorted(files, key=_size, reverse=True):        # the largest first, to the lighter batch
+        i = loads.index(min(loads))
+        batches[i].append(f)
+        loads[i] += _size(f)
+    batches = [b for b in batches if b]
+    out: dict[Path, subprocess.CompletedProcess] = {}
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(lambda f: (f, run([*argv, str(f)], gen=gen)), files))
+        done = list(zip(batches, pool.map(lambda b: run([*argv, *map(str, b)], gen=gen), batches)))
+        again = [f for batch, result in done for f in (batch if result.returncode != 0 and len(batch) > 1 else [])]
+        for batch, result in done:
+            if result.returncode == 0 or len(batch) == 1:
+                out.update(dict.fromkeys(batch, result))
+        out.update(zip(again, pool.map(lambda f: run([*argv, str(f)], gen=gen), again)))
+    return [(f, out[f]) for f in files]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _reasons(result: subprocess.CompletedProcess, drop=("Checking", "Unit Testing", "SUCCESS", "FAILED:")) -> list[str]:

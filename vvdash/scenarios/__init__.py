@@ -31,7 +31,10 @@ Shapes several areas share (a 0/1 state held for a `for`, time since a last succ
 increase within a window) are in rules/tests/_patterns.py. A module may set TIMESCALES
 ({name: evaluation interval or a function of the inventory}) to render scenarios spanning days
 on a clock of their own into <module>_<name>.yml (ctx.timescale tells which), and WINDOWS(inv,
-timescale) to name the windows those scenarios exercise. Scenarios that cannot see each other's
+timescale) to name the windows those scenarios exercise. A module may set STEADY(inv) (the
+shortest `for` or window its steady scenarios wait through): scenarios marked steady=True (one
+verdict once that has passed, no edge among their checks) then run on about a dozen evaluations
+over it, in <module>_steady.yml, as promtool evaluates every rule of the file at every evaluation. Scenarios that cannot see each other's
 series (neither feeds a metric the other's checks read) share one promtool test group, its name
 joining theirs with " || "; lint reports a failure under the scenario it belongs to.
 

@@ -213,6 +213,10 @@ class Scenario:
     series: tuple[Series, ...]
     checks: tuple
     until: float = 0.0       # last sample time; default: the last check
+    # A steady state checked after its `for` or window has passed, no edge among its checks: in a
+    # module with STEADY it runs on that coarser clock (<module>_steady.yml), as every evaluation
+    # of its span sees the same verdict.
+    steady: bool = False
 
 
 def close(at: float, expr: str, labels: dict, value: float, rel: float = 1e-6, why: str = "") -> ExprCheck:

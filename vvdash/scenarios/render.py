@@ -251,12 +251,27 @@ def _clock(project, rule_files, evaluation: float | None = None, windows: list[f
                       windows, span=2 * max(windows))
 
 
+STEADY = "steady"
+STEADY_EVALUATIONS = 12
+
+
+def steady_evaluation(inv, span: float) -> float:
+    """The clock of a module's steady scenarios (see Scenario.steady): about STEADY_EVALUATIONS
+    evaluations over `span` (the shortest `for` or window they wait through), on whole multiples
+    of the inventory's evaluation interval. promtool evaluates every rule of the file at every
+    evaluation, so a scenario waiting an hour costs a dozen evaluations, not hundreds."""
+    base = seconds(inv["prometheus"]["evaluation_interval"])
+    return base * max(1, int(span / STEADY_EVALUATIONS // base))
+
+
 def render_module(project, name: str, source: str, module) -> dict[str, bytes]:
     """{file name: bytes} for one scenario module: its main file and one per extra timescale.
 
     A module may set TIMESCALES = {"daily": "1h"}: scenarios(ctx) is then also called with
     ctx.timescale "daily" on a clock evaluating every hour, rendered into <module>_daily.yml, so
-    scenarios spanning days stay cheap."""
+    scenarios spanning days stay cheap. A module may set STEADY(inv) -> seconds (the shortest `for`
+    or window its steady scenarios wait through): those run on a clock of their own
+    (steady_evaluation), rendered into <module>_steady.yml, and the others on the main clock."""
     wanted = getattr(module, "RULE_FILES", (name,))
     rule_files = [f for f in project.rule_files if f.module in wanted]
     if len(rule_files) != len(wanted):
@@ -266,6 +281,9 @@ def render_module(project, name: str, source: str, module) -> dict[str, bytes]:
     out = {}
     timescales = {"": None, **{k: v(project.inventory) if callable(v) else seconds(v)
                                for k, v in getattr(module, "TIMESCALES", {}).items()}}
+    steady = getattr(module, "STEADY", None)
+    if steady:
+        timescales[STEADY] = steady_evaluation(project.inventory, steady(project.inventory))
     for timescale, evaluation in timescales.items():
         # A module may name the windows its scenarios of a timescale exercise (WINDOWS(inv, timescale)):
         # the clock then fits those, not every window in the rule file.
@@ -275,6 +293,8 @@ def render_module(project, name: str, source: str, module) -> dict[str, bytes]:
         for site in project.inventory.sites:
             ctx = Context(project, site, clock, rules, timescale)
             for sc in module.scenarios(ctx):
+                if steady and timescale in ("", STEADY) and sc.steady != (timescale == STEADY):
+                    continue
                 items.append((ctx, sc, f"{source}: {sc.rule} / {sc.name}"))
         tests = [_test_group(members) for members in _groups(items, rules)]
         if not tests:
@@ -319,7 +339,7 @@ def sources() -> dict[str, str]:
     out = {}
     for name, source, module in scenario_modules():
         out[f"{name}.yml"] = source
-        for timescale in getattr(module, "TIMESCALES", {}):
+        for timescale in [*getattr(module, "TIMESCALES", {}), *([STEADY] if hasattr(module, "STEADY") else [])]:
             out[f"{name}_{timescale}.yml"] = source
     return out
 
