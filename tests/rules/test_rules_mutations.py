@@ -129,14 +129,10 @@ def test_alert_without_a_near_miss_is_caught(project_copy):
 def test_promtool_lint_findings_are_fatal(project_copy):
     """A duplicated recording rule passes vvdash's own checks; promtool's linter catches it."""
     _edit(project_copy / "rules/storage.py",
-          'return [Record(record=R.FOLDER_GROWTH,
-',
-          'return [Record(record=R.FOLDER_GROWTH,
-'
-          '                   expr=f"sum by (site, job, folder) (deriv(vv_storage_used_bytes{{{sel}}}[{GROWTH_WINDOW}]))"),
-'
-          '            Record(record=R.FOLDER_GROWTH,
-')
+          'return [Record(record=R.FOLDER_GROWTH,\n',
+          'return [Record(record=R.FOLDER_GROWTH,\n'
+          '                   expr=f"sum by (site, job, folder) (deriv(vv_storage_used_bytes{{{sel}}}[{GROWTH_WINDOW}]))"),\n'
+          '            Record(record=R.FOLDER_GROWTH,\n')
     result, out = _lint(project_copy, *ONE_GENERATION)
     assert result.returncode == 1, out
     lines = [line.strip() for line in result.stdout.splitlines()
