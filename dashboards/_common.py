@@ -1,40 +1,27 @@
 """Pieces every dashboard shares: variables, the alert annotation, links, panel builders, thresholds.
 
 A dashboard module builds a `Scope` (which jobs it shows, whether it has an instance
-variable), writes its panels with the builders below and returns `build(...)`.
-Panels are grafanalib objects brought to the current model: grafanalib 0.7 writes old
-gauge/heatmap options, so each builder replaces `options`/`fieldConfig` with the current ones.
+variable), writes its panels with the builders below and returns `build(...)`. Each builder
+makes a typed `Panel` (vvdash/model/dashboards.py) with the options Grafana 12 writes for its type.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from grafanalib import core as G
-
-from vvdash.jobs import JOB
-from vvdash.model.dashboards import DATASOURCE_VARIABLE, datasource_ref, finalize
+from shared import exprs, records
+from shared.dashboards import uid
+from vvdash.jobs import JOB, selector
+from vvdash.model.dashboards import DATASOURCE_VARIABLE, Dashboard, Panel, Row, Target, Unit, datasource_ref
 
 RI = "$__rate_interval"
-# Said by every panel that reads a 5 m recorded rate (rules/_records.py), over any range.
+# Said by every panel that reads a 5 m recorded rate (shared/records.py), over any range.
 RECORDED = ("Read from the 5-minute recorded rate the alerts use: over ranges of a few hours or less, "
             "bursts shorter than 5 minutes are smoothed out; over days, each point is the 5-minute rate at "
             "that step.")
 # The outcome the error-ratio alerts count (corrupted inputs have their own panels and alert).
 FAILED = 'status="failure"'
 TAG = "vvdash"     # every dashboard carries it; the dashboard links list dashboards by it
-
-# Dashboard uids (stable: alerts link to them, Grafana keeps history by them).
-UID = {
-    "overview": "vv-overview",
-    "pipeline": "vv-pipeline",
-    "summarizer": "vv-summarizer",
-    "host": "vv-host",
-    "storage": "vv-storage",
-    "tv_dvr": "vv-tv-dvr",
-    "maintenance": "vv-maintenance",
-    "fleet": "vv-fleet",
-}
 
 
 # -- variables and matchers ----------------------------------------------------
@@ -99,22 +86,18 @@ class Scope:
         is over the sites' bucket rates, so a quantile from it is exact (per-site quantiles
         could not be combined).
         """
-        from rules._records import fleet as fleet_of     # rules/ imports this module: import when used
-
         group = f"le, {by}" if by else "le"
         more = f", {extra}" if extra else ""
-        fleet = f'{fleet_of(record)}{{job=~"$job", job=~"$site"{more}}}'
+        fleet = f'{records.fleet(record)}{{job=~"$job", job=~"$site"{more}}}'
         sites = self.rec(record, f'job!~"$site"{more}')
         return f"sum by ({group}) ({fleet} or {sites})"
 
     def quantile(self, record: str, quantile: str, by: str = "", extra: str = "") -> str:
         """A quantile over the sites selected: the fleet's recorded quantile with the site variable on
         All, else computed from the selected sites' recorded bucket rates (same switch as `buckets`)."""
-        from rules._records import fleet_quantile
-
         group = f"le, {by}" if by else "le"
         more = f", {extra}" if extra else ""
-        fleet = f'{fleet_quantile(record)}{{job=~"$job", job=~"$site", quantile="{quantile}"{more}}}'
+        fleet = f'{records.fleet_quantile(record)}{{job=~"$job", job=~"$site", quantile="{quantile}"{more}}}'
         sites = self.rec(record, f'job!~"$site"{more}')
         return f"{fleet} or histogram_quantile({quantile}, sum by ({group}) ({sites}))"
 
@@ -158,8 +141,18 @@ def _query_var(name: str, query: str) -> dict:
     }
 
 
+def scoped(expr: str, job: str, scope: Scope) -> str:
+    """A shared expression (shared/exprs.py) over `job`'s series, with the dashboard's matchers."""
+    return narrow(expr, selector(job), scope)
+
+
+def since_success(metric: str, job: str, scope: Scope) -> str:
+    """Seconds since `job` last succeeded at the stalest site shown: its stale alert's expression."""
+    return f"max({scoped(exprs.seconds_since_success(metric, job), job, scope)})"
+
+
 def narrow(expr: str, selector: str, scope: Scope) -> str:
-    """A shared expression (vvdash.exprs) with the dashboard's matchers added to its selector.
+    """A shared expression (shared/exprs.py) with the dashboard's matchers added to its selector.
 
     The expression stays the one the alert uses; only the variables' filter is added.
     """
@@ -198,10 +191,9 @@ NEUTRAL = steps(("green", None))
 
 
 # -- targets ---------------------------------------------------------------------
-def q(expr: str, legend: str = "", instant: bool = False, fmt: str = "time_series") -> dict:
+def q(expr: str, legend: str = "", instant: bool = False, fmt: str = "time_series") -> Target:
     """A target; one-number panels pass instant=True (their reduction needs only the value at the end)."""
-    return {"expr": expr, "legendFormat": legend, "instant": instant, "range": not instant,
-            "format": fmt, "editorMode": "code"}
+    return Target(expr=expr, legend=legend, instant=instant, format=fmt)
 
 
 # -- panels ----------------------------------------------------------------------
@@ -215,41 +207,31 @@ GRAPH_FIELD_DEFAULTS = {
 }
 
 
-def _size(w: int, h: int) -> dict:
-    return {"w": w, "h": h}
-
-
-def _field_config(unit: str, thresholds: dict, custom: dict | None = None, **defaults) -> dict:
-    cfg = {"unit": unit, "thresholds": thresholds, "mappings": defaults.pop("mappings", []),
+def _defaults(thresholds: dict, custom: dict | None = None, **defaults) -> dict:
+    """fieldConfig.defaults without the unit (the Panel adds it): thresholds, mappings, color, custom."""
+    cfg = {"thresholds": thresholds, "mappings": defaults.pop("mappings", []),
            "color": defaults.pop("color", {"mode": "thresholds"})}
     if custom is not None:
         cfg["custom"] = custom
     cfg.update({k: v for k, v in defaults.items() if v is not None})
-    return {"defaults": cfg, "overrides": []}
+    return cfg
 
 
-def _modern(obj, field_config: dict, options: dict, w: int, h: int) -> dict:
-    """A grafanalib panel as a dict, with the current fieldConfig/options and a size."""
-    data = obj.to_json_data()
-    data["fieldConfig"] = field_config
-    data["options"] = options
-    data["gridPos"] = _size(w, h)
-    data.pop("thresholds", None)
-    data.pop("mappings", None)
-    return data
+def _panel(kind: str, title: str, description: str, unit: Unit, targets: list, defaults: dict, options: dict,
+           w: int, h: int, **more) -> Panel:
+    return Panel(type=kind, title=title, description=description, unit=unit, targets=list(targets),
+                 defaults=defaults, options=options, width=w, height=h, **more)
 
 
-def recorded_resolution(panel: dict) -> dict:
+def recorded_resolution(panel: Panel) -> Panel:
     """A panel drawn from 5 m recorded rates steps at least 5 m: finer steps would only redraw the same
     5-minute windows (and cost a quantile or heatmap per step)."""
-    from rules._common import RATE_WINDOW      # rules/ imports this module: import when used
-
-    panel["interval"] = RATE_WINDOW
+    panel.interval = records.RATE_WINDOW
     return panel
 
 
-def timeseries(title: str, description: str, unit: str, targets: list, *, thresholds=NEUTRAL, w=12, h=8,
-               min=None, max=None, stack=False, bars=False, threshold_lines=False, legend_calcs=()) -> dict:
+def timeseries(title: str, description: str, unit: Unit, targets: list, *, thresholds=NEUTRAL, w=12, h=8,
+               min=None, max=None, stack=False, bars=False, threshold_lines=False, legend_calcs=()) -> Panel:
     custom = {
         **GRAPH_FIELD_DEFAULTS,
         "drawStyle": "bars" if bars else "line", "lineWidth": 1, "fillOpacity": 40 if bars else 10,
@@ -257,28 +239,28 @@ def timeseries(title: str, description: str, unit: str, targets: list, *, thresh
         "stacking": {"mode": "normal" if stack else "none", "group": "A"},
         "thresholdsStyle": {"mode": "dashed" if threshold_lines else "off"},
     }
-    fc = _field_config(unit, thresholds, custom, color={"mode": "palette-classic"}, min=min, max=max)
+    fc = _defaults(thresholds, custom, color={"mode": "palette-classic"}, min=min, max=max)
     legend = {"displayMode": "table" if legend_calcs else "list", "placement": "bottom", "showLegend": True,
               "calcs": list(legend_calcs)}
     options = {"legend": legend, "tooltip": {"mode": "multi", "sort": "desc", "hideZeros": False}, "timezone": []}
-    return _modern(G.TimeSeries(title=title, description=description, targets=targets), fc, options, w, h)
+    return _panel("timeseries", title, description, unit, targets, fc, options, w, h)
 
 
-def stat(title: str, description: str, unit: str, targets: list, *, thresholds=NEUTRAL, w=4, h=4,
-         calc="lastNotNull", mappings=(), graph=True, decimals=None, no_value=None) -> dict:
-    fc = _field_config(unit, thresholds, mappings=list(mappings), decimals=decimals, noValue=no_value)
+def stat(title: str, description: str, unit: Unit, targets: list, *, thresholds=NEUTRAL, w=4, h=4,
+         calc="lastNotNull", mappings=(), graph=True, decimals=None, no_value=None) -> Panel:
+    fc = _defaults(thresholds, mappings=list(mappings), decimals=decimals, noValue=no_value)
     options = {"reduceOptions": {"calcs": [calc], "fields": "", "values": False}, "colorMode": "value",
                # An instant query has no series to draw a sparkline from.
-               "graphMode": "area" if graph and not all(t.get("instant") for t in targets) else "none",
+               "graphMode": "area" if graph and not all(t.instant for t in targets) else "none",
                "justifyMode": "auto", "orientation": "auto",
                "textMode": "auto", "wideLayout": True, "showPercentChange": False,
                "percentChangeColorMode": "standard"}
-    return _modern(G.Stat(title=title, description=description, targets=targets), fc, options, w, h)
+    return _panel("stat", title, description, unit, targets, fc, options, w, h)
 
 
-def gauge(title: str, description: str, unit: str, targets: list, *, thresholds=NEUTRAL, w=6, h=6,
-          min=0, max=None) -> dict:
-    fc = _field_config(unit, thresholds, min=min, max=max)
+def gauge(title: str, description: str, unit: Unit, targets: list, *, thresholds=NEUTRAL, w=6, h=6,
+          min=0, max=None) -> Panel:
+    fc = _defaults(thresholds, min=min, max=max)
     options = {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
                "showThresholdLabels": False, "showThresholdMarkers": True, "orientation": "auto",
                "minVizHeight": 75, "minVizWidth": 75, "sizing": "auto",
@@ -286,82 +268,71 @@ def gauge(title: str, description: str, unit: str, targets: list, *, thresholds=
                "shape": "gauge", "barShape": "flat", "barWidthFactor": 0.5, "segmentCount": 1,
                "segmentSpacing": 0.3, "effects": {}, "endpointMarker": "point", "sparkline": True,
                "textMode": "auto"}
-    return _modern(G.GaugePanel(title=title, description=description, targets=targets), fc, options, w, h)
+    return _panel("gauge", title, description, unit, targets, fc, options, w, h)
 
 
-def bargauge(title: str, description: str, unit: str, targets: list, *, thresholds=NEUTRAL, w=12, h=8,
-             calc="lastNotNull", min=0, max=None) -> dict:
-    fc = _field_config(unit, thresholds, min=min, max=max)
+def bargauge(title: str, description: str, unit: Unit, targets: list, *, thresholds=NEUTRAL, w=12, h=8,
+             calc="lastNotNull", min=0, max=None) -> Panel:
+    fc = _defaults(thresholds, min=min, max=max)
     options = {"reduceOptions": {"calcs": [calc], "fields": "", "values": False},
                "displayMode": "gradient", "orientation": "horizontal", "showUnfilled": True,
                "valueMode": "color", "namePlacement": "auto", "sizing": "auto",
                "minVizHeight": 16, "minVizWidth": 8, "maxVizHeight": 300,
                "legend": {"displayMode": "list", "placement": "bottom", "showLegend": False, "calcs": []}}
-    return _modern(G.BarGauge(title=title, description=description, targets=targets), fc, options, w, h)
+    return _panel("bargauge", title, description, unit, targets, fc, options, w, h)
 
 
-def table(title: str, description: str, unit: str, targets: list, *, thresholds=NEUTRAL, w=12, h=8,
-          exclude=("Time",), sort_by=None) -> dict:
+def table(title: str, description: str, unit: Unit, targets: list, *, thresholds=NEUTRAL, w=12, h=8,
+          exclude=("Time",), sort_by=None) -> Panel:
     # No footer: Grafana 12.2+ reads it from fieldConfig.defaults.custom.footer and drops options.footer; without
     # either, every release shows none.
-    fc = _field_config(unit, thresholds, {"align": "auto", "cellOptions": {"type": "auto"}, "filterable": False,
+    fc = _defaults(thresholds, {"align": "auto", "cellOptions": {"type": "auto"}, "filterable": False,
                                           "inspect": False})
     options = {"showHeader": True, "cellHeight": "sm", "frameIndex": 0, "showTypeIcons": False,
                "sortBy": [{"displayName": sort_by, "desc": True}] if sort_by else []}
-    obj = G.Table(title=title, description=description, targets=targets,
-                  transformations=[{"id": "organize", "options": {
-                      "excludeByName": {name: True for name in exclude}, "indexByName": {},
-                      "renameByName": {}}}])
-    panel = _modern(obj, fc, options, w, h)
-    for key in ("columns", "fontSize", "color"):
-        panel.pop(key, None)
-    return panel
+    organize = {"id": "organize", "options": {"excludeByName": {name: True for name in exclude}, "indexByName": {},
+                                              "renameByName": {}}}
+    return _panel("table", title, description, unit, targets, fc, options, w, h, transformations=[organize])
 
 
-def heatmap(title: str, description: str, unit: str, targets: list, *, w=12, h=8) -> dict:
-    fc = {"defaults": {"unit": unit, "custom": {"hideFrom": {"legend": False, "tooltip": False, "viz": False},
-                                                 "scaleDistribution": {"type": "linear"}}},
-          "overrides": []}
-    options = {"calculate": False, "cellGap": 1, "yAxis": {"axisPlacement": "left", "unit": unit},
+def heatmap(title: str, description: str, unit: Unit, targets: list, *, w=12, h=8) -> Panel:
+    fc = {"custom": {"hideFrom": {"legend": False, "tooltip": False, "viz": False},
+                     "scaleDistribution": {"type": "linear"}}}
+    options = {"calculate": False, "cellGap": 1, "yAxis": {"axisPlacement": "left", "unit": str(unit)},
                "rowsFrame": {"layout": "auto"}, "showValue": "never",
                "color": {"mode": "scheme", "scheme": "Oranges", "steps": 64, "fill": "dark-orange",
                          "exponent": 0.5, "scale": "exponential", "reverse": False},
                "filterValues": {"le": 1e-9}, "legend": {"show": True}, "cellValues": {}, "selectionMode": "x",
                "tooltip": {"mode": "single", "yHistogram": False, "showColorScale": False},
                "exemplars": {"color": "rgba(255,0,255,0.7)"}}
-    return _modern(G.Heatmap(title=title, description=description, targets=targets), fc, options, w, h)
+    return _panel("heatmap", title, description, unit, targets, fc, options, w, h)
 
 
-def state_timeline(title: str, description: str, unit: str, targets: list, *, mappings=(),
-                   thresholds=NEUTRAL, w=24, h=6) -> dict:
-    fc = _field_config(unit, thresholds, {"fillOpacity": 70, "lineWidth": 0,
+def state_timeline(title: str, description: str, unit: Unit, targets: list, *, mappings=(),
+                   thresholds=NEUTRAL, w=24, h=6) -> Panel:
+    fc = _defaults(thresholds, {"fillOpacity": 70, "lineWidth": 0,
                                           "hideFrom": dict(HIDE_FROM_NONE)},
                        mappings=list(mappings))
     options = {"mergeValues": True, "showValue": "auto", "alignValue": "left", "rowHeight": 0.9, "perPage": 20, "timezone": [],
                "legend": {"displayMode": "list", "placement": "bottom", "showLegend": True, "calcs": []},
                "tooltip": {"mode": "single", "sort": "none", "hideZeros": False}}
-    return _modern(G.StateTimeline(title=title, description=description, targets=targets), fc, options, w, h)
+    return _panel("state-timeline", title, description, unit, targets, fc, options, w, h)
 
 
-def text(title: str, description: str, content: str, *, w=24, h=3) -> dict:
-    data = G.Text(title=title, description=description, content=content, mode="markdown").to_json_data()
-    data["options"] = {"content": content, "mode": "markdown",
-                       "code": {"language": "plaintext", "showLineNumbers": False, "showMiniMap": False}}
-    data["gridPos"] = _size(w, h)
-    data.pop("fieldConfig", None)
-    data.pop("targets", None)
-    data.pop("datasource", None)
-    return data
+def text(title: str, description: str, content: str, *, w=24, h=3) -> Panel:
+    options = {"content": content, "mode": "markdown",
+               "code": {"language": "plaintext", "showLineNumbers": False, "showMiniMap": False}}
+    return Panel(type="text", title=title, description=description, options=options, width=w, height=h)
 
 
-def row(title: str) -> dict:
-    return G.RowPanel(title=title).to_json_data()
+def row(title: str) -> Row:
+    return Row(title=title)
 
 
-def drilldown(panel: dict, *keys: str) -> dict:
-    """Panel links to other dashboards (by UID key), keeping the time range and the site selection."""
-    panel["links"] = [{"title": f"Open {UID[key]}", "targetBlank": False,
-                       "url": f"/d/{UID[key]}?${{__url_time_range}}&${{site:queryparam}}"} for key in keys]
+def drilldown(panel: Panel, *keys: str) -> Panel:
+    """Panel links to other dashboards (by module name), keeping the time range and the site selection."""
+    panel.links = [{"title": f"Open {uid(key)}", "targetBlank": False,
+                    "url": f"/d/{uid(key)}?${{__url_time_range}}&${{site:queryparam}}"} for key in keys]
     return panel
 
 
@@ -372,6 +343,13 @@ def value_map(mapping: dict) -> list:
 
 
 UP_DOWN = value_map({0: ("Down", "red"), 1: ("Up", "green")})
+
+
+def service_health(title: str, sc: Scope) -> Panel:
+    """self_monitor's health probe of each service over time (the overview and maintenance show it)."""
+    return state_timeline(title, "1 when self_monitor's last health probe of the service passed.", Unit.NONE,
+                          [q(f"max by (service) ({sc.m('vv_self_monitor_service_up')})", "{{service}}")],
+                          mappings=UP_DOWN, h=6)
 
 
 # -- the dashboard ------------------------------------------------------------------
@@ -390,21 +368,16 @@ def _builtin_annotation() -> dict:
             "hide": True, "iconColor": "rgba(0, 211, 255, 1)", "name": "Annotations & Alerts", "type": "dashboard"}
 
 
-def build(inv, *, key: str, title: str, description: str, tags: tuple[str, ...], scope: Scope,
-              panels: list, refresh: str = "30s", time_from: str = "now-6h") -> dict:
-    """A finished dashboard model: variables, annotations, links to the others, laid-out panels."""
-    links = [G.DashboardLink(title="VV dashboards", type="dashboards", tags=[TAG], asDropdown=True,
-                             includeVars=True, keepTime=True)]
-    obj = G.Dashboard(
-        title=title, uid=UID[key], description=description, tags=[TAG, *tags], timezone="browser",
-        editable=False, graphTooltip=G.GRAPH_TOOLTIP_MODE_SHARED_CROSSHAIR, refresh=refresh,
-        time=G.Time(time_from, "now"), panels=panels, links=links,
-        templating=G.Templating(list=scope.variables(inv)),
-        annotations=G.Annotations(list=[_builtin_annotation(), alert_annotation()]),
-    )
-    model = finalize(obj)
-    model["timepicker"] = {}
-    model["fiscalYearStartMonth"] = 0
-    model["liveNow"] = False
-    model["weekStart"] = ""
-    return model
+def build(inv, *, module: str, title: str, description: str, tags: tuple[str, ...], scope: Scope,
+              panels: list, refresh: str = "30s", time_from: str = "now-6h") -> Dashboard:
+    """A finished dashboard: variables, annotations, links to the others, the panels in reading order.
+
+    `module` is the defining module's `__name__`: the uid follows from it (shared/dashboards.py).
+    """
+    # The dropdown listing every dashboard tagged TAG, keeping time range and variables.
+    links = [{"asDropdown": True, "icon": "external link", "includeVars": True, "keepTime": True, "tags": [TAG],
+              "targetBlank": False, "title": "VV dashboards", "tooltip": "", "type": "dashboards", "url": ""}]
+    return Dashboard(
+        uid=uid(module.rpartition(".")[2]), title=title, description=description, tags=[TAG, *tags],
+        panels=panels, variables=scope.variables(inv), annotations=[_builtin_annotation(), alert_annotation()],
+        links=links, refresh=refresh, time_from=time_from)

@@ -1,8 +1,9 @@
 """Host and containers: node_exporter, cAdvisor, and per-process metrics where there are no containers."""
 
 from dashboards._common import RECORDED, Scope, above, build, jobs, q, row, table, timeseries
-from rules import _records as R
+from shared import records as R
 from vvdash.jobs import PIPELINE_SERVICES
+from vvdash.model.dashboards import Unit
 
 # Pseudo and container filesystems and virtual network devices are noise here.
 DEVICE_FILTER = 'device!~"lo|veth.*|docker.*|br-.*|virbr.*"'
@@ -19,88 +20,86 @@ def _panels(inv, sc: Scope) -> list:
     def per_device(metric: str, device_filter: str, sign: str = "") -> str:
         return f"{sign}sum by (instance, device) ({sc.rec(R.NODE_DEVICE_RATE[metric], device_filter)})"
 
+    def in_out(title: str, description: str, device_filter: str, into: tuple[str, str], out: tuple[str, str]):
+        """Bytes per second per device, `into` drawn below the axis: (metric, legend word) each."""
+        return timeseries(title, description + " " + RECORDED, Unit.BYTES_PER_SECOND,
+                          [q(per_device(into[0], device_filter, "-"), f"{{{{device}}}} {into[1]}"),
+                           q(per_device(out[0], device_filter), f"{{{{device}}}} {out[1]}")], w=8)
+
     return [
         row("Host (node_exporter)"),
         timeseries("CPU busy",
                    "Share of CPU time not idle, averaged over the host's cores. " + RECORDED,
-                   "percentunit", [q(cpu_busy, "{{instance}}")], thresholds=above(0.8, 0.95), min=0, max=1, w=8),
+                   Unit.PERCENT_UNIT, [q(cpu_busy, "{{instance}}")], thresholds=above(0.8, 0.95), min=0, max=1, w=8),
         timeseries("Load average",
                    "1, 5 and 15 minute load averages.",
-                   "short", [q(sc.m("node_load1"), "{{instance}} 1m"), q(sc.m("node_load5"), "{{instance}} 5m"),
+                   Unit.SHORT, [q(sc.m("node_load1"), "{{instance}} 1m"), q(sc.m("node_load5"), "{{instance}} 5m"),
                              q(sc.m("node_load15"), "{{instance}} 15m")], min=0, w=8),
         timeseries("Memory used",
                    "Share of memory not available to new processes (MemAvailable).",
-                   "percentunit", [q(f"1 - {sc.m('node_memory_MemAvailable_bytes')} / "
+                   Unit.PERCENT_UNIT, [q(f"1 - {sc.m('node_memory_MemAvailable_bytes')} / "
                                      f"{sc.m('node_memory_MemTotal_bytes')}", "{{instance}}")],
                    thresholds=above(0.85, 0.95), min=0, max=1, w=8),
-        timeseries("Disk I/O",
-                   "Bytes read (negative: below the axis) and written per second, per device. " + RECORDED,
-                   "Bps", [q(per_device("node_disk_read_bytes_total", DISK_FILTER, "-"),
-                             "{{device}} read"),
-                           q(per_device("node_disk_written_bytes_total", DISK_FILTER),
-                             "{{device}} write")], w=8),
+        in_out("Disk I/O", "Bytes read (negative: below the axis) and written per second, per device.",
+               DISK_FILTER, ("node_disk_read_bytes_total", "read"), ("node_disk_written_bytes_total", "write")),
         timeseries("Disk busy",
                    "Share of time each device was doing I/O. " + RECORDED,
-                   "percentunit", [q(per_device("node_disk_io_time_seconds_total", DISK_FILTER),
+                   Unit.PERCENT_UNIT, [q(per_device("node_disk_io_time_seconds_total", DISK_FILTER),
                                      "{{device}}")], thresholds=above(0.8, 0.95), min=0, w=8),
-        timeseries("Network",
-                   "Bytes received (negative) and transmitted per second, per interface. " + RECORDED,
-                   "Bps", [q(per_device("node_network_receive_bytes_total", DEVICE_FILTER, "-"),
-                             "{{device}} rx"),
-                           q(per_device("node_network_transmit_bytes_total", DEVICE_FILTER),
-                             "{{device}} tx")], w=8),
+        in_out("Network", "Bytes received (negative) and transmitted per second, per interface.",
+               DEVICE_FILTER, ("node_network_receive_bytes_total", "rx"), ("node_network_transmit_bytes_total", "tx")),
         row("Containers (cAdvisor)"),
         timeseries("Container CPU",
                    "CPU seconds per second per container (1 = one core). Empty without cAdvisor.",
-                   "percentunit", [q(f"sum by (name) ({sc.rate('container_cpu_usage_seconds_total', ct)})",
+                   Unit.PERCENT_UNIT, [q(f"sum by (name) ({sc.rate('container_cpu_usage_seconds_total', ct)})",
                                      "{{name}}")], min=0, w=8),
         timeseries("Container memory",
                    "Working set per container, what the OOM killer sees.",
-                   "bytes", [q(f"sum by (name) ({sc.m('container_memory_working_set_bytes', ct)})", "{{name}}"),
+                   Unit.BYTES, [q(f"sum by (name) ({sc.m('container_memory_working_set_bytes', ct)})", "{{name}}"),
                              q(f"sum by (name) ({sc.m('container_memory_usage_bytes', ct)})", "{{name}} incl. cache")],
                    min=0, w=8),
         timeseries("Container network",
                    "Bytes received (negative) and transmitted per second per container.",
-                   "Bps", [q(f"-sum by (name) ({sc.rate('container_network_receive_bytes_total', ct)})", "{{name}} rx"),
+                   Unit.BYTES_PER_SECOND, [q(f"-sum by (name) ({sc.rate('container_network_receive_bytes_total', ct)})", "{{name}} rx"),
                            q(f"sum by (name) ({sc.rate('container_network_transmit_bytes_total', ct)})", "{{name}} tx")],
                    w=8),
         timeseries("Container filesystem I/O",
                    "Bytes read (negative) and written per second per container.",
-                   "Bps", [q(f"-sum by (name) ({sc.rate('container_fs_reads_bytes_total', ct)})", "{{name}} read"),
+                   Unit.BYTES_PER_SECOND, [q(f"-sum by (name) ({sc.rate('container_fs_reads_bytes_total', ct)})", "{{name}} read"),
                            q(f"sum by (name) ({sc.rate('container_fs_writes_bytes_total', ct)})", "{{name}} write")],
                    w=8),
         table("Container restarts",
               "Container starts over the time range (changes of the start time), and restarts self_monitor "
               "triggered per service. Red at platform.restart_loop_count.",
-              "short", [q(f"sum by (name) (changes({sc.m('container_start_time_seconds', ct)}[$__range]))",
+              Unit.SHORT, [q(f"sum by (name) (changes({sc.m('container_start_time_seconds', ct)}[$__range]))",
                           instant=True, fmt="table")],
-              thresholds=above(None, inv.threshold("platform", "restart_loop_count")), w=8),
+              thresholds=above(None, inv.thresholds("platform")("restart_loop_count")), w=8),
         timeseries("Restarts triggered by self_monitor",
                    "Restarts self_monitor started per second, by service. " + RECORDED,
-                   "ops", [q(f"sum by (service) "
+                   Unit.OPS, [q(f"sum by (service) "
                              f"({sc.rec(R.counter_rate('vv_self_monitor_container_restarts_triggered_total'))})",
                              "{{service}}")], bars=True, w=8),
         row("Processes (deployments without containers)"),
         timeseries("Process CPU",
                    "CPU seconds per second of each service's process, from its own process_* metrics. " + RECORDED,
-                   "percentunit", [q(f"sum by (job, instance) ({sc.rec(R.PROCESS_CPU_RATE, own)})",
+                   Unit.PERCENT_UNIT, [q(f"sum by (job, instance) ({sc.rec(R.PROCESS_CPU_RATE, own)})",
                                      "{{job}} {{instance}}")], min=0, w=8),
         timeseries("Process memory",
                    "Resident memory of each service's process.",
-                   "bytes", [q(f"sum by (job, instance) ({sc.m('process_resident_memory_bytes', own)})",
+                   Unit.BYTES, [q(f"sum by (job, instance) ({sc.m('process_resident_memory_bytes', own)})",
                                "{{job}} {{instance}}")], min=0, w=8),
         timeseries("Process open files",
                    "Open file descriptors as a share of each process's limit.",
-                   "percentunit",
+                   Unit.PERCENT_UNIT,
                    [q(f"{sc.m('process_open_fds', own)} / {sc.m('process_max_fds', own)}", "{{job}} {{instance}}")],
                    thresholds=above(0.8, 0.95), min=0, w=8),
         table("Process uptime",
               "Time since each service's process started; a short uptime is a recent restart.",
-              "s", [q(f"time() - max by (job, instance) ({sc.m('process_start_time_seconds', own)})", instant=True,
+              Unit.SECONDS, [q(f"time() - max by (job, instance) ({sc.m('process_start_time_seconds', own)})", instant=True,
                       fmt="table")], w=12),
         timeseries("Process virtual memory",
                    "Virtual memory of each service's process (address space, not usage).",
-                   "bytes", [q(f"sum by (job, instance) ({sc.m('process_virtual_memory_bytes', own)})",
+                   Unit.BYTES, [q(f"sum by (job, instance) ({sc.m('process_virtual_memory_bytes', own)})",
                                "{{job}} {{instance}}")], min=0, w=12),
     ]
 
@@ -108,7 +107,7 @@ def _panels(inv, sc: Scope) -> list:
 def dashboard(inv):
     sc = Scope(jobs("node_exporter", "cadvisor", *PIPELINE_SERVICES))
     return build(
-        inv, key="host", title="VV / Host and containers",
+        inv, module=__name__, title="VV / Host and containers",
         description="Host CPU, memory, disk and network from node_exporter; containers from cAdvisor; "
                     "per-process metrics for deployments without containers.",
         tags=("host", "containers"), scope=sc, panels=_panels(inv, sc))

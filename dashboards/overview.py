@@ -1,14 +1,13 @@
 """VV overview: the few numbers that say whether the system is healthy, and what is firing."""
 
-from functools import partial
-
 from dashboards._common import (
-    FAILED, RECORDED, UP_DOWN, Scope, above, below, build, drilldown, narrow, q, row, stat, state_timeline, table,
-    timeseries,
+    FAILED, RECORDED, UP_DOWN, Scope, above, below, build, drilldown, narrow, q, row, scoped, service_health,
+    stat, state_timeline, table, timeseries,
 )
-from rules import _records as R
-from vvdash import exprs
+from shared import exprs
+from shared import records as R
 from vvdash.inventory import duration_seconds
+from vvdash.model.dashboards import Unit
 
 # Where each headline number is explained in detail.
 DRILLDOWN = {
@@ -20,8 +19,8 @@ DRILLDOWN = {
 
 
 def _panels(inv, sc: Scope) -> list:
-    pipe = partial(inv.threshold, "pipeline")
-    storage = partial(inv.threshold, "storage")
+    pipe = inv.thresholds("pipeline")
+    storage = inv.thresholds("storage")
     storage_sel = exprs.storage_selector(inv)
     done = sc.rec(R.counter_rate("vv_videos_processed_total"))
     failed = sc.rec(R.counter_rate("vv_videos_processed_total"), FAILED)
@@ -29,62 +28,59 @@ def _panels(inv, sc: Scope) -> list:
         row("Pipeline"),
         stat("Videos in input queue",
              "Videos waiting in input/. Red at pipeline.queue_backlog, the backlog alert's threshold.",
-             "short", [q(f"sum({sc.m('vv_videos_in_input_queue')})", instant=True)],
+             Unit.SHORT, [q(f"sum({scoped(exprs.input_queue(), 'orchestrator', sc)})", instant=True)],
              thresholds=above(pipe("queue_backlog") / 2, pipe("queue_backlog"))),
         stat("Throughput",
              "Videos completed per second over the whole pipeline in the last 5 minutes (the recorded rate). "
              "Red below pipeline.min_items_per_second.",
-             "ops", [q(f"sum({done})", instant=True)], thresholds=below(pipe("min_items_per_second"))),
+             Unit.OPS, [q(f"sum({done})", instant=True)], thresholds=below(pipe("min_items_per_second"))),
         stat("Error ratio",
              "Share of videos whose processing failed (corrupted inputs apart) in the last 5 minutes, over the "
              "sites selected. Red at pipeline.stage_error_ratio.",
-             "percentunit", [q(f"sum({failed}) / sum({done})", instant=True)],
+             Unit.PERCENT_UNIT, [q(f"sum({failed}) / sum({done})", instant=True)],
              thresholds=above(pipe("stage_error_ratio") / 2, pipe("stage_error_ratio"))),
         stat("Files in corrupted/",
              "Inputs currently held in corrupted/. Orange at pipeline.corrupted_files_warning, red at "
-             "pipeline.corrupted_files_critical.", "short", [q(f"sum({sc.m('vv_files_in_corrupted')})", instant=True)],
+             "pipeline.corrupted_files_critical.", Unit.SHORT, [q(f"sum({sc.m('vv_files_in_corrupted')})", instant=True)],
              thresholds=above(pipe("corrupted_files_warning"), pipe("corrupted_files_critical"))),
         stat("Storage free",
              "Free share of the filesystem holding VIDEO_STORAGE_ROOT. Red below "
              "storage.almost_full_free_ratio, orange below storage.fill_free_floor_ratio.",
-             "percentunit", [q(f"min({narrow(exprs.storage_free_ratio(inv), storage_sel, sc)})", instant=True)],
+             Unit.PERCENT_UNIT, [q(f"min({narrow(exprs.storage_free_ratio(inv), storage_sel, sc)})", instant=True)],
              thresholds=below(storage("almost_full_free_ratio"), storage("fill_free_floor_ratio"))),
         stat("Time until storage full",
              "At the fill rate of the last storage.predict_window; no value while the disk is not filling. "
              "Red under storage.fill_critical_horizon, orange under storage.fill_warning_horizon "
              "(the disk-exhaustion alert's horizons).",
-             "s", [q(f"min({narrow(exprs.seconds_until_full(inv), storage_sel, sc)})", instant=True)],
+             Unit.SECONDS, [q(f"min({narrow(exprs.seconds_until_full(inv), storage_sel, sc)})", instant=True)],
              thresholds=below(duration_seconds(storage("fill_critical_horizon")),
                               duration_seconds(storage("fill_warning_horizon"))), graph=False,
              no_value="Not filling"),
         timeseries("Videos completed by status",
                    "Videos per second through the whole pipeline, by outcome. " + RECORDED,
-                   "ops", [q(f"sum by (status) ({done})", "{{status}}")], stack=True, w=12),
+                   Unit.OPS, [q(f"sum by (status) ({done})", "{{status}}")], stack=True, w=12),
         timeseries("Input queue depth",
                    "Videos waiting in input/, per site.",
-                   "short", [q(f"sum by (site) ({sc.m('vv_videos_in_input_queue')})", "{{site}}")],
+                   Unit.SHORT, [q(f"sum by (site) ({scoped(exprs.input_queue(), 'orchestrator', sc)})", "{{site}}")],
                    thresholds=above(pipe("queue_backlog") / 2, pipe("queue_backlog")), threshold_lines=True,
                    w=12),
         row("Services"),
         state_timeline("Scrape targets up/down",
                        "1 when Prometheus' last scrape of the target succeeded, per job and instance.",
-                       "none", [q(f"max by (job, instance) ({sc.m('up')})", "{{job}} {{instance}}")],
+                       Unit.NONE, [q(f"max by (job, instance) ({sc.m('up')})", "{{job}} {{instance}}")],
                        mappings=UP_DOWN, h=8),
-        state_timeline("Services by self_monitor's health probe",
-                       "1 when self_monitor's last health probe of the service passed.",
-                       "none", [q(f"max by (service) ({sc.m('vv_self_monitor_service_up')})", "{{service}}")],
-                       mappings=UP_DOWN, h=6),
+        service_health("Services by self_monitor's health probe", sc),
         stat("DVRs connected",
-             "DVRs agent_dvr is connected to, out of those it knows.", "short",
+             "DVRs agent_dvr is connected to, out of those it knows.", Unit.SHORT,
              [q(f"sum({sc.m('vv_agent_dvr_connection_status')})", instant=True)], thresholds=below(1), w=4, h=6),
         row("Alerts"),
         stat("Firing alerts",
-             "Alerts firing in Prometheus now (all sites).", "short",
+             "Alerts firing in Prometheus now (all sites).", Unit.SHORT,
              [q('count(ALERTS{alertstate="firing"}) or vector(0)', instant=True)],
              thresholds=above(1), graph=False, w=4, h=8),
         table("Firing alerts by name",
               "Every firing alert with its severity and site, from Prometheus' ALERTS series.",
-              "none", [q('sum by (alertname, severity, site) (ALERTS{alertstate="firing"})', instant=True,
+              Unit.NONE, [q('sum by (alertname, severity, site) (ALERTS{alertstate="firing"})', instant=True,
                          fmt="table")],
               exclude=("Time", "Value"), w=20, h=8),
     ]
@@ -93,7 +89,7 @@ def _panels(inv, sc: Scope) -> list:
 def dashboard(inv):
     sc = Scope()
     return build(
-        inv, key="overview", title="VV / Overview",
+        inv, module=__name__, title="VV / Overview",
         description="Queue depth, throughput, error ratio, storage, service health and firing alerts.",
         tags=("overview",), scope=sc,
-        panels=[drilldown(p, DRILLDOWN[p["title"]]) if p["title"] in DRILLDOWN else p for p in _panels(inv, sc)])
+        panels=[drilldown(p, DRILLDOWN[p.title]) if p.title in DRILLDOWN else p for p in _panels(inv, sc)])

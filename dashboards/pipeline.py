@@ -1,14 +1,14 @@
 """Video pipeline: the funnel input -> scan -> summarize -> logline, per-stage latency and errors."""
 
-from functools import partial
-
 from dashboards._common import (
-    FAILED, RECORDED, Scope, above, bargauge, build, heatmap, jobs, q, recorded_resolution, row, stat,
+    FAILED, RECORDED, Scope, above, bargauge, build, heatmap, jobs, q, recorded_resolution, row, scoped, stat,
     timeseries,
 )
-from rules import _records as R
+from shared import exprs
+from shared import records as R
+from vvdash.model.dashboards import Unit
 
-STAGES = ("scan", "summarize", "logline")
+STAGES = tuple(R.STAGES)      # the `stage` label values, in pipeline order
 QUANTILES = ("0.5", "0.95", "0.99")
 SEGMENTS = "vv_agent_dvr_video_segments_created_total"
 
@@ -27,7 +27,7 @@ def _mean_over_range(expr: str) -> str:
 
 
 def _panels(inv, sc: Scope) -> list:
-    th = partial(inv.threshold, "pipeline")
+    th = inv.thresholds("pipeline")
     error_th = above(th("stage_error_ratio") / 2, th("stage_error_ratio"))
     items = R.STAGE_ITEMS_RATE
     panels = [
@@ -37,7 +37,7 @@ def _panels(inv, sc: Scope) -> list:
             "Mean rate over the time range of segments created (input), videos scanned, analytics "
             "summarized and loglines written. A drop between two bars is where items are lost or queued. "
             + RECORDED,
-            "ops",
+            Unit.OPS,
             [q(_mean_over_range(f"sum({sc.rec(R.counter_rate(SEGMENTS))})"), "input", instant=True),
              *[q(_mean_over_range(f"sum({sc.rec(items, _stage(stage))})"), stage,
                  instant=True) for stage in STAGES]],
@@ -46,12 +46,12 @@ def _panels(inv, sc: Scope) -> list:
             "Input queue depth",
             "Videos waiting in input/. Orange at half, red at pipeline.queue_backlog from vvdash.yaml "
             "(the backlog alert's threshold).",
-            "short", [q(f"sum by (site) ({sc.m('vv_videos_in_input_queue')})", "{{site}}")],
+            Unit.SHORT, [q(f"sum by (site) ({scoped(exprs.input_queue(), 'orchestrator', sc)})", "{{site}}")],
             thresholds=above(th("queue_backlog") / 2, th("queue_backlog")), threshold_lines=True, w=6),
         timeseries(
             "Active processors by stage",
             "Workers busy on an item per stage, against the configured workers (dashed).",
-            "short",
+            Unit.SHORT,
             [q(f"sum by (stage) ({sc.m('vv_pipeline_stage_active_processors')})", "{{stage}} busy"),
              q(f"sum by (stage) ({sc.m('vv_pipeline_stage_workers')})", "{{stage}} workers")],
             w=6),
@@ -59,35 +59,35 @@ def _panels(inv, sc: Scope) -> list:
         timeseries(
             "Videos completed by status",
             "Videos that went through the whole pipeline per second, by outcome. " + RECORDED,
-            "ops", [q(f"sum by (status) ({sc.rec(R.counter_rate('vv_videos_processed_total'))})", "{{status}}")],
+            Unit.OPS, [q(f"sum by (status) ({sc.rec(R.counter_rate('vv_videos_processed_total'))})", "{{status}}")],
             stack=True, w=8),
         timeseries(
             "Stage throughput by status",
             "Items per second leaving each stage, by outcome (success, failure, corrupted). " + RECORDED,
-            "ops", [q(f"sum by (stage, status) ({sc.rec(items)})", "{{stage}} {{status}}")],
+            Unit.OPS, [q(f"sum by (stage, status) ({sc.rec(items)})", "{{stage}} {{status}}")],
             w=8),
         timeseries(
             "Error ratio by stage",
             "Share of a stage's items that failed (corrupted inputs are counted apart), over the sites "
             "selected. Red at pipeline.stage_error_ratio from vvdash.yaml, the stage error alert's threshold. "
             + RECORDED,
-            "percentunit",
+            Unit.PERCENT_UNIT,
             [q(f"sum by (stage) ({sc.rec(items, FAILED)}) / sum by (stage) ({sc.rec(items)})", "{{stage}}")],
             thresholds=error_th, threshold_lines=True, min=0, w=8),
         stat(
             "Files in corrupted/",
             "Inputs currently held in corrupted/ (unreadable or refused videos).",
-            "short", [q(f"sum({sc.m('vv_files_in_corrupted')})", instant=True)], thresholds=above(1, 10), w=4, h=8),
+            Unit.SHORT, [q(f"sum({sc.m('vv_files_in_corrupted')})", instant=True)], thresholds=above(1, 10), w=4, h=8),
         timeseries(
             "Corrupted inputs by reason",
             "Inputs moved to corrupted/ per second, by reason. " + RECORDED,
-            "ops", [q(f"sum by (reason) ({sc.rec(R.counter_rate('vv_videos_corrupted_total'))})", "{{reason}}")],
+            Unit.OPS, [q(f"sum by (reason) ({sc.rec(R.counter_rate('vv_videos_corrupted_total'))})", "{{reason}}")],
             bars=True, w=10),
         timeseries(
             "Schema validation and signing errors",
             "Documents per second that failed their JSON schema, per stage, and logline HMAC signing errors. "
             + RECORDED,
-            "ops",
+            Unit.OPS,
             [q(f"sum by (stage) ({sc.rec(R.STAGE_SCHEMA_ERRORS_RATE)})", "{{stage}} schema"),
              q(f"sum({sc.rec(R.counter_rate('vv_logline_hmac_errors_total'))})", "logline hmac")],
             w=10),
@@ -98,7 +98,7 @@ def _panels(inv, sc: Scope) -> list:
             f"{stage.capitalize()} duration p50/p95/p99",
             f"Quantiles of the time the {stage} stage takes per item over the sites selected, from its "
             f"histogram's recorded bucket rates. " + RECORDED,
-            "s", [q(sc.quantile(R.STAGE_DURATION_BUCKET_RATE, quantile, extra=_stage(stage)), _legend(quantile))
+            Unit.SECONDS, [q(sc.quantile(R.STAGE_DURATION_BUCKET_RATE, quantile, extra=_stage(stage)), _legend(quantile))
                   for quantile in QUANTILES],
             w=8)))
     panels += [
@@ -106,40 +106,40 @@ def _panels(inv, sc: Scope) -> list:
             "Whole-pipeline duration p50/p95/p99",
             "Time one video spends in scan, summarize and logline (waits for workers excluded), by quantile, "
             "over the sites selected. " + RECORDED,
-            "s", [q(sc.quantile(R.VIDEO_DURATION_BUCKET_RATE, quantile), _legend(quantile)) for quantile in QUANTILES],
+            Unit.SECONDS, [q(sc.quantile(R.VIDEO_DURATION_BUCKET_RATE, quantile), _legend(quantile)) for quantile in QUANTILES],
             w=12)),
         recorded_resolution(heatmap(
             "Whole-pipeline duration distribution",
             "Videos per second per histogram bucket of the whole-pipeline duration over time. " + RECORDED,
-            "s", [q(sc.buckets(R.VIDEO_DURATION_BUCKET_RATE), "{{le}}", fmt="heatmap")],
+            Unit.SECONDS, [q(sc.buckets(R.VIDEO_DURATION_BUCKET_RATE), "{{le}}", fmt="heatmap")],
             w=12)),
         recorded_resolution(timeseries(
             "Queue wait p50/p95/p99",
             "Time a claimed video waited for stage workers before and between its stages, by quantile, over the "
             "sites selected. " + RECORDED,
-            "s", [q(sc.quantile(R.QUEUE_WAIT_BUCKET_RATE, quantile), _legend(quantile)) for quantile in QUANTILES],
+            Unit.SECONDS, [q(sc.quantile(R.QUEUE_WAIT_BUCKET_RATE, quantile), _legend(quantile)) for quantile in QUANTILES],
             w=12)),
         recorded_resolution(heatmap(
             "Scan duration distribution",
             "Videos per second per histogram bucket of the scan stage duration over time. " + RECORDED,
-            "s", [q(sc.buckets(R.STAGE_DURATION_BUCKET_RATE, extra=_stage("scan")), "{{le}}",
+            Unit.SECONDS, [q(sc.buckets(R.STAGE_DURATION_BUCKET_RATE, extra=_stage("scan")), "{{le}}",
                     fmt="heatmap")],
             w=12)),
         recorded_resolution(heatmap(
             "Summarize duration distribution",
             "Analytics per second per histogram bucket of the summarize stage duration over time. " + RECORDED,
-            "s", [q(sc.buckets(R.STAGE_DURATION_BUCKET_RATE, extra=_stage("summarize")), "{{le}}",
+            Unit.SECONDS, [q(sc.buckets(R.STAGE_DURATION_BUCKET_RATE, extra=_stage("summarize")), "{{le}}",
                     fmt="heatmap")],
             w=12)),
         row("Scan detail"),
         timeseries(
             "Frames scanned",
             "Frames decoded and analysed by scan_video per second. " + RECORDED,
-            "cps", [q(f"sum({sc.rec(R.counter_rate('vv_scan_video_frames_scanned_total'))})", "frames")], w=8),
+            Unit.PER_SECOND, [q(f"sum({sc.rec(R.counter_rate('vv_scan_video_frames_scanned_total'))})", "frames")], w=8),
         timeseries(
             "Detections by object type",
             "Objects detected per second by type, and faces. " + RECORDED,
-            "cps",
+            Unit.PER_SECOND,
             [q(f"sum by (object_type) ({sc.rec(R.counter_rate('vv_scan_video_objects_detected_total'))})",
                "{{object_type}}"),
              q(f"sum({sc.rec(R.counter_rate('vv_scan_video_faces_detected_total'))})", "faces")],
@@ -151,6 +151,6 @@ def _panels(inv, sc: Scope) -> list:
 def dashboard(inv):
     sc = Scope(jobs("agent_dvr", "orchestrator", "scan_video", "summarize_scene", "logline_generator"))
     return build(
-        inv, key="pipeline", title="VV / Video pipeline",
+        inv, module=__name__, title="VV / Video pipeline",
         description="The funnel input -> scan -> summarize -> logline: throughput, errors and latency per stage.",
         tags=("pipeline",), scope=sc, panels=_panels(inv, sc))

@@ -1,17 +1,16 @@
 """Storage: used and free per mount and per storage subfolder, growth, predicted time to full, cleanup."""
 
-from functools import partial
-
 from dashboards._common import (
     RI, Scope, above, bargauge, below, build, jobs, narrow, q, row, stat, timeseries,
 )
-from rules import _records as R
-from vvdash import exprs
+from shared import exprs
+from shared import records as R
 from vvdash.inventory import duration_seconds
+from vvdash.model.dashboards import Unit
 
 
 def _panels(inv, sc: Scope) -> list:
-    th = partial(inv.threshold, "storage")
+    th = inv.thresholds("storage")
     sel = exprs.storage_selector(inv)
     warn_h, crit_h = th("fill_warning_horizon"), th("fill_critical_horizon")
     free_th = below(th("almost_full_free_ratio"), th("fill_free_floor_ratio"))
@@ -27,80 +26,80 @@ def _panels(inv, sc: Scope) -> list:
         row("Filesystems"),
         bargauge("Free share of the storage filesystem",
                  "Free share of the filesystem holding VIDEO_STORAGE_ROOT, as the storage alerts read it "
-                 "(vvdash.exprs). Red below storage.almost_full_free_ratio, orange below "
+                 "(shared/exprs.py). Red below storage.almost_full_free_ratio, orange below "
                  "storage.fill_free_floor_ratio (the storage alerts' thresholds).",
-                 "percentunit",
+                 Unit.PERCENT_UNIT,
                  [q(narrow(exprs.storage_free_ratio(inv), sel, sc), "{{instance}} {{mountpoint}}", instant=True)],
                  thresholds=free_th, max=1, w=8),
         timeseries("Used and free per mount",
                    "Bytes used and free on every real filesystem of the hosts, the storage one among them.",
-                   "bytes", [q(f"{size_all} - {avail_all}", "{{instance}} {{mountpoint}} used"),
+                   Unit.BYTES, [q(f"{size_all} - {avail_all}", "{{instance}} {{mountpoint}} used"),
                              q(avail_all, "{{instance}} {{mountpoint}} free")],
                    min=0, w=16),
         stat("Time until the storage filesystem is full",
              "The storage mount's free bytes over its fill rate in the last storage.predict_window: the "
-             "disk-exhaustion alert's expression (vvdash.exprs). No value while the disk is not filling. "
+             "disk-exhaustion alert's expression (shared/exprs.py). No value while the disk is not filling. "
              "Red under storage.fill_critical_horizon, orange under storage.fill_warning_horizon.",
-             "s", [q(f"min({until_full})", instant=True)],
+             Unit.SECONDS, [q(f"min({until_full})", instant=True)],
              thresholds=below(duration_seconds(crit_h), duration_seconds(warn_h)), graph=False, w=6, h=6,
              no_value="Not filling"),
         stat("Filesystems meeting the disk-exhaustion condition",
              f"Storage filesystems below the free floor, read-write, and predicted full within {warn_h}: "
              "the warning alert's exact condition. Red when any.",
-             "short", [q(f"count({narrow(exprs.storage_filling_up(inv, warn_h), sel, sc)}) or vector(0)", instant=True)],
+             Unit.SHORT, [q(f"count({narrow(exprs.storage_filling_up(inv, warn_h), sel, sc)}) or vector(0)", instant=True)],
              thresholds=above(None, 1), graph=False, w=6, h=6),
         timeseries("Predicted free space",
                    f"Free bytes of the storage mount predicted {warn_h} and {crit_h} ahead by a linear fit over "
                    "storage.predict_window (the alert's predict_linear, recorded at every rule evaluation). "
                    "Below zero means full by then.",
-                   "bytes", [q(sc.rec(R.STORAGE_PREDICTED_FREE, f'horizon="{warn_h}"'), f"in {warn_h}"),
+                   Unit.BYTES, [q(sc.rec(R.STORAGE_PREDICTED_FREE, f'horizon="{warn_h}"'), f"in {warn_h}"),
                              q(sc.rec(R.STORAGE_PREDICTED_FREE, f'horizon="{crit_h}"'), f"in {crit_h}"),
                              q(avail, "now")],
                    thresholds=below(0), threshold_lines=True, w=12, h=6),
         timeseries("Time until full",
                    "The time-until-full figure over time (the stat's expression, recorded at every rule evaluation).",
-                   "s", [q(sc.rec(R.STORAGE_SECONDS_UNTIL_FULL), "{{mountpoint}}")],
+                   Unit.SECONDS, [q(sc.rec(R.STORAGE_SECONDS_UNTIL_FULL), "{{mountpoint}}")],
                    thresholds=below(duration_seconds(crit_h), duration_seconds(warn_h)), min=0, w=12),
         timeseries("Storage filesystem growth per hour",
                    "Bytes consumed per hour on the filesystem holding VIDEO_STORAGE_ROOT (negative: space "
                    "freed).",
-                   "bytes", [q(f"-deriv({avail}[1h]) * 3600",
+                   Unit.BYTES, [q(f"-deriv({avail}[1h]) * 3600",
                                "{{instance}} {{mountpoint}}")], w=12),
         row("VIDEO_STORAGE_ROOT subfolders"),
         timeseries("Used per subfolder",
                    "Bytes used in each subfolder of VIDEO_STORAGE_ROOT (input, processing, processed, "
                    "corrupted, analytics, summaries, loglines, playlists, logs...).",
-                   "bytes", [q(f"sum by (folder) ({sc.m('vv_storage_used_bytes')})", "{{folder}}")],
+                   Unit.BYTES, [q(f"sum by (folder) ({sc.m('vv_storage_used_bytes')})", "{{folder}}")],
                    stack=True, min=0, w=12),
         bargauge("Used per subfolder now",
-                 "Current bytes used per subfolder.", "bytes",
+                 "Current bytes used per subfolder.", Unit.BYTES,
                  [q(f"sum by (folder) ({sc.m('vv_storage_used_bytes')})", "{{folder}}", instant=True)], w=6),
         bargauge("Files per subfolder",
-                 "Files currently in each subfolder.", "short",
+                 "Files currently in each subfolder.", Unit.SHORT,
                  [q(f"sum by (folder) ({sc.m('vv_storage_files')})", "{{folder}}", instant=True)], w=6),
         timeseries("Subfolder growth per hour",
                    "Bytes added per hour to each subfolder: the recording rule the abnormal-growth alert reads. "
                    "Red at storage.subfolder_growth_bytes_per_hour, the alert's threshold.",
-                   "bytes", [q(folder_growth, "{{site}} {{folder}}")],
+                   Unit.BYTES, [q(folder_growth, "{{site}} {{folder}}")],
                    thresholds=growth_th, threshold_lines=True, w=12),
         stat("Storage usage age",
              "Time since storage_exporter last measured the subfolders; older than a few refresh periods "
-             "means the figures above are stale.", "s",
+             "means the figures above are stale.", Unit.SECONDS,
              [q(f"time() - max({sc.m('vv_storage_last_scan_timestamp_seconds')})", instant=True)],
              thresholds=above(3 * inv["pipeline"]["storage_exporter"]["refresh_seconds"],
                               10 * inv["pipeline"]["storage_exporter"]["refresh_seconds"]), graph=False, w=6, h=8),
         stat("Storage mount used",
-             "Bytes used on the filesystem holding VIDEO_STORAGE_ROOT.", "bytes",
+             "Bytes used on the filesystem holding VIDEO_STORAGE_ROOT.", Unit.BYTES,
              [q(f"max({narrow(used, sel, sc)})", instant=True)],
              w=6, h=8),
         row("Cleanup effect"),
         timeseries("Space freed by cleanup",
                    "Bytes deleted by the retention job per interval (pushed by cleanup_old_files).",
-                   "bytes", [q(f"sum(increase({sc.m('vv_cleanup_bytes_deleted_total')}[{RI}]))", "bytes freed")],
+                   Unit.BYTES, [q(f"sum(increase({sc.m('vv_cleanup_bytes_deleted_total')}[{RI}]))", "bytes freed")],
                    bars=True, w=12),
         timeseries("Files deleted by cleanup",
                    "Files deleted by the retention job per interval.",
-                   "short", [q(f"sum(increase({sc.m('vv_cleanup_files_deleted_total')}[{RI}]))", "files deleted")],
+                   Unit.SHORT, [q(f"sum(increase({sc.m('vv_cleanup_files_deleted_total')}[{RI}]))", "files deleted")],
                    bars=True, w=12),
     ]
 
@@ -111,7 +110,7 @@ def dashboard(inv):
     sc = Scope(jobs("node_exporter", "storage_exporter", "cleanup_old_files"),
                variable_metric=("up", "push_time_seconds"))
     return build(
-        inv, key="storage", title="VV / Storage",
+        inv, module=__name__, title="VV / Storage",
         description="Used and free space per mount and per VIDEO_STORAGE_ROOT subfolder, growth, the "
                     "disk-exhaustion prediction and the effect of cleanup.",
         tags=("storage",), scope=sc, panels=_panels(inv, sc))

@@ -1,13 +1,12 @@
 """BitNet / summarizer: inference latency by backend, success and failure, model, CPU, memory, GPU."""
 
-from functools import partial
-
 from dashboards._common import (
     FAILED, RECORDED, Scope, above, below, build, gauge, heatmap, jobs, q, recorded_resolution, row, stat,
     table, timeseries,
 )
-from rules import _records as R
+from shared import records as R
 from vvdash.jobs import selector
+from vvdash.model.dashboards import Unit
 
 QUANTILES = ("0.5", "0.95", "0.99")
 # This dashboard's resource panels are about the summarizer's own process, whatever the job variable says.
@@ -15,7 +14,7 @@ OWN = selector("summarize_scene")
 
 
 def _panels(inv, sc: Scope) -> list:
-    th = partial(inv.threshold, "summarizer")
+    th = inv.thresholds("summarizer")
     p95 = th("inference_p95_seconds")
     inferences = sc.rec(R.counter_rate("vv_summarize_scene_inferences_total"))
     failed = sc.rec(R.counter_rate("vv_summarize_scene_inferences_total"), FAILED)
@@ -25,55 +24,55 @@ def _panels(inv, sc: Scope) -> list:
         recorded_resolution(timeseries("Inference duration by backend",
                    "p50/p95/p99 of one model inference, per backend (builtin or bitnet). Red at "
                    "summarizer.inference_p95_seconds, the slow-inference alert's threshold. " + RECORDED,
-                   "s", [q(sc.quantile(R.INFERENCE_DURATION_BUCKET_RATE, quantile, by="backend"),
+                   Unit.SECONDS, [q(sc.quantile(R.INFERENCE_DURATION_BUCKET_RATE, quantile, by="backend"),
                            f"{{{{backend}}}} p{float(quantile) * 100:g}") for quantile in QUANTILES],
                    thresholds=above(p95 / 2, p95), threshold_lines=True, w=12)),
         recorded_resolution(heatmap("Inference duration distribution",
                 "Inferences per second per histogram bucket over time, all backends. " + RECORDED,
-                "s", [q(sc.buckets(R.INFERENCE_DURATION_BUCKET_RATE), "{{le}}", fmt="heatmap")], w=12)),
+                Unit.SECONDS, [q(sc.buckets(R.INFERENCE_DURATION_BUCKET_RATE), "{{le}}", fmt="heatmap")], w=12)),
         timeseries("Inferences by backend and status",
                    "Model inferences per second, by backend and outcome. " + RECORDED,
-                   "ops", [q(f"sum by (backend, status) ({inferences})", "{{backend}} {{status}}")],
+                   Unit.OPS, [q(f"sum by (backend, status) ({inferences})", "{{backend}} {{status}}")],
                    stack=True, w=8),
         timeseries("Inference failure ratio by backend",
                    "Share of inferences that failed, per backend, over the sites selected. Red at "
                    "summarizer.failure_ratio. " + RECORDED,
-                   "percentunit", [q(f"sum by (backend) ({failed}) / sum by (backend) ({inferences})",
+                   Unit.PERCENT_UNIT, [q(f"sum by (backend) ({failed}) / sum by (backend) ({inferences})",
                                      "{{backend}}")],
                    thresholds=above(th("failure_ratio") / 2, th("failure_ratio")), threshold_lines=True,
                    min=0, w=8),
         timeseries("Summaries by status",
                    "Analytics summarized per second by outcome, and summary documents failing their schema. "
                    + RECORDED,
-                   "ops", [q(f"sum by (status) ({sc.rec(R.STAGE_ITEMS_RATE, summarize)})", "{{status}}"),
+                   Unit.OPS, [q(f"sum by (status) ({sc.rec(R.STAGE_ITEMS_RATE, summarize)})", "{{status}}"),
                            q(f"sum({sc.rec(R.STAGE_SCHEMA_ERRORS_RATE, summarize)})", "schema errors")],
                    w=8),
         table("Loaded model",
               "The model each summarizer instance has loaded (1 while loaded), by backend, name and version.",
-              "none", [q(f"max by (instance, backend, model_name, model_version) "
+              Unit.NONE, [q(f"max by (instance, backend, model_name, model_version) "
                          f"({sc.m('vv_summarize_scene_model_loaded_info')})", instant=True, fmt="table")],
               exclude=("Time",), w=16, h=6),
         stat("Models loaded",
              "Summarizer instances with a model loaded. Red at zero: summaries cannot be written.",
-             "short", [q(f"sum({sc.m('vv_summarize_scene_model_loaded_info')})", instant=True)],
+             Unit.SHORT, [q(f"sum({sc.m('vv_summarize_scene_model_loaded_info')})", instant=True)],
              thresholds=below(1), w=8, h=6),
         row("Resources"),
         timeseries("Summarizer CPU",
                    "CPU seconds per second used by the summarize_scene process (1 = one core). " + RECORDED,
-                   "percentunit", [q(f"sum by (instance) ({sc.rec(R.PROCESS_CPU_RATE, OWN)})",
+                   Unit.PERCENT_UNIT, [q(f"sum by (instance) ({sc.rec(R.PROCESS_CPU_RATE, OWN)})",
                                      "{{instance}}")], min=0, w=8),
         timeseries("Summarizer memory",
                    "Resident memory of the summarize_scene process.",
-                   "bytes", [q(f"sum by (instance) ({sc.m('process_resident_memory_bytes', OWN)})", "{{instance}}")],
+                   Unit.BYTES, [q(f"sum by (instance) ({sc.m('process_resident_memory_bytes', OWN)})", "{{instance}}")],
                    min=0, w=8),
         gauge("GPU utilisation",
               "GPU utilisation per GPU (0-1). Empty where no GPU is present: the series only exist with a GPU.",
-              "percentunit", [q(f"max by (gpu) ({sc.m('vv_summarize_scene_gpu_utilization_ratio')})", "{{gpu}}",
+              Unit.PERCENT_UNIT, [q(f"max by (gpu) ({sc.m('vv_summarize_scene_gpu_utilization_ratio')})", "{{gpu}}",
                                instant=True)],
               thresholds=above(0.8, 0.95), min=0, max=1, w=4, h=8),
         timeseries("GPU memory used",
                    "GPU memory in use per GPU. Empty where no GPU is present.",
-                   "bytes", [q(f"max by (gpu) ({sc.m('vv_summarize_scene_gpu_memory_used_bytes')})", "{{gpu}}")],
+                   Unit.BYTES, [q(f"max by (gpu) ({sc.m('vv_summarize_scene_gpu_memory_used_bytes')})", "{{gpu}}")],
                    min=0, w=4),
     ]
 
@@ -81,6 +80,6 @@ def _panels(inv, sc: Scope) -> list:
 def dashboard(inv):
     sc = Scope(jobs("summarize_scene"))
     return build(
-        inv, key="summarizer", title="VV / BitNet summarizer",
+        inv, module=__name__, title="VV / BitNet summarizer",
         description="Inference duration and outcome by backend, the loaded model, CPU, memory and GPU.",
         tags=("summarizer", "bitnet"), scope=sc, panels=_panels(inv, sc))

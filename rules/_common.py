@@ -1,24 +1,14 @@
-"""Pieces every rules module shares: the recording window, stage names, dashboard uids, runbooks."""
+"""Pieces every rules module shares: runbooks, numbers and windows as PromQL text."""
 
 from __future__ import annotations
 
-from dashboards._common import UID
-from vvdash import rule_windows
+from shared.records import RATE_WINDOW, STAGES  # noqa: F401  (the rules modules read them from here)
 from vvdash.errors import VVError
 from vvdash.model.rules import Runbook
 
-# Rate window of the recording rules; it is part of their names (…:rate5m).
-RATE_WINDOW = rule_windows.RATE_WINDOW
-
-# Pipeline stages: the `stage` label value -> the service (job) that runs it.
-STAGES = {"scan": "scan_video", "summarize": "summarize_scene", "logline": "logline_generator"}
-
-# Dashboards an alert links to: the uids the dashboards/ modules use.
-DASHBOARD = UID
-
 
 def runbook(meaning: str, causes: list[str], checks: list[str]) -> Runbook:
-    return Runbook(meaning, tuple(causes), tuple(checks))
+    return Runbook(meaning=meaning, causes=tuple(causes), checks=tuple(checks))
 
 
 def number(value: float) -> str:

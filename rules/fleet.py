@@ -1,4 +1,4 @@
-"""Fleet rollups of the per-site bucket-rate records (rules/_records.FLEET_BUCKET_RATES).
+"""Fleet rollups of the per-site bucket-rate records (shared/records.FLEET_BUCKET_RATES).
 
 histogram_quantile costs per input series and step: over a week and ten sites a quantile
 from per-site bucket rates reads ten times the series a fleet rollup does, and the fleet's
@@ -8,19 +8,19 @@ variable is on All, the per-site records otherwise.
 
 from __future__ import annotations
 
-from rules import _records as R
+from shared import records as R
 from vvdash.model.rules import Group, Record
 
 
 def _records(record: str, labels: tuple[str, ...]) -> list[Record]:
     by = ", ".join(("job", *labels, "le"))
-    return [Record(R.fleet(record), f"sum by ({by}) ({record})"),
-            *[Record(R.fleet_quantile(record), f"histogram_quantile({q}, {R.fleet(record)})", {"quantile": q})
+    return [Record(record=R.fleet(record), expr=f"sum by ({by}) ({record})"),
+            *[Record(record=R.fleet_quantile(record), expr=f"histogram_quantile({q}, {R.fleet(record)})", labels={"quantile": q})
               for q in R.QUANTILES]]
 
 
 def groups(inv) -> list[Group]:
     # One group per histogram: the rollup, then its quantiles (rules of a group run in order).
-    return [Group(f"vv_fleet_{record.split(':')[1].removeprefix('vv_').removesuffix('_bucket')}_records",
-                  tuple(_records(record, labels)))
+    return [Group(name=f"vv_fleet_{record.split(':')[1].removeprefix('vv_').removesuffix('_bucket')}_records",
+                  rules=tuple(_records(record, labels)))
             for record, labels in R.FLEET_BUCKET_RATES.items()]

@@ -8,24 +8,25 @@ at its external receiver covers the rest.
 
 from __future__ import annotations
 
-from rules._common import DASHBOARD, RATE_WINDOW, number, runbook
+from rules._common import RATE_WINDOW, number, runbook
+from shared.dashboards import uid as dashboard_uid
 from vvdash.emit.alertmanager import HEARTBEAT   # routed to alerting.heartbeat.receiver there
 from vvdash.jobs import selector
-from vvdash.model.rules import Alert, Group
+from vvdash.model.rules import Alert, Group, Severity
 
 
 def _alerts(inv) -> list[Alert]:
-    t = lambda key: inv.threshold("meta", key)  # noqa: E731
+    t = inv.thresholds("meta")
     prom = selector("prometheus")
     am = selector("alertmanager")
-    dash = DASHBOARD["overview"]
+    dash = dashboard_uid("overview")
     w = RATE_WINDOW
     return [
         Alert(
-            HEARTBEAT, "vector(1)", "info", "The alerting path is working (always firing).",
-            "Always firing ({{ $value }}): Alertmanager sends it to the heartbeat receiver every "
+            alert=HEARTBEAT, expr="vector(1)", severity=Severity.INFO, summary="The alerting path is working (always firing).",
+            description="Always firing ({{ $value }}): Alertmanager sends it to the heartbeat receiver every "
             f"{inv['alerting']['heartbeat']['repeat_interval']}.",
-            dash, runbook(
+            dashboard=dash, runbook=runbook(
                 "Always firing on purpose. Its receiver is an external dead man's switch that raises the alarm "
                 "when the heartbeat stops arriving: Prometheus down, Alertmanager down, or the way between them "
                 "and the receiver broken.",
@@ -35,14 +36,14 @@ def _alerts(inv) -> list[Alert]:
                  "Alertmanager /-/healthy and its log for the heartbeat receiver.",
                  "alerting.heartbeat in vvdash.yaml (receiver and repeat interval)."])),
         Alert(
-            "VVPrometheusNotificationsFailing",
-            f"sum by (site, job, instance) (rate(prometheus_notifications_errors_total{{{prom}}}[{w}]))\n"
+            alert="VVPrometheusNotificationsFailing",
+            expr=f"sum by (site, job, instance) (rate(prometheus_notifications_errors_total{{{prom}}}[{w}]))\n"
             f"/\nsum by (site, job, instance) (rate(prometheus_notifications_sent_total{{{prom}}}[{w}]))\n"
             f"> {number(t('notification_error_ratio'))}",
-            "critical", "Prometheus cannot send alerts to Alertmanager.",
-            "{{ $value | humanizePercentage }} of the alerts Prometheus {{ $labels.instance }} sends to "
+            severity=Severity.CRITICAL, summary="Prometheus cannot send alerts to Alertmanager.",
+            description="{{ $value | humanizePercentage }} of the alerts Prometheus {{ $labels.instance }} sends to "
             "Alertmanager fail at site {{ $labels.site }}.",
-            dash, runbook(
+            dashboard=dash, runbook=runbook(
                 "Prometheus's sends to Alertmanager fail, so alerts may reach nobody. This alert may itself "
                 "be undeliverable: the heartbeat's dead man's switch is the fallback.",
                 ["Alertmanager down or restarting.", "A wrong Alertmanager address in prometheus.yml.",
@@ -54,12 +55,12 @@ def _alerts(inv) -> list[Alert]:
                  "that fires."]),
             for_=t("for")),
         Alert(
-            "VVPrometheusNotificationsDropped",
-            f"sum by (site, job, instance) (increase(prometheus_notifications_dropped_total{{{prom}}}[{w}])) > 0",
-            "warning", "Prometheus is dropping alerts.",
-            "Prometheus {{ $labels.instance }} at site {{ $labels.site }} dropped {{ $value | humanize }} alerts "
+            alert="VVPrometheusNotificationsDropped",
+            expr=f"sum by (site, job, instance) (increase(prometheus_notifications_dropped_total{{{prom}}}[{w}])) > 0",
+            severity=Severity.WARNING, summary="Prometheus is dropping alerts.",
+            description="Prometheus {{ $labels.instance }} at site {{ $labels.site }} dropped {{ $value | humanize }} alerts "
             f"in the last {w}: no Alertmanager accepted them or its queue was full.",
-            dash, runbook(
+            dashboard=dash, runbook=runbook(
                 "Alerts were discarded instead of reaching Alertmanager.",
                 ["Every Alertmanager failing (see VVPrometheusNotificationsFailing).",
                  "More alerts than the notification queue holds."],
@@ -67,24 +68,24 @@ def _alerts(inv) -> list[Alert]:
                  "prometheus_notifications_queue_length against _capacity."]),
             for_=t("for")),
         Alert(
-            "VVPrometheusNoAlertmanagers",
-            f"max by (site, job, instance) (max_over_time(prometheus_notifications_alertmanagers_discovered"
+            alert="VVPrometheusNoAlertmanagers",
+            expr=f"max by (site, job, instance) (max_over_time(prometheus_notifications_alertmanagers_discovered"
             f"{{{prom}}}[{w}])) < 1",
-            "critical", "Prometheus has no Alertmanager to send alerts to.",
-            "Prometheus {{ $labels.instance }} at site {{ $labels.site }} knows {{ $value }} Alertmanagers.",
-            dash, runbook(
+            severity=Severity.CRITICAL, summary="Prometheus has no Alertmanager to send alerts to.",
+            description="Prometheus {{ $labels.instance }} at site {{ $labels.site }} knows {{ $value }} Alertmanagers.",
+            dashboard=dash, runbook=runbook(
                 "No Alertmanager is configured or discovered; every alert stays inside Prometheus.",
                 ["The alerting section missing from prometheus.yml.", "Alertmanager discovery failing."],
                 ["Prometheus status page: Alertmanagers.", "generated/prometheus/prometheus.yml: alerting."]),
             for_=t("for")),
         Alert(
-            "VVPrometheusConfigReloadFailed",
-            f"max by (site, job, instance) (max_over_time(prometheus_config_last_reload_successful"
+            alert="VVPrometheusConfigReloadFailed",
+            expr=f"max by (site, job, instance) (max_over_time(prometheus_config_last_reload_successful"
             f"{{{prom}}}[{w}])) == 0",
-            "warning", "Prometheus could not load its configuration.",
-            "The last configuration reload of Prometheus {{ $labels.instance }} at site {{ $labels.site }} failed; "
+            severity=Severity.WARNING, summary="Prometheus could not load its configuration.",
+            description="The last configuration reload of Prometheus {{ $labels.instance }} at site {{ $labels.site }} failed; "
             "it runs on the previous configuration.",
-            dash, runbook(
+            dashboard=dash, runbook=runbook(
                 "A changed prometheus.yml or rule file was rejected; the old configuration stays in force, so "
                 "the change (new targets, rules) is not live.",
                 ["A hand edit to the deployed files.", "A rule file that `vvdash lint` would have rejected."],
@@ -92,14 +93,14 @@ def _alerts(inv) -> list[Alert]:
                  "`vvdash build --check` and `vvdash lint`."]),
             for_=t("for")),
         Alert(
-            "VVPrometheusRuleGroupSlow",
-            f"max by (site, job, instance, rule_group) (prometheus_rule_group_last_duration_seconds{{{prom}}})\n"
+            alert="VVPrometheusRuleGroupSlow",
+            expr=f"max by (site, job, instance, rule_group) (prometheus_rule_group_last_duration_seconds{{{prom}}})\n"
             f"> on (site, job, instance, rule_group)\n"
             f"max by (site, job, instance, rule_group) (prometheus_rule_group_interval_seconds{{{prom}}})",
-            "warning", "A rule group takes longer than its interval.",
-            "Rule group {{ $labels.rule_group }} on {{ $labels.instance }} takes {{ $value | humanizeDuration }}, "
+            severity=Severity.WARNING, summary="A rule group takes longer than its interval.",
+            description="Rule group {{ $labels.rule_group }} on {{ $labels.instance }} takes {{ $value | humanizeDuration }}, "
             "longer than its evaluation interval.",
-            dash, runbook(
+            dashboard=dash, runbook=runbook(
                 "Evaluating the group takes longer than its interval, so evaluations are skipped and alerts "
                 "come late or not at all.",
                 ["An expensive query (a wide regex, a long range).", "Prometheus short of CPU or memory."],
@@ -107,13 +108,13 @@ def _alerts(inv) -> list[Alert]:
                  "prometheus_rule_group_iterations_missed_total.", "Host dashboard: Prometheus CPU."]),
             for_=t("for")),
         Alert(
-            "VVAlertmanagerConfigReloadFailed",
-            f"max by (site, job, instance) (max_over_time(alertmanager_config_last_reload_successful"
+            alert="VVAlertmanagerConfigReloadFailed",
+            expr=f"max by (site, job, instance) (max_over_time(alertmanager_config_last_reload_successful"
             f"{{{am}}}[{w}])) == 0",
-            "warning", "Alertmanager could not load its configuration.",
-            "The last configuration reload of Alertmanager {{ $labels.instance }} at site {{ $labels.site }} "
+            severity=Severity.WARNING, summary="Alertmanager could not load its configuration.",
+            description="The last configuration reload of Alertmanager {{ $labels.instance }} at site {{ $labels.site }} "
             "failed; it routes with the previous configuration.",
-            dash, runbook(
+            dashboard=dash, runbook=runbook(
                 "A changed alertmanager.yml was rejected; routes, receivers and inhibitions of the change "
                 "are not live.",
                 ["A secret file missing or unreadable.", "A hand edit to the deployed file."],
@@ -124,4 +125,4 @@ def _alerts(inv) -> list[Alert]:
 
 
 def groups(inv) -> list[Group]:
-    return [Group("vv_meta_alerts", tuple(_alerts(inv)))]
+    return [Group(name="vv_meta_alerts", rules=tuple(_alerts(inv)))]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from rules._common import DASHBOARD, RATE_WINDOW, runbook
+from rules._common import RATE_WINDOW, runbook
+from shared.dashboards import uid as dashboard_uid
 from vvdash.emit.prometheus_config import CENTRAL
 from vvdash.jobs import BLACKBOX_SELF_JOB, JOB, PIPELINE_SERVICES, PUSHED_JOBS, selector
-from vvdash.model.rules import Alert, Group
+from vvdash.model.rules import Alert, Group, Severity
 
 # Components scraped directly, beyond the pipeline services (optional ones only when enabled).
 _SCRAPED = ("node_exporter", "blackbox_exporter", "pushgateway", "prometheus", "alertmanager")
@@ -37,25 +38,25 @@ def _absent_expr(inv) -> str:
 
 
 def _alerts(inv) -> list[Alert]:
-    t = lambda key: inv.threshold("platform", key)  # noqa: E731
-    dash = DASHBOARD["overview"]
+    t = inv.thresholds("platform")
+    dash = dashboard_uid("overview")
     w = RATE_WINDOW
     return [
         Alert(
-            "VVTargetDown", "up == 0", "critical", "A scrape target is down.",
-            "{{ $labels.job }} target {{ $labels.instance }} at site {{ $labels.site }} has been down "
+            alert="VVTargetDown", expr="up == 0", severity=Severity.CRITICAL, summary="A scrape target is down.",
+            description="{{ $labels.job }} target {{ $labels.instance }} at site {{ $labels.site }} has been down "
             f"for more than {t('target_down_for')}.",
-            dash, runbook(
+            dashboard=dash, runbook=runbook(
                 "Prometheus cannot scrape the target; its other alerts are muted while it is down.",
                 ["The service crashed or was stopped.", "Wrong port in vvdash.yaml.", "The host is down."],
                 ["Overview dashboard: service up/down.", "Prometheus targets page for the scrape error.",
                  "The service's log; self_monitor restarts."]),
             for_=t("target_down_for")),
         Alert(
-            "VVJobAbsent", _absent_expr(inv), "warning", "A monitored job has no series at all.",
-            "Prometheus has no series for job {{ $labels.job }} at site {{ $labels.site }}: it is missing "
+            alert="VVJobAbsent", expr=_absent_expr(inv), severity=Severity.WARNING, summary="A monitored job has no series at all.",
+            description="Prometheus has no series for job {{ $labels.job }} at site {{ $labels.site }}: it is missing "
             "from the scrape configuration or has never pushed.",
-            dash, runbook(
+            dashboard=dash, runbook=runbook(
                 "A job the rules expect has disappeared from Prometheus entirely, so its alerts cannot fire.",
                 ["The job removed from the generated prometheus.yml.", "A cron job that never ran.",
                  "A relabelling that renamed the job."],
@@ -63,36 +64,36 @@ def _alerts(inv) -> list[Alert]:
                  "Pushgateway page for pushed jobs."]),
             for_=t("target_down_for")),
         Alert(
-            "VVServiceRestartLoop",
-            f"sum by (site, job, service) (increase(vv_self_monitor_container_restarts_triggered_total"
+            alert="VVServiceRestartLoop",
+            expr=f"sum by (site, job, service) (increase(vv_self_monitor_container_restarts_triggered_total"
             f"{{{selector('self_monitor')}}}[{t('restart_loop_window')}])) >= {t('restart_loop_count')}",
-            "warning", "A service keeps being restarted.",
-            "self_monitor at site {{ $labels.site }} restarted {{ $labels.service }} {{ $value | humanize }} "
+            severity=Severity.WARNING, summary="A service keeps being restarted.",
+            description="self_monitor at site {{ $labels.site }} restarted {{ $labels.service }} {{ $value | humanize }} "
             f"times in the last {t('restart_loop_window')}.",
-            DASHBOARD["maintenance"], runbook(
+            dashboard=dashboard_uid("maintenance"), runbook=runbook(
                 "self_monitor restarts the service again and again; it dies soon after each start.",
                 ["A configuration error the service hits at start.", "A missing dependency.", "Out of memory."],
                 ["Maintenance dashboard: restarts per service.", "The service's log around each start.",
                  "self_monitor's restart budget: a service over it is left down."])),
         Alert(
-            "VVPrometheusRuleEvaluationFailures",
-            f"sum by (site, job, rule_group) (increase(prometheus_rule_evaluation_failures_total"
+            alert="VVPrometheusRuleEvaluationFailures",
+            expr=f"sum by (site, job, rule_group) (increase(prometheus_rule_evaluation_failures_total"
             f"{{{selector('prometheus')}}}[{w}])) > 0",
-            "warning", "Prometheus fails to evaluate rules.",
-            "{{ $value | humanize }} evaluations of rule group {{ $labels.rule_group }} failed in the last "
+            severity=Severity.WARNING, summary="Prometheus fails to evaluate rules.",
+            description="{{ $value | humanize }} evaluations of rule group {{ $labels.rule_group }} failed in the last "
             f"{w}.",
-            dash, runbook(
+            dashboard=dash, runbook=runbook(
                 "Some recording or alerting rules are not evaluated, so alerts may be silent.",
                 ["A query that returns many-to-many matches.", "Out of memory or query timeouts."],
                 ["Prometheus rules page for the error.", "`vvdash lint` on the current definitions."])),
         Alert(
-            "VVAlertmanagerNotificationsFailing",
-            f"sum by (site, job, integration) (increase(alertmanager_notifications_failed_total"
+            alert="VVAlertmanagerNotificationsFailing",
+            expr=f"sum by (site, job, integration) (increase(alertmanager_notifications_failed_total"
             f"{{{selector('alertmanager')}}}[{w}])) > 0",
-            "warning", "Alertmanager cannot deliver notifications.",
-            "{{ $value | humanize }} {{ $labels.integration }} notifications failed at site {{ $labels.site }} "
+            severity=Severity.WARNING, summary="Alertmanager cannot deliver notifications.",
+            description="{{ $value | humanize }} {{ $labels.integration }} notifications failed at site {{ $labels.site }} "
             f"in the last {w}.",
-            dash, runbook(
+            dashboard=dash, runbook=runbook(
                 "Notifications to a receiver fail; people may not be told about alerts.",
                 ["The receiver's endpoint down.", "An expired or missing secret (webhook URL, API key)."],
                 ["Alertmanager log for the integration's error.", "The receiver's secret file or environment.",
@@ -101,6 +102,6 @@ def _alerts(inv) -> list[Alert]:
 
 
 def groups(inv) -> list[Group]:
-    return [Group("vv_platform_alerts", tuple(_alerts(inv)))]
+    return [Group(name="vv_platform_alerts", rules=tuple(_alerts(inv)))]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-COPIED = ("vvdash", "dashboards", "rules", "pipeline", "generated", "vvdash.yaml", "pyproject.toml")
+COPIED = ("vvdash", "dashboards", "rules", "shared", "pipeline", "generated", "vvdash.yaml", "pyproject.toml")
 
 
 @pytest.fixture

@@ -1,5 +1,9 @@
 """Build generated/: load the definitions, check them, render every emitter, write atomically.
 
+The flow, in order: `load_project` (vvdash/project.py: inventory, catalog, and the definitions
+vvdash/definitions.py finds in dashboards/ and rules/) -> BUILD_CHECKS -> EMITTERS -> one write.
+Both lists are here, named; a new check or emitter is added to them.
+
 Nothing is written until every definition loaded and every check passed; then the whole new
 tree is staged beside generated/ and swapped in at once (vvdash/atomic_tree.py), so a failed
 or killed build leaves generated/ byte-identical. `check=True` writes nothing and reports
@@ -13,9 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vvdash import atomic_tree, project_folder
-from vvdash.check import Finding
-from vvdash.emit import emitters
+from vvdash.check import alert_style, contract, dashboard_lint, metric_coverage
+from vvdash.emit import (
+    alertmanager, compose, dashboards, docs_metrics, fleet, grafana_provisioning, prometheus_config, rule_tests, rules,
+    runbook,
+)
 from vvdash.errors import VVError
+from vvdash.findings import Finding
 from vvdash.project import Project, load_project
 
 OUT = "generated"           # the default output folder, in the project folder
@@ -23,6 +31,8 @@ OUT = "generated"           # the default output folder, in the project folder
 
 def default_out() -> Path:
     return project_folder.path(OUT)
+
+
 MARKER = ".vvdash-generated"   # only a folder holding this marker has its extra files removed
 
 
@@ -39,24 +49,37 @@ class BuildResult:
         return bool(self.stale or self.missing or self.extra)
 
 
+# The checks that gate a build. The rule-test coverage check (vvdash/check/rule_tests.py) needs the
+# rendered tests and runs in `vvdash lint` only.
+BUILD_CHECKS = (alert_style.check_project, contract.check_project, dashboard_lint.check_project,
+                metric_coverage.check_project)
+
+# What generated/ holds, one emitter a part: each returns {relative path: bytes}.
+EMITTERS = {
+    "alertmanager": alertmanager.emit,                  # alertmanager/ (config, templates)
+    "compose": compose.emit,                            # compose/docker-compose.yml
+    "dashboards": dashboards.emit,                      # dashboards/*.json
+    "fleet": fleet.emit,                                # fleet/, kubernetes/ (only with `fleet`)
+    "docs_metrics": docs_metrics.emit,                  # METRICS.md
+    "grafana_provisioning": grafana_provisioning.emit,  # grafana/provisioning/
+    "prometheus_config": prometheus_config.emit,        # prometheus/prometheus.yml, blackbox/
+    "rule_tests": rule_tests.emit,                      # prometheus/tests/ (from rules/tests/)
+    "rules": rules.emit,                                # prometheus/rules/
+    "runbook": runbook.emit,                            # RUNBOOK.md
+}
+
+
 def build_checks(project: Project) -> list[Finding]:
-    """Every check that gates a build (each module in vvdash/check with `check_project`)."""
-    import importlib
-    import pkgutil
-
-    import vvdash.check as check_pkg
-
+    """Every finding of the checks that gate a build, sorted, each once."""
     findings: list[Finding] = []
-    for info in sorted(pkgutil.iter_modules(check_pkg.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"vvdash.check.{info.name}")
-        if getattr(module, "GATES_BUILD", True) and hasattr(module, "check_project"):
-            findings += module.check_project(project)
+    for check in BUILD_CHECKS:
+        findings += check(project)
     return sorted(set(findings))
 
 
 def render(project: Project) -> dict[str, bytes]:
     files: dict[str, bytes] = {MARKER: b"Files here are written by `python -m vvdash build`.\n"}
-    for name, emit in emitters():
+    for name, emit in EMITTERS.items():
         for path, content in emit(project).items():
             if path in files:
                 raise VVError(f"emitter {name}: {path} is also written by another emitter")

@@ -1,10 +1,8 @@
-"""`vvdash` / `python -m vvdash`: one entry point, a subcommand per module in vvdash/commands/."""
+"""`vvdash` / `python -m vvdash`: one entry point, a subcommand per module in vvdash/commands/ (COMMANDS)."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import pkgutil
 import sys
 
 from vvdash import __version__, project_folder
@@ -24,12 +22,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--inventory", "-i", metavar="FILE", default=None,
                         help="inventory file (default: vvdash.yaml in the project)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    import vvdash.commands as commands
+    from vvdash.commands import COMMANDS
 
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"vvdash.commands.{info.name}")
-        if hasattr(module, "register"):
-            module.register(sub)
+    for command in COMMANDS:
+        command.register(sub)
     _accept_global_options_after_subcommands(parser)
     return parser
 

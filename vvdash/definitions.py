@@ -1,7 +1,10 @@
-"""Discover and load the Python definitions in dashboards/ and rules/.
+"""Discover and load the Python definitions in dashboards/ and rules/ (and rules/tests/).
 
-A module in dashboards/ defines `dashboard(inv)`; a module in rules/ defines `groups(inv)`.
-Modules whose name starts with an underscore hold shared pieces and are not discovered.
+The one discovery vvdash does: every module of the folder, by name, except those whose name
+starts with an underscore (shared pieces) and subpackages. So a dashboard is added by adding
+dashboards/<name>.py with `dashboard(inv)`, a rule file by adding rules/<name>.py with
+`groups(inv)`, and scenarios by adding rules/tests/<name>.py with `scenarios(ctx)`; nothing else
+lists them. What dashboards/ and rules/ share lives in shared/.
 """
 
 from __future__ import annotations
@@ -12,15 +15,16 @@ import traceback
 from pathlib import Path
 
 from vvdash import project_folder
-from vvdash.errors import VVError
+from vvdash.errors import DefinitionError, VVError
 from vvdash.model.dashboards import DashboardDef, to_model
 from vvdash.model.rules import Group, RuleFile
 
 
-def _modules(package: str):
+def modules(package: str):
+    """(name, path relative to the project, module) of each discovered module of `package`, by name."""
     pkg = project_folder.import_package(package)
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
-        if info.name.startswith("_") or info.ispkg or info.name == "tests":
+        if info.name.startswith("_") or info.ispkg:
             continue
         name = f"{package}.{info.name}"
         path = Path(pkg.__path__[0]) / f"{info.name}.py"
@@ -44,34 +48,41 @@ def _last_frame(exc: Exception) -> str:
 def _call(path: str, func, inv):
     try:
         return func(inv)
+    except DefinitionError as exc:   # names the rule or panel; the module is said here
+        raise VVError(f"{path}: {exc}") from None
     except VVError:
         raise
     except Exception as exc:
         raise VVError(f"{path}: {func.__name__}() failed: {_last_frame(exc)}") from None
 
 
+def _defined(package: str, function: str, inv):
+    """(name, path, what `function(inv)` returns) for every module of `package`."""
+    for name, path, module in modules(package):
+        func = getattr(module, function, None)
+        if func is None:
+            raise VVError(f"{path}: defines no {function}(inv) function")
+        yield name, path, _call(path, func, inv)
+
+
 def load_dashboards(inv, package: str = "dashboards") -> list[DashboardDef]:
     out = []
-    for name, path, module in _modules(package):
-        func = getattr(module, "dashboard", None)
-        if func is None:
-            raise VVError(f"{path}: defines no dashboard(inv) function")
-        model = _call(path, func, inv)
-        if model is None:          # not for this inventory (the fleet overview without `fleet`)
+    for name, path, made in _defined(package, "dashboard", inv):
+        if made is None:           # not for this inventory (the fleet overview without `fleet`)
             continue
-        out.append(DashboardDef(name, path, to_model(model)))
+        try:
+            out.append(DashboardDef(name, path, to_model(made)))
+        except DefinitionError as exc:
+            raise VVError(f"{path}: {exc}") from None
     return out
 
 
 def load_rules(inv, package: str = "rules") -> list[RuleFile]:
     out = []
-    for name, path, module in _modules(package):
-        func = getattr(module, "groups", None)
-        if func is None:
-            raise VVError(f"{path}: defines no groups(inv) function")
-        groups = tuple(_call(path, func, inv))
+    for name, path, made in _defined(package, "groups", inv):
+        groups = tuple(made)
         for g in groups:
             if not isinstance(g, Group):
                 raise VVError(f"{path}: groups() must return Group objects, got {type(g).__name__}")
-        out.append(RuleFile(name, path, groups))
+        out.append(RuleFile(module=name, source=path, groups=groups))
     return out

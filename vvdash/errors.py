@@ -15,3 +15,8 @@ class VVError(Exception):
     def __init__(self, message: str, exit_code: int = EXIT_INVALID):
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class DefinitionError(VVError):
+    """A definition in dashboards/ or rules/ that cannot be built (it names the rule or panel);
+    the loader (vvdash/definitions.py) prefixes the module's path."""

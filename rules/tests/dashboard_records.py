@@ -8,9 +8,9 @@ summed over the label it drops, a bucket rate summed over sites, an idle share a
 
 from __future__ import annotations
 
-from rules import _records as R
 from rules._common import RATE_WINDOW, STAGES
 from rules.pipeline import STAGE_METRICS
+from shared import records as R
 from vvdash import catalog
 from vvdash.inventory import duration_seconds
 from vvdash.scenarios import Scenario, Series, close, counter, seconds

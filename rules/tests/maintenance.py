@@ -15,7 +15,7 @@ LONG = 3600
 
 
 def _window(inv, job: str) -> float:
-    return inv["thresholds"]["maintenance"]["stale_periods"] * inv["pipeline"][JOBS[job][0]]["period_seconds"]
+    return inv.thresholds("maintenance")("stale_periods") * inv["pipeline"][JOBS[job][0]]["period_seconds"]
 
 
 def _evaluation(job: str):

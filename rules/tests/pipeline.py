@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import math
 
-from rules import _records as R
 from rules._common import RATE_WINDOW, STAGES
 from rules.pipeline import PAGE_BURNS, STAGE_METRICS, TICKET_BURNS
+from shared import records as R
 from vvdash.scenarios import (Firing, clear, Scenario, Series, close, counter, fires, gauge, just_over, just_under, promql,
                               quiet, seconds, steps)
 

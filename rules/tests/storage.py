@@ -6,7 +6,7 @@ is avail(t) / slope. Below the floor from the start, it turns true once two samp
 
 from __future__ import annotations
 
-from rules import _records as R
+from shared import records as R
 from vvdash.scenarios import Firing, Scenario, Series, close, counter, fires, gauge, just_over, just_under, \
     quiet, seconds, steps
 

@@ -3,9 +3,9 @@ failing inferences, model not loaded."""
 
 from __future__ import annotations
 
-from rules import _records as R
 from rules._common import RATE_WINDOW
 from rules.tests._patterns import down_for
+from shared import records as R
 from vvdash.scenarios import Firing, Scenario, clear, Series, close, counter, fires, gauge, just_over, just_under, promql, \
     quiet, seconds
 

@@ -1,11 +1,12 @@
-"""finalize(): grafanalib's old model brought to the current one; the flow layout."""
+"""The typed dashboard layer: the flow layout, the model it writes, what it refuses when built."""
 
 from __future__ import annotations
 
-from grafanalib import core as G
+import pytest
 
 from vvdash.check.dashboard_lint import lint
-from vvdash.model.dashboards import SCHEMA_VERSION, finalize, layout
+from vvdash.errors import DefinitionError
+from vvdash.model.dashboards import SCHEMA_VERSION, Dashboard, Panel, Row, Target, Unit, layout, to_model
 
 
 def test_layout_flows_on_24_columns_and_rows_start_a_line():
@@ -27,24 +28,42 @@ def test_layout_flows_on_24_columns_and_rows_start_a_line():
     ]
 
 
-def test_finalize_brings_grafanalib_output_to_the_current_model():
-    obj = G.Dashboard(title="T", uid="t", panels=[
-        G.TimeSeries(title="A", dataSource="Prometheus", targets=[G.Target(expr="up")], gridPos={"w": 12, "h": 8}),
-        G.TimeSeries(title="B", targets=[G.Target(expr="up"), G.Target(expr="up")], gridPos={"w": 12, "h": 8}),
-    ])
-    raw = obj.to_json_data()
-    assert raw["schemaVersion"] == 12
-    model = finalize(obj)
-    assert model["schemaVersion"] == SCHEMA_VERSION
-    assert [p["id"] for p in model["panels"]] == [1, 2]
-    assert [p["gridPos"]["x"] for p in model["panels"]] == [0, 12]
+def _series(title: str, *exprs: str) -> Panel:
+    return Panel(type="timeseries", title=title, description=f"{title}.", unit=Unit.SECONDS,
+                 targets=[Target(expr=e) for e in exprs], width=12, height=8)
+
+
+def test_a_dashboard_is_written_in_the_current_model():
+    dash = Dashboard(uid="t", title="T", description="Test.", tags=["vvdash"],
+                     panels=[Row(title="R"), _series("A", "up"), _series("B", "up", "up")])
+    model = to_model(dash)
+    assert model["schemaVersion"] == SCHEMA_VERSION and model["id"] is None
+    assert [p["id"] for p in model["panels"]] == [1, 2, 3]
+    assert [p["gridPos"] for p in model["panels"]] == [
+        {"h": 1, "w": 24, "x": 0, "y": 0}, {"h": 8, "w": 12, "x": 0, "y": 1}, {"h": 8, "w": 12, "x": 12, "y": 1}]
     ref = {"type": "prometheus", "uid": "${datasource}"}
-    for panel in model["panels"]:
-        assert panel["datasource"] == ref       # a datasource name becomes the variable reference
-        assert "maxDataPoints" not in panel and "span" not in panel
-    assert [t["refId"] for t in model["panels"][1]["targets"]] == ["A", "B"]
-    assert all(set(t) <= {"datasource", "expr", "format", "hide", "instant", "interval", "legendFormat",
-                          "range", "refId"} for p in model["panels"] for t in p["targets"])
-    assert "rows" not in model and model["id"] is None
+    for panel in model["panels"][1:]:
+        assert panel["datasource"] == ref and panel["fieldConfig"]["defaults"]["unit"] == "s"
+        assert all(t["datasource"] == ref for t in panel["targets"])
+    assert [t["refId"] for t in model["panels"][2]["targets"]] == ["A", "B"]
+    assert model["panels"][0] == {"collapsed": False, "gridPos": {"h": 1, "w": 24, "x": 0, "y": 0}, "id": 1,
+                                  "panels": [], "title": "R", "type": "row"}
     rules = {f.message.split(":")[0] for f in lint([model])}
     assert "schema-version-rule" not in rules and "panel-id-rule" not in rules and "panel-overlap-rule" not in rules
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"type": "timeseries", "unit": "seconds"}, "panel 'P': unit 'seconds' is not a Unit"),
+    ({"type": "timeseries", "unit": None}, "panel 'P': unit None is not a Unit"),
+    ({"type": "graph", "unit": Unit.SECONDS}, "panel 'P': type 'graph' is not one of bargauge, gauge"),
+    ({"type": "text", "unit": Unit.SECONDS}, "panel 'P': a text panel has no unit or queries"),
+])
+def test_a_panel_that_grafana_would_misread_cannot_be_built(kwargs, message):
+    with pytest.raises(DefinitionError) as err:
+        Panel(title="P", description="P.", **kwargs)
+    assert str(err.value).startswith(message)
+
+
+def test_a_dashboard_function_returning_something_else_is_named():
+    with pytest.raises(DefinitionError, match="dashboard\\(\\) returned a list, not a Dashboard"):
+        to_model([])

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from rules import _records as R
+from shared import exprs
+from shared import records as R
 from tests.helpers import PROJECT_ROOT
-from vvdash import exprs, inventory
+from vvdash import inventory
 from vvdash.model.dashboards import iter_targets
 from vvdash.project import load_project
 

@@ -56,7 +56,7 @@ from vvdash.model.rules import Group, Record
 
 
 def groups(inv):
-    return [Group("zz-broken", (Record("job:vv_broken:rate5m", {expr!r}),))]
+    return [Group(name="zz-broken", rules=(Record(record="job:vv_broken:rate5m", expr={expr!r}),))]
 """
 
 

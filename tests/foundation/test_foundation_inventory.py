@@ -31,7 +31,7 @@ def test_shipped_default_loads_and_answers_lookups():
     assert inv.sites[0]["name"] == "local"
     assert inv.service_url("orchestrator") == "http://127.0.0.1:9302"
     assert inv.storage_root().is_absolute()
-    assert inventory.duration_seconds(inv.threshold("storage", "fill_critical_horizon")) == 4 * 3600
+    assert inventory.duration_seconds(inv.thresholds("storage")("fill_critical_horizon")) == 4 * 3600
 
 
 @pytest.mark.parametrize("mutate, expected", [

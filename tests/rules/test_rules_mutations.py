@@ -34,8 +34,8 @@ def _promtool_failure(junit, major: str = "") -> str:
 
 
 def test_alert_without_summary_is_caught(project_copy):
-    _edit(project_copy / "rules/summarizer.py", '"critical", "The summarizer runs without a loaded model.",',
-          '"critical", "",')
+    _edit(project_copy / "rules/summarizer.py", 'severity=Severity.CRITICAL, summary="The summarizer runs without a loaded model.",',
+          'severity=Severity.CRITICAL, summary="",')
     result, out = _lint(project_copy, *ONE_GENERATION)
     assert result.returncode == 1, out
     assert ("rules/summarizer.py / vv_summarizer_alerts / VVSummarizerModelNotLoaded: summary is missing"
@@ -60,11 +60,11 @@ def test_bad_for_is_caught(project_copy):
     assert "vvdash.yaml: thresholds.dvr.disconnected_for: expected a Prometheus duration" in out
     # The same mistake in a definition is caught by the style check.
     _edit(project_copy / "vvdash.yaml", "disconnected_for: 2 minutes", "disconnected_for: 2m")
-    _edit(project_copy / "rules/platform.py", 'for_=t("target_down_for")),\n        Alert(\n            "VVJobAbsent"',
-          'for_="5 min"),\n        Alert(\n            "VVJobAbsent"')
+    _edit(project_copy / "rules/platform.py", 'for_=t("target_down_for")),\n        Alert(\n            alert="VVJobAbsent"',
+          'for_="5 min"),\n        Alert(\n            alert="VVJobAbsent"')
     result, out = _lint(project_copy, *ONE_GENERATION)
-    assert result.returncode == 1, out
-    assert "VVTargetDown: for '5 min' is not a Prometheus duration such as 30s, 5m, 4h" in result.stdout
+    assert result.returncode == 2, out
+    assert "rules/platform.py: VVTargetDown: for '5 min' is not a Prometheus duration such as 30s, 5m, 4h" in out
 
 
 def test_route_to_a_missing_receiver_is_caught(project_copy):
@@ -129,9 +129,10 @@ def test_alert_without_a_near_miss_is_caught(project_copy):
 def test_promtool_lint_findings_are_fatal(project_copy):
     """A duplicated recording rule passes vvdash's own checks; promtool's linter catches it."""
     _edit(project_copy / "rules/storage.py",
-          'return [Record(R.FOLDER_GROWTH, f"sum by (site, job, folder) (deriv(vv_storage_used_bytes{{{sel}}}[{GROWTH_WINDOW}]))"),',
-          'return [Record(R.FOLDER_GROWTH, f"sum by (site, job, folder) (deriv(vv_storage_used_bytes{{{sel}}}[{GROWTH_WINDOW}]))"),\n'
-          '            Record(R.FOLDER_GROWTH, f"sum by (site, job, folder) (deriv(vv_storage_used_bytes{{{sel}}}[{GROWTH_WINDOW}]))"),')
+          'return [Record(record=R.FOLDER_GROWTH,\n',
+          'return [Record(record=R.FOLDER_GROWTH,\n'
+          '                   expr=f"sum by (site, job, folder) (deriv(vv_storage_used_bytes{{{sel}}}[{GROWTH_WINDOW}]))"),\n'
+          '            Record(record=R.FOLDER_GROWTH,\n')
     result, out = _lint(project_copy, *ONE_GENERATION)
     assert result.returncode == 1, out
     lines = [line.strip() for line in result.stdout.splitlines()

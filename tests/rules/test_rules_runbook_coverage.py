@@ -103,13 +103,13 @@ def test_each_test_file_names_a_generated_rule_file(files):
 
 
 def test_storage_alert_uses_the_dashboards_expression(project):
-    from vvdash.exprs import storage_filling_up
+    from shared.exprs import storage_filling_up
 
     inv = project.inventory
     exprs = {(a.alert, a.severity): a.expr for _, _, a in project.alerts()}
     for severity, horizon, floor in (("warning", "fill_warning_horizon", "fill_warning_free_ratio"),
                                      ("critical", "fill_critical_horizon", "fill_free_floor_ratio")):
         assert exprs[("VVStorageFillingUp", severity)] == storage_filling_up(
-            inv, inv.threshold("storage", horizon), floor)
+            inv, inv.thresholds("storage")(horizon), floor)
     assert "< 0.4\n" in exprs[("VVStorageFillingUp", "warning")]
     assert "< 0.15\n" in exprs[("VVStorageFillingUp", "critical")]

@@ -298,7 +298,7 @@ def _dvr_fault_fires_and_resolves(stack: Stack) -> None:
     """Stop the DVR simulator: VVDvrDisconnected reaches the webhook, routed by severity, no sooner
     than its `for`; start it again: the resolved notification follows."""
     inv = stack.inventory
-    for_ = inv.threshold("dvr", "disconnected_for")
+    for_ = inv.thresholds("dvr")("disconnected_for")
     stopped_at = time.time()
     stack.procs["dvr_simulator"].stop()
     fired = _wait(lambda: _notifications_for(stack, DVR_ALERT, "firing"), 120, f"{DVR_ALERT} at the webhook")
@@ -373,7 +373,7 @@ def test_every_link_in_a_delivered_notification_answers_200(stack):
 
 def test_stopping_alertmanager_fires_the_notification_failure_alert(stack):
     prom = stack.url("prometheus")
-    for_ = duration_seconds(stack.inventory.threshold("meta", "for"))
+    for_ = duration_seconds(stack.inventory.thresholds("meta")("for"))
     step = duration_seconds(stack.inventory["prometheus"]["evaluation_interval"])
     firing = f'ALERTS{{alertname="{NOTIFY_ALERT}", alertstate="firing"}}'
     assert _query(prom, f'ALERTS{{alertname="{NOTIFY_ALERT}"}}')["result"] == []
@@ -434,7 +434,7 @@ def test_a_second_run_starts_clean(stack, second_run):
     assert second.generation.number == SECOND and second.generation.version("prometheus").startswith(f"{SECOND}.")
     assert stack.generation.number == FIRST
     prom = second.url("prometheus")
-    for_ = duration_seconds(second.inventory.threshold("dvr", "disconnected_for"))
+    for_ = duration_seconds(second.inventory.thresholds("dvr")("disconnected_for"))
     time.sleep(max(0.0, ready + for_ * 2 + 5 - time.time()))   # long enough for a ghost to fire
     now = time.time()
     current = {t["labels"]["instance"] for t in targets(prom)}

@@ -1,4 +1,5 @@
-"""Alert and recording-rule style: names, severity, annotations, durations, group sizes.
+"""Alert and recording-rule style: names, annotations, links, group sizes (severity and
+durations are checked when a rule is built: vvdash/model/rules.py).
 
 The conventions of the README's "How to add a rule" section, checked over the rule
 definitions so a bad rule fails the build with the file, group and rule named.
@@ -8,15 +9,13 @@ from __future__ import annotations
 
 import re
 
-from vvdash.check import Finding
+from vvdash.findings import Finding
 from vvdash.model.rules import Alert, Record
 
-SEVERITIES = ("critical", "warning", "info")
 MAX_NAME = 40
 MAX_GROUP_RULES = 20
 _ALERT_NAME = re.compile(r"^VV(?:[A-Z][a-z0-9]*)+$")
 _RECORD_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_]+$")
-_DURATION = re.compile(r"^([0-9]+(ms|s|m|h|d|w|y))+$")
 _TEMPLATE = re.compile(r"\{\{.*?\}\}", re.S)
 
 
@@ -27,8 +26,6 @@ def _alert_problems(alert: Alert, dashboards: set[str]) -> list[str]:
         out.append("alert name must be CamelCase with the VV prefix (e.g. VVDvrDisconnected)")
     if len(name) > MAX_NAME:
         out.append(f"alert name is {len(name)} characters; at most {MAX_NAME}")
-    if alert.severity not in SEVERITIES:
-        out.append(f"severity {alert.severity!r} is not one of {', '.join(SEVERITIES)}")
     if "severity" in alert.labels:
         out.append("severity is set by the severity field, not in labels")
     summary = (alert.summary or "").strip()
@@ -56,9 +53,6 @@ def _alert_problems(alert: Alert, dashboards: set[str]) -> list[str]:
     book = alert.runbook
     if book is None or not book.meaning or not book.causes or not book.checks:
         out.append("runbook_url needs a runbook section: give meaning, causes and checks")
-    for field, value in (("for", alert.for_), ("keep_firing_for", alert.keep_firing_for)):
-        if value and not _DURATION.match(value):
-            out.append(f"{field} {value!r} is not a Prometheus duration such as 30s, 5m, 4h")
     return out
 
 
@@ -70,9 +64,6 @@ def check_project(project) -> list[Finding]:
             base = f"{rule_file.source} / {group.name}"
             if len(group.rules) > MAX_GROUP_RULES:
                 findings.append(Finding(base, f"group has {len(group.rules)} rules; at most {MAX_GROUP_RULES}",
-                                        "alert-style"))
-            if group.interval and not _DURATION.match(group.interval):
-                findings.append(Finding(base, f"interval {group.interval!r} is not a Prometheus duration",
                                         "alert-style"))
             for rule in group.rules:
                 where = f"{base} / {rule.name}"

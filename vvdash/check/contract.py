@@ -323,7 +323,7 @@ class Contract:
 # -- over a whole project ------------------------------------------------------
 def check_project(project) -> list:
     """Contract findings for every dashboard query, template query and rule expression."""
-    from vvdash.check import Finding
+    from vvdash.findings import Finding
     from vvdash.model.dashboards import iter_targets
     from vvdash.model.rules import Record
 

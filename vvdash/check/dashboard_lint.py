@@ -23,12 +23,12 @@ import promql_parser as pp
 import yaml
 
 from vvdash import project_folder
-from vvdash.check import Finding
 from vvdash.check.query_cost import ONE_NUMBER_PANELS, RecordIndex, job_matches
 from vvdash.check.contract import (
     VARIABLE_PREFIX, is_bare_label_values, label_values, substitute_variables, variable_query,
 )
 from vvdash.errors import VVError
+from vvdash.findings import Finding
 from vvdash.model.dashboards import (
     ANGULAR_PANEL_TYPES, DATA_PANEL_TYPES, DATASOURCE_TYPE, GRID_COLUMNS, MODERN_PANEL_TYPES,
     SCHEMA_VERSION, DashboardDef, iter_panels,

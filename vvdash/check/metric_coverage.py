@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import promql_parser as pp
 
-from vvdash.check import Finding
 from vvdash.check.contract import label_values, substitute_variables, variable_query
+from vvdash.findings import Finding
 from vvdash.model.dashboards import iter_targets
 
 CHECK = "metric-coverage"

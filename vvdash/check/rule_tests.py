@@ -21,11 +21,10 @@ import promql_parser as pp
 import yaml
 
 from vvdash import project_folder
-from vvdash.check import Finding
 from vvdash.check.metric_coverage import selected_names
 from vvdash.errors import VVError
+from vvdash.findings import Finding
 
-GATES_BUILD = False
 TESTS_DIR = "rules/tests"      # the hand-written promtool tests, in the project folder
 CHECK = "rule-test-coverage"
 

@@ -16,6 +16,7 @@ from vvdash.emit.alertmanager_templates import RECEIVER_FIELDS, TEMPLATE, TEMPLA
 from vvdash.emit.serialize import GENERATED_HEADER, dump_yaml
 from vvdash.errors import VVError
 from vvdash.inventory import duration_seconds
+from vvdash.model.rules import Severity
 
 
 CONFIG_PATH = "alertmanager/alertmanager.yml"
@@ -24,7 +25,6 @@ HEARTBEAT = "VVAlertingHeartbeat"     # the always-firing alert of rules/meta.py
 # File name of the runtime copy write_runtime() puts in its folder.
 RUNTIME_CONFIG = "alertmanager.yml"
 GROUP_BY = ["alertname", "site"]
-SEVERITIES = ("critical", "warning", "info")
 # Secrets from the environment are written here, beside the runtime copy of the config
 # (Alertmanager reads relative *_file paths from the config file's folder).
 SECRETS_DIR = "secrets"
@@ -107,7 +107,7 @@ def heartbeat_route(alerting: dict) -> dict:
 def config(inv) -> dict:
     alerting = inv["alerting"]
     routes = alerting["routes"]
-    severity_routes = [{"matchers": [f'severity="{sev}"'], "receiver": routes[sev]} for sev in SEVERITIES]
+    severity_routes = [{"matchers": [f'severity="{sev}"'], "receiver": routes[sev]} for sev in Severity]
     return {
         # Relative to the config file's folder (Alertmanager resolves it there).
         "templates": [f"{TEMPLATES_DIR}/*.tmpl"],

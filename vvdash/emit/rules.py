@@ -14,7 +14,7 @@ def rule_to_dict(rule, inv) -> dict:
         from vvdash.emit.alert_links import annotations  # noqa: PLC0415  (links depend on the inventory)
 
         out = {"alert": rule.alert, "expr": rule.expr,
-               "labels": {**rule.labels, "severity": rule.severity},
+               "labels": {**rule.labels, "severity": rule.severity.value},
                "annotations": {key: template_literal(value) if key in LINK_ANNOTATIONS else value
                                for key, value in annotations(rule, inv).items()}}
         if rule.for_ and rule.for_ != "0s":

@@ -15,10 +15,24 @@ from urllib.parse import urlparse
 import jsonschema
 
 from vvdash import project_folder
-from vvdash.errors import VVError
+from vvdash.errors import DefinitionError, VVError
 from vvdash.inventory import fleet, grammar, overlaps, reading, safe_yaml
 from vvdash.inventory.schema import SCHEMA
 
+
+
+class Thresholds:
+    """The values of one `thresholds.<area>` of the inventory; an unknown key is one line naming it."""
+
+    def __init__(self, where: str, values: dict):
+        self._where, self._values = where, values
+
+    def __call__(self, key: str):
+        try:
+            return self._values[key]
+        except KeyError:
+            # A definition asked for it: the loader names the module in front.
+            raise DefinitionError(f"{self._where}: no key {key!r} (known: {', '.join(sorted(self._values))})") from None
 
 
 def key_path(parts) -> str:
@@ -123,8 +137,12 @@ class Inventory(dict):
         svc = self.service(name)
         return f"http://{svc['address']}:{svc['port']}{path}"
 
-    def threshold(self, area: str, key: str):
-        return self["thresholds"][area][key]
+    def thresholds(self, area: str) -> Thresholds:
+        """The reader of `thresholds.<area>`: `t = inv.thresholds("dvr")`, then `t("disconnected_for")`."""
+        values = self["thresholds"].get(area)
+        if values is None:
+            raise VVError(f"{self.name}: thresholds: no area {area!r} (known: {', '.join(sorted(self['thresholds']))})")
+        return Thresholds(f"{self.name}: thresholds.{area}", values)
 
     @property
     def base_dir(self) -> Path:

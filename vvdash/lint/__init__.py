@@ -8,19 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-
-@dataclass(frozen=True)
-class Issue:
-    where: str              # file, rule, route case... the thing to fix
-    message: str
-    file: str = ""          # repository-relative file, for workflow annotations
-    detail: str = ""        # longer tool output (JUnit body)
+from vvdash.findings import Finding
 
 
 @dataclass
 class StepResult:
     step: str
-    issues: list[Issue] = field(default_factory=list)
+    issues: list[Finding] = field(default_factory=list)
     skipped: str = ""       # why the step did not run
     seconds: float = 0.0
 

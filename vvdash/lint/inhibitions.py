@@ -110,10 +110,10 @@ def live_results(binary: str, config: Path, cases: list[dict], workdir: Path,
 
 def check_cases(binary: str, config: Path, cases: list[dict], cases_file: str) -> list:
     """Lint findings for the inhibition cases on the Alertmanager `binary` (one generation):
-    one Issue per case that is muted when it must not be, or the other way round."""
+    one Finding per case that is muted when it must not be, or the other way round."""
     import tempfile
 
-    from vvdash.lint import Issue
+    from vvdash.findings import Finding
 
     if not cases:
         return []
@@ -123,7 +123,7 @@ def check_cases(binary: str, config: Path, cases: list[dict], cases_file: str) -
     for case, muted in results:
         if muted != bool(case["inhibited"]):
             want = "muted" if case["inhibited"] else "not muted"
-            issues.append(Issue(f"{cases_file} / {case['name']}",
+            issues.append(Finding(f"{cases_file} / {case['name']}",
                                 f"target is {'muted' if muted else 'not muted'} on {Path(binary).name}, expected {want}",
                                 file=cases_file))
     return issues

@@ -27,7 +27,7 @@ def text(results: list[StepResult]) -> str:
             lines.append(f"ok    {r.step} ({r.seconds:.1f}s)")
         else:
             lines.append(f"FAIL  {r.step}: {len(r.issues)} finding{'s' if len(r.issues) != 1 else ''}")
-            lines += [f"      {i.where}: {i.message}" for i in r.issues]
+            lines += [f"      {i}" for i in r.issues]
     lines.append(summary(results))
     return "\n".join(lines)
 
@@ -47,7 +47,7 @@ def github(results: list[StepResult]) -> str:
             props = f"title={_escape('vvdash lint ' + r.step, True)}"
             if i.file:
                 props = f"file={_escape(i.file, True)}," + props
-            lines.append(f"::error {props}::{_escape(f'{i.where}: {i.message}')}")
+            lines.append(f"::error {props}::{_escape(str(i))}")
     lines.append(summary(results))
     return "\n".join(lines)
 
@@ -63,7 +63,7 @@ def junit(results: list[StepResult], path: Path) -> None:
             ET.SubElement(case, "skipped", message=r.skipped)
         elif r.issues:
             fail = ET.SubElement(case, "failure", message=f"{len(r.issues)} findings", type="lint")
-            fail.text = "\n".join(f"{i.where}: {i.message}" + (f"\n{i.detail}" if i.detail else "")
+            fail.text = "\n".join(str(i) + (f"\n{i.detail}" if i.detail else "")
                                   for i in r.issues)
     ET.indent(suite)
     Path(path).parent.mkdir(parents=True, exist_ok=True)

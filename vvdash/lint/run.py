@@ -6,6 +6,7 @@ import shutil
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -17,8 +18,9 @@ from vvdash.check import dashboard_lint as dashboard_lint_check
 from vvdash.emit.alertmanager import CONFIG_PATH as AM_CONFIG
 from vvdash.errors import VVError
 from vvdash.fleet import fleet_lint_files
+from vvdash.findings import Finding
 from vvdash.generations import FETCH_COMMAND, GENERATIONS, Generation, generation
-from vvdash.lint import Issue, StepResult, inhibitions, tools
+from vvdash.lint import StepResult, inhibitions, tools
 from vvdash.project import Project, load_project
 from vvdash.scenarios.render import OUT_DIR as SCENARIO_TESTS_DIR
 from vvdash.scenarios.render import sources as scenario_sources
@@ -36,7 +38,7 @@ def _from_findings(step: str, findings) -> StepResult:
     issues = []
     for f in findings:
         first = f.where.split(" ")[0]
-        issues.append(Issue(f.where, f.message, file=first if first.endswith((".py", ".yml", ".yaml")) else ""))
+        issues.append(replace(f, file=first if first.endswith((".py", ".yml", ".yaml")) else f.file))
     return StepResult(step, issues)
 
 
@@ -69,7 +71,7 @@ def _timed(step: str, func, *args) -> StepResult:
     return result
 
 
-def _route_steps(config: Path, cases: dict, cases_file: str, gen: Generation | None = None) -> list[Issue]:
+def _route_steps(config: Path, cases: dict, cases_file: str, gen: Generation | None = None) -> list[Finding]:
     issues = []
     with ThreadPoolExecutor(max_workers=4) as pool:
         futures = [pool.submit(tools.amtool_route_case, config, c["labels"], list(c["receivers"]), c["name"],
@@ -79,7 +81,7 @@ def _route_steps(config: Path, cases: dict, cases_file: str, gen: Generation | N
     return issues
 
 
-def _inhibition_step(config: Path, cases: dict, cases_file: str, binary: str | None = None) -> list[Issue]:
+def _inhibition_step(config: Path, cases: dict, cases_file: str, binary: str | None = None) -> list[Finding]:
     """The inhibition cases on a real Alertmanager (`binary`: one generation; default the one on PATH)."""
     binary = binary or tools.require_binary("prometheus-alertmanager")
     return inhibitions.check_cases(binary, config, cases.get("inhibitions") or [], cases_file)

@@ -14,8 +14,8 @@ from pathlib import Path
 import yaml
 
 from vvdash.errors import VVError
+from vvdash.findings import Finding
 from vvdash.generations import GENERATIONS, Generation
-from vvdash.lint import Issue
 from vvdash.scenarios.render import member_named
 
 TIMEOUT = 300   # a large rendered test file on a busy machine takes promtool minutes, not hours
@@ -84,23 +84,23 @@ def _reasons(result: subprocess.CompletedProcess, drop=("Checking", "Unit Testin
             if not ln.strip().startswith(drop) and not re.match(r"^\d+ rules found$", ln.strip())]
 
 
-def promtool_check_rules(files: list[Path], shown: dict[Path, str], gen: Generation | None = None) -> list[Issue]:
+def promtool_check_rules(files: list[Path], shown: dict[Path, str], gen: Generation | None = None) -> list[Finding]:
     """`promtool check rules --lint=all --lint-fatal`: a lint finding fails like an error."""
     issues = []
     for path, result in _per_file(["promtool", "check", "rules", "--lint=all", "--lint-fatal"], files, gen):
         if result.returncode != 0:
             name = shown.get(path, str(path))
-            issues.append(Issue(name, ("; ".join(_reasons(result)) or f"exit {result.returncode}")
+            issues.append(Finding(name, ("; ".join(_reasons(result)) or f"exit {result.returncode}")
                                 + _on(gen, "promtool"), file=name))
     return issues
 
 
-def promtool_check_config(path: Path, shown: str, gen: Generation | None = None) -> list[Issue]:
+def promtool_check_config(path: Path, shown: str, gen: Generation | None = None) -> list[Finding]:
     """`promtool check config` (it checks the rule files the config names as well)."""
     result = run(["promtool", "check", "config", "--lint=all", "--lint-fatal", str(path)], gen=gen)
     if result.returncode == 0:
         return []
-    return [Issue(shown, ("; ".join(_reasons(result)) or f"exit {result.returncode}") + _on(gen, "promtool"),
+    return [Finding(shown, ("; ".join(_reasons(result)) or f"exit {result.returncode}") + _on(gen, "promtool"),
                   file=shown)]
 
 
@@ -165,8 +165,8 @@ def expr_test_names(path: Path) -> dict[tuple[str, str], str]:
     return out
 
 
-def promtool_test_rules(files: list[Path], shown: dict[Path, str], gen: Generation | None = None) -> list[Issue]:
-    """`promtool test rules`, one process per file; one Issue per failing case, promtool's
+def promtool_test_rules(files: list[Path], shown: dict[Path, str], gen: Generation | None = None) -> list[Finding]:
+    """`promtool test rules`, one process per file; one Finding per failing case, promtool's
     exp/got in its detail, the promtool version at the end."""
     issues = []
     on = None
@@ -177,16 +177,16 @@ def promtool_test_rules(files: list[Path], shown: dict[Path, str], gen: Generati
         name = shown.get(path, str(path))
         cases = failed_cases(result.stdout + "\n" + result.stderr, expr_test_names(path))
         if cases:
-            issues += [Issue(name, f"promtool test failed: {summary}{on}", file=name, detail=detail)
+            issues += [Finding(name, f"promtool test failed: {summary}{on}", file=name, detail=detail)
                        for summary, detail in cases]
             continue
         lines = _reasons(result, drop=("Unit Testing", "FAILED:"))
         first = lines[0] if lines else f"exit {result.returncode}"
-        issues.append(Issue(name, f"promtool test failed: {first}{on}", file=name, detail="\n".join(lines)))
+        issues.append(Finding(name, f"promtool test failed: {first}{on}", file=name, detail="\n".join(lines)))
     return issues
 
 
-def amtool_check_config(path: Path, shown: str, gen: Generation | None = None) -> list[Issue]:
+def amtool_check_config(path: Path, shown: str, gen: Generation | None = None) -> list[Finding]:
     result = run(["amtool", "check-config", str(path)], gen=gen)
     if result.returncode == 0:
         return []
@@ -195,11 +195,11 @@ def amtool_check_config(path: Path, shown: str, gen: Generation | None = None) -
              for ln in _lines(result.stdout + "\n" + result.stderr)
              if "FAILED:" in ln or not ln.startswith(("Checking", "amtool: error: failed to validate"))]
     on = _on(gen, "amtool")
-    return [Issue(shown, ln + on, file=shown) for ln in lines] or [Issue(shown, f"exit {result.returncode}{on}")]
+    return [Finding(shown, ln + on, file=shown) for ln in lines] or [Finding(shown, f"exit {result.returncode}{on}")]
 
 
 def amtool_route_case(path: Path, labels: dict, receivers: list[str], name: str, cases_file: str,
-                      gen: Generation | None = None) -> list[Issue]:
+                      gen: Generation | None = None) -> list[Finding]:
     """One routing case through `amtool config routes test --verify.receivers`."""
     argv = ["amtool", "config", "routes", "test", f"--config.file={path}",
             f"--verify.receivers={','.join(receivers)}", *(f"{k}={v}" for k, v in sorted(labels.items()))]
@@ -207,6 +207,6 @@ def amtool_route_case(path: Path, labels: dict, receivers: list[str], name: str,
     if result.returncode == 0:
         return []
     got = _lines(result.stdout)
-    return [Issue(f"{cases_file} / {name}",
+    return [Finding(f"{cases_file} / {name}",
                   f"routes to {got[0] if got else '(nothing)'}, expected {','.join(receivers)}{_on(gen, 'amtool')}",
                   file=cases_file, detail=(result.stdout + result.stderr).strip())]

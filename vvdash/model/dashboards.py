@@ -1,17 +1,22 @@
-"""Dashboards as JSON dicts: grafanalib objects are turned into Grafana's dashboard model here.
+"""Dashboards as typed objects, written out as the Grafana 12 dashboard model.
 
-grafanalib (0.7) writes an old model: schemaVersion 12, datasources as names, legacy panel
-keys, no layout. `finalize()` brings a dashboard to the current model: schemaVersion,
-datasource references as {type, uid} objects, panel ids, gridPos laid out on 24 columns,
-refIds on targets, no null or legacy keys. dashboards/_common.py calls it for every dashboard.
+A definition builds a `Dashboard` of `Panel`s and `Row`s with `Target`s (dashboards/_common.py has
+the builders); `Dashboard.to_model()` writes the JSON model Grafana 12 saves: schemaVersion,
+datasource references as {type, uid} objects, panel ids, gridPos laid out on 24 columns, refIds.
+Wrong values are refused when the object is built (a unit that is not a `Unit`, a panel type
+that is not a current React panel), naming the panel; the loader adds the module.
+
+grafanalib is not used: its 0.7 release writes an older model (schemaVersion 12, Angular-era
+panel keys and options) that would have to be rewritten after the fact.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 
-from grafanalib._gen import DashboardEncoder
+from vvdash.errors import DefinitionError
 
 # The Grafana release the dashboards are written for (the compose file runs it; panels carry it as
 # pluginVersion, as Grafana writes it on save) and the schemaVersion that release writes. Grafana
@@ -22,6 +27,7 @@ SCHEMA_VERSION = 42
 GRID_COLUMNS = 24
 DATASOURCE_TYPE = "prometheus"
 DATASOURCE_VARIABLE = "datasource"
+
 
 # Core React panels; everything else in Grafana's core is Angular and is being removed.
 MODERN_PANEL_TYPES = frozenset({
@@ -34,16 +40,122 @@ ANGULAR_PANEL_TYPES = frozenset({
 # Panels that show data and therefore need queries, units and the datasource variable.
 DATA_PANEL_TYPES = MODERN_PANEL_TYPES - {"text", "row"}
 
-# Dashboard and panel keys grafanalib writes that the current model does not have.
-_LEGACY_DASHBOARD_KEYS = ("rows", "style", "hideControls", "sharedCrosshair", "gnetId", "__inputs")
-_LEGACY_PANEL_KEYS = ("cacheTimeout", "editable", "error", "height", "span", "minSpan", "hideTimeOverride",
-                      "repeatDirection", "maxPerRow", "maxDataPoints")
-_HEATMAP_ANGULAR_KEYS = ("cards", "color", "dataFormat", "heatmap", "hideZeroBuckets", "highlightCards",
-                         "legend", "reverseYBuckets", "tooltip", "xAxis", "xBucketNumber", "xBucketSize",
-                         "yAxis", "yBucketBound", "yBucketNumber", "yBucketSize")
-_ROW_KEYS = ("collapsed", "gridPos", "id", "panels", "title", "type")
-_TARGET_KEYS = ("datasource", "editorMode", "expr", "format", "hide", "instant", "interval",
-                "legendFormat", "range", "refId")
+
+class Unit(StrEnum):
+    """Grafana unit ids the dashboards use (packages/grafana-data/src/valueFormats/categories.ts)."""
+
+    BYTES = "bytes"
+    BYTES_PER_SECOND = "Bps"
+    NONE = "none"
+    OPS = "ops"
+    PERCENT_UNIT = "percentunit"
+    PER_MINUTE = "cpm"
+    PER_SECOND = "cps"
+    SECONDS = "s"
+    SHORT = "short"
+
+
+def datasource_ref(uid: str = "${" + DATASOURCE_VARIABLE + "}") -> dict:
+    """A datasource reference as the current model writes it."""
+    return {"type": DATASOURCE_TYPE, "uid": uid}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Target:
+    """A Prometheus query of a panel; one-number panels ask for the instant value only."""
+
+    expr: str
+    legend: str = ""
+    instant: bool = False
+    format: str = "time_series"
+
+    def to_json(self, ref_id: str) -> dict:
+        return {"datasource": datasource_ref(), "editorMode": "code", "expr": self.expr, "format": self.format,
+                "instant": self.instant, "legendFormat": self.legend, "range": not self.instant, "refId": ref_id}
+
+
+@dataclass(kw_only=True)
+class Panel:
+    """A panel: `defaults` and `options` are Grafana's fieldConfig.defaults (without the unit) and
+    options for its type; `width`/`height` ask for a size, the dashboard places it."""
+
+    type: str
+    title: str
+    description: str
+    unit: Unit | None = None          # data panels only
+    defaults: dict = field(default_factory=dict)
+    options: dict = field(default_factory=dict)
+    targets: list[Target] = field(default_factory=list)
+    width: int = 12
+    height: int = 8
+    links: list[dict] = field(default_factory=list)
+    transformations: list[dict] = field(default_factory=list)
+    interval: str = ""                # the minimum step of its queries
+
+    def __post_init__(self):
+        if self.type not in MODERN_PANEL_TYPES or self.type == "row":
+            raise DefinitionError(f"panel {self.title!r}: type {self.type!r} is not one of "
+                                  f"{', '.join(sorted(MODERN_PANEL_TYPES - {'row'}))}")
+        if self.type in DATA_PANEL_TYPES and not isinstance(self.unit, Unit):
+            raise DefinitionError(f"panel {self.title!r}: unit {self.unit!r} is not a Unit "
+                                  "(Unit.BYTES, Unit.SECONDS, ...)")
+        if self.type not in DATA_PANEL_TYPES and (self.unit is not None or self.targets):
+            raise DefinitionError(f"panel {self.title!r}: a {self.type} panel has no unit or queries")
+
+    def to_json(self) -> dict:
+        out = {"description": self.description, "gridPos": {"h": self.height, "w": self.width},
+               "links": list(self.links), "options": self.options, "pluginVersion": GRAFANA_VERSION,
+               "title": self.title, "transformations": list(self.transformations), "transparent": False,
+               "type": self.type}
+        if self.type in DATA_PANEL_TYPES:
+            out["datasource"] = datasource_ref()
+            out["fieldConfig"] = {"defaults": {"unit": str(self.unit), **self.defaults}, "overrides": []}
+            out["targets"] = [t.to_json(chr(ord("A") + i)) for i, t in enumerate(self.targets)]
+        if self.interval:
+            out["interval"] = self.interval
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class Row:
+    """A row heading: the panels after it, up to the next row, are its panels (not collapsed)."""
+
+    title: str
+
+    def to_json(self) -> dict:
+        return {"collapsed": False, "gridPos": {"h": 1, "w": GRID_COLUMNS}, "panels": [], "title": self.title,
+                "type": "row"}
+
+
+@dataclass(kw_only=True)
+class Dashboard:
+    """A dashboard; `variables`, `annotations` and `links` are Grafana's templating, annotation and
+    dashboard-link objects."""
+
+    uid: str
+    title: str
+    description: str
+    tags: list[str]
+    panels: list[Panel | Row]
+    variables: list[dict] = field(default_factory=list)
+    annotations: list[dict] = field(default_factory=list)
+    links: list[dict] = field(default_factory=list)
+    refresh: str = "30s"
+    time_from: str = "now-6h"
+    timezone: str = "browser"
+    shared_crosshair: bool = True
+
+    def to_model(self) -> dict:
+        panels = layout([p.to_json() for p in self.panels])
+        _number(panels)
+        return {
+            "annotations": {"list": list(self.annotations)}, "description": self.description, "editable": False,
+            "fiscalYearStartMonth": 0, "graphTooltip": 1 if self.shared_crosshair else 0, "id": None,
+            "links": list(self.links), "liveNow": False, "panels": panels, "refresh": self.refresh,
+            "schemaVersion": SCHEMA_VERSION, "tags": list(self.tags), "templating": {"list": list(self.variables)},
+            "time": {"from": self.time_from, "to": "now"}, "timepicker": {}, "timezone": self.timezone,
+            "title": self.title, "uid": self.uid, "version": 0, "weekStart": "",
+        }
 
 
 @dataclass
@@ -62,12 +174,13 @@ class DashboardDef:
 
 
 def to_model(obj) -> dict:
-    """A grafanalib Dashboard (or an already plain dict) as Grafana's JSON model."""
+    """What a dashboard() returned as Grafana's JSON model: a `Dashboard`, or a model written by hand."""
+    if isinstance(obj, Dashboard):
+        return obj.to_model()
     if isinstance(obj, dict):
-        data = obj
-    else:
-        data = obj.to_json_data()
-    return json.loads(json.dumps(data, cls=DashboardEncoder))
+        return json.loads(json.dumps(obj))
+    raise DefinitionError(f"dashboard() returned a {type(obj).__name__}, not a Dashboard (vvdash.model.dashboards) "
+                          "or a dashboard model")
 
 
 def iter_panels(model: dict):
@@ -82,61 +195,6 @@ def iter_targets(model: dict):
     for panel in iter_panels(model):
         for target in panel.get("targets", []) or []:
             yield panel, target
-
-
-def datasource_ref(uid: str = "${" + DATASOURCE_VARIABLE + "}") -> dict:
-    """A datasource reference as the current model writes it."""
-    return {"type": DATASOURCE_TYPE, "uid": uid}
-
-
-# -- finalize -------------------------------------------------------------------
-def finalize(obj) -> dict:
-    """The current Grafana model of a grafanalib Dashboard or dict (see the module docstring)."""
-    model = to_model(obj)
-    for key in _LEGACY_DASHBOARD_KEYS:
-        model.pop(key, None)
-    model["schemaVersion"] = SCHEMA_VERSION
-    model["id"] = None
-    panels = [_panel(p) for p in model.get("panels", [])]
-    for p in panels:
-        p["panels"] = [_panel(q) for q in p.get("panels", [])] if p.get("type") == "row" else p.get("panels")
-        if p.get("panels") is None:
-            p.pop("panels", None)
-    model["panels"] = layout(panels)
-    _number(model["panels"])
-    for annotation in model.get("annotations", {}).get("list", []):
-        if annotation.get("datasource") in (None, "") or isinstance(annotation.get("datasource"), str):
-            if annotation.get("builtIn") != 1:
-                annotation["datasource"] = datasource_ref()
-    for var in model.get("templating", {}).get("list", []):
-        if var.get("type") == "query" and not isinstance(var.get("datasource"), dict):
-            var["datasource"] = datasource_ref()
-    return {k: v for k, v in model.items() if v is not None or k == "id"}
-
-
-def _panel(panel: dict) -> dict:
-    panel = {k: v for k, v in panel.items() if v is not None}
-    for key in _LEGACY_PANEL_KEYS:
-        panel.pop(key, None)
-    if panel.get("type") == "heatmap":
-        for key in _HEATMAP_ANGULAR_KEYS:
-            panel.pop(key, None)
-    if panel.get("type") == "row":
-        return {k: v for k, v in panel.items() if k in _ROW_KEYS}
-    panel["pluginVersion"] = GRAFANA_VERSION
-    if panel.get("type") in DATA_PANEL_TYPES:
-        if not isinstance(panel.get("datasource"), dict):
-            panel["datasource"] = datasource_ref()
-        targets = []
-        for i, target in enumerate(panel.get("targets", [])):
-            target = {k: v for k, v in target.items() if k in _TARGET_KEYS}
-            if not target.get("refId"):
-                target["refId"] = chr(ord("A") + i)
-            if not isinstance(target.get("datasource"), dict):
-                target["datasource"] = dict(panel["datasource"])
-            targets.append(target)
-        panel["targets"] = targets
-    return panel
 
 
 def layout(panels: list[dict]) -> list[dict]:

@@ -6,14 +6,12 @@ scenario module, every site's scenarios in it. Same inventory and definitions, s
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vvdash import project_folder
+from vvdash import definitions
 from vvdash.emit.rules import rule_to_dict
 from vvdash.emit.serialize import dump_yaml
 from vvdash.errors import VVError
@@ -82,15 +80,11 @@ def lookup(inv, key: str):
 
 
 def scenario_modules(package: str = PACKAGE):
-    """(module name, source path, module) for each module in rules/tests/ with `scenarios`."""
-    pkg = project_folder.import_package(package)
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{package}.{info.name}")
+    """(module name, source path, module) for each module in rules/tests/ with `scenarios`
+    (found as vvdash/definitions.py finds every definition)."""
+    for name, source, module in definitions.modules(package):
         if hasattr(module, "scenarios"):
-            source = project_folder.shown(Path(pkg.__path__[0]) / f"{info.name}.py")
-            yield info.name, source, module
+            yield name, source, module
 
 
 def _windows(rule_files) -> list[float]:

@@ -1,6 +1,9 @@
 """Names of the recording rules, for alerts and dashboards (one place for each name)."""
 
-from rules._common import RATE_WINDOW
+from vvdash.rule_windows import RATE_WINDOW  # part of the records' names (…:rate5m)
+
+# Pipeline stages: the `stage` label value -> the service (job) that runs it.
+STAGES = {"scan": "scan_video", "summarize": "summarize_scene", "logline": "logline_generator"}
 
 STAGE_ITEMS_RATE = f"stage:vv_pipeline_items:rate{RATE_WINDOW}"
 STAGE_ERROR_RATIO = f"stage:vv_pipeline_errors:ratio_rate{RATE_WINDOW}"

@@ -48,7 +48,7 @@ def storage_free_ratio(inv: Inventory) -> str:
 def predicted_free_bytes(inv: Inventory, horizon: str) -> str:
     """Free bytes `horizon` from now, by a linear fit over the prediction window."""
     sel = storage_selector(inv)
-    window = inv.threshold("storage", "predict_window")
+    window = inv.thresholds("storage")("predict_window")
     return f"predict_linear(node_filesystem_avail_bytes{{{sel}}}[{window}], {int(duration_seconds(horizon))})"
 
 
@@ -56,7 +56,7 @@ def storage_filling_up(inv: Inventory, horizon: str, floor_key: str = "fill_free
     """The disk-exhaustion condition: below the free floor (`floor_key` of thresholds.storage),
     predicted full within `horizon`, writable."""
     sel = storage_selector(inv)
-    floor = inv.threshold("storage", floor_key)
+    floor = inv.thresholds("storage")(floor_key)
     return (
         f"(\n  {storage_free_ratio(inv)} < {floor}\nand\n  {predicted_free_bytes(inv, horizon)} < 0\n"
         f"and\n  node_filesystem_readonly{{{sel}}} == 0\n)"
@@ -66,6 +66,29 @@ def storage_filling_up(inv: Inventory, horizon: str, floor_key: str = "fill_free
 def seconds_until_full(inv: Inventory) -> str:
     """Time until the storage filesystem is full at the current fill rate (no value while not filling)."""
     sel = storage_selector(inv)
-    window = inv.threshold("storage", "predict_window")
+    window = inv.thresholds("storage")("predict_window")
     return (f"node_filesystem_avail_bytes{{{sel}}} / "
             f"(-deriv(node_filesystem_avail_bytes{{{sel}}}[{window}]) > 0)")
+
+
+def seconds_since_success(metric: str, job: str) -> str:
+    """Seconds since each site's `job` last succeeded (`metric`: its last-success timestamp), as the
+    job's stale alert judges it; a panel shows the stalest of the sites selected (`max(...)`)."""
+    return f"time() - max by (site, job) ({metric}{{{selector(job)}}})"
+
+
+def input_queue() -> str:
+    """Videos waiting in each site's input/: the backlog and stall alerts, and the queue panels."""
+    return f"max by (site, job) (vv_videos_in_input_queue{{{selector('orchestrator')}}})"
+
+
+def dvr_connected() -> str:
+    """1 while agent_dvr is connected to the DVR, 0 while not, per site and DVR."""
+    return f"max by (site, job, dvr) (vv_agent_dvr_connection_status{{{selector('agent_dvr')}}})"
+
+
+def seconds_since_segment() -> str:
+    """Seconds since agent_dvr last wrote a segment of the DVR. A zero timestamp means no segment
+    and no connection yet: no value, rather than the time since 1970."""
+    return (f"time() - max by (site, job, dvr) "
+            f"(vv_agent_dvr_last_segment_timestamp_seconds{{{selector('agent_dvr')}}} > 0)")
