@@ -8,26 +8,20 @@ or stopped an hour ago, is silent as well as one that stopped a minute ago.
 
 from __future__ import annotations
 
-from dashboards._common import UID
 from rules._common import number, runbook
-from rules.pipeline import PAGE_BURNS, TICKET_BURNS
-from vvdash import exprs
+from shared import exprs
+from shared.dashboards import uid
+from shared.fleet import (
+    SITE_BACKLOG, SITE_DVRS, SITE_DVRS_CONNECTED, SITE_ERROR_RATIO, SITE_REPORTING, SITE_STORAGE_SECONDS_LEFT,
+    slo_error_ratio,
+)
 from vvdash.inventory import duration_seconds
 from vvdash.jobs import JOB, selector
-from vvdash.model.rules import Alert, Group, Record
+from vvdash.model.rules import Alert, Group, Record, Severity
+from vvdash.slo import PAGE_BURNS, TICKET_BURNS
 
 HEARTBEAT = f"up{{{selector('prometheus')}}}"
-SITE_REPORTING = "site:vv_fleet_reporting:present"
-SITE_BACKLOG = "site:vv_fleet_input_backlog:sum"
-SITE_ERROR_RATIO = "site:vv_fleet_videos_failed:ratio_rate5m"
-SITE_STORAGE_SECONDS_LEFT = "site:vv_fleet_storage_seconds_left:min"
-SITE_DVRS_CONNECTED = "site:vv_fleet_dvrs_connected:sum"
-SITE_DVRS = "site:vv_fleet_dvrs:count"
-DASHBOARD = UID["fleet"]
-
-
-def slo_error_ratio(window: str) -> str:
-    return f"vv_fleet_videos_failed:ratio_rate{window}"
+DASHBOARD = uid("fleet")
 
 
 def expected_sites(inv) -> str:
@@ -53,19 +47,19 @@ def _records(inv) -> list[Record]:
     heartbeat_job = f'label_replace(\n(\n{expected_sites(inv)}\n), "job", "{JOB["prometheus"]}", "", "")'
     dvrs = f"vv_agent_dvr_connection_status{{{selector('agent_dvr')}}}"
     return [
-        Record(SITE_REPORTING, f"{heard_from(inv, 'site, job')}\nor on (site)\n{heartbeat_job} * 0"),
-        Record(SITE_BACKLOG, f"sum by (site, job) (vv_videos_in_input_queue{{{selector('orchestrator')}}})"),
-        Record(SITE_ERROR_RATIO, f"{_videos('failure', by='site, job')}\n/\n{_videos(by='site, job')}"),
-        Record(SITE_STORAGE_SECONDS_LEFT, f"min by (site, job) ({exprs.seconds_until_full(inv)})"),
-        Record(SITE_DVRS_CONNECTED, f"sum by (site, job) ({dvrs})"),
-        Record(SITE_DVRS, f"count by (site, job) ({dvrs})"),
+        Record(record=SITE_REPORTING, expr=f"{heard_from(inv, 'site, job')}\nor on (site)\n{heartbeat_job} * 0"),
+        Record(record=SITE_BACKLOG, expr=f"sum by (site, job) (vv_videos_in_input_queue{{{selector('orchestrator')}}})"),
+        Record(record=SITE_ERROR_RATIO, expr=f"{_videos('failure', by='site, job')}\n/\n{_videos(by='site, job')}"),
+        Record(record=SITE_STORAGE_SECONDS_LEFT, expr=f"min by (site, job) ({exprs.seconds_until_full(inv)})"),
+        Record(record=SITE_DVRS_CONNECTED, expr=f"sum by (site, job) ({dvrs})"),
+        Record(record=SITE_DVRS, expr=f"count by (site, job) ({dvrs})"),
     ]
 
 
 def _slo_records() -> list[Record]:
     windows = sorted({w for pair in (*PAGE_BURNS, *TICKET_BURNS) for w in pair[:2]},
                      key=duration_seconds)
-    return [Record(slo_error_ratio(w), f"{_videos('failure', w, 'job')}\n/\n{_videos('', w, 'job')}") for w in windows]
+    return [Record(record=slo_error_ratio(w), expr=f"{_videos('failure', w, 'job')}\n/\n{_videos('', w, 'job')}") for w in windows]
 
 
 def _burn(pairs, budget: float) -> str:
@@ -77,7 +71,7 @@ def _burn(pairs, budget: float) -> str:
 
 def _alerts(inv) -> list[Alert]:
     fleet = inv["fleet"]
-    target = inv.threshold("pipeline", "slo_target")
+    target = inv.thresholds("pipeline")("slo_target")
     budget = 1 - target
     slo_book = runbook(
         f"Across the fleet, videos fail fast enough to use up the pipeline's error budget (SLO "
@@ -88,12 +82,12 @@ def _alerts(inv) -> list[Alert]:
          "What was rolled out to the sites recently."])
     return [
         Alert(
-            "VVFleetSiteSilent", silent_expr(inv), "critical",
-            "A site's samples stopped arriving in the central store.",
-            "No heartbeat from site {{ $labels.site }} has reached the store for "
+            alert="VVFleetSiteSilent", expr=silent_expr(inv), severity=Severity.CRITICAL,
+            summary="A site's samples stopped arriving in the central store.",
+            description="No heartbeat from site {{ $labels.site }} has reached the store for "
             f"{fleet['silent_after']}: its WAN link, its Prometheus or its remote write is down. The "
             "site's own Prometheus keeps alerting locally on disk, DVRs and pipeline stalls.",
-            DASHBOARD, runbook(
+            dashboard=DASHBOARD, runbook=runbook(
                 "The store has heard nothing from the site's Prometheus for a while: the site is "
                 "invisible to the fleet (its local alerts still fire at the site, if it runs as a server).",
                 ["The site's WAN link is down.", "The site's Prometheus is down or out of memory.",
@@ -102,18 +96,18 @@ def _alerts(inv) -> list[Alert]:
                  "At the site: `prometheus_remote_storage_*` metrics and the Prometheus log.",
                  "Whether other sites behind the same link went silent at the same time."]),
             for_=fleet["silent_for"]),
-        Alert("VVFleetErrorBudgetBurn", _burn(PAGE_BURNS, budget), "critical",
-              "The fleet burns its pipeline error budget fast.",
-              "The fleet's video error ratio is {{ $value | humanizePercentage }} over the long window, "
-              "burning the error budget at page speed.", DASHBOARD, slo_book),
-        Alert("VVFleetErrorBudgetBurn", _burn(TICKET_BURNS, budget), "warning",
-              "The fleet burns its pipeline error budget.",
-              "The fleet's video error ratio is {{ $value | humanizePercentage }} over the long window, "
-              "burning the error budget at ticket speed.", DASHBOARD, slo_book),
+        Alert(alert="VVFleetErrorBudgetBurn", expr=_burn(PAGE_BURNS, budget), severity=Severity.CRITICAL,
+              summary="The fleet burns its pipeline error budget fast.",
+              description="The fleet's video error ratio is {{ $value | humanizePercentage }} over the long window, "
+              "burning the error budget at page speed.", dashboard=DASHBOARD, runbook=slo_book),
+        Alert(alert="VVFleetErrorBudgetBurn", expr=_burn(TICKET_BURNS, budget), severity=Severity.WARNING,
+              summary="The fleet burns its pipeline error budget.",
+              description="The fleet's video error ratio is {{ $value | humanizePercentage }} over the long window, "
+              "burning the error budget at ticket speed.", dashboard=DASHBOARD, runbook=slo_book),
     ]
 
 
 def groups(inv) -> list[Group]:
-    return [Group("vv_fleet_site_records", tuple(_records(inv))),
-            Group("vv_fleet_slo_records", tuple(_slo_records())),
-            Group("vv_fleet_alerts", tuple(_alerts(inv)))]
+    return [Group(name="vv_fleet_site_records", rules=tuple(_records(inv))),
+            Group(name="vv_fleet_slo_records", rules=tuple(_slo_records())),
+            Group(name="vv_fleet_alerts", rules=tuple(_alerts(inv)))]

@@ -90,6 +90,7 @@ class Panel:
     height: int = 8
     links: list[dict] = field(default_factory=list)
     transformations: list[dict] = field(default_factory=list)
+    overrides: list[dict] = field(default_factory=list)   # fieldConfig.overrides: per-field settings
     interval: str = ""                # the minimum step of its queries
 
     def __post_init__(self):
@@ -109,7 +110,8 @@ class Panel:
                "type": self.type}
         if self.type in DATA_PANEL_TYPES:
             out["datasource"] = datasource_ref()
-            out["fieldConfig"] = {"defaults": {"unit": str(self.unit), **self.defaults}, "overrides": []}
+            out["fieldConfig"] = {"defaults": {"unit": str(self.unit), **self.defaults},
+                                  "overrides": list(self.overrides)}
             out["targets"] = [t.to_json(chr(ord("A") + i)) for i, t in enumerate(self.targets)]
         if self.interval:
             out["interval"] = self.interval
