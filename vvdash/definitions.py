@@ -26,13 +26,17 @@ def modules(package: str):
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
         if info.name.startswith("_") or info.ispkg:
             continue
-        name = f"{package}.{info.name}"
         path = Path(pkg.__path__[0]) / f"{info.name}.py"
-        try:
-            module = importlib.import_module(name)
-        except Exception as exc:  # a broken definition: name it, in one line
-            raise VVError(f"{_rel(path)}: cannot import: {_last_frame(exc)}") from None
-        yield info.name, _rel(path), module
+        yield info.name, _rel(path), _imported(f"{package}.{info.name}", path, importlib.import_module)
+
+
+def _imported(name: str, path: Path, importer):
+    try:
+        return importer(name)
+    except VVError:
+        raise
+    except Exception as exc:  # a broken definition: name it, in one line
+        raise VVError(f"{_rel(path)}: cannot import: {_last_frame(exc)}") from None
 
 
 def _rel(path: Path) -> str:
@@ -75,6 +79,28 @@ def load_dashboards(inv, package: str = "dashboards") -> list[DashboardDef]:
         except DefinitionError as exc:
             raise VVError(f"{path}: {exc}") from None
     return out
+
+
+FLEET_RULES = "rules.central.fleet"   # the store ruler's own rules; a subpackage, so not a site rule file
+FLEET_RULE_FILE = "fleet"              # generated/fleet/ruler/fleet.yml
+
+
+def _fleet_rules_path() -> Path:
+    return project_folder.path(*FLEET_RULES.split(".")).with_suffix(".py")
+
+
+def fleet_rules_module():
+    """rules/central/fleet.py itself (the promtool tests of the ruler are written from its alerts)."""
+    return _imported(FLEET_RULES, _fleet_rules_path(), project_folder.import_package)
+
+
+def load_fleet_rules(inv) -> list[RuleFile]:
+    """The ruler's fleet rule file (rules/central/fleet.py), [] for an inventory without `fleet`."""
+    if inv.get("fleet") is None:
+        return []
+    shown = _rel(_fleet_rules_path())
+    groups = tuple(_call(shown, fleet_rules_module().groups, inv))
+    return [RuleFile(module=FLEET_RULE_FILE, source=shown, groups=groups)]
 
 
 def load_rules(inv, package: str = "rules") -> list[RuleFile]:

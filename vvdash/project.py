@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from vvdash import catalog as catalog_mod
 from vvdash import definitions, inventory
 from vvdash.catalog import Catalog
 from vvdash.check.contract import Contract, Recorded
-from vvdash.fleet import fleet_record_files
 from vvdash.model.dashboards import DashboardDef
 from vvdash.model.rules import Alert, Record, RuleFile
 
@@ -21,12 +20,17 @@ class Project:
     dashboards: list[DashboardDef]
     rule_files: list[RuleFile]
     contract: Contract
+    # The store ruler's own rules (rules/central/fleet.py); none without `fleet`.
+    fleet_rule_files: list[RuleFile] = field(default_factory=list)
 
     def records(self) -> list[tuple[RuleFile, object, Record]]:
         return [(f, g, r) for f in self.rule_files for g, r in f.rules() if isinstance(r, Record)]
 
     def alerts(self) -> list[tuple[RuleFile, object, Alert]]:
         return [(f, g, r) for f in self.rule_files for g, r in f.rules() if isinstance(r, Alert)]
+
+    def fleet_alerts(self) -> list[tuple[RuleFile, object, Alert]]:
+        return [(f, g, r) for f in self.fleet_rule_files for g, r in f.rules() if isinstance(r, Alert)]
 
     def dashboard(self, uid: str) -> DashboardDef | None:
         return next((d for d in self.dashboards if d.uid == uid), None)
@@ -53,6 +57,7 @@ def load_project(inventory_path: str | Path | None = None) -> Project:
     cat = catalog_mod.load()
     rule_files = definitions.load_rules(inv)
     dashboards = definitions.load_dashboards(inv)
-    # The store's ruler records the fleet rollups the fleet dashboard reads (none without `fleet`).
-    contract = Contract(cat, _recorded(cat, rule_files + fleet_record_files(inv)))
-    return Project(inv, cat, dashboards, rule_files, contract)
+    fleet_rule_files = definitions.load_fleet_rules(inv)
+    # The store's ruler records the fleet rollups the fleet dashboard reads.
+    contract = Contract(cat, _recorded(cat, rule_files + fleet_rule_files))
+    return Project(inv, cat, dashboards, rule_files, contract, fleet_rule_files)

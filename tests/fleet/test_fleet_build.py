@@ -127,13 +127,14 @@ def test_promtool_accepts_configs_rules_and_tests(fleet_out, gen):
 
 def _render_fleet_rules(inv, out: Path) -> Path:
     """Only the ruler's fleet file and its tests (what a build writes there), without a whole build."""
+    from vvdash.definitions import load_fleet_rules
     from vvdash.emit.rules import rule_file_dict
     from vvdash.emit.serialize import dump_yaml
-    from vvdash.fleet import central, rule_tests
+    from vvdash.fleet import rule_tests
 
     (out / "ruler").mkdir(parents=True)
     (out / "tests").mkdir()
-    (out / "ruler/fleet.yml").write_bytes(dump_yaml(rule_file_dict(central.fleet_rule_file(inv), inv)))
+    (out / "ruler/fleet.yml").write_bytes(dump_yaml(rule_file_dict(load_fleet_rules(inv)[0], inv)))
     (out / "tests/fleet.yml").write_bytes(rule_tests.render_tests(inv))
     return out / "tests/fleet.yml"
 
@@ -189,7 +190,7 @@ def test_fleet_dashboard_and_runbook_only_with_fleet(fleet_out):
 
 
 def test_fleet_up_without_thanos_is_one_line(monkeypatch, tmp_path):
-    from vvdash.fleet import runtime
+    from vvdash.fleet_stack import runtime
 
     monkeypatch.setattr(runtime, "THANOS_BIN", tmp_path / "no-thanos")
     monkeypatch.setenv("PATH", str(tmp_path))

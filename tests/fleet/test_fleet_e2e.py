@@ -13,9 +13,9 @@ import os
 
 import pytest
 
-from vvdash.fleet import checks
-from rules.central.fleet import SITE_REPORTING as REPORTING
-from vvdash.fleet.runtime import Fleet, thanos_binary, wait_until
+from vvdash.fleet_stack import checks
+from shared.fleet import SITE_REPORTING as REPORTING
+from vvdash.fleet_stack.runtime import Fleet, thanos_binary, wait_until
 from vvdash.generations import GENERATIONS
 
 SITES = int(os.environ.get("VVDASH_FLEET_SITES", "3"))

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from vvdash.emit.alert_links import dashboard_url, runbook_anchor
-from vvdash.fleet import fleet_alerts
 
 RUNBOOK_PATH = "RUNBOOK.md"
 
 
 def _by_name(project) -> dict[str, list]:
     alerts: dict[str, list] = {}
-    for rule_file, group, alert in [*project.alerts(), *fleet_alerts(project.inventory)]:
+    for rule_file, group, alert in [*project.alerts(), *project.fleet_alerts()]:
         alerts.setdefault(alert.alert, []).append((rule_file, group, alert))
     return dict(sorted(alerts.items()))
 
