@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
-from vvdash.fleet import checks  # noqa: E402
-from vvdash.fleet.runtime import Fleet, require_thanos  # noqa: E402
+from vvdash.fleet_stack import checks  # noqa: E402
+from vvdash.fleet_stack.runtime import Fleet, require_thanos  # noqa: E402
 
 CLOCK_TICKS = 100
 

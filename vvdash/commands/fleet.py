@@ -1,5 +1,5 @@
 """`vvdash fleet up|down|status`: the distributed store, the central Alertmanager cluster and N
-simulated sites on 127.0.0.1 (vvdash/fleet/runtime.py)."""
+simulated sites on 127.0.0.1 (vvdash/fleet_stack/runtime.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from vvdash.commands.stack import ignore_stop_signals, raise_on_stop_signals
 from vvdash.errors import EXIT_FINDINGS
-from vvdash.fleet.runtime import DEFAULT_WORKDIR, Fleet, attach
+from vvdash.fleet_stack.runtime import DEFAULT_WORKDIR, Fleet, attach
 
 
 def register(sub):

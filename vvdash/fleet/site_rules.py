@@ -26,9 +26,9 @@ def site_rule_files(rule_files: list[RuleFile], every_module: bool = False) -> l
     for rf in rule_files:
         if not every_module and not any(is_local(rf, r) for _, r in rf.rules()):
             continue
-        groups = tuple(Group(g.name, tuple(r for r in g.rules if not isinstance(r, Alert) or is_local(rf, r)),
-                             g.interval) for g in rf.groups)
-        out.append(RuleFile(rf.module, rf.source, tuple(g for g in groups if g.rules)))
+        groups = tuple(Group(name=g.name, rules=tuple(r for r in g.rules if not isinstance(r, Alert) or is_local(rf, r)),
+                             interval=g.interval) for g in rf.groups)
+        out.append(RuleFile(module=rf.module, source=rf.source, groups=tuple(g for g in groups if g.rules)))
     return out
 
 

@@ -13,8 +13,8 @@ import time
 from dataclasses import dataclass, field
 
 from vvdash.cost.series import site_series
-from vvdash.fleet.runtime import Fleet, wait_until
-from vvdash.fleet.sim_exporter import SCRAPE_OWN, SHAPE
+from vvdash.fleet_stack.runtime import Fleet, wait_until
+from vvdash.fleet_stack.sim_exporter import SCRAPE_OWN, SHAPE
 from vvdash.inventory import duration_seconds
 from vvdash.inventory import fleet as fleet_inv
 from vvdash.jobs import JOB

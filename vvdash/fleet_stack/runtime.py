@@ -5,7 +5,7 @@ hashring with replication factor 3 (a write succeeds on 2 of 3, so one receiver 
 a querier deduplicating their replicas, and a ruler evaluating generated/fleet/ruler's rules
 through the querier and sending to the central Alertmanager, a cluster of two. N simulated
 sites, each its own Prometheus (server or, every third site, agent) scraping a simulated
-site exporter (vvdash/fleet/sim_exporter.py) and itself (the heartbeat), configured by the
+site exporter (vvdash/fleet_stack/sim_exporter.py) and itself (the heartbeat), configured by the
 same code as generated/fleet/sites/ and remote-writing into the receivers.
 """
 
@@ -24,7 +24,7 @@ from pathlib import Path
 import requests
 import yaml
 
-from vvdash import PROJECT_ROOT
+from vvdash import project_folder
 from vvdash.emit import alertmanager as am_emit
 from vvdash.emit.rules import rule_file_dict
 from vvdash.emit.serialize import GENERATED_HEADER, dump_yaml
@@ -33,14 +33,15 @@ from vvdash.fleet import central, site_config
 from vvdash.fleet.site_rules import site_rule_files
 from vvdash.generations import GENERATIONS
 from vvdash.inventory import fleet as fleet_inv
-from vvdash.inventory import duration_seconds, load
+from vvdash.inventory import Inventory, duration_seconds, load
 from vvdash.scenarios.model import duration
 from vvdash.jobs import JOB
 from vvdash.procs import Process, free_port, wait_http
 from vvdash.stack import profile
 
-DEFAULT_WORKDIR = PROJECT_ROOT / ".fleet"
-THANOS_BIN = PROJECT_ROOT / ".tools" / "thanos" / "thanos"
+# Inside the project folder (relative paths are taken from it).
+DEFAULT_WORKDIR = Path(".fleet")
+THANOS_BIN = Path(".tools") / "thanos" / "thanos"
 THANOS_ENV = "VVDASH_THANOS"
 RECEIVERS = 3
 REPLICA_LABEL = "replica"
@@ -54,7 +55,7 @@ SILENT_AFTER, SILENT_FOR = 6, 3
 
 def thanos_binary() -> str | None:
     """The thanos binary: $VVDASH_THANOS, .tools/thanos/thanos (make fleet-tools), or PATH."""
-    for candidate in (os.environ.get(THANOS_ENV), str(THANOS_BIN), shutil.which("thanos")):
+    for candidate in (os.environ.get(THANOS_ENV), str(project_folder.root() / THANOS_BIN), shutil.which("thanos")):
         if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
     return None
@@ -99,7 +100,7 @@ class Ports:
     wan: dict[str, int] = field(default_factory=dict)          # site -> its WAN link to the store
 
     @classmethod
-    def pick(cls, names: list[str], per_prometheus: int = 1) -> "Ports":
+    def pick(cls, names: list[str], per_prometheus: int = 1) -> Ports:
         p = cls()
         p.receive_grpc, p.receive_http, p.receive_write, p.receive_capnp = (
             [free_port() for _ in range(RECEIVERS)] for _ in range(4))
@@ -163,14 +164,34 @@ def sim_jobs(members: list[str], ports: Ports) -> list[dict]:
 class Fleet:
     def __init__(self, workdir: Path = DEFAULT_WORKDIR, generation: int = 3, interval: str = INTERVAL,
                  per_prometheus: int = 1):
-        self.workdir = Path(workdir).resolve()
+        self.workdir = (project_folder.root() / workdir).resolve()
         self.interval = interval
         self.per_prometheus = per_prometheus
         self.groups: dict[str, list[str]] = {}
         self.generation = GENERATIONS[generation]
         self.procs: dict[str, Process] = {}
-        self.ports: Ports | None = None
-        self.inv = None
+        self._ports: Ports | None = None
+        self._inv: Inventory | None = None
+
+    @property
+    def ports(self) -> Ports:
+        if self._ports is None:
+            raise VVError(f"{self.workdir}: no fleet prepared or attached here")
+        return self._ports
+
+    @ports.setter
+    def ports(self, value: Ports) -> None:
+        self._ports = value
+
+    @property
+    def inv(self) -> Inventory:
+        if self._inv is None:
+            raise VVError(f"{self.workdir}: no fleet prepared here")
+        return self._inv
+
+    @inv.setter
+    def inv(self, value: Inventory) -> None:
+        self._inv = value
 
     # -- files ----------------------------------------------------------------
     def _write(self, rel: str, content: bytes | str) -> Path:
@@ -266,7 +287,7 @@ class Fleet:
                                  f"--eval-interval={self.inv['prometheus']['evaluation_interval']}",
                                  '--label=ruler_cluster="fleet"', "--alert.label-drop=ruler_cluster"],
                         f"http://127.0.0.1:{p.rule_http}/-/ready")
-            self._start("exporters", [sys.executable, "-m", "vvdash.fleet.sim_exporter", str(w / "exporters.json")],
+            self._start("exporters", [sys.executable, "-m", "vvdash.fleet_stack.sim_exporter", str(w / "exporters.json")],
                         f"http://127.0.0.1:{next(iter(p.exporters.values()))}/metrics")
             for name in self.groups:
                 agent = fleet_inv.mode(self.inv.site(name)) == "agent"
@@ -359,7 +380,7 @@ def _stop_group(pgid: int, timeout: float = 10.0) -> None:
 
 
 def attach(workdir: Path = DEFAULT_WORKDIR) -> Ports:
-    state = Path(workdir) / STATE
+    state = project_folder.root() / workdir / STATE
     if not state.exists():
         raise VVError(f"{state}: no fleet running here (start one with `vvdash fleet up`)")
     return Ports(**json.loads(state.read_text())["ports"])

@@ -8,7 +8,7 @@ Each site's WAN link is simulated too: the site's remote write goes through a TC
 the store, and `POST /wan/down` refuses and drops its connections (as a cut link does: the
 site's Prometheus keeps retrying and buffering) until `POST /wan/up`.
 
-    python -m vvdash.fleet.sim_exporter PORTS.json
+    python -m vvdash.fleet_stack.sim_exporter PORTS.json
     # {"exporters": {"site-01": 9400, ...}, "wan": {"site-01": [9500, "127.0.0.1:19291"], ...}}
 """
 

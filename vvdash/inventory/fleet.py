@@ -14,6 +14,11 @@ QUEUE_DEFAULTS = {"capacity": 10000, "min_shards": 1, "max_shards": 50, "max_sam
                   "batch_send_deadline": "5s", "min_backoff": "30ms", "max_backoff": "5s"}
 
 
+def _ns(value: str) -> int:
+    ns = grammar.duration_ns(value)
+    return 0 if ns is None else ns      # a malformed duration is the schema's finding, not this one
+
+
 def fleet_errors(data: dict) -> list[tuple[list, str]]:
     fleet = data.get("fleet")
     if fleet is None:
@@ -24,11 +29,11 @@ def fleet_errors(data: dict) -> list[tuple[list, str]]:
     if queue["min_shards"] > queue["max_shards"]:
         errors.append((["fleet", "queue", "min_shards"],
                        f"must not exceed fleet.queue.max_shards ({queue['max_shards']}), got {queue['min_shards']}"))
-    if grammar.duration_ns(queue["min_backoff"]) > grammar.duration_ns(queue["max_backoff"]):
+    if _ns(queue["min_backoff"]) > _ns(queue["max_backoff"]):
         errors.append((["fleet", "queue", "min_backoff"],
                        f"must not exceed fleet.queue.max_backoff ({queue['max_backoff']}), got {queue['min_backoff']!r}"))
-    interval = grammar.duration_ns(data["prometheus"]["scrape_interval"])
-    if grammar.duration_ns(fleet["silent_after"]) <= interval:
+    interval = _ns(data["prometheus"]["scrape_interval"])
+    if _ns(fleet["silent_after"]) <= interval:
         errors.append((["fleet", "silent_after"],
                        f"must be longer than prometheus.scrape_interval ({data['prometheus']['scrape_interval']}), "
                        f"got {fleet['silent_after']!r}"))
