@@ -20,6 +20,13 @@ RI = "$__rate_interval"
 RECORDED = ("Read from the 5-minute recorded rate the alerts use: over ranges of a few hours or less, "
             "bursts shorter than 5 minutes are smoothed out; over days, each point is the 5-minute rate at "
             "that step.")
+# Said by every panel drawn from a downsampled record (rules/downsample.py), with what its reduction keeps.
+_DOWNSAMPLED = ("Drawn from the 5-minute downsampled record (rules/downsample.py): each point is the {what} over "
+                "its step, so {keeps} between two points still shows; points are at least 5 minutes apart, and the "
+                "newest 5 minutes appear at the record's next evaluation.")
+DOWNSAMPLED_MIN = _DOWNSAMPLED.format(what="lowest value", keeps="a failure as short as one scrape")
+DOWNSAMPLED_MAX = _DOWNSAMPLED.format(what="highest value", keeps="a peak")
+COUNTED = _DOWNSAMPLED.format(what="sum of the 5-minute increases", keeps="every event")
 # The outcome the error-ratio alerts count (corrupted inputs have their own panels and alert).
 FAILED = 'status="failure"'
 TAG = "vvdash"     # every dashboard carries it; the dashboard links list dashboards by it
@@ -87,6 +94,20 @@ class Scope:
         if extra:
             parts.append(extra)
         return f"{record}{{{', '.join(parts)}}}"
+
+    def over_step(self, metric: str, extra: str = "") -> str:
+        """A downsampled gauge (rules/_records.DOWNSAMPLED) reduced over the panel's step by its own
+        reduction: the lowest (or highest) value of every raw sample in the step."""
+        from rules import _records as R      # rules/ imports this module: import when used
+
+        how = R.DOWNSAMPLED[metric][0]
+        return f"{how}_over_time({self.rec(R.downsampled(metric), extra)}[$__interval])"
+
+    def count(self, metric: str, extra: str = "") -> str:
+        """Events per step of a pushed counter: its recorded 5-minute increases (COUNTED) summed over the step."""
+        from rules import _records as R
+
+        return f"sum_over_time({self.rec(R.counted(metric), extra)}[$__interval])"
 
     def buckets(self, record: str, by: str = "", extra: str = "") -> str:
         """Bucket rates of the sites selected, summed by le (and `by`): a histogram's buckets for them.
@@ -244,6 +265,14 @@ def recorded_resolution(panel: dict) -> dict:
     from rules._common import RATE_WINDOW      # rules/ imports this module: import when used
 
     panel["interval"] = RATE_WINDOW
+    return panel
+
+
+def downsampled(panel: dict) -> dict:
+    """A panel drawn from downsampled records steps at least their window: each step then holds one."""
+    from rules._records import DOWNSAMPLE_WINDOW
+
+    panel["interval"] = DOWNSAMPLE_WINDOW
     return panel
 
 

@@ -1,7 +1,8 @@
 """Maintenance: cleanup and log export runs, self_monitor restarts, Pushgateway freshness."""
 
 from dashboards._common import (
-    RECORDED, RI, UP_DOWN, Scope, above, build, jobs, q, row, stat, state_timeline, table, timeseries,
+    COUNTED, DOWNSAMPLED_MAX, DOWNSAMPLED_MIN, RECORDED, UP_DOWN, Scope, above, build, downsampled, jobs, q, row,
+    stat, state_timeline, table, timeseries,
 )
 from rules import _records as R
 from vvdash.jobs import PUSHED_JOBS
@@ -13,8 +14,7 @@ def _panels(inv, sc: Scope) -> list:
     export_period = inv["pipeline"]["log_export"]["period_seconds"]
     restart_loop = inv.threshold("platform", "restart_loop_count")
 
-    def inc(metric: str) -> str:
-        return f"increase({sc.m(metric)}[{RI}])"
+    inc = sc.count
 
     return [
         row("Cleanup (cleanup_old_files)"),
@@ -23,37 +23,37 @@ def _panels(inv, sc: Scope) -> list:
              "periods (pipeline.cleanup.period_seconds), the stale-cleanup alert's threshold.",
              "s", [q(f"time() - max({sc.m('vv_cleanup_last_success_timestamp_seconds')})", instant=True)],
              thresholds=above(cleanup_period * 1.25, cleanup_period * stale), graph=False, w=6, h=6),
-        timeseries("Cleanup runs by status",
-                   "Cleanup runs per interval by outcome and dry_run.",
+        downsampled(timeseries("Cleanup runs by status",
+                   "Cleanup runs per interval by outcome and dry_run. " + COUNTED,
                    "short", [q(f"sum by (status, dry_run) ({inc('vv_cleanup_runs_total')})",
-                               "{{status}} dry_run={{dry_run}}")], bars=True, w=6, h=6),
-        timeseries("Files deleted by cleanup",
-                   "Files deleted by retention per interval.",
-                   "short", [q(f"sum({inc('vv_cleanup_files_deleted_total')})", "files")], bars=True, w=6, h=6),
-        timeseries("Cleanup bytes deleted",
-                   "Bytes deleted by retention per interval.",
-                   "bytes", [q(f"sum({inc('vv_cleanup_bytes_deleted_total')})", "bytes")], bars=True, w=6, h=6),
-        timeseries("Cleanup run duration",
-                   "Duration of the last cleanup run, as pushed after each run.",
-                   "s", [q(f"max({sc.m('vv_cleanup_duration_seconds')})", "duration")], w=12, h=6),
+                               "{{status}} dry_run={{dry_run}}")], bars=True, w=6, h=6)),
+        downsampled(timeseries("Files deleted by cleanup",
+                   "Files deleted by retention per interval. " + COUNTED,
+                   "short", [q(f"sum({inc('vv_cleanup_files_deleted_total')})", "files")], bars=True, w=6, h=6)),
+        downsampled(timeseries("Cleanup bytes deleted",
+                   "Bytes deleted by retention per interval. " + COUNTED,
+                   "bytes", [q(f"sum({inc('vv_cleanup_bytes_deleted_total')})", "bytes")], bars=True, w=6, h=6)),
+        downsampled(timeseries("Cleanup run duration",
+                   "Duration of the last cleanup run, as pushed after each run. " + DOWNSAMPLED_MAX,
+                   "s", [q(f"max({sc.over_step('vv_cleanup_duration_seconds')})", "duration")], w=12, h=6)),
         row("Log export (log_exporter)"),
         stat("Since last successful log export",
              "Time since log export last succeeded. Red after maintenance.stale_periods export periods "
              "(pipeline.log_export.period_seconds).",
              "s", [q(f"time() - max({sc.m('vv_log_exporter_last_success_timestamp_seconds')})", instant=True)],
              thresholds=above(export_period * 1.25, export_period * stale), graph=False, w=6, h=6),
-        timeseries("Log export runs by status",
-                   "Export runs per interval by outcome.",
+        downsampled(timeseries("Log export runs by status",
+                   "Export runs per interval by outcome. " + COUNTED,
                    "short", [q(f"sum by (status) ({inc('vv_log_exporter_runs_total')})", "{{status}}")],
-                   bars=True, w=6, h=6),
-        timeseries("Archives and files exported",
-                   "Archives written and verified, and log files archived, per interval.",
+                   bars=True, w=6, h=6)),
+        downsampled(timeseries("Archives and files exported",
+                   "Archives written and verified, and log files archived, per interval. " + COUNTED,
                    "short", [q(f"sum({inc('vv_log_exporter_archives_created_total')})", "archives"),
                              q(f"sum({inc('vv_log_exporter_files_archived_total')})", "files")],
-                   bars=True, w=6, h=6),
-        timeseries("Log export run duration",
-                   "Duration of the last export run, as pushed after each run.",
-                   "s", [q(f"max({sc.m('vv_log_exporter_duration_seconds')})", "duration")], w=6, h=6),
+                   bars=True, w=6, h=6)),
+        downsampled(timeseries("Log export run duration",
+                   "Duration of the last export run, as pushed after each run. " + DOWNSAMPLED_MAX,
+                   "s", [q(f"max({sc.over_step('vv_log_exporter_duration_seconds')})", "duration")], w=6, h=6)),
         row("Pushgateway freshness"),
         table("Time since last push per job",
               "Time since each pushing job's group was last pushed successfully (push_time_seconds).",
@@ -65,16 +65,16 @@ def _panels(inv, sc: Scope) -> list:
                          f"max by (job) ({sc.m('push_time_seconds')})", instant=True, fmt="table")],
               thresholds=above(None, 1), w=12, h=6),
         row("self_monitor"),
-        state_timeline("Service health (self_monitor probes)",
-                       "1 when self_monitor's last health probe of the service passed.",
-                       "none", [q(f"max by (service) ({sc.m('vv_self_monitor_service_up')})", "{{service}}")],
-                       mappings=UP_DOWN, h=6),
-        timeseries("Restarts triggered by self_monitor",
+        downsampled(state_timeline("Service health (self_monitor probes)",
+                       "1 when self_monitor's health probes of the service passed. " + DOWNSAMPLED_MIN,
+                       "none", [q(f"max by (service) ({sc.over_step('vv_self_monitor_service_up')})", "{{service}}")],
+                       mappings=UP_DOWN, h=6)),
+        downsampled(timeseries("Restarts triggered by self_monitor",
                    "Restarts self_monitor started per interval, by service. Red at platform.restart_loop_count, "
-                   "the restart-loop alert's threshold.",
+                   "the restart-loop alert's threshold. " + COUNTED,
                    "short", [q(f"sum by (service) ({inc('vv_self_monitor_container_restarts_triggered_total')})",
                                "{{service}}")],
-                   thresholds=above(None, restart_loop), bars=True, w=8),
+                   thresholds=above(None, restart_loop), bars=True, w=8)),
         timeseries("Unhealthy probes",
                    "Failed health probes per second, by service. " + RECORDED,
                    "ops", [q(f"sum by (service) "

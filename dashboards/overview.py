@@ -3,8 +3,8 @@
 from functools import partial
 
 from dashboards._common import (
-    FAILED, RECORDED, UP_DOWN, Scope, above, below, build, drilldown, narrow, q, row, stat, state_timeline, table,
-    timeseries,
+    DOWNSAMPLED_MAX, DOWNSAMPLED_MIN, FAILED, RECORDED, UP_DOWN, Scope, above, below, build, downsampled, drilldown,
+    narrow, q, row, stat, state_timeline, table, timeseries,
 )
 from rules import _records as R
 from vvdash import exprs
@@ -60,20 +60,20 @@ def _panels(inv, sc: Scope) -> list:
         timeseries("Videos completed by status",
                    "Videos per second through the whole pipeline, by outcome. " + RECORDED,
                    "ops", [q(f"sum by (status) ({done})", "{{status}}")], stack=True, w=12),
-        timeseries("Input queue depth",
-                   "Videos waiting in input/, per site.",
-                   "short", [q(f"sum by (site) ({sc.m('vv_videos_in_input_queue')})", "{{site}}")],
+        downsampled(timeseries("Input queue depth",
+                   "Videos waiting in input/, per site. " + DOWNSAMPLED_MAX,
+                   "short", [q(f"sum by (site) ({sc.over_step('vv_videos_in_input_queue')})", "{{site}}")],
                    thresholds=above(pipe("queue_backlog") / 2, pipe("queue_backlog")), threshold_lines=True,
-                   w=12),
+                   w=12)),
         row("Services"),
-        state_timeline("Scrape targets up/down",
-                       "1 when Prometheus' last scrape of the target succeeded, per job and instance.",
-                       "none", [q(f"max by (job, instance) ({sc.m('up')})", "{{job}} {{instance}}")],
-                       mappings=UP_DOWN, h=8),
-        state_timeline("Services by self_monitor's health probe",
-                       "1 when self_monitor's last health probe of the service passed.",
-                       "none", [q(f"max by (service) ({sc.m('vv_self_monitor_service_up')})", "{{service}}")],
-                       mappings=UP_DOWN, h=6),
+        downsampled(state_timeline("Scrape targets up/down",
+                       "1 when Prometheus' scrapes of the target succeeded, per job and instance. " + DOWNSAMPLED_MIN,
+                       "none", [q(f"max by (job, instance) ({sc.over_step('up')})", "{{job}} {{instance}}")],
+                       mappings=UP_DOWN, h=8)),
+        downsampled(state_timeline("Services by self_monitor's health probe",
+                       "1 when self_monitor's health probes of the service passed. " + DOWNSAMPLED_MIN,
+                       "none", [q(f"max by (service) ({sc.over_step('vv_self_monitor_service_up')})", "{{service}}")],
+                       mappings=UP_DOWN, h=6)),
         stat("DVRs connected",
              "DVRs agent_dvr is connected to, out of those it knows.", "short",
              [q(f"sum({sc.m('vv_agent_dvr_connection_status')})", instant=True)], thresholds=below(1), w=4, h=6),

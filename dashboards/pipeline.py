@@ -3,8 +3,8 @@
 from functools import partial
 
 from dashboards._common import (
-    FAILED, RECORDED, Scope, above, bargauge, build, heatmap, jobs, q, recorded_resolution, row, stat,
-    timeseries,
+    DOWNSAMPLED_MAX, FAILED, RECORDED, Scope, above, bargauge, build, downsampled, heatmap, jobs, q,
+    recorded_resolution, row, stat, timeseries,
 )
 from rules import _records as R
 
@@ -42,19 +42,19 @@ def _panels(inv, sc: Scope) -> list:
              *[q(_mean_over_range(f"sum({sc.rec(items, _stage(stage))})"), stage,
                  instant=True) for stage in STAGES]],
             calc="mean", w=12, h=8),
-        timeseries(
+        downsampled(timeseries(
             "Input queue depth",
             "Videos waiting in input/. Orange at half, red at pipeline.queue_backlog from vvdash.yaml "
-            "(the backlog alert's threshold).",
-            "short", [q(f"sum by (site) ({sc.m('vv_videos_in_input_queue')})", "{{site}}")],
-            thresholds=above(th("queue_backlog") / 2, th("queue_backlog")), threshold_lines=True, w=6),
-        timeseries(
+            "(the backlog alert's threshold). " + DOWNSAMPLED_MAX,
+            "short", [q(f"sum by (site) ({sc.over_step('vv_videos_in_input_queue')})", "{{site}}")],
+            thresholds=above(th("queue_backlog") / 2, th("queue_backlog")), threshold_lines=True, w=6)),
+        downsampled(timeseries(
             "Active processors by stage",
-            "Workers busy on an item per stage, against the configured workers (dashed).",
+            "Workers busy on an item per stage, against the configured workers (dashed). " + DOWNSAMPLED_MAX,
             "short",
-            [q(f"sum by (stage) ({sc.m('vv_pipeline_stage_active_processors')})", "{{stage}} busy"),
-             q(f"sum by (stage) ({sc.m('vv_pipeline_stage_workers')})", "{{stage}} workers")],
-            w=6),
+            [q(f"sum by (stage) ({sc.over_step('vv_pipeline_stage_active_processors')})", "{{stage}} busy"),
+             q(f"sum by (stage) ({sc.over_step('vv_pipeline_stage_workers')})", "{{stage}} workers")],
+            w=6)),
         row("Throughput and errors"),
         timeseries(
             "Videos completed by status",

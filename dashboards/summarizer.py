@@ -3,8 +3,8 @@
 from functools import partial
 
 from dashboards._common import (
-    FAILED, RECORDED, Scope, above, below, build, gauge, heatmap, jobs, q, recorded_resolution, row, stat,
-    table, timeseries,
+    DOWNSAMPLED_MAX, FAILED, RECORDED, Scope, above, below, build, downsampled, gauge, heatmap, jobs, q,
+    recorded_resolution, row, stat, table, timeseries,
 )
 from rules import _records as R
 from vvdash.jobs import selector
@@ -62,19 +62,20 @@ def _panels(inv, sc: Scope) -> list:
                    "CPU seconds per second used by the summarize_scene process (1 = one core). " + RECORDED,
                    "percentunit", [q(f"sum by (instance) ({sc.rec(R.PROCESS_CPU_RATE, OWN)})",
                                      "{{instance}}")], min=0, w=8),
-        timeseries("Summarizer memory",
-                   "Resident memory of the summarize_scene process.",
-                   "bytes", [q(f"sum by (instance) ({sc.m('process_resident_memory_bytes', OWN)})", "{{instance}}")],
-                   min=0, w=8),
+        downsampled(timeseries("Summarizer memory",
+                   "Resident memory of the summarize_scene process. " + DOWNSAMPLED_MAX,
+                   "bytes", [q(f"sum by (instance) ({sc.over_step('process_resident_memory_bytes', OWN)})",
+                               "{{instance}}")],
+                   min=0, w=8)),
         gauge("GPU utilisation",
               "GPU utilisation per GPU (0-1). Empty where no GPU is present: the series only exist with a GPU.",
               "percentunit", [q(f"max by (gpu) ({sc.m('vv_summarize_scene_gpu_utilization_ratio')})", "{{gpu}}",
                                instant=True)],
               thresholds=above(0.8, 0.95), min=0, max=1, w=4, h=8),
-        timeseries("GPU memory used",
-                   "GPU memory in use per GPU. Empty where no GPU is present.",
-                   "bytes", [q(f"max by (gpu) ({sc.m('vv_summarize_scene_gpu_memory_used_bytes')})", "{{gpu}}")],
-                   min=0, w=4),
+        downsampled(timeseries("GPU memory used",
+                   "GPU memory in use per GPU. Empty where no GPU is present. " + DOWNSAMPLED_MAX,
+                   "bytes", [q(f"max by (gpu) ({sc.over_step('vv_summarize_scene_gpu_memory_used_bytes')})", "{{gpu}}")],
+                   min=0, w=4)),
     ]
 
 

@@ -36,17 +36,34 @@ def _reduce(values: list[float], calc: str) -> float:
     return finite[-1]           # lastNotNull / last
 
 
-def drawn(panel: dict, queries: list[Query], url: str) -> dict[str, dict[float, float]]:
-    """legend -> {timestamp: value} for a panel's queries (instant ones at their one timestamp)."""
+# A count per interval: increase() over a window, or a sum over a window of recorded increases.
+_COUNT = re.compile(r"\b(?:increase|sum_over_time)\([^\[\]]*\[(\w+)\]\)")
+
+
+def count_window(expr: str) -> float | None:
+    """The window (seconds) a panel's per-interval count covers, when the expression is such a count."""
+    found = {m.group(1) for m in _COUNT.finditer(expr)}
+    if len(found) != 1:
+        return None
+    from vvdash.cost.grafana import _parse_duration
+    return _parse_duration(found.pop()) or None
+
+
+def drawn(panel: dict, queries: list[Query], url: str, per_second: bool = False) -> dict[str, dict[float, float]]:
+    """legend -> {timestamp: value} for a panel's queries (instant ones at their one timestamp).
+
+    per_second: counts per interval divided by the window each covers (bars over a different step
+    then compare as the same rate)."""
     targets = {t.get("refId") or chr(ord("A") + i): t for i, t in enumerate(panel.get("targets") or [])}
     out: dict[str, dict[float, float]] = {}
     for q in queries:
         fmt = (targets.get(q.ref) or {}).get("legendFormat", "")
+        window = count_window(q.expr) if per_second else None
         _, _, result = run(url, q)
         for item in result:
             name = legend(fmt, item.get("metric", {}))
             points = item.get("values") or [item["value"]]
-            out.setdefault(name, {}).update({float(t): float(v) for t, v in points})
+            out.setdefault(name, {}).update({float(t): float(v) / (window or 1) for t, v in points})
     return out
 
 
@@ -88,7 +105,9 @@ def agree(old_panel: dict, old: list[Query], new_panel: dict, new: list[Query], 
     if one_number and old and not old[0].instant:
         # The old panel showed its range query's last step: ask the instant query for that moment.
         new = [replace(q, end=old[0].end) if q.instant else q for q in new]
-    a, b = drawn(old_panel, old, url), drawn(new_panel, new, url)
+    # Both versions count events per interval: compare them per second of the window each counts.
+    per_second = bool(old and new) and all(count_window(q.expr) for q in (*old, *new))
+    a, b = drawn(old_panel, old, url, per_second), drawn(new_panel, new, url, per_second)
     missing = sorted(set(a) ^ set(b))
     only_old = sorted(set(a) - set(b))
     worst, compared = 0.0, 0
