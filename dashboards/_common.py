@@ -265,6 +265,9 @@ def recorded_resolution(panel: dict) -> dict:
     from rules._common import RATE_WINDOW      # rules/ imports this module: import when used
 
     panel["interval"] = RATE_WINDOW
+    # The fleet rollups run every 5 minutes (rules/fleet.py).
+    panel["description"] += (" With the site variable on All, the fleet's figures are recorded every 5 minutes, "
+                             "so the newest point can be up to 5 minutes old.")
     return panel
 
 
