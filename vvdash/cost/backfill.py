@@ -339,7 +339,10 @@ def _canonical(rule: dict) -> str:
 
 
 def _best_base(cache: Path, raw_key: str, eval_interval: str, compact: bool, wanted: set[str]) -> dict | None:
-    """The cached data set over the same raw blocks whose rules are all wanted, with the most of them."""
+    """The cached data set over the same raw blocks sharing the most rules with `wanted`, and holding no
+    other version of a wanted record (its samples would mix with the new ones); other records are
+    harmless extra series."""
+    names = {json.loads(r)["record"] for r in wanted}
     best = None
     for path in Path(cache).glob("*/dataset.json"):
         try:
@@ -348,10 +351,10 @@ def _best_base(cache: Path, raw_key: str, eval_interval: str, compact: bool, wan
             continue
         rules = meta.get("rules")
         if (meta.get("raw_key") != raw_key or meta.get("eval_interval") != eval_interval
-                or meta.get("compact", True) != compact or rules is None or not set(rules) <= wanted
-                or not Path(meta["data"]).is_dir()):
+                or meta.get("compact", True) != compact or rules is None or not Path(meta["data"]).is_dir()
+                or any(r not in wanted and json.loads(r)["record"] in names for r in rules)):
             continue
-        if best is None or len(rules) > len(best["rules"]):
+        if best is None or len(set(rules) & wanted) > len(set(best["rules"]) & wanted):
             best = meta
     return best
 
