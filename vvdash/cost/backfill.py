@@ -329,7 +329,8 @@ def dataset(shape: Shape, days: float, rule_files: list[Path], records: set[str]
     finally:
         shutil.rmtree(work, ignore_errors=True)
     meta = {**raw, "key": key, "raw_key": raw["key"], "data": str(data), "records": sum(map(len, levels)),
-            "eval_interval": eval_interval, "compact": compact, "rules": wanted}
+            "eval_interval": eval_interval, "compact": compact,
+            "rules": wanted + sorted(have - set(wanted))}      # what the blocks hold
     meta_path.write_text(json.dumps(meta, indent=2))
     return meta
 
