@@ -44,6 +44,11 @@ UID = {
 
 
 # -- variables and matchers ----------------------------------------------------
+# Matchers on `job`, whose value is never a site name: the first holds only when $site is All's `.+`,
+# the second only when it is a list of sites (Scope.buckets).
+SITES_ALL, SITES_LISTED = 'job=~"$site"', 'job!~"$site"'
+
+
 @dataclass(frozen=True)
 class Scope:
     """What a dashboard's variables range over, and the matchers its queries carry.
@@ -86,8 +91,18 @@ class Scope:
         """A recorded series with the variables' matchers it can carry.
 
         Records keep site and job; `instance` only when the record's level (the part of its
-        name before the first colon, e.g. `instance:` or `instance_device:`) says so.
+        name before the first colon, e.g. `instance:` or `instance_device:`) says so. A rate with a
+        fleet rollup (rules/_records.FLEET_RATES) reads the rollup when the site variable is on All
+        and the per-site record otherwise (the switch `buckets` describes); panels sum it either way.
         """
+        from rules._records import FLEET_RATES, fleet    # rules/ imports this module: import when used
+
+        if record in FLEET_RATES:
+            more = f", {extra}" if extra else ""
+            return f'({fleet(record)}{{job=~"$job", {SITES_ALL}{more}}} or {self._rec(record, SITES_LISTED + more)})'
+        return self._rec(record, extra)
+
+    def _rec(self, record: str, extra: str = "") -> str:
         parts = ['site=~"$site"', 'job=~"$job"']
         if self.instance and "instance" in record.split(":")[0].split("_"):
             parts.append('instance=~"$instance"')
@@ -124,7 +139,7 @@ class Scope:
         group = f"le, {by}" if by else "le"
         more = f", {extra}" if extra else ""
         fleet = f'{fleet_of(record)}{{job=~"$job", job=~"$site"{more}}}'
-        sites = self.rec(record, f'job!~"$site"{more}')
+        sites = self._rec(record, f'job!~"$site"{more}')
         return f"sum by ({group}) ({fleet} or {sites})"
 
     def quantile(self, record: str, quantile: str, by: str = "", extra: str = "") -> str:
@@ -135,7 +150,7 @@ class Scope:
         group = f"le, {by}" if by else "le"
         more = f", {extra}" if extra else ""
         fleet = f'{fleet_quantile(record)}{{job=~"$job", job=~"$site", quantile="{quantile}"{more}}}'
-        sites = self.rec(record, f'job!~"$site"{more}')
+        sites = self._rec(record, f'job!~"$site"{more}')
         return f"{fleet} or histogram_quantile({quantile}, sum by ({group}) ({sites}))"
 
     def variables(self, inv) -> list[dict]:

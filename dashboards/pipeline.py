@@ -7,6 +7,7 @@ from dashboards._common import (
     recorded_resolution, row, stat, timeseries,
 )
 from rules import _records as R
+from rules._common import RATE_WINDOW
 
 STAGES = ("scan", "summarize", "logline")
 QUANTILES = ("0.5", "0.95", "0.99")
@@ -26,13 +27,20 @@ def _mean_over_range(expr: str) -> str:
     return f"avg_over_time(({expr})[$__range:$__interval])"
 
 
+def funnel_resolution(panel: dict) -> dict:
+    """The funnel's mean steps at least the recorded rates' 5-minute window: 5-minute rates 5 minutes
+    apart tile the range, so their mean is the range's mean rate; finer steps only reread them."""
+    panel["interval"] = RATE_WINDOW
+    return panel
+
+
 def _panels(inv, sc: Scope) -> list:
     th = partial(inv.threshold, "pipeline")
     error_th = above(th("stage_error_ratio") / 2, th("stage_error_ratio"))
     items = R.STAGE_ITEMS_RATE
     panels = [
         row("Funnel"),
-        bargauge(
+        funnel_resolution(bargauge(
             "Funnel: items per second by stage",
             "Mean rate over the time range of segments created (input), videos scanned, analytics "
             "summarized and loglines written. A drop between two bars is where items are lost or queued. "
@@ -41,7 +49,7 @@ def _panels(inv, sc: Scope) -> list:
             [q(_mean_over_range(f"sum({sc.rec(R.counter_rate(SEGMENTS))})"), "input", instant=True),
              *[q(_mean_over_range(f"sum({sc.rec(items, _stage(stage))})"), stage,
                  instant=True) for stage in STAGES]],
-            calc="mean", w=12, h=8),
+            calc="mean", w=12, h=8)),
         downsampled(timeseries(
             "Input queue depth",
             "Videos waiting in input/. Orange at half, red at pipeline.queue_backlog from vvdash.yaml "

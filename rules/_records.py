@@ -144,3 +144,12 @@ def counted(metric: str) -> str:
     """`instance[_<label>…]:<metric>:increase5m`, summed by site, job, instance and its COUNTED labels."""
     level = "_".join(("instance", *COUNTED[metric]))
     return f"{level}:{metric.removesuffix('_total')}:increase{DOWNSAMPLE_WINDOW}"
+
+# Fleet rollups of the rates the dashboards sum across sites (rules/fleet.py), every DOWNSAMPLE_WINDOW:
+# with the site variable on All a panel reads one series per label set instead of one per site.
+# record -> labels kept beyond job.
+FLEET_RATES = {
+    **{counter_rate(metric): labels for metric, labels in COUNTER_RATES.items()},
+    STAGE_ITEMS_RATE: ("stage", "status"),
+    STAGE_SCHEMA_ERRORS_RATE: ("stage",),
+}

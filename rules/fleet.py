@@ -26,4 +26,7 @@ def groups(inv) -> list[Group]:
     # twentieth of the samples an evaluation every 15 s writes.
     return [Group(f"vv_fleet_{record.split(':')[1].removeprefix('vv_').removesuffix('_bucket')}_records",
                   tuple(_records(record, labels)), interval=R.DOWNSAMPLE_WINDOW)
-            for record, labels in R.FLEET_BUCKET_RATES.items()]
+            for record, labels in R.FLEET_BUCKET_RATES.items()] + [
+        Group("vv_fleet_rate_records", tuple(Record(R.fleet(record), f"sum by ({', '.join(('job', *labels))}) ({record})")
+                                              for record, labels in R.FLEET_RATES.items()),
+              interval=R.DOWNSAMPLE_WINDOW)]
