@@ -19,7 +19,9 @@ RI = "$__rate_interval"
 # Said by every panel that reads a 5 m recorded rate (rules/_records.py), over any range.
 RECORDED = ("Read from the 5-minute recorded rate the alerts use: over ranges of a few hours or less, "
             "bursts shorter than 5 minutes are smoothed out; over days, each point is the 5-minute rate at "
-            "that step.")
+            "that step. A rate summed over sites comes, with the site variable on All, from its fleet rollup "
+            "recorded every 5 minutes: the line then moves in 5-minute steps and its newest point can be up to "
+            "5 minutes old.")
 # Said by every panel drawn from a downsampled record (rules/downsample.py), with what its reduction keeps.
 _DOWNSAMPLED = ("Drawn from the 5-minute downsampled record (rules/downsample.py): each point is the {what} over "
                 "its step, so {keeps} between two points still shows; points are at least 5 minutes apart, and the "
