@@ -2,8 +2,11 @@
 
 Series are matched by their legend (legendFormat rendered with the series' labels), which
 is what the user reads; range results are compared point by point at the common timestamps,
-a one-number panel by its reduction (lastNotNull, mean...) of the old range against the new
-instant value.
+each difference relative to the larger of the two values or the line's largest value (the scale
+the line is drawn at: a growth rate crossing zero is not compared against a value near 0), a
+one-number panel by its reduction (lastNotNull, mean...) of the old range against the new
+instant value. Counts per interval (increase(), sums of recorded increases) compare per second of
+the window each counts, so bars of different widths compare as the same rate.
 """
 
 from __future__ import annotations
@@ -82,6 +85,11 @@ class Agreement:
         return not self.missing and self.compared > 0 and self.worst <= self.tolerance
 
     @property
+    def empty(self) -> bool:
+        """Neither version draws anything on this data (series the data set does not hold, e.g. GPUs)."""
+        return not self.missing and self.compared == 0
+
+    @property
     def narrower(self) -> bool:
         """The new version draws a subset of the old one's lines (a selector fixed to the panel's own
         jobs), and the lines both draw agree."""
@@ -119,10 +127,13 @@ def agree(old_panel: dict, old: list[Query], new_panel: dict, new: list[Query], 
             worst = max(worst, _relative(x, y, floor))
             compared += 1
             continue
+        # A line is compared at the scale it is drawn on: near zero (a growth rate changing sign) a
+        # difference counts against the line's largest value, not against a value close to 0.
+        scale = max([abs(v) for v in a[name].values() if not math.isnan(v)] or [0.0])
         for t in sorted(set(a[name]) & set(b[name])):
             if t < since:
                 continue
-            worst = max(worst, _relative(a[name][t], b[name][t], floor))
+            worst = max(worst, _relative(a[name][t], b[name][t], max(floor, scale)))
             compared += 1
     return Agreement(new[0].dashboard if new else "", new_panel.get("title", ""), compared, worst, missing, tolerance,
                      only_old)
