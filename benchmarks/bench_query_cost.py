@@ -166,7 +166,8 @@ def _compare(old: dict, new: dict, url: str, meta: dict, range_s: float, scrape:
              report: list) -> bool:
     end = meta["end"]
     since = meta["start"] + SETTLE_S
-    print(f"\nold vs new panels, {where} (tolerance {TOLERANCE:.0%} relative; points from "
+    print(f"\nold vs new panels, {where} (tolerance {TOLERANCE:.0%} of the larger value, or of the line's "
+          f"largest where a line nears zero; counts per interval per second of their window; points from "
           f"{SETTLE_S / 3600:g} h after the start of the data, when every window is full):")
     failed = False
     for uid, model in new.items():
@@ -181,8 +182,8 @@ def _compare(old: dict, new: dict, url: str, meta: dict, range_s: float, scrape:
                 continue
             result = compare.agree(prev, _expand_panel(before, prev, end, range_s, scrape), panel,
                                    _expand_panel(model, panel, end, range_s, scrape), url, TOLERANCE, since=since)
-            failed |= not (result.ok or result.narrower)
-            status = "ok" if result.ok else "narrower" if result.narrower else "DIFFERS"
+            failed |= not (result.ok or result.narrower or result.empty)
+            status = "ok" if result.ok else "narrower" if result.narrower else "empty" if result.empty else "DIFFERS"
             extra = f"; drawn by one only: {', '.join(result.missing)}" if result.missing else ""
             print(f"  {status:7} {uid:16} {panel.get('title', '')[:44]:44} worst {result.worst:8.2%} "
                   f"over {result.compared} points{extra}")

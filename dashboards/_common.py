@@ -18,13 +18,27 @@ RI = "$__rate_interval"
 # Said by every panel that reads a 5 m recorded rate (shared/records.py), over any range.
 RECORDED = ("Read from the 5-minute recorded rate the alerts use: over ranges of a few hours or less, "
             "bursts shorter than 5 minutes are smoothed out; over days, each point is the 5-minute rate at "
-            "that step.")
+            "that step. A rate summed over sites comes, with the site variable on All, from its fleet rollup "
+            "recorded every 5 minutes: the line then moves in 5-minute steps and its newest point can be up to "
+            "5 minutes old.")
+# Said by every panel drawn from a downsampled record (rules/downsample.py), with what its reduction keeps.
+_DOWNSAMPLED = ("Drawn from the 5-minute downsampled record (rules/downsample.py): each point is the {what} over "
+                "its step, so {keeps} between two points still shows; points are at least 5 minutes apart, and the "
+                "newest 5 minutes appear at the record's next evaluation.")
+DOWNSAMPLED_MIN = _DOWNSAMPLED.format(what="lowest value", keeps="a failure as short as one scrape")
+DOWNSAMPLED_MAX = _DOWNSAMPLED.format(what="highest value", keeps="a peak")
+COUNTED = _DOWNSAMPLED.format(what="sum of the 5-minute increases", keeps="every event")
 # The outcome the error-ratio alerts count (corrupted inputs have their own panels and alert).
 FAILED = 'status="failure"'
 TAG = "vvdash"     # every dashboard carries it; the dashboard links list dashboards by it
 
 
 # -- variables and matchers ----------------------------------------------------
+# Matchers on `job`, whose value is never a site name: the first holds only when $site is All's `.+`,
+# the second only when it is a list of sites (Scope.buckets).
+SITES_ALL, SITES_LISTED = 'job=~"$site"', 'job!~"$site"'
+
+
 @dataclass(frozen=True)
 class Scope:
     """What a dashboard's variables range over, and the matchers its queries carry.
@@ -67,14 +81,32 @@ class Scope:
         """A recorded series with the variables' matchers it can carry.
 
         Records keep site and job; `instance` only when the record's level (the part of its
-        name before the first colon, e.g. `instance:` or `instance_device:`) says so.
+        name before the first colon, e.g. `instance:` or `instance_device:`) says so. A rate with a
+        fleet rollup (shared/records.FLEET_RATES) reads the rollup when the site variable is on All
+        and the per-site record otherwise (the switch `buckets` describes); panels sum it either way.
         """
+        if record in records.FLEET_RATES:
+            more = f", {extra}" if extra else ""
+            return f'({records.fleet(record)}{{job=~"$job", {SITES_ALL}{more}}} or {self._rec(record, SITES_LISTED + more)})'
+        return self._rec(record, extra)
+
+    def _rec(self, record: str, extra: str = "") -> str:
         parts = ['site=~"$site"', 'job=~"$job"']
         if self.instance and "instance" in record.split(":")[0].split("_"):
             parts.append('instance=~"$instance"')
         if extra:
             parts.append(extra)
         return f"{record}{{{', '.join(parts)}}}"
+
+    def over_step(self, metric: str, extra: str = "") -> str:
+        """A downsampled gauge (shared/records.DOWNSAMPLED) reduced over the panel's step by its own
+        reduction: the lowest (or highest) value of every raw sample in the step."""
+        how = records.DOWNSAMPLED[metric][0]
+        return f"{how}_over_time({self.rec(records.downsampled(metric), extra)}[$__interval])"
+
+    def count(self, metric: str, extra: str = "") -> str:
+        """Events per step of a pushed counter: its recorded 5-minute increases (COUNTED) summed over the step."""
+        return f"sum_over_time({self.rec(records.counted(metric), extra)}[$__interval])"
 
     def buckets(self, record: str, by: str = "", extra: str = "") -> str:
         """Bucket rates of the sites selected, summed by le (and `by`): a histogram's buckets for them.
@@ -89,7 +121,7 @@ class Scope:
         group = f"le, {by}" if by else "le"
         more = f", {extra}" if extra else ""
         fleet = f'{records.fleet(record)}{{job=~"$job", job=~"$site"{more}}}'
-        sites = self.rec(record, f'job!~"$site"{more}')
+        sites = self._rec(record, f'job!~"$site"{more}')
         return f"sum by ({group}) ({fleet} or {sites})"
 
     def quantile(self, record: str, quantile: str, by: str = "", extra: str = "") -> str:
@@ -98,7 +130,7 @@ class Scope:
         group = f"le, {by}" if by else "le"
         more = f", {extra}" if extra else ""
         fleet = f'{records.fleet_quantile(record)}{{job=~"$job", job=~"$site", quantile="{quantile}"{more}}}'
-        sites = self.rec(record, f'job!~"$site"{more}')
+        sites = self._rec(record, f'job!~"$site"{more}')
         return f"{fleet} or histogram_quantile({quantile}, sum by ({group}) ({sites}))"
 
     def variables(self, inv) -> list[dict]:
@@ -227,6 +259,15 @@ def recorded_resolution(panel: Panel) -> Panel:
     """A panel drawn from 5 m recorded rates steps at least 5 m: finer steps would only redraw the same
     5-minute windows (and cost a quantile or heatmap per step)."""
     panel.interval = records.RATE_WINDOW
+    # The fleet rollups run every 5 minutes (rules/fleet.py).
+    panel.description += (" With the site variable on All, the fleet's figures are recorded every 5 minutes, "
+                          "so the newest point can be up to 5 minutes old.")
+    return panel
+
+
+def downsampled(panel: Panel) -> Panel:
+    """A panel drawn from downsampled records steps at least their window: each step then holds one."""
+    panel.interval = records.DOWNSAMPLE_WINDOW
     return panel
 
 
@@ -347,9 +388,9 @@ UP_DOWN = value_map({0: ("Down", "red"), 1: ("Up", "green")})
 
 def service_health(title: str, sc: Scope) -> Panel:
     """self_monitor's health probe of each service over time (the overview and maintenance show it)."""
-    return state_timeline(title, "1 when self_monitor's last health probe of the service passed.", Unit.NONE,
-                          [q(f"max by (service) ({sc.m('vv_self_monitor_service_up')})", "{{service}}")],
-                          mappings=UP_DOWN, h=6)
+    return downsampled(state_timeline(
+        title, "1 when self_monitor's health probes of the service passed. " + DOWNSAMPLED_MIN, Unit.NONE,
+        [q(f"max by (service) ({sc.over_step('vv_self_monitor_service_up')})", "{{service}}")], mappings=UP_DOWN, h=6))
 
 
 # -- the dashboard ------------------------------------------------------------------

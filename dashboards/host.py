@@ -1,6 +1,8 @@
 """Host and containers: node_exporter, cAdvisor, and per-process metrics where there are no containers."""
 
-from dashboards._common import RECORDED, Scope, above, build, jobs, q, row, table, timeseries
+from dashboards._common import (
+    DOWNSAMPLED_MAX, RECORDED, Scope, above, build, downsampled, jobs, q, row, table, timeseries,
+)
 from shared import records as R
 from vvdash.jobs import PIPELINE_SERVICES
 from vvdash.model.dashboards import Unit
@@ -31,15 +33,17 @@ def _panels(inv, sc: Scope) -> list:
         timeseries("CPU busy",
                    "Share of CPU time not idle, averaged over the host's cores. " + RECORDED,
                    Unit.PERCENT_UNIT, [q(cpu_busy, "{{instance}}")], thresholds=above(0.8, 0.95), min=0, max=1, w=8),
-        timeseries("Load average",
-                   "1, 5 and 15 minute load averages.",
-                   Unit.SHORT, [q(sc.m("node_load1"), "{{instance}} 1m"), q(sc.m("node_load5"), "{{instance}} 5m"),
-                             q(sc.m("node_load15"), "{{instance}} 15m")], min=0, w=8),
-        timeseries("Memory used",
-                   "Share of memory not available to new processes (MemAvailable).",
-                   Unit.PERCENT_UNIT, [q(f"1 - {sc.m('node_memory_MemAvailable_bytes')} / "
-                                     f"{sc.m('node_memory_MemTotal_bytes')}", "{{instance}}")],
-                   thresholds=above(0.85, 0.95), min=0, max=1, w=8),
+        downsampled(timeseries("Load average",
+                   "1, 5 and 15 minute load averages. " + DOWNSAMPLED_MAX,
+                   Unit.SHORT, [q(sc.over_step("node_load1"), "{{instance}} 1m"),
+                             q(sc.over_step("node_load5"), "{{instance}} 5m"),
+                             q(sc.over_step("node_load15"), "{{instance}} 15m")], min=0, w=8)),
+        downsampled(timeseries("Memory used",
+                   "Share of memory not available to new processes (MemAvailable). " + DOWNSAMPLED_MAX
+                   + " (Memory used is highest where MemAvailable is lowest.)",
+                   Unit.PERCENT_UNIT, [q(f"1 - {sc.over_step('node_memory_MemAvailable_bytes')} / "
+                                     f"{sc.over_step('node_memory_MemTotal_bytes')}", "{{instance}}")],
+                   thresholds=above(0.85, 0.95), min=0, max=1, w=8)),
         in_out("Disk I/O", "Bytes read (negative: below the axis) and written per second, per device.",
                DISK_FILTER, ("node_disk_read_bytes_total", "read"), ("node_disk_written_bytes_total", "write")),
         timeseries("Disk busy",
@@ -84,23 +88,24 @@ def _panels(inv, sc: Scope) -> list:
                    "CPU seconds per second of each service's process, from its own process_* metrics. " + RECORDED,
                    Unit.PERCENT_UNIT, [q(f"sum by (job, instance) ({sc.rec(R.PROCESS_CPU_RATE, own)})",
                                      "{{job}} {{instance}}")], min=0, w=8),
-        timeseries("Process memory",
-                   "Resident memory of each service's process.",
-                   Unit.BYTES, [q(f"sum by (job, instance) ({sc.m('process_resident_memory_bytes', own)})",
-                               "{{job}} {{instance}}")], min=0, w=8),
-        timeseries("Process open files",
-                   "Open file descriptors as a share of each process's limit.",
+        downsampled(timeseries("Process memory",
+                   "Resident memory of each service's process. " + DOWNSAMPLED_MAX,
+                   Unit.BYTES, [q(f"sum by (job, instance) ({sc.over_step('process_resident_memory_bytes', own)})",
+                               "{{job}} {{instance}}")], min=0, w=8)),
+        downsampled(timeseries("Process open files",
+                   "Open file descriptors as a share of each process's limit. " + DOWNSAMPLED_MAX,
                    Unit.PERCENT_UNIT,
-                   [q(f"{sc.m('process_open_fds', own)} / {sc.m('process_max_fds', own)}", "{{job}} {{instance}}")],
-                   thresholds=above(0.8, 0.95), min=0, w=8),
+                   [q(f"{sc.over_step('process_open_fds', own)} / {sc.over_step('process_max_fds', own)}",
+                      "{{job}} {{instance}}")],
+                   thresholds=above(0.8, 0.95), min=0, w=8)),
         table("Process uptime",
               "Time since each service's process started; a short uptime is a recent restart.",
               Unit.SECONDS, [q(f"time() - max by (job, instance) ({sc.m('process_start_time_seconds', own)})", instant=True,
                       fmt="table")], w=12),
-        timeseries("Process virtual memory",
-                   "Virtual memory of each service's process (address space, not usage).",
-                   Unit.BYTES, [q(f"sum by (job, instance) ({sc.m('process_virtual_memory_bytes', own)})",
-                               "{{job}} {{instance}}")], min=0, w=12),
+        downsampled(timeseries("Process virtual memory",
+                   "Virtual memory of each service's process (address space, not usage). " + DOWNSAMPLED_MAX,
+                   Unit.BYTES, [q(f"sum by (job, instance) ({sc.over_step('process_virtual_memory_bytes', own)})",
+                               "{{job}} {{instance}}")], min=0, w=12)),
     ]
 
 

@@ -1,8 +1,8 @@
 """VV overview: the few numbers that say whether the system is healthy, and what is firing."""
 
 from dashboards._common import (
-    FAILED, RECORDED, UP_DOWN, Scope, above, below, build, drilldown, narrow, q, row, scoped, service_health,
-    stat, state_timeline, table, timeseries,
+    DOWNSAMPLED_MAX, DOWNSAMPLED_MIN, FAILED, RECORDED, UP_DOWN, Scope, above, below, build, downsampled, drilldown,
+    narrow, q, row, scoped, service_health, stat, state_timeline, table, timeseries,
 )
 from shared import exprs
 from shared import records as R
@@ -59,16 +59,16 @@ def _panels(inv, sc: Scope) -> list:
         timeseries("Videos completed by status",
                    "Videos per second through the whole pipeline, by outcome. " + RECORDED,
                    Unit.OPS, [q(f"sum by (status) ({done})", "{{status}}")], stack=True, w=12),
-        timeseries("Input queue depth",
-                   "Videos waiting in input/, per site.",
-                   Unit.SHORT, [q(f"sum by (site) ({scoped(exprs.input_queue(), 'orchestrator', sc)})", "{{site}}")],
+        downsampled(timeseries("Input queue depth",
+                   "Videos waiting in input/, per site. " + DOWNSAMPLED_MAX,
+                   Unit.SHORT, [q(f"sum by (site) ({sc.over_step('vv_videos_in_input_queue')})", "{{site}}")],
                    thresholds=above(pipe("queue_backlog") / 2, pipe("queue_backlog")), threshold_lines=True,
-                   w=12),
+                   w=12)),
         row("Services"),
-        state_timeline("Scrape targets up/down",
-                       "1 when Prometheus' last scrape of the target succeeded, per job and instance.",
-                       Unit.NONE, [q(f"max by (job, instance) ({sc.m('up')})", "{{job}} {{instance}}")],
-                       mappings=UP_DOWN, h=8),
+        downsampled(state_timeline("Scrape targets up/down",
+                       "1 when Prometheus' scrapes of the target succeeded, per job and instance. " + DOWNSAMPLED_MIN,
+                       Unit.NONE, [q(f"max by (job, instance) ({sc.over_step('up')})", "{{job}} {{instance}}")],
+                       mappings=UP_DOWN, h=8)),
         service_health("Services by self_monitor's health probe", sc),
         stat("DVRs connected",
              "DVRs agent_dvr is connected to, out of those it knows.", Unit.SHORT,

@@ -1,12 +1,12 @@
 """Video pipeline: the funnel input -> scan -> summarize -> logline, per-stage latency and errors."""
 
 from dashboards._common import (
-    FAILED, RECORDED, Scope, above, bargauge, build, heatmap, jobs, q, recorded_resolution, row, scoped, stat,
-    timeseries,
+    DOWNSAMPLED_MAX, FAILED, RECORDED, Scope, above, bargauge, build, downsampled, heatmap, jobs, q,
+    recorded_resolution, row, stat, timeseries,
 )
-from shared import exprs
 from shared import records as R
-from vvdash.model.dashboards import Unit
+from shared.records import RATE_WINDOW
+from vvdash.model.dashboards import Panel, Unit
 
 STAGES = tuple(R.STAGES)      # the `stage` label values, in pipeline order
 QUANTILES = ("0.5", "0.95", "0.99")
@@ -26,13 +26,20 @@ def _mean_over_range(expr: str) -> str:
     return f"avg_over_time(({expr})[$__range:$__interval])"
 
 
+def funnel_resolution(panel: Panel) -> Panel:
+    """The funnel's mean steps at least the recorded rates' 5-minute window: 5-minute rates 5 minutes
+    apart tile the range, so their mean is the range's mean rate; finer steps only reread them."""
+    panel.interval = RATE_WINDOW
+    return panel
+
+
 def _panels(inv, sc: Scope) -> list:
     th = inv.thresholds("pipeline")
     error_th = above(th("stage_error_ratio") / 2, th("stage_error_ratio"))
     items = R.STAGE_ITEMS_RATE
     panels = [
         row("Funnel"),
-        bargauge(
+        funnel_resolution(bargauge(
             "Funnel: items per second by stage",
             "Mean rate over the time range of segments created (input), videos scanned, analytics "
             "summarized and loglines written. A drop between two bars is where items are lost or queued. "
@@ -41,20 +48,20 @@ def _panels(inv, sc: Scope) -> list:
             [q(_mean_over_range(f"sum({sc.rec(R.counter_rate(SEGMENTS))})"), "input", instant=True),
              *[q(_mean_over_range(f"sum({sc.rec(items, _stage(stage))})"), stage,
                  instant=True) for stage in STAGES]],
-            calc="mean", w=12, h=8),
-        timeseries(
+            calc="mean", w=12, h=8)),
+        downsampled(timeseries(
             "Input queue depth",
             "Videos waiting in input/. Orange at half, red at pipeline.queue_backlog from vvdash.yaml "
-            "(the backlog alert's threshold).",
-            Unit.SHORT, [q(f"sum by (site) ({scoped(exprs.input_queue(), 'orchestrator', sc)})", "{{site}}")],
-            thresholds=above(th("queue_backlog") / 2, th("queue_backlog")), threshold_lines=True, w=6),
-        timeseries(
+            "(the backlog alert's threshold). " + DOWNSAMPLED_MAX,
+            Unit.SHORT, [q(f"sum by (site) ({sc.over_step('vv_videos_in_input_queue')})", "{{site}}")],
+            thresholds=above(th("queue_backlog") / 2, th("queue_backlog")), threshold_lines=True, w=6)),
+        downsampled(timeseries(
             "Active processors by stage",
-            "Workers busy on an item per stage, against the configured workers (dashed).",
+            "Workers busy on an item per stage, against the configured workers (dashed). " + DOWNSAMPLED_MAX,
             Unit.SHORT,
-            [q(f"sum by (stage) ({sc.m('vv_pipeline_stage_active_processors')})", "{{stage}} busy"),
-             q(f"sum by (stage) ({sc.m('vv_pipeline_stage_workers')})", "{{stage}} workers")],
-            w=6),
+            [q(f"sum by (stage) ({sc.over_step('vv_pipeline_stage_active_processors')})", "{{stage}} busy"),
+             q(f"sum by (stage) ({sc.over_step('vv_pipeline_stage_workers')})", "{{stage}} workers")],
+            w=6)),
         row("Throughput and errors"),
         timeseries(
             "Videos completed by status",

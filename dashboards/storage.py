@@ -1,7 +1,8 @@
 """Storage: used and free per mount and per storage subfolder, growth, predicted time to full, cleanup."""
 
 from dashboards._common import (
-    RI, Scope, above, bargauge, below, build, jobs, narrow, q, row, stat, timeseries,
+    COUNTED, DOWNSAMPLED_MAX, Scope, above, bargauge, below, build, downsampled, jobs, narrow, q, row, stat,
+    timeseries,
 )
 from shared import exprs
 from shared import records as R
@@ -15,10 +16,11 @@ def _panels(inv, sc: Scope) -> list:
     warn_h, crit_h = th("fill_warning_horizon"), th("fill_critical_horizon")
     free_th = below(th("almost_full_free_ratio"), th("fill_free_floor_ratio"))
     used = f"node_filesystem_size_bytes{{{sel}}} - node_filesystem_avail_bytes{{{sel}}}"
-    avail = narrow(f"node_filesystem_avail_bytes{{{sel}}}", sel, sc)
-    # Every real mount, not only the storage one: the one panel meant to show them all.
-    size_all = sc.m("node_filesystem_size_bytes", exprs.FSTYPE_FILTER)
-    avail_all = sc.m("node_filesystem_avail_bytes", exprs.FSTYPE_FILTER)
+    # Every real mount, not only the storage one (the records keep real filesystems only): the one
+    # panel meant to show them all. Free is its lowest over each step, size its highest.
+    size_all = sc.over_step("node_filesystem_size_bytes")
+    avail_all = sc.over_step("node_filesystem_avail_bytes")
+    avail = sc.over_step("node_filesystem_avail_bytes", sel)
     folder_growth = f"{sc.rec(R.FOLDER_GROWTH)} * 3600"
     until_full = narrow(exprs.seconds_until_full(inv), sel, sc)
     growth_th = above(th("subfolder_growth_bytes_per_hour") / 2, th("subfolder_growth_bytes_per_hour"))
@@ -31,11 +33,12 @@ def _panels(inv, sc: Scope) -> list:
                  Unit.PERCENT_UNIT,
                  [q(narrow(exprs.storage_free_ratio(inv), sel, sc), "{{instance}} {{mountpoint}}", instant=True)],
                  thresholds=free_th, max=1, w=8),
-        timeseries("Used and free per mount",
-                   "Bytes used and free on every real filesystem of the hosts, the storage one among them.",
+        downsampled(timeseries("Used and free per mount",
+                   "Bytes used and free on every real filesystem of the hosts, the storage one among them. "
+                   + DOWNSAMPLED_MAX.replace("highest value", "highest use (lowest free space)"),
                    Unit.BYTES, [q(f"{size_all} - {avail_all}", "{{instance}} {{mountpoint}} used"),
                              q(avail_all, "{{instance}} {{mountpoint}} free")],
-                   min=0, w=16),
+                   min=0, w=16)),
         stat("Time until the storage filesystem is full",
              "The storage mount's free bytes over its fill rate in the last storage.predict_window: the "
              "disk-exhaustion alert's expression (shared/exprs.py). No value while the disk is not filling. "
@@ -48,29 +51,31 @@ def _panels(inv, sc: Scope) -> list:
              "the warning alert's exact condition. Red when any.",
              Unit.SHORT, [q(f"count({narrow(exprs.storage_filling_up(inv, warn_h), sel, sc)}) or vector(0)", instant=True)],
              thresholds=above(None, 1), graph=False, w=6, h=6),
-        timeseries("Predicted free space",
+        downsampled(timeseries("Predicted free space",
                    f"Free bytes of the storage mount predicted {warn_h} and {crit_h} ahead by a linear fit over "
                    "storage.predict_window (the alert's predict_linear, recorded at every rule evaluation). "
-                   "Below zero means full by then.",
+                   "Below zero means full by then. The free bytes now are the lowest over each step, from the "
+                   "5-minute downsampled record; points are at least 5 minutes apart.",
                    Unit.BYTES, [q(sc.rec(R.STORAGE_PREDICTED_FREE, f'horizon="{warn_h}"'), f"in {warn_h}"),
                              q(sc.rec(R.STORAGE_PREDICTED_FREE, f'horizon="{crit_h}"'), f"in {crit_h}"),
                              q(avail, "now")],
-                   thresholds=below(0), threshold_lines=True, w=12, h=6),
+                   thresholds=below(0), threshold_lines=True, w=12, h=6)),
         timeseries("Time until full",
                    "The time-until-full figure over time (the stat's expression, recorded at every rule evaluation).",
                    Unit.SECONDS, [q(sc.rec(R.STORAGE_SECONDS_UNTIL_FULL), "{{mountpoint}}")],
                    thresholds=below(duration_seconds(crit_h), duration_seconds(warn_h)), min=0, w=12),
-        timeseries("Storage filesystem growth per hour",
+        downsampled(timeseries("Storage filesystem growth per hour",
                    "Bytes consumed per hour on the filesystem holding VIDEO_STORAGE_ROOT (negative: space "
-                   "freed).",
-                   Unit.BYTES, [q(f"-deriv({avail}[1h]) * 3600",
-                               "{{instance}} {{mountpoint}}")], w=12),
+                   "freed), fitted over the last hour: the record evaluated every 5 minutes "
+                   "(rules/downsample.py), so points are at least 5 minutes apart.",
+                   Unit.BYTES, [q(f"-{sc.rec(R.STORAGE_FREE_DERIV)} * 3600",
+                               "{{instance}} {{mountpoint}}")], w=12)),
         row("VIDEO_STORAGE_ROOT subfolders"),
-        timeseries("Used per subfolder",
+        downsampled(timeseries("Used per subfolder",
                    "Bytes used in each subfolder of VIDEO_STORAGE_ROOT (input, processing, processed, "
-                   "corrupted, analytics, summaries, loglines, playlists, logs...).",
-                   Unit.BYTES, [q(f"sum by (folder) ({sc.m('vv_storage_used_bytes')})", "{{folder}}")],
-                   stack=True, min=0, w=12),
+                   "corrupted, analytics, summaries, loglines, playlists, logs...). " + DOWNSAMPLED_MAX,
+                   Unit.BYTES, [q(f"sum by (folder) ({sc.over_step('vv_storage_used_bytes')})", "{{folder}}")],
+                   stack=True, min=0, w=12)),
         bargauge("Used per subfolder now",
                  "Current bytes used per subfolder.", Unit.BYTES,
                  [q(f"sum by (folder) ({sc.m('vv_storage_used_bytes')})", "{{folder}}", instant=True)], w=6),
@@ -93,14 +98,14 @@ def _panels(inv, sc: Scope) -> list:
              [q(f"max({narrow(used, sel, sc)})", instant=True)],
              w=6, h=8),
         row("Cleanup effect"),
-        timeseries("Space freed by cleanup",
-                   "Bytes deleted by the retention job per interval (pushed by cleanup_old_files).",
-                   Unit.BYTES, [q(f"sum(increase({sc.m('vv_cleanup_bytes_deleted_total')}[{RI}]))", "bytes freed")],
-                   bars=True, w=12),
-        timeseries("Files deleted by cleanup",
-                   "Files deleted by the retention job per interval.",
-                   Unit.SHORT, [q(f"sum(increase({sc.m('vv_cleanup_files_deleted_total')}[{RI}]))", "files deleted")],
-                   bars=True, w=12),
+        downsampled(timeseries("Space freed by cleanup",
+                   "Bytes deleted by the retention job per interval (pushed by cleanup_old_files). " + COUNTED,
+                   Unit.BYTES, [q(f"sum({sc.count('vv_cleanup_bytes_deleted_total')})", "bytes freed")],
+                   bars=True, w=12)),
+        downsampled(timeseries("Files deleted by cleanup",
+                   "Files deleted by the retention job per interval. " + COUNTED,
+                   Unit.SHORT, [q(f"sum({sc.count('vv_cleanup_files_deleted_total')})", "files deleted")],
+                   bars=True, w=12)),
     ]
 
 

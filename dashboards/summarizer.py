@@ -1,8 +1,8 @@
 """BitNet / summarizer: inference latency by backend, success and failure, model, CPU, memory, GPU."""
 
 from dashboards._common import (
-    FAILED, RECORDED, Scope, above, below, build, gauge, heatmap, jobs, q, recorded_resolution, row, stat,
-    table, timeseries,
+    DOWNSAMPLED_MAX, FAILED, RECORDED, Scope, above, below, build, downsampled, gauge, heatmap, jobs, q,
+    recorded_resolution, row, stat, table, timeseries,
 )
 from shared import records as R
 from vvdash.jobs import selector
@@ -61,19 +61,20 @@ def _panels(inv, sc: Scope) -> list:
                    "CPU seconds per second used by the summarize_scene process (1 = one core). " + RECORDED,
                    Unit.PERCENT_UNIT, [q(f"sum by (instance) ({sc.rec(R.PROCESS_CPU_RATE, OWN)})",
                                      "{{instance}}")], min=0, w=8),
-        timeseries("Summarizer memory",
-                   "Resident memory of the summarize_scene process.",
-                   Unit.BYTES, [q(f"sum by (instance) ({sc.m('process_resident_memory_bytes', OWN)})", "{{instance}}")],
-                   min=0, w=8),
+        downsampled(timeseries("Summarizer memory",
+                   "Resident memory of the summarize_scene process. " + DOWNSAMPLED_MAX,
+                   Unit.BYTES, [q(f"sum by (instance) ({sc.over_step('process_resident_memory_bytes', OWN)})",
+                               "{{instance}}")],
+                   min=0, w=8)),
         gauge("GPU utilisation",
               "GPU utilisation per GPU (0-1). Empty where no GPU is present: the series only exist with a GPU.",
               Unit.PERCENT_UNIT, [q(f"max by (gpu) ({sc.m('vv_summarize_scene_gpu_utilization_ratio')})", "{{gpu}}",
                                instant=True)],
               thresholds=above(0.8, 0.95), min=0, max=1, w=4, h=8),
-        timeseries("GPU memory used",
-                   "GPU memory in use per GPU. Empty where no GPU is present.",
-                   Unit.BYTES, [q(f"max by (gpu) ({sc.m('vv_summarize_scene_gpu_memory_used_bytes')})", "{{gpu}}")],
-                   min=0, w=4),
+        downsampled(timeseries("GPU memory used",
+                   "GPU memory in use per GPU. Empty where no GPU is present. " + DOWNSAMPLED_MAX,
+                   Unit.BYTES, [q(f"max by (gpu) ({sc.over_step('vv_summarize_scene_gpu_memory_used_bytes')})", "{{gpu}}")],
+                   min=0, w=4)),
     ]
 
 

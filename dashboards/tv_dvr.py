@@ -1,8 +1,8 @@
 """TV scheduler and DVR: playlists per TV, loglines, DVR connection over time, segments, probe latency."""
 
 from dashboards._common import (
-    RECORDED, Scope, above, build, jobs, q, recorded_resolution, row, scoped, since_success, stat,
-    state_timeline, timeseries, value_map,
+    DOWNSAMPLED_MAX, DOWNSAMPLED_MIN, RECORDED, Scope, above, build, downsampled, jobs, q, recorded_resolution, row,
+    scoped, since_success, stat, state_timeline, timeseries, value_map,
 )
 from shared import exprs
 from shared import records as R
@@ -46,10 +46,10 @@ def _panels(inv, sc: Scope) -> list:
                    "Scheduler runs per second. " + RECORDED,
                    Unit.OPS, [q(f"sum({sc.rec(R.counter_rate('vv_tv_scheduler_runs_total'))})", "runs")], w=12),
         row("DVR"),
-        state_timeline("DVR connection state",
-                       "agent_dvr's connection to each DVR over time.",
-                       Unit.NONE, [q(f"max by (dvr) ({scoped(exprs.dvr_connected(), 'agent_dvr', sc)})", "{{dvr}}")],
-                       mappings=CONNECTION, h=5),
+        downsampled(state_timeline("DVR connection state",
+                       "agent_dvr's connection to each DVR over time. " + DOWNSAMPLED_MIN,
+                       Unit.NONE, [q(f"max by (dvr) ({sc.over_step('vv_agent_dvr_connection_status')})", "{{dvr}}")],
+                       mappings=CONNECTION, h=5)),
         timeseries("DVR connection errors per minute",
                    "Failed connections and dropped streams per minute, per DVR. Red at "
                    "dvr.connection_errors_per_minute, the connection-errors alert's threshold. " + RECORDED,
@@ -74,15 +74,16 @@ def _panels(inv, sc: Scope) -> list:
                    "95th percentile of agent_dvr's connection attempts, per DVR, over the sites selected. " + RECORDED,
                    Unit.SECONDS, [q(sc.quantile(R.DVR_CONNECT_BUCKET_RATE, "0.95", by="dvr"), "{{dvr}}")],
                    thresholds=above(slow / 2, slow), w=8)),
-        timeseries("DVR probe latency",
+        downsampled(timeseries("DVR probe latency",
                    "How long blackbox_exporter's probe of each DVR took. Red at dvr.probe_slow_seconds, the "
-                   "slow-probe alert's threshold.",
-                   Unit.SECONDS, [q(f"max by (dvr) ({sc.m('probe_duration_seconds')})", "{{dvr}}")],
-                   thresholds=above(slow / 2, slow), threshold_lines=True, min=0, w=8),
-        state_timeline("DVR probe result",
-                       "blackbox_exporter's probe of each DVR address, with the HTTP status where the probe is HTTP.",
-                       Unit.NONE, [q(f"min by (dvr) ({sc.m('probe_success')})", "{{dvr}}")],
-                       mappings=PROBE, w=16, h=5),
+                   "slow-probe alert's threshold. " + DOWNSAMPLED_MAX,
+                   Unit.SECONDS, [q(f"max by (dvr) ({sc.over_step('probe_duration_seconds')})", "{{dvr}}")],
+                   thresholds=above(slow / 2, slow), threshold_lines=True, min=0, w=8)),
+        downsampled(state_timeline("DVR probe result",
+                       "blackbox_exporter's probe of each DVR address, with the HTTP status where the probe is HTTP. "
+                       + DOWNSAMPLED_MIN,
+                       Unit.NONE, [q(f"min by (dvr) ({sc.over_step('probe_success')})", "{{dvr}}")],
+                       mappings=PROBE, w=16, h=5)),
         stat("DVR probe HTTP status",
              "HTTP status of the last probe response per DVR (HTTP probes only).", Unit.NONE,
              [q(f"max by (dvr) ({sc.m('probe_http_status_code')})", "{{dvr}}", instant=True)],

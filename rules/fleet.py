@@ -20,7 +20,14 @@ def _records(record: str, labels: tuple[str, ...]) -> list[Record]:
 
 
 def groups(inv) -> list[Group]:
-    # One group per histogram: the rollup, then its quantiles (rules of a group run in order).
+    # One group per histogram: the rollup, then its quantiles (rules of a group run in order). Every
+    # 5 minutes, the rates' window: evaluations then tile time, and the panels reading them step at
+    # least 5 minutes (recorded_resolution), so each step still holds one; over a week they read a
+    # twentieth of the samples an evaluation every 15 s writes.
     return [Group(name=f"vv_fleet_{record.split(':')[1].removeprefix('vv_').removesuffix('_bucket')}_records",
-                  rules=tuple(_records(record, labels)))
-            for record, labels in R.FLEET_BUCKET_RATES.items()]
+                  rules=tuple(_records(record, labels)), interval=R.DOWNSAMPLE_WINDOW)
+            for record, labels in R.FLEET_BUCKET_RATES.items()] + [
+        Group(name="vv_fleet_rate_records",
+              rules=tuple(Record(record=R.fleet(record), expr=f"sum by ({', '.join(('job', *labels))}) ({record})")
+                          for record, labels in R.FLEET_RATES.items()),
+              interval=R.DOWNSAMPLE_WINDOW)]

@@ -91,3 +91,68 @@ def fleet_quantile(record: str) -> str:
     """The fleet's quantiles (label `quantile`, QUANTILES) from a per-site bucket-rate record's rollup."""
     level, metric, _ = fleet(record).split(":")
     return f"{level}:{metric.removesuffix('_bucket')}:histogram_quantile"
+
+# Downsampled series the dashboards draw over long ranges (rules/downsample.py). Over a week
+# Prometheus decodes every raw sample of a gauge whatever the step; a record evaluated every
+# DOWNSAMPLE_WINDOW holds one sample per window, reduced so the panel keeps its meaning: min for
+# 0/1 health (one failed scrape still shows as down), max for levels and usage (a peak shows).
+DOWNSAMPLE_WINDOW = RATE_WINDOW
+# metric -> (reduction, component whose job it is; None: every job exposes it, extra matchers)
+DOWNSAMPLED = {
+    "up": ("min", None, ""),
+    "vv_self_monitor_service_up": ("min", "self_monitor", ""),
+    "vv_agent_dvr_connection_status": ("min", "agent_dvr", ""),
+    "probe_success": ("min", "blackbox_exporter", ""),
+    "probe_duration_seconds": ("max", "blackbox_exporter", ""),
+    "process_resident_memory_bytes": ("max", None, ""),
+    "process_virtual_memory_bytes": ("max", None, ""),
+    "process_open_fds": ("max", None, ""),
+    "process_max_fds": ("max", None, ""),
+    "node_load1": ("max", "node_exporter", ""),
+    "node_load5": ("max", "node_exporter", ""),
+    "node_load15": ("max", "node_exporter", ""),
+    "node_memory_MemAvailable_bytes": ("min", "node_exporter", ""),
+    "node_memory_MemTotal_bytes": ("max", "node_exporter", ""),
+    "node_filesystem_avail_bytes": ("min", "node_exporter", "FSTYPE"),
+    "node_filesystem_size_bytes": ("max", "node_exporter", "FSTYPE"),
+    "vv_storage_used_bytes": ("max", "storage_exporter", ""),
+    "vv_videos_in_input_queue": ("max", "orchestrator", ""),
+    "vv_pipeline_stage_active_processors": ("max", "orchestrator", ""),
+    "vv_pipeline_stage_workers": ("max", "orchestrator", ""),
+    "vv_cleanup_duration_seconds": ("max", "cleanup_old_files", ""),
+    "vv_log_exporter_duration_seconds": ("max", "log_exporter", ""),
+    "vv_summarize_scene_gpu_memory_used_bytes": ("max", "summarize_scene", ""),
+}
+# Pushed counters the dashboards draw as counts per interval: metric -> labels kept beyond site and job.
+# Recorded as the increase over each DOWNSAMPLE_WINDOW (the group's interval), so a panel's sum of
+# them over its step counts every event once.
+COUNTED = {
+    "vv_cleanup_runs_total": ("status", "dry_run"),
+    "vv_cleanup_files_deleted_total": (),
+    "vv_cleanup_bytes_deleted_total": (),
+    "vv_log_exporter_runs_total": ("status",),
+    "vv_log_exporter_archives_created_total": (),
+    "vv_log_exporter_files_archived_total": (),
+    "vv_self_monitor_container_restarts_triggered_total": ("service",),
+}
+STORAGE_FREE_DERIV = "instance_mountpoint:node_filesystem_avail_bytes:deriv1h"
+
+
+def downsampled(metric: str) -> str:
+    """`instance:<metric>:<min|max>_over_time5m`: every label of the input kept."""
+    return f"instance:{metric}:{DOWNSAMPLED[metric][0]}_over_time{DOWNSAMPLE_WINDOW}"
+
+
+def counted(metric: str) -> str:
+    """`instance[_<label>…]:<metric>:increase5m`, summed by site, job, instance and its COUNTED labels."""
+    level = "_".join(("instance", *COUNTED[metric]))
+    return f"{level}:{metric.removesuffix('_total')}:increase{DOWNSAMPLE_WINDOW}"
+
+# Fleet rollups of the rates the dashboards sum across sites (rules/fleet.py), every DOWNSAMPLE_WINDOW:
+# with the site variable on All a panel reads one series per label set instead of one per site.
+# record -> labels kept beyond job.
+FLEET_RATES = {
+    **{counter_rate(metric): labels for metric, labels in COUNTER_RATES.items()},
+    STAGE_ITEMS_RATE: ("stage", "status"),
+    STAGE_SCHEMA_ERRORS_RATE: ("stage",),
+}

@@ -1,5 +1,5 @@
 """Scenarios for the records the dashboards read: counter rates (rules/dashboard_rates.py), per-site
-bucket rates and their fleet rollups (rules/fleet.py), host and process rates (rules/host.py) and
+bucket rates and the fleet rollups of those and of the rates (rules/fleet.py), host and process rates (rules/host.py) and
 the storage prediction records (rules/storage.py).
 
 Each input is a steady counter or a straight line, so a record's value is known exactly: a rate
@@ -35,13 +35,34 @@ def _counter_rates(ctx) -> list[Scenario]:
     for metric, labels in R.COUNTER_RATES.items():
         component = cat[metric].component
         kept = {label: f"{label}-1" for label in labels}
-        # Two instances of the same labels: the record sums them (0.25 + 0.5 a second).
+        # Two instances of the same labels: the record sums them (0.25 + 0.5 a second); another
+        # site's 1 a second joins them in the fleet rollup.
         for instance, per_second in (("a:1", 0.25), ("b:1", 0.5)):
             series.append(Series(metric, {**ctx.labels(component, **kept), "instance": instance}, counter(per_second)))
+        series.append(Series(metric, {**ctx.labels(component, **kept), "site": OTHER_SITE}, counter(1.0)))
         target = {"site": ctx.site["name"], "job": ctx.labels(component)["job"], **kept}
-        checks.append(close(at, R.counter_rate(metric), target, 0.75))
+        checks.append(close(at, _sel(R.counter_rate(metric), site=ctx.site["name"]), target, 0.75))
+        checks.append(close(at, R.fleet(R.counter_rate(metric)), {"job": target["job"], **kept}, 1.75))
     return [Scenario(R.counter_rate("vv_videos_processed_total"), "expression",
-                     "each dashboard counter rate, summed over instances", (), tuple(series), tuple(checks))]
+                     "each dashboard counter rate, summed over instances, and over sites for the fleet", (),
+                     tuple(series), tuple(checks))]
+
+
+def _stage_rates(ctx) -> list[Scenario]:
+    """The stage item and schema-error rates summed over sites: the fleet rollups the dashboards read."""
+    at = _at(ctx)
+    series, checks = [], []
+    for stage, (counter_name, _, schema) in STAGE_METRICS.items():
+        labels = ctx.labels(STAGES[stage])
+        for site, per_second in ((labels["site"], 0.5), (OTHER_SITE, 1.0)):
+            series.append(Series(counter_name, {**labels, "site": site, "status": "success"}, counter(per_second)))
+            series.append(Series(schema, {**labels, "site": site}, counter(per_second / 10)))
+        checks.append(close(at, _sel(R.fleet(R.STAGE_ITEMS_RATE), stage=stage),
+                            {"job": labels["job"], "stage": stage, "status": "success"}, 1.5))
+        checks.append(close(at, _sel(R.fleet(R.STAGE_SCHEMA_ERRORS_RATE), stage=stage),
+                            {"job": labels["job"], "stage": stage}, 0.15))
+    return [Scenario(R.fleet(R.STAGE_ITEMS_RATE), "expression", "stage rates of two sites added up", (),
+                     tuple(series), tuple(checks))]
 
 
 def _bucket_series(metric: str, labels: dict, per_second: float) -> list[Series]:
@@ -136,4 +157,4 @@ def _storage(ctx) -> list[Scenario]:
 
 
 def scenarios(ctx) -> list[Scenario]:
-    return _counter_rates(ctx) + _bucket_rates(ctx) + _host(ctx) + _storage(ctx)
+    return _counter_rates(ctx) + _stage_rates(ctx) + _bucket_rates(ctx) + _host(ctx) + _storage(ctx)

@@ -109,6 +109,19 @@ OLD = {
         ("{{backend}} p99", 'histogram_quantile(0.99, sum by (le, backend) (rate('
                             'vv_summarize_scene_bitnet_inference_duration_seconds_bucket'
                             '{site=~"$site", job=~"$job", instance=~"$instance"}[$__rate_interval])))')],
+    # Raw gauges and counts that now read the downsampling records (rules/downsample.py).
+    ("vv-overview", "Scrape targets up/down"): [
+        ("{{job}} {{instance}}", 'max by (job, instance) (up{site=~"$site", job=~"$job", instance=~"$instance"})')],
+    ("vv-host", "Process memory"): [
+        ("{{job}} {{instance}}", 'sum by (job, instance) (process_resident_memory_bytes{site=~"$site", job=~"$job", '
+                                 'instance=~"$instance", job=~"agent_dvr|cadvisor|logline_generator|node|'
+                                 'orchestrator|scan_video|self_monitor|storage_exporter|summarize_scene|'
+                                 'tv_scheduler"})')],
+    ("vv-storage", "Used per subfolder"): [
+        ("{{folder}}", 'sum by (folder) (vv_storage_used_bytes{site=~"$site", job=~"$job", instance=~"$instance"})')],
+    ("vv-maintenance", "Files deleted by cleanup"): [
+        ("files", 'sum(increase(vv_cleanup_files_deleted_total{site=~"$site", job=~"$job", instance=~"$instance"}'
+                  '[$__rate_interval]))')],
 }
 
 

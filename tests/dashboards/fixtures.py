@@ -36,7 +36,7 @@ GOOD = {
         {"id": 1, "type": "row", "title": "Pipeline", "collapsed": False, "panels": [],
          "gridPos": {"h": 1, "w": 24, "x": 0, "y": 0}},
         _panel(2, "Videos completed", f"sum(rate(vv_videos_processed_total{{{SEL}}}[$__rate_interval]))", 0, 1),
-        _panel(3, "Queue depth", f"sum(vv_videos_in_input_queue{{{SEL}}})", 12, 1, unit="short"),
+        _panel(3, "Queue depth", f"sum(vv_files_in_corrupted{{{SEL}}})", 12, 1, unit="short"),
     ],
 }
 
@@ -51,3 +51,18 @@ def panel(model: dict, title: str) -> dict:
 
 def variable(model: dict, name: str) -> dict:
     return next(v for v in model["templating"]["list"] if v["name"] == name)
+
+
+def fast_downsample_rules(work) -> str:
+    """The generated downsampling rules with their groups run every second instead of every 5 minutes,
+    so a Prometheus started by a test has the records within seconds (the expressions are unchanged)."""
+    import yaml
+
+    from vvdash import PROJECT_ROOT
+
+    doc = yaml.safe_load((PROJECT_ROOT / "generated" / "prometheus" / "rules" / "downsample.yml").read_text())
+    for group in doc["groups"]:
+        group["interval"] = "1s"
+    path = work / "downsample-every-second.yml"
+    path.write_text(yaml.safe_dump(doc))
+    return str(path)

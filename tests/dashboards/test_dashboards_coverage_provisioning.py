@@ -90,7 +90,7 @@ def test_vvdash_lint_dashboards_exits_1_naming_the_panel(project_copy):
     pipeline = project_copy / "dashboards" / "pipeline.py"
     text = pipeline.read_text()
     description = ('"Videos waiting in input/. Orange at half, red at pipeline.queue_backlog from vvdash.yaml "\n'
-                   '            "(the backlog alert\'s threshold).",')
+                   '            "(the backlog alert\'s threshold). " + DOWNSAMPLED_MAX,')
     broken = text.replace(description, '"",')
     assert broken != text
     pipeline.write_text(broken)

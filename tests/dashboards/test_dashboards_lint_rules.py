@@ -71,6 +71,13 @@ CASES = [
      _expr("Videos completed", f'sum(rate(vv_videos_processed_total{{{SEL}, status="failure"}}[$__rate_interval]))'
                                f" / sum(rate(vv_videos_processed_total{{{SEL}}}[$__rate_interval]))"),
      VC, "ratio of raw vv_videos_processed_total rates; the recording rule status:vv_videos_processed:rate5m"),
+    ("query-cost-downsampled-rule", _expr("Queue depth", f"sum(vv_videos_in_input_queue{{{SEL}}})"), QD,
+     "target A: a range query over the raw vv_videos_in_input_queue; the downsampling record "
+     "instance:vv_videos_in_input_queue:max_over_time5m keeps it"),
+    ("query-cost-downsampled-rule",
+     _expr("Videos completed", f"sum(increase(vv_cleanup_runs_total{{{SEL}}}[$__rate_interval]))"), VC,
+     "a range query over the raw vv_cleanup_runs_total; the downsampling record "
+     "instance_status_dry_run:vv_cleanup_runs:increase5m keeps it"),
     ("query-cost-instant-rule", _one_number, QD, "target A: a stat panel shows one number per series but runs a "
                                                  "range query"),
     ("template-datasource-rule", _drop_var("datasource"), D, "has no templated datasource variable"),
@@ -98,7 +105,7 @@ CASES = [
     ("panel-units-rule", _set(lambda m: panel(m, "Queue depth")["fieldConfig"]["defaults"], unit="videos"), QD,
      "has no or invalid unit defined: 'videos'"),
     ("panel-no-targets-rule", _set(lambda m: panel(m, "Queue depth"), targets=[]), QD, "has no queries"),
-    ("target-promql-rule", _expr("Queue depth", f"sum(vv_videos_in_input_queue{{{SEL}}}"), QD,
+    ("target-promql-rule", _expr("Queue depth", f"sum(vv_files_in_corrupted{{{SEL}}}"), QD,
      "target A: invalid PromQL query"),
     ("target-promql-rule", _set(lambda m: m["annotations"]["list"][0], expr="ALERTS{"),
      'dashboard fixture / annotation "Firing alerts"', "invalid PromQL query 'ALERTS{'"),
@@ -119,13 +126,13 @@ CASES = [
      VC, "target A: irate() should use $__rate_interval"),
     # One good range does not excuse a literal one beside it.
     ("target-rate-interval-rule",
-     _expr("Videos completed", f"sum(rate(vv_cleanup_files_deleted_total{{{SEL}}}[$__rate_interval])) / "
-                               f"sum(rate(vv_cleanup_files_deleted_total{{{SEL}}}[8888s888ms]))"),
+     _expr("Videos completed", f"sum(rate(nginx_http_requests_total{{{SEL}}}[$__rate_interval])) / "
+                               f"sum(rate(nginx_http_requests_total{{{SEL}}}[8888s888ms]))"),
      VC, "target A: rate() should use $__rate_interval"),
-    ("target-job-rule", _expr("Queue depth", 'sum(vv_videos_in_input_queue{site=~"$site", instance=~"$instance"})'),
-     QD, 'target A: selector vv_videos_in_input_queue has no job=~"$job" matcher'),
-    ("target-instance-rule", _expr("Queue depth", 'sum(vv_videos_in_input_queue{site=~"$site", job=~"$job"})'),
-     QD, 'target A: selector vv_videos_in_input_queue has no instance=~"$instance" matcher'),
+    ("target-job-rule", _expr("Queue depth", 'sum(vv_files_in_corrupted{site=~"$site", instance=~"$instance"})'),
+     QD, 'target A: selector vv_files_in_corrupted has no job=~"$job" matcher'),
+    ("target-instance-rule", _expr("Queue depth", 'sum(vv_files_in_corrupted{site=~"$site", job=~"$job"})'),
+     QD, 'target A: selector vv_files_in_corrupted has no instance=~"$instance" matcher'),
     ("target-counter-agg-rule", _expr("Videos completed", f"sum(vv_videos_processed_total{{{SEL}}})"), VC,
      "counter metric 'vv_videos_processed_total' is not aggregated with rate, irate, or increase"),
     ("uid-rule", _set(lambda m: m, uid=None), "dashboard Fixture", "has no uid"),
@@ -186,7 +193,7 @@ def test_panels_in_a_collapsed_row_do_not_overlap_the_visible_ones():
 # -- exceptions -------------------------------------------------------------------
 def test_an_exception_excuses_exactly_its_panel_and_rule():
     model = good()
-    _expr("Queue depth", 'sum(vv_videos_in_input_queue{site=~"$site"})')(model)
+    _expr("Queue depth", 'sum(vv_files_in_corrupted{site=~"$site"})')(model)
     findings = lint([model])
     assert {f.message.split(":")[0] for f in findings} == {"target-job-rule", "target-instance-rule"}
     excused = lint([model], [LintException("target-job-rule", "fixture", "Queue depth", "pushed")])
@@ -225,8 +232,8 @@ def test_a_bad_exceptions_file_is_one_line_naming_file_and_key(tmp_path, text, e
 def test_rate_interval_in_every_spelling_passes():
     model = good()
     panel(model, "Videos completed")["targets"][0]["expr"] = (
-        f"sum(rate(vv_cleanup_files_deleted_total{{{SEL}}}[${{__rate_interval}}])) / "
-        f"sum(increase(vv_cleanup_files_deleted_total{{{SEL}}}[$__rate_interval]))")
+        f"sum(rate(nginx_http_requests_total{{{SEL}}}[${{__rate_interval}}])) / "
+        f"sum(increase(nginx_http_requests_total{{{SEL}}}[$__rate_interval]))")
     assert lint([model]) == []
 
 

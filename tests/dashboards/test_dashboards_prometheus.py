@@ -13,6 +13,7 @@ import time
 import pytest
 import requests
 
+from tests.dashboards.fixtures import fast_downsample_rules
 from vvdash.check.metric_coverage import dashboard_exprs
 from vvdash.model.dashboards import iter_targets
 from vvdash.procs import Process, require_binary, start_on_free_port
@@ -40,6 +41,7 @@ def prometheus(tmp_path_factory):
     def start(port: int) -> Process:
         (work / "prometheus.yml").write_text(
             "global: {scrape_interval: 1s}\n"
+            f"rule_files: [{fast_downsample_rules(work)}]\n"
             "scrape_configs:\n"
             f"  - job_name: prometheus\n    static_configs: [{{targets: ['127.0.0.1:{port}'], labels: {{site: local}}}}]\n")
         return Process("prometheus", [binary, f"--config.file={work / 'prometheus.yml'}",
@@ -50,8 +52,9 @@ def prometheus(tmp_path_factory):
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:      # two scrapes, so rate() over `up`'s target has data
-            r = requests.get(f"{url}/api/v1/query", params={"query": "count_over_time(up[1m])"}, timeout=5)
+        while time.monotonic() < deadline:      # scrapes, so rate() over `up`'s target has data, and records
+            r = requests.get(f"{url}/api/v1/query", timeout=5,
+                             params={"query": "count_over_time(instance:up:min_over_time5m[1m])"})
             result = r.json()["data"]["result"]
             if result and float(result[0]["value"][1]) >= 3:
                 break

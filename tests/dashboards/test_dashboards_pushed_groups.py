@@ -15,6 +15,7 @@ import requests
 from prometheus_client import CollectorRegistry
 
 from pipeline.pushgateway import grouping_key, push
+from tests.dashboards.fixtures import fast_downsample_rules
 from vvdash import inventory
 from vvdash.catalog.instrument import instruments
 from vvdash.emit.prometheus_config import host_addressing, scrape_jobs
@@ -38,6 +39,7 @@ def stack(tmp_path_factory):
         lambda port: f"http://127.0.0.1:{port}/-/ready", timeout=20)
     (work / "prometheus.yml").write_text(
         "global: {scrape_interval: 1s}\n"
+        f"rule_files: [{fast_downsample_rules(work)}]\n"
         "scrape_configs:\n"
         f"  - job_name: {JOB['pushgateway']}\n    honor_labels: true\n"
         f"    static_configs: [{{targets: ['127.0.0.1:{gw_port}'], labels: {{site: local}}}}]\n")
@@ -58,9 +60,9 @@ def stack(tmp_path_factory):
         try:
             url = f"http://127.0.0.1:{prom_port}"
             deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:    # a few scrapes, so increase() has samples
-                r = requests.get(f"{url}/api/v1/query", timeout=5,
-                                 params={"query": "count_over_time(push_time_seconds[1m])"})
+            while time.monotonic() < deadline:    # a few scrapes and record evaluations
+                r = requests.get(f"{url}/api/v1/query", timeout=5, params={
+                    "query": "count_over_time(instance:vv_cleanup_duration_seconds:max_over_time5m[1m])"})
                 result = r.json()["data"]["result"]
                 if result and float(result[0]["value"][1]) >= 3:
                     break
@@ -84,7 +86,7 @@ def _variable(model, name):
 
 def _sent(expr: str, instance: str) -> str:
     """As Grafana sends it with site and job on All and one instance selected."""
-    expr = re.sub(r"\$\{?__rate_interval\}?", "1m", expr)
+    expr = re.sub(r"\$\{?__(rate_)?interval\}?", "1m", expr)
     expr = re.sub(r"\$\{?(site|job)\}?", ".+", expr)
     return re.sub(r"\$\{?instance\}?", instance, expr)     # host names here hold no regex characters
 

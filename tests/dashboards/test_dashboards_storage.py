@@ -16,7 +16,10 @@ from vvdash.project import load_project
 
 SCOPE = 'site=~"$site", job=~"$job", instance=~"$instance"'
 ALL_MOUNTS = "Used and free per mount"     # the one panel meant to list every real mount
-FS_SELECTOR = re.compile(r"node_filesystem_\w+\{([^}]*)\}")
+FS_SELECTOR = re.compile(r"(?<![:\w])node_filesystem_\w+\{([^}]*)\}")
+FS_RECORD = re.compile("(" + "|".join(re.escape(r) for r in (
+    R.downsampled("node_filesystem_avail_bytes"), R.downsampled("node_filesystem_size_bytes"), R.STORAGE_FREE_DERIV))
+    + r")\{([^}]*)\}")
 
 
 @pytest.fixture(scope="module")
@@ -33,16 +36,25 @@ def _targets(model, title):
     return [t["expr"] for p, t in iter_targets(model) if p["title"] == title]
 
 
-def test_filesystem_panels_read_the_alerts_filesystems(storage):
+def test_filesystem_panels_read_the_alerts_filesystems(project, storage):
     sel = exprs.storage_selector(inventory.load())
     seen = set()
     for panel, target in iter_targets(storage):
         for matchers in FS_SELECTOR.findall(target["expr"]):
             seen.add(panel["title"])
-            if panel["title"] == ALL_MOUNTS:
-                assert matchers == f"{SCOPE}, {exprs.FSTYPE_FILTER}", target["expr"]
+            assert panel["title"] != ALL_MOUNTS and matchers == f"{sel}, {SCOPE}", (panel["title"], target["expr"])
+        # Downsampled filesystem records keep real filesystems only (their rules filter fstype); the
+        # storage mount's panels add the alerts' selector, the fill-rate record has it in its rule.
+        for record, matchers in FS_RECORD.findall(target["expr"]):
+            seen.add(panel["title"])
+            if panel["title"] == ALL_MOUNTS or record == R.STORAGE_FREE_DERIV:
+                assert matchers == SCOPE, (panel["title"], target["expr"])
             else:
-                assert matchers == f"{sel}, {SCOPE}", (panel["title"], target["expr"])
+                assert matchers == f"{SCOPE}, {sel}", (panel["title"], target["expr"])
+    rules = {rule.record: rule.expr for f in project.rule_files for _, rule in f.rules() if hasattr(rule, "record")}
+    assert f"{{{sel}}}[1h]" in rules[R.STORAGE_FREE_DERIV]
+    for metric in ("node_filesystem_avail_bytes", "node_filesystem_size_bytes"):
+        assert exprs.FSTYPE_FILTER in rules[R.downsampled(metric)]
     assert {ALL_MOUNTS, "Free share of the storage filesystem", "Storage filesystem growth per hour",
             "Time until the storage filesystem is full", "Predicted free space"} <= seen
 

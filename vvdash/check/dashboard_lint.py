@@ -65,6 +65,9 @@ RULES = {
     "query-cost-recorded-rule": "No quantile or ratio over raw series whose rate a recording rule records: "
                                 "read the record (one sample per series per step instead of every scrape).",
     "query-cost-instant-rule": "One-number panels (stat, gauge, bargauge) run instant queries, not range queries.",
+    "query-cost-downsampled-rule": "Range queries do not draw a raw gauge or count that a downsampling record "
+                                   "keeps (rules/downsample.py): over days Prometheus decodes every raw sample "
+                                   "whatever the step; reduce the record over the step instead.",
 }
 
 # Grafana's unit ids (packages/grafana-data/src/valueFormats/categories.ts), as the upstream linter lists them.
@@ -378,7 +381,8 @@ class _Dashboard:
                                  title, "panel")
             for i, target in enumerate(panel.get("targets") or []):
                 if (target.get("expr") or "").strip():
-                    self._target(target["expr"], title, target.get("refId") or str(i))
+                    ranged = ptype not in ONE_NUMBER_PANELS and not (target.get("instant") and not target.get("range"))
+                    self._target(target["expr"], title, target.get("refId") or str(i), ranged)
 
     def _angular(self, panel, title, ptype):
         if ptype in ANGULAR_PANEL_TYPES:
@@ -408,7 +412,7 @@ class _Dashboard:
         if unit not in VALID_UNITS:
             self.hit("panel-units-rule", f"has no or invalid unit defined: {unit!r}", title, "panel")
 
-    def _target(self, expr, title, ref):
+    def _target(self, expr, title, ref, ranged=False):
         try:
             tree = _parse(expr)
         except (ValueError, RuntimeError) as exc:
@@ -417,6 +421,8 @@ class _Dashboard:
             return
         rate_interval = _rate_interval_ranges(expr)
         self._cost(tree, expr, title, ref)
+        if ranged:
+            self._downsampled(tree, title, ref)
         for i, (node, parents) in enumerate(_walk(tree)):
             if isinstance(node, pp.MatrixSelector) and parents and isinstance(parents[-1], pp.Call) \
                     and parents[-1].func.name in _RATE_FUNCS and i not in rate_interval:
@@ -468,6 +474,16 @@ class _Dashboard:
                     self.hit("query-cost-recorded-rule",
                              f"target {ref}: ratio of raw {raw} rates; the recording rule {record} records "
                              f"that rate: divide sums of the record instead", title, "panel")
+
+    def _downsampled(self, tree, title, ref):
+        for node, _ in _walk(tree):
+            if isinstance(node, pp.VectorSelector):
+                record = self.records.downsampled_by(node.name or "")
+                if record:
+                    self.hit("query-cost-downsampled-rule",
+                             f"target {ref}: a range query over the raw {node.name}; the downsampling record "
+                             f"{record} keeps it: reduce the record over the step (e.g. Scope.over_step, "
+                             f"Scope.count)", title, "panel")
 
     def _raw_rates(self, node) -> list[tuple[str, str]]:
         """(raw series, record) for each rate()/increase() of a raw series under `node` that a record reads."""

@@ -23,6 +23,9 @@ ALL_JOBS = frozenset({*JOB.values(), BLACKBOX_SELF_JOB})
 _EVERY_JOB = ("up", "scrape_duration_seconds", "scrape_samples_scraped")
 _RATE_FUNCS = ("rate", "irate", "increase")
 _RATE_RECORD = re.compile(r":(rate|irate|increase)\w*$")
+# A downsampling record (rules/downsample.py): a gauge reduced, or a counter's increase, over a window.
+_DOWNSAMPLE_RECORD = re.compile(r":((min|max|avg|last)_over_time|increase)\d\w*$")
+_DOWNSAMPLE_FUNCS = ("min_over_time", "max_over_time", "avg_over_time", "last_over_time", "increase")
 
 
 def _walk(node, parents=()):
@@ -60,6 +63,7 @@ def job_matches(matcher, job: str, all_value: str) -> bool:
 class RecordIndex:
     rates: dict[str, str] = field(default_factory=dict)       # raw series -> a record of its rate
     jobs: dict[str, frozenset] = field(default_factory=dict)  # record -> jobs it can carry
+    downsampled: dict[str, str] = field(default_factory=dict)  # raw series -> its downsampling record
 
     @classmethod
     def of_rules(cls, records) -> RecordIndex:
@@ -85,6 +89,10 @@ class RecordIndex:
                 else:
                     every_selector_has_job = False
                 if ":" not in name and len(parents) >= 2 and isinstance(parents[-1], pp.MatrixSelector) \
+                        and isinstance(parents[-2], pp.Call) and parents[-2].func.name in _DOWNSAMPLE_FUNCS \
+                        and _DOWNSAMPLE_RECORD.search(rule.record):
+                    index.downsampled.setdefault(name, rule.record)
+                if ":" not in name and len(parents) >= 2 and isinstance(parents[-1], pp.MatrixSelector) \
                         and isinstance(parents[-2], pp.Call) and parents[-2].func.name in _RATE_FUNCS:
                     # Prefer a record of the rate itself (…:rate5m) to one computed from it (a quantile).
                     if name not in index.rates or _RATE_RECORD.search(rule.record):
@@ -102,6 +110,9 @@ class RecordIndex:
 
     def rate_recorded(self, series: str) -> str | None:
         return self.rates.get(series)
+
+    def downsampled_by(self, series: str) -> str | None:
+        return self.downsampled.get(series)
 
     def exposing_jobs(self, name: str) -> frozenset:
         """Jobs whose series `name` can be: one component's job, or every job for shared series."""

@@ -141,6 +141,9 @@ def _names(expr: str) -> set[str]:
     return out
 
 
+INTERVAL = "_group_interval"     # carried beside a rule in record_levels; written as its group's interval
+
+
 def record_levels(rule_files: list[Path], wanted: set[str] | None = None) -> list[list[dict]]:
     """Recording rules in evaluation levels: level 0 reads raw series, level n reads level n-1's records.
 
@@ -149,7 +152,10 @@ def record_levels(rule_files: list[Path], wanted: set[str] | None = None) -> lis
     rules = []
     for path in rule_files:
         for group in (yaml.safe_load(Path(path).read_text()) or {}).get("groups", []):
-            rules += [r for r in group.get("rules", []) if "record" in r]
+            # A group's own interval goes with its rules (a downsampling group runs every 5 m, not at
+            # the backfill's default interval).
+            every = {INTERVAL: group["interval"]} if group.get("interval") else {}
+            rules += [{**r, **every} for r in group.get("rules", []) if "record" in r]
     recorded = {r["record"] for r in rules}
     if wanted is not None:
         keep, todo = set(), set(wanted) & recorded
@@ -189,7 +195,7 @@ def _rule_blocks(levels, start: float, end: float, data: Path, prometheus: str, 
         with Server(prometheus, data, work / f"prometheus-backfill-{n}.log") as server:
             for i, share in enumerate(shares):
                 rules_file = work / f"records-{n}-{i}.yml"
-                rules_file.write_text(yaml.safe_dump({"groups": [{"name": f"backfill_{n}_{i}", "rules": share}]}))
+                rules_file.write_text(yaml.safe_dump({"groups": _groups(share, f"backfill_{n}_{i}")}))
                 out = work / f"rule-blocks-{n}-{i}"
                 jobs.append((out, subprocess.Popen(
                     [promtool, "tsdb", "create-blocks-from", "rules", "--quiet", f"--url={server.url}",
@@ -204,6 +210,15 @@ def _rule_blocks(levels, start: float, end: float, data: Path, prometheus: str, 
             for block in out.iterdir():
                 if (block / "meta.json").exists():
                     shutil.move(str(block), data / block.name)
+
+
+def _groups(rules: list[dict], name: str) -> list[dict]:
+    """Rule groups for promtool: one per interval (promtool evaluates a group at its own interval)."""
+    by_interval: dict[str, list[dict]] = {}
+    for r in rules:
+        by_interval.setdefault(r.get(INTERVAL, ""), []).append({k: v for k, v in r.items() if k != INTERVAL})
+    return [{"name": f"{name}_{every}" if every else name, **({"interval": every} if every else {}), "rules": share}
+            for every, share in by_interval.items()]
 
 
 def _blocks(data: Path) -> list[tuple[int, int]]:
@@ -292,15 +307,22 @@ def dataset(shape: Shape, days: float, rule_files: list[Path], records: set[str]
     if meta_path.exists():
         return json.loads(meta_path.read_text())
     prometheus, promtool = binary("prometheus", 2), binary("promtool", 2)
+    # Start from the cached data set holding most of these rules (same raw blocks and interval): only
+    # the rules it lacks are backfilled. A changed rule is a different rule, so it is backfilled anew.
+    wanted = [_canonical(r) for level in levels for r in level]
+    base = _best_base(cache, raw["key"], eval_interval, compact, set(wanted))
+    have = set(base["rules"]) if base else set()
+    todo = [[r for r in level if _canonical(r) not in have] for level in levels]
+    todo = [level for level in todo if level]
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    data = clone(Path(raw["data"]), folder)
+    data = clone(Path(base["data"] if base else raw["data"]), folder)
     work = Path(tempfile.mkdtemp(prefix="vvdash-backfill-", dir=folder))
     try:
         t1 = time.monotonic()
-        _rule_blocks(levels, raw["start"], raw["end"], data, prometheus, promtool, work, eval_interval)
-        log(f"backfill {key}: {sum(map(len, levels))} recording rules in {len(levels)} levels, "
-            f"{time.monotonic() - t1:.0f}s")
+        _rule_blocks(todo, raw["start"], raw["end"], data, prometheus, promtool, work, eval_interval)
+        log(f"backfill {key}: {sum(map(len, todo))} recording rules in {len(todo)} levels"
+            + (f" on top of {base['key']} ({len(have)} rules)" if base else "") + f", {time.monotonic() - t1:.0f}s")
         if compact:
             t2 = time.monotonic()
             blocks = _compact(data, prometheus, work)
@@ -308,9 +330,35 @@ def dataset(shape: Shape, days: float, rule_files: list[Path], records: set[str]
     finally:
         shutil.rmtree(work, ignore_errors=True)
     meta = {**raw, "key": key, "raw_key": raw["key"], "data": str(data), "records": sum(map(len, levels)),
-            "eval_interval": eval_interval}
+            "eval_interval": eval_interval, "compact": compact,
+            "rules": wanted + sorted(have - set(wanted))}      # what the blocks hold
     meta_path.write_text(json.dumps(meta, indent=2))
     return meta
+
+
+def _canonical(rule: dict) -> str:
+    return json.dumps(rule, sort_keys=True)
+
+
+def _best_base(cache: Path, raw_key: str, eval_interval: str, compact: bool, wanted: set[str]) -> dict | None:
+    """The cached data set over the same raw blocks sharing the most rules with `wanted`, and holding no
+    other version of a wanted record (its samples would mix with the new ones); other records are
+    harmless extra series."""
+    names = {json.loads(r)["record"] for r in wanted}
+    best = None
+    for path in Path(cache).glob("*/dataset.json"):
+        try:
+            meta = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        rules = meta.get("rules")
+        if (meta.get("raw_key") != raw_key or meta.get("eval_interval") != eval_interval
+                or meta.get("compact", True) != compact or rules is None or not Path(meta["data"]).is_dir()
+                or any(r not in wanted and json.loads(r)["record"] in names for r in rules)):
+            continue
+        if best is None or len(set(rules) & wanted) > len(set(best["rules"]) & wanted):
+            best = meta
+    return best
 
 
 def clone(data: Path, into: Path) -> Path:

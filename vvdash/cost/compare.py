@@ -2,8 +2,11 @@
 
 Series are matched by their legend (legendFormat rendered with the series' labels), which
 is what the user reads; range results are compared point by point at the common timestamps,
-a one-number panel by its reduction (lastNotNull, mean...) of the old range against the new
-instant value.
+each difference relative to the larger of the two values or the line's largest value (the scale
+the line is drawn at: a growth rate crossing zero is not compared against a value near 0), a
+one-number panel by its reduction (lastNotNull, mean...) of the old range against the new
+instant value. Counts per interval (increase(), sums of recorded increases) compare per second of
+the window each counts, so bars of different widths compare as the same rate.
 """
 
 from __future__ import annotations
@@ -36,17 +39,34 @@ def _reduce(values: list[float], calc: str) -> float:
     return finite[-1]           # lastNotNull / last
 
 
-def drawn(panel: dict, queries: list[Query], url: str) -> dict[str, dict[float, float]]:
-    """legend -> {timestamp: value} for a panel's queries (instant ones at their one timestamp)."""
+# A count per interval: increase() over a window, or a sum over a window of recorded increases.
+_COUNT = re.compile(r"\b(?:increase|sum_over_time)\([^\[\]]*\[(\w+)\]\)")
+
+
+def count_window(expr: str) -> float | None:
+    """The window (seconds) a panel's per-interval count covers, when the expression is such a count."""
+    found = {m.group(1) for m in _COUNT.finditer(expr)}
+    if len(found) != 1:
+        return None
+    from vvdash.cost.grafana import _parse_duration
+    return _parse_duration(found.pop()) or None
+
+
+def drawn(panel: dict, queries: list[Query], url: str, per_second: bool = False) -> dict[str, dict[float, float]]:
+    """legend -> {timestamp: value} for a panel's queries (instant ones at their one timestamp).
+
+    per_second: counts per interval divided by the window each covers (bars over a different step
+    then compare as the same rate)."""
     targets = {t.get("refId") or chr(ord("A") + i): t for i, t in enumerate(panel.get("targets") or [])}
     out: dict[str, dict[float, float]] = {}
     for q in queries:
         fmt = (targets.get(q.ref) or {}).get("legendFormat", "")
+        window = count_window(q.expr) if per_second else None
         _, _, result = run(url, q)
         for item in result:
             name = legend(fmt, item.get("metric", {}))
             points = item.get("values") or [item["value"]]
-            out.setdefault(name, {}).update({float(t): float(v) for t, v in points})
+            out.setdefault(name, {}).update({float(t): float(v) / (window or 1) for t, v in points})
     return out
 
 
@@ -63,6 +83,11 @@ class Agreement:
     @property
     def ok(self) -> bool:
         return not self.missing and self.compared > 0 and self.worst <= self.tolerance
+
+    @property
+    def empty(self) -> bool:
+        """Neither version draws anything on this data (series the data set does not hold, e.g. GPUs)."""
+        return not self.missing and self.compared == 0
 
     @property
     def narrower(self) -> bool:
@@ -88,7 +113,9 @@ def agree(old_panel: dict, old: list[Query], new_panel: dict, new: list[Query], 
     if one_number and old and not old[0].instant:
         # The old panel showed its range query's last step: ask the instant query for that moment.
         new = [replace(q, end=old[0].end) if q.instant else q for q in new]
-    a, b = drawn(old_panel, old, url), drawn(new_panel, new, url)
+    # Both versions count events per interval: compare them per second of the window each counts.
+    per_second = bool(old and new) and all(count_window(q.expr) for q in (*old, *new))
+    a, b = drawn(old_panel, old, url, per_second), drawn(new_panel, new, url, per_second)
     missing = sorted(set(a) ^ set(b))
     only_old = sorted(set(a) - set(b))
     worst, compared = 0.0, 0
@@ -100,10 +127,13 @@ def agree(old_panel: dict, old: list[Query], new_panel: dict, new: list[Query], 
             worst = max(worst, _relative(x, y, floor))
             compared += 1
             continue
+        # A line is compared at the scale it is drawn on: near zero (a growth rate changing sign) a
+        # difference counts against the line's largest value, not against a value close to 0.
+        scale = max([abs(v) for v in a[name].values() if not math.isnan(v)] or [0.0])
         for t in sorted(set(a[name]) & set(b[name])):
             if t < since:
                 continue
-            worst = max(worst, _relative(a[name][t], b[name][t], floor))
+            worst = max(worst, _relative(a[name][t], b[name][t], max(floor, scale)))
             compared += 1
     return Agreement(new[0].dashboard if new else "", new_panel.get("title", ""), compared, worst, missing, tolerance,
                      only_old)

@@ -1,0 +1,47 @@
+"""Downsampled gauges and counts for the dashboards' long ranges (shared/records.DOWNSAMPLED, COUNTED).
+
+The group runs every DOWNSAMPLE_WINDOW and each record reduces exactly that window, so the
+records tile time: a panel reducing them over its step (min/max/sum_over_time) sees every raw
+sample's contribution once, and over a week reads one sample per series per 5 minutes instead
+of one per scrape.
+"""
+
+from __future__ import annotations
+
+from shared import records as R
+from shared import exprs
+from vvdash import catalog
+from vvdash.jobs import selector
+from vvdash.model.rules import Group, Record
+
+
+def _matchers(component: str | None, extra: str) -> str:
+    parts = [selector(component)] if component else []
+    if extra == "FSTYPE":
+        parts.append(exprs.FSTYPE_FILTER)
+    return "{" + ", ".join(parts) + "}" if parts else ""
+
+
+def _gauges(reduction: str) -> list[Record]:
+    return [Record(record=R.downsampled(metric), expr=f"{how}_over_time({metric}{_matchers(component, extra)}"
+                                                    f"[{R.DOWNSAMPLE_WINDOW}])")
+            for metric, (how, component, extra) in R.DOWNSAMPLED.items() if how == reduction]
+
+
+def _counts(inv) -> list[Record]:
+    w = R.DOWNSAMPLE_WINDOW
+    cat = catalog.load()
+    out = [Record(record=R.counted(metric),
+                  expr=f"sum by ({', '.join(('site', 'job', 'instance', *labels))}) "
+                       f"(increase({metric}{_matchers(cat[metric].component, '')}[{w}]))")
+            for metric, labels in R.COUNTED.items()]
+    # The storage mount's fill rate over the last hour, which the storage dashboard draws over days.
+    out.append(Record(record=R.STORAGE_FREE_DERIV, expr=f"deriv(node_filesystem_avail_bytes{{{exprs.storage_selector(inv)}}}[1h])"))
+    return out
+
+
+def groups(inv) -> list[Group]:
+    every = R.DOWNSAMPLE_WINDOW
+    return [Group(name="vv_downsample_health_records", rules=tuple(_gauges("min")), interval=every),
+            Group(name="vv_downsample_level_records", rules=tuple(_gauges("max")), interval=every),
+            Group(name="vv_downsample_count_records", rules=tuple(_counts(inv)), interval=every)]

@@ -1,0 +1,77 @@
+"""Scenarios for the downsampled records (rules/downsample.py).
+
+A 0/1 health gauge with one failed scrape: its min record is 0 while that sample is in the
+window and 1 once it has left it, so a panel reading the record shows a one-scrape outage. A level
+with one high sample: its max record holds the peak for one window. A pushed counter growing
+steadily: its increase record is the window's increase. Free space falling 1,000 bytes a second:
+the hourly fit is exact.
+"""
+
+from __future__ import annotations
+
+from shared import records as R
+from vvdash import catalog
+from vvdash.scenarios import Scenario, Series, close, counter, promql, seconds, steps
+
+RULE_FILES = ("downsample",)
+W = seconds(R.DOWNSAMPLE_WINDOW)
+BASE = {"min": 1.0, "max": 5.0}
+ODD = {"min": 0.0, "max": 9.0}       # the one sample the record must not lose
+
+
+def _sel(name: str, **matchers) -> str:
+    return name + "{" + ", ".join(f'{k}="{v}"' for k, v in matchers.items()) + "}"
+
+
+def _labels(ctx, metric: str, component: str | None, extra: str) -> dict:
+    labels = ctx.labels(component or "orchestrator")
+    if extra == "FSTYPE":
+        labels.update(device="/dev/sda1", fstype="ext4", mountpoint=ctx.site.get("storage_mountpoint", "/"))
+    return labels
+
+
+def _gauges(ctx, reduction: str) -> list[Scenario]:
+    clock = ctx.clock
+    odd_at = clock.sample_after(3 * W)
+    back = odd_at + clock.step
+    inside, after = clock.eval_after(odd_at), clock.eval_after(odd_at + W)
+    series, checks = [], []
+    for metric, (how, component, extra) in R.DOWNSAMPLED.items():
+        if how != reduction:
+            continue
+        labels = _labels(ctx, metric, component, extra)
+        series.append(Series(metric, labels, steps((0, BASE[how]), (odd_at, ODD[how]), (back, BASE[how]))))
+        record = _sel(R.downsampled(metric), site=labels["site"], job=labels["job"])
+        checks += [close(inside, record, labels, ODD[how], why="the one odd sample is in the window"),
+                   close(after, record, labels, BASE[how], why="the odd sample has left the window")]
+    word = "lowest" if reduction == "min" else "highest"
+    return [Scenario(R.downsampled(next(m for m, v in R.DOWNSAMPLED.items() if v[0] == reduction)), "expression",
+                     f"one sample off the steady value is the {word} of its window, and only of it", (),
+                     tuple(series), tuple(checks))]
+
+
+def _counts(ctx) -> list[Scenario]:
+    cat = catalog.load()
+    at = ctx.clock.eval_after(3 * W)
+    series, checks = [], []
+    for i, (metric, labels) in enumerate(R.COUNTED.items()):
+        target = ctx.labels(cat[metric].component, **{label: f"{label}-1" for label in labels})
+        s = Series(metric, target, counter(0.01 * (i + 1)))
+        series.append(s)
+        checks.append(close(at, _sel(R.counted(metric), site=target["site"]), target,
+                            promql.increase(s, ctx.clock, at, W), rel=1e-6))
+    return [Scenario(R.counted("vv_cleanup_runs_total"), "expression",
+                     "each pushed counter's increase over the window", (), tuple(series), tuple(checks))]
+
+
+def _storage_deriv(ctx) -> list[Scenario]:
+    labels = {**ctx.labels("node_exporter"), "device": "/dev/sda1", "fstype": "ext4",
+              "mountpoint": ctx.site.get("storage_mountpoint", "/")}
+    at = ctx.clock.eval_after(3600 + ctx.clock.step)
+    series = (Series("node_filesystem_avail_bytes", labels, lambda t: 1e9 - 1000.0 * t),)
+    return [Scenario(R.STORAGE_FREE_DERIV, "expression", "free space falling 1,000 bytes a second", (), series,
+                     (close(at, R.STORAGE_FREE_DERIV, labels, -1000.0, rel=1e-6),))]
+
+
+def scenarios(ctx) -> list[Scenario]:
+    return _gauges(ctx, "min") + _gauges(ctx, "max") + _counts(ctx) + _storage_deriv(ctx)
