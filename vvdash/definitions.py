@@ -22,7 +22,8 @@ from vvdash.model.rules import Group, RuleFile
 
 def modules(package: str):
     """(name, path relative to the project, module) of each discovered module of `package`, by name."""
-    pkg = project_folder.import_package(package)
+    init = project_folder.path(*package.split("."), "__init__.py")
+    pkg = _imported(package, init, project_folder.import_package)
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
         if info.name.startswith("_") or info.ispkg:
             continue
@@ -39,13 +40,18 @@ def _imported(name: str, path: Path, importer):
         raise VVError(f"{_rel(path)}: cannot import: {_last_frame(exc)}") from None
 
 
-def _rel(path: Path) -> str:
+def _rel(path: str | Path) -> str:
     return project_folder.shown(path)
 
 
 def _last_frame(exc: Exception) -> str:
-    tb = traceback.extract_tb(exc.__traceback__)
-    where = f" (line {tb[-1].lineno})" if tb else ""
+    """The error and where it was raised: the last frame of the definitions' own code (not of
+    importlib), or the file and line a SyntaxError points at."""
+    if isinstance(exc, SyntaxError):
+        where = f" ({_rel(exc.filename)}, line {exc.lineno})" if exc.filename else ""
+        return f"{type(exc).__name__}: {exc.msg}{where}"
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith("<")]
+    where = f" ({_rel(frames[-1].filename)}, line {frames[-1].lineno})" if frames else ""
     return f"{type(exc).__name__}: {exc}{where}"
 
 
