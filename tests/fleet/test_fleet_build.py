@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from vvdash import catalog
-from vvdash.build import DEFAULT_OUT, build
+from vvdash.build import build, default_out
 from vvdash.errors import VVError
 from vvdash.generations import GENERATIONS
 from vvdash.inventory import load
@@ -28,7 +28,7 @@ def _write(tmp_path, edit) -> Path:
 
 
 def test_without_fleet_the_build_is_the_committed_one():
-    result = build(None, out=DEFAULT_OUT, check=True)
+    result = build(None, out=default_out(), check=True)
     assert not result.changed, (result.stale, result.missing, result.extra)
     assert not any(p.startswith(("fleet/", "kubernetes/")) for p in result.files)
 
@@ -178,7 +178,7 @@ def test_silent_tests_catch_a_rule_that_never_fires(fleet_out, tmp_path):
 def test_fleet_dashboard_and_runbook_only_with_fleet(fleet_out):
     import json
 
-    assert "dashboards/vv-fleet.json" not in build(None, out=DEFAULT_OUT, check=True).files
+    assert "dashboards/vv-fleet.json" not in build(None, out=default_out(), check=True).files
     model = json.loads((fleet_out / "dashboards/vv-fleet.json").read_text())
     table = next(p for p in model["panels"] if p["title"] == "Sites")
     urls = [link["url"] for link in table["fieldConfig"]["defaults"]["links"]]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("vvdash", "pipeline", "dashboards", "rules")
+PACKAGES = ("vvdash", "pipeline", "dashboards", "rules", "shared")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
