@@ -17,6 +17,7 @@ from vvdash.generations import GENERATIONS
 from vvdash.inventory import load
 
 from tests.fleet.conftest import FLEET
+from tests.helpers import run_vvdash
 
 
 def _write(tmp_path, edit) -> Path:
@@ -198,3 +199,11 @@ def test_fleet_up_without_thanos_is_one_line(monkeypatch, tmp_path):
     with pytest.raises(VVError, match="make fleet-tools"):
         runtime.Fleet(tmp_path / "fleet").up(1)
     assert not (tmp_path / "fleet").exists()          # nothing started, nothing written
+
+
+def test_fleet_is_a_command(project_copy):
+    """`vvdash fleet status` where no fleet runs: the command is registered, and says so in one line."""
+    done = run_vvdash(["fleet", "status", "--workdir", "no-fleet-here"], project_copy)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.strip() == (f"vvdash: error: {project_copy / 'no-fleet-here' / 'fleet.json'}: no fleet running "
+                                   "here (start one with `vvdash fleet up`)")

@@ -4,7 +4,7 @@ vvdash/cli.py registers COMMANDS in this order (the order `vvdash --help` lists 
 """
 
 from vvdash.commands import (
-    alertmanager_config, build, catalog, demo, diff, lint, pipeline, preview, stack, upload,
+    alertmanager_config, build, catalog, demo, diff, fleet, lint, pipeline, preview, stack, upload,
 )
 
-COMMANDS = (alertmanager_config, build, catalog, demo, diff, lint, pipeline, preview, stack, upload)
+COMMANDS = (alertmanager_config, build, catalog, demo, diff, fleet, lint, pipeline, preview, stack, upload)
