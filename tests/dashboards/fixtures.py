@@ -58,7 +58,7 @@ def fast_downsample_rules(work) -> str:
     so a Prometheus started by a test has the records within seconds (the expressions are unchanged)."""
     import yaml
 
-    from vvdash import PROJECT_ROOT
+    from tests.helpers import PROJECT_ROOT
 
     doc = yaml.safe_load((PROJECT_ROOT / "generated" / "prometheus" / "rules" / "downsample.yml").read_text())
     for group in doc["groups"]:
