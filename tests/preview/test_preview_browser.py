@@ -100,6 +100,7 @@ def test_all_dashboards_drawn_with_data_or_explicit_no_data(stack, page):
     dashboards = models(stack)
     assert len(dashboards) == 7
     totals = {"data": 0, "nodata": 0}
+    timed = 0                   # dashboards with a time chart drawn
     for uid, model in dashboards.items():
         report = open_dashboard(page, f"{preview(stack)}/d/{uid}{RANGE}")
         expected = drawn_panels(model)
@@ -107,8 +108,11 @@ def test_all_dashboards_drawn_with_data_or_explicit_no_data(stack, page):
         bad = {pid: p for pid, p in report["panels"].items() if p["state"] not in STATES}
         assert not bad, f"{uid}: {bad}"
         assert page.console_errors == [], f"{uid}: {page.console_errors}"
+        # Panels stepping at the records' 5 minutes have at most one point in a stack this young
+        # (their descriptions say so); the live-data share is counted over the others.
+        stepped = {str(p["id"]) for p in expected if p.get("interval")}
         for state in STATES:
-            totals[state] += sum(1 for p in report["panels"].values() if p["state"] == state)
+            totals[state] += sum(1 for pid, p in report["panels"].items() if p["state"] == state and str(pid) not in stepped)
         # "No data" is written out, never a blank panel.
         for box in page.locator('.panel[data-state="nodata"]').all():
             assert box.locator(".no-data").inner_text().strip()
@@ -126,11 +130,14 @@ def test_all_dashboards_drawn_with_data_or_explicit_no_data(stack, page):
         spans = page.evaluate("""() => [...document.querySelectorAll('.panel[data-state="data"] .chart:not(.stat-spark)')].map((c) => {
             const x = echarts.getInstanceByDom(c).getModel().getComponent('xAxis', 0);
             return x && x.get('type') === 'time' ? x.axis.scale.getExtent() : null; }).filter(Boolean)""")
-        assert spans and all(abs((b - a) - 300_000) < 1000 for a, b in spans), (uid, spans)
+        # (A panel whose min interval is the records' 5 minutes may have no point yet in a young stack.)
+        assert all(abs((b - a) - 300_000) < 1000 for a, b in spans), (uid, spans)
+        timed += bool(spans)
         assert page.locator(".dash-title").inner_text() == model["title"]
         assert [r.inner_text() for r in page.locator(".row .row-title").all()] == \
             [p["title"] for p in model["panels"] if p["type"] == "row"]
     assert totals["data"] >= 2 * totals["nodata"], totals     # live data on most panels
+    assert timed >= len(dashboards) - 2, timed
 
 
 def test_screenshots_command_writes_a_png_and_a_line_per_dashboard(stack, tmp_path):
@@ -290,9 +297,11 @@ def test_time_picker_and_auto_refresh_requery(stack, page):
     checked = 0
     for body, answer in answers:
         for q in body["queries"]:
-            if q.get("interval") or q.get("instant"):
+            if q.get("instant"):
                 continue
-            iv = grafana_time.compute(body["from"], body["to"], body["maxDataPoints"], scrape)
+            # A panel's min interval (the 5-minute records') stands in for the scrape, as in Grafana.
+            least = grafana_time.parse_duration_ms(q["interval"]) if q.get("interval") else None
+            iv = grafana_time.compute(body["from"], body["to"], body["maxDataPoints"], scrape, least)
             res = answer["results"][q["refId"]]
             assert (res["step_ms"], res["rate_interval"]) == (iv.step_ms, grafana_time.go_duration(iv.rate_ms))
             assert "$__" not in res["expr"]

@@ -97,7 +97,10 @@ class Stack:
         from vvdash.build import render as render_all  # the same emitters as `vvdash build`
 
         out = self.workdir / "generated"
-        for rel, content in render_all(project).items():
+        files = render_all(project)
+        if profile in stack_profile.QUICK_GROUP_PROFILES:
+            files = stack_profile.quick_groups(files, self.inventory["prometheus"]["evaluation_interval"])
+        for rel, content in files.items():
             path = out / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content)
