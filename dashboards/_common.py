@@ -28,6 +28,10 @@ _DOWNSAMPLED = ("Drawn from the 5-minute downsampled record (rules/downsample.py
 DOWNSAMPLED_MIN = _DOWNSAMPLED.format(what="lowest value", keeps="a failure as short as one scrape")
 DOWNSAMPLED_MAX = _DOWNSAMPLED.format(what="highest value", keeps="a peak")
 COUNTED = _DOWNSAMPLED.format(what="sum of the 5-minute increases", keeps="every event")
+# Said by every panel drawn from a 5-minute copy of a recorded rate (shared/records.COPIED).
+COPIED_RATE = ("Drawn from the recorded 5-minute rate's copy evaluated every 5 minutes (rules/downsample.py): each "
+               "point is the mean rate over its step, so bursts shorter than 5 minutes are smoothed out; points are "
+               "at least 5 minutes apart, and the newest 5 minutes appear at the copy's next evaluation.")
 # The outcome the error-ratio alerts count (corrupted inputs have their own panels and alert).
 FAILED = 'status="failure"'
 TAG = "vvdash"     # every dashboard carries it; the dashboard links list dashboards by it
@@ -103,6 +107,11 @@ class Scope:
         reduction: the lowest (or highest) value of every raw sample in the step."""
         how = records.DOWNSAMPLED[metric][0]
         return f"{how}_over_time({self.rec(records.downsampled(metric), extra)}[$__interval])"
+
+    def copy_over_step(self, record: str, extra: str = "") -> str:
+        """The 5-minute copy of a record (shared/records.COPIED) reduced over the panel's step by its
+        reduction: the mean of the 5-minute rates in the step, or the highest fit."""
+        return f"{records.COPIED[record]}_over_time({self.rec(records.copied(record), extra)}[$__interval])"
 
     def count(self, metric: str, extra: str = "") -> str:
         """Events per step of a pushed counter: its recorded 5-minute increases (COUNTED) summed over the step."""

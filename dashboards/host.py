@@ -1,7 +1,7 @@
 """Host and containers: node_exporter, cAdvisor, and per-process metrics where there are no containers."""
 
 from dashboards._common import (
-    DOWNSAMPLED_MAX, RECORDED, Scope, above, build, downsampled, jobs, q, row, table, timeseries,
+    COPIED_RATE, DOWNSAMPLED_MAX, RECORDED, Scope, above, build, downsampled, jobs, q, row, table, timeseries,
 )
 from shared import records as R
 from vvdash.jobs import PIPELINE_SERVICES
@@ -14,25 +14,25 @@ IDLE = 'mode="idle"'
 
 
 def _panels(inv, sc: Scope) -> list:
-    cpu_busy = f"1 - avg by (instance) ({sc.rec(R.NODE_CPU_IDLE_RATIO)})"
+    cpu_busy = f"1 - avg by (instance) ({sc.copy_over_step(R.NODE_CPU_IDLE_RATIO)})"
     ct = 'name!=""'
     # process_* is exposed by every job: only this dashboard's services are drawn.
     own = sc.own_jobs
 
     def per_device(metric: str, device_filter: str, sign: str = "") -> str:
-        return f"{sign}sum by (instance, device) ({sc.rec(R.NODE_DEVICE_RATE[metric], device_filter)})"
+        return f"{sign}sum by (instance, device) ({sc.copy_over_step(R.NODE_DEVICE_RATE[metric], device_filter)})"
 
     def in_out(title: str, description: str, device_filter: str, into: tuple[str, str], out: tuple[str, str]):
         """Bytes per second per device, `into` drawn below the axis: (metric, legend word) each."""
-        return timeseries(title, description + " " + RECORDED, Unit.BYTES_PER_SECOND,
-                          [q(per_device(into[0], device_filter, "-"), f"{{{{device}}}} {into[1]}"),
-                           q(per_device(out[0], device_filter), f"{{{{device}}}} {out[1]}")], w=8)
+        return downsampled(timeseries(title, description + " " + COPIED_RATE, Unit.BYTES_PER_SECOND,
+                                      [q(per_device(into[0], device_filter, "-"), f"{{{{device}}}} {into[1]}"),
+                                       q(per_device(out[0], device_filter), f"{{{{device}}}} {out[1]}")], w=8))
 
     return [
         row("Host (node_exporter)"),
-        timeseries("CPU busy",
-                   "Share of CPU time not idle, averaged over the host's cores. " + RECORDED,
-                   Unit.PERCENT_UNIT, [q(cpu_busy, "{{instance}}")], thresholds=above(0.8, 0.95), min=0, max=1, w=8),
+        downsampled(timeseries("CPU busy",
+                   "Share of CPU time not idle, averaged over the host's cores. " + COPIED_RATE,
+                   Unit.PERCENT_UNIT, [q(cpu_busy, "{{instance}}")], thresholds=above(0.8, 0.95), min=0, max=1, w=8)),
         downsampled(timeseries("Load average",
                    "1, 5 and 15 minute load averages. " + DOWNSAMPLED_MAX,
                    Unit.SHORT, [q(sc.over_step("node_load1"), "{{instance}} 1m"),
@@ -46,10 +46,10 @@ def _panels(inv, sc: Scope) -> list:
                    thresholds=above(0.85, 0.95), min=0, max=1, w=8)),
         in_out("Disk I/O", "Bytes read (negative: below the axis) and written per second, per device.",
                DISK_FILTER, ("node_disk_read_bytes_total", "read"), ("node_disk_written_bytes_total", "write")),
-        timeseries("Disk busy",
-                   "Share of time each device was doing I/O. " + RECORDED,
+        downsampled(timeseries("Disk busy",
+                   "Share of time each device was doing I/O. " + COPIED_RATE,
                    Unit.PERCENT_UNIT, [q(per_device("node_disk_io_time_seconds_total", DISK_FILTER),
-                                     "{{device}}")], thresholds=above(0.8, 0.95), min=0, w=8),
+                                     "{{device}}")], thresholds=above(0.8, 0.95), min=0, w=8)),
         in_out("Network", "Bytes received (negative) and transmitted per second, per interface.",
                DEVICE_FILTER, ("node_network_receive_bytes_total", "rx"), ("node_network_transmit_bytes_total", "tx")),
         row("Containers (cAdvisor)"),
@@ -84,10 +84,10 @@ def _panels(inv, sc: Scope) -> list:
                              f"({sc.rec(R.counter_rate('vv_self_monitor_container_restarts_triggered_total'))})",
                              "{{service}}")], bars=True, w=8),
         row("Processes (deployments without containers)"),
-        timeseries("Process CPU",
-                   "CPU seconds per second of each service's process, from its own process_* metrics. " + RECORDED,
-                   Unit.PERCENT_UNIT, [q(f"sum by (job, instance) ({sc.rec(R.PROCESS_CPU_RATE, own)})",
-                                     "{{job}} {{instance}}")], min=0, w=8),
+        downsampled(timeseries("Process CPU",
+                   "CPU seconds per second of each service's process, from its own process_* metrics. " + COPIED_RATE,
+                   Unit.PERCENT_UNIT, [q(f"sum by (job, instance) ({sc.copy_over_step(R.PROCESS_CPU_RATE, own)})",
+                                     "{{job}} {{instance}}")], min=0, w=8)),
         downsampled(timeseries("Process memory",
                    "Resident memory of each service's process. " + DOWNSAMPLED_MAX,
                    Unit.BYTES, [q(f"sum by (job, instance) ({sc.over_step('process_resident_memory_bytes', own)})",
@@ -95,8 +95,7 @@ def _panels(inv, sc: Scope) -> list:
         downsampled(timeseries("Process open files",
                    "Open file descriptors as a share of each process's limit. " + DOWNSAMPLED_MAX,
                    Unit.PERCENT_UNIT,
-                   [q(f"{sc.over_step('process_open_fds', own)} / {sc.over_step('process_max_fds', own)}",
-                      "{{job}} {{instance}}")],
+                   [q(f"max_over_time({sc.rec(R.OPEN_FILES_RATIO, own)}[$__interval])", "{{job}} {{instance}}")],
                    thresholds=above(0.8, 0.95), min=0, w=8)),
         table("Process uptime",
               "Time since each service's process started; a short uptime is a recent restart.",

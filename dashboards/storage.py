@@ -21,7 +21,7 @@ def _panels(inv, sc: Scope) -> list:
     size_all = sc.over_step("node_filesystem_size_bytes")
     avail_all = sc.over_step("node_filesystem_avail_bytes")
     avail = sc.over_step("node_filesystem_avail_bytes", sel)
-    folder_growth = f"{sc.rec(R.FOLDER_GROWTH)} * 3600"
+    folder_growth = f"{sc.copy_over_step(R.FOLDER_GROWTH)} * 3600"
     until_full = narrow(exprs.seconds_until_full(inv), sel, sc)
     growth_th = above(th("subfolder_growth_bytes_per_hour") / 2, th("subfolder_growth_bytes_per_hour"))
     return [
@@ -82,11 +82,14 @@ def _panels(inv, sc: Scope) -> list:
         bargauge("Files per subfolder",
                  "Files currently in each subfolder.", Unit.SHORT,
                  [q(f"sum by (folder) ({sc.m('vv_storage_files')})", "{{folder}}", instant=True)], w=6),
-        timeseries("Subfolder growth per hour",
-                   "Bytes added per hour to each subfolder: the recording rule the abnormal-growth alert reads. "
-                   "Red at storage.subfolder_growth_bytes_per_hour, the alert's threshold.",
+        downsampled(timeseries("Subfolder growth per hour",
+                   "Bytes added per hour to each subfolder, fitted over the last hour: the abnormal-growth alert's "
+                   "recording rule, drawn from its copy evaluated every 5 minutes (rules/downsample.py). Each point "
+                   "is the highest fit over its step, so an hour the alert saw above the threshold still shows; "
+                   "points are at least 5 minutes apart, and the newest 5 minutes appear at the copy's next "
+                   "evaluation. Red at storage.subfolder_growth_bytes_per_hour, the alert's threshold.",
                    Unit.BYTES, [q(folder_growth, "{{site}} {{folder}}")],
-                   thresholds=growth_th, threshold_lines=True, w=12),
+                   thresholds=growth_th, threshold_lines=True, w=12)),
         stat("Storage usage age",
              "Time since storage_exporter last measured the subfolders; older than a few refresh periods "
              "means the figures above are stale.", Unit.SECONDS,

@@ -1,7 +1,7 @@
 """BitNet / summarizer: inference latency by backend, success and failure, model, CPU, memory, GPU."""
 
 from dashboards._common import (
-    DOWNSAMPLED_MAX, FAILED, RECORDED, Scope, above, below, build, downsampled, gauge, heatmap, jobs, q,
+    COPIED_RATE, DOWNSAMPLED_MAX, FAILED, RECORDED, Scope, above, below, build, downsampled, gauge, heatmap, jobs, q,
     recorded_resolution, row, stat, table, timeseries,
 )
 from shared import records as R
@@ -57,10 +57,10 @@ def _panels(inv, sc: Scope) -> list:
              Unit.SHORT, [q(f"sum({sc.m('vv_summarize_scene_model_loaded_info')})", instant=True)],
              thresholds=below(1), w=8, h=6),
         row("Resources"),
-        timeseries("Summarizer CPU",
-                   "CPU seconds per second used by the summarize_scene process (1 = one core). " + RECORDED,
-                   Unit.PERCENT_UNIT, [q(f"sum by (instance) ({sc.rec(R.PROCESS_CPU_RATE, OWN)})",
-                                     "{{instance}}")], min=0, w=8),
+        downsampled(timeseries("Summarizer CPU",
+                   "CPU seconds per second used by the summarize_scene process (1 = one core). " + COPIED_RATE,
+                   Unit.PERCENT_UNIT, [q(f"sum by (instance) ({sc.copy_over_step(R.PROCESS_CPU_RATE, OWN)})",
+                                     "{{instance}}")], min=0, w=8)),
         downsampled(timeseries("Summarizer memory",
                    "Resident memory of the summarize_scene process. " + DOWNSAMPLED_MAX,
                    Unit.BYTES, [q(f"sum by (instance) ({sc.over_step('process_resident_memory_bytes', OWN)})",

@@ -1,13 +1,15 @@
-"""Downsampled gauges and counts for the dashboards' long ranges (shared/records.DOWNSAMPLED, COUNTED).
+"""Downsampled gauges and counts for the dashboards' long ranges (shared/records.DOWNSAMPLED, COUNTED),
+and 5-minute copies of the records panels draw per instance over days (shared/records.COPIED).
 
-The group runs every DOWNSAMPLE_WINDOW and each record reduces exactly that window, so the
-records tile time: a panel reducing them over its step (min/max/sum_over_time) sees every raw
+The groups run every DOWNSAMPLE_WINDOW and each gauge or count record reduces exactly that window,
+so the records tile time: a panel reducing them over its step (min/max/sum_over_time) sees every raw
 sample's contribution once, and over a week reads one sample per series per 5 minutes instead
-of one per scrape.
+of one per scrape (or per evaluation, for a copy).
 """
 
 from __future__ import annotations
 
+from rules import host, storage
 from shared import records as R
 from shared import exprs
 from vvdash import catalog
@@ -28,6 +30,19 @@ def _gauges(reduction: str) -> list[Record]:
             for metric, (how, component, extra) in R.DOWNSAMPLED.items() if how == reduction]
 
 
+def _open_files_ratio() -> Record:
+    w = R.DOWNSAMPLE_WINDOW
+    return Record(record=R.OPEN_FILES_RATIO,
+                  expr=f"max_over_time(process_open_fds[{w}]) / max_over_time(process_max_fds[{w}])")
+
+
+def _copies(inv) -> list[Record]:
+    """The COPIED records with their own expressions (rules/host.py, rules/storage.py), under the copy's name."""
+    originals = {r.record: r for g in (*host.groups(inv), *storage.groups(inv)) for r in g.rules
+                 if isinstance(r, Record)}
+    return [Record(record=R.copied(name), expr=originals[name].expr, labels=dict(originals[name].labels)) for name in R.COPIED]
+
+
 def _counts(inv) -> list[Record]:
     w = R.DOWNSAMPLE_WINDOW
     cat = catalog.load()
@@ -43,5 +58,6 @@ def _counts(inv) -> list[Record]:
 def groups(inv) -> list[Group]:
     every = R.DOWNSAMPLE_WINDOW
     return [Group(name="vv_downsample_health_records", rules=tuple(_gauges("min")), interval=every),
-            Group(name="vv_downsample_level_records", rules=tuple(_gauges("max")), interval=every),
-            Group(name="vv_downsample_count_records", rules=tuple(_counts(inv)), interval=every)]
+            Group(name="vv_downsample_level_records", rules=(*_gauges("max"), _open_files_ratio()), interval=every),
+            Group(name="vv_downsample_count_records", rules=tuple(_counts(inv)), interval=every),
+            Group(name="vv_downsample_copied_records", rules=tuple(_copies(inv)), interval=every)]

@@ -106,8 +106,6 @@ DOWNSAMPLED = {
     "probe_duration_seconds": ("max", "blackbox_exporter", ""),
     "process_resident_memory_bytes": ("max", None, ""),
     "process_virtual_memory_bytes": ("max", None, ""),
-    "process_open_fds": ("max", None, ""),
-    "process_max_fds": ("max", None, ""),
     "node_load1": ("max", "node_exporter", ""),
     "node_load5": ("max", "node_exporter", ""),
     "node_load15": ("max", "node_exporter", ""),
@@ -136,6 +134,26 @@ COUNTED = {
     "vv_self_monitor_container_restarts_triggered_total": ("service",),
 }
 STORAGE_FREE_DERIV = "instance_mountpoint:node_filesystem_avail_bytes:deriv1h"
+# Each process's open file descriptors as a share of its limit, the highest over the window: one
+# series per process for the host dashboard's open-files panel, not two to divide.
+OPEN_FILES_RATIO = f"instance:process_open_fds_per_max_fds:ratio_max_over_time{DOWNSAMPLE_WINDOW}"
+# Records evaluated at the normal interval (alerts and short ranges read them) that panels draw per
+# instance over days: each has a copy with the same expression evaluated every DOWNSAMPLE_WINDOW
+# (rules/downsample.py), which a panel reduces over its step: record -> reduction. A 5-minute rate
+# every 5 minutes tiles time, so the mean of the copies over a step is the step's mean rate; an
+# hourly fit overlaps its neighbours, so the highest over the step keeps a peak the alert saw.
+COPIED = {
+    PROCESS_CPU_RATE: "avg",
+    NODE_CPU_IDLE_RATIO: "avg",
+    **dict.fromkeys(NODE_DEVICE_RATE.values(), "avg"),
+    FOLDER_GROWTH: "max",
+}
+
+
+def copied(record: str) -> str:
+    """`<record>_every5m`: the copy of a COPIED record evaluated every DOWNSAMPLE_WINDOW."""
+    COPIED[record]      # only these have a copy
+    return f"{record}_every{DOWNSAMPLE_WINDOW}"
 
 
 def downsampled(metric: str) -> str:

@@ -4,7 +4,9 @@ A 0/1 health gauge with one failed scrape: its min record is 0 while that sample
 window and 1 once it has left it, so a panel reading the record shows a one-scrape outage. A level
 with one high sample: its max record holds the peak for one window. A pushed counter growing
 steadily: its increase record is the window's increase. Free space falling 1,000 bytes a second:
-the hourly fit is exact.
+the hourly fit is exact. One sample of many open files: the open-files share holds it for one
+window. Steady counters and a folder growing steadily: each 5-minute copy of a recorded rate or fit
+is the original's exact value.
 """
 
 from __future__ import annotations
@@ -73,5 +75,39 @@ def _storage_deriv(ctx) -> list[Scenario]:
                      (close(at, R.STORAGE_FREE_DERIV, labels, -1000.0, rel=1e-6),))]
 
 
+def _open_files(ctx) -> list[Scenario]:
+    clock = ctx.clock
+    odd_at = clock.sample_after(3 * W)
+    inside, after = clock.eval_after(odd_at), clock.eval_after(odd_at + W)
+    labels = ctx.labels("summarize_scene")
+    series = (Series("process_open_fds", labels, steps((0, 20.0), (odd_at, 900.0), (odd_at + clock.step, 20.0))),
+              Series("process_max_fds", labels, steps((0, 1024.0))))
+    checks = (close(inside, R.OPEN_FILES_RATIO, labels, 900.0 / 1024, why="the peak is in the window"),
+              close(after, R.OPEN_FILES_RATIO, labels, 20.0 / 1024, why="the peak has left the window"))
+    return [Scenario(R.OPEN_FILES_RATIO, "expression", "one sample of many open files is the window's highest share",
+                     (), series, checks)]
+
+
+def _copies(ctx) -> list[Scenario]:
+    """Inputs whose recorded value is known exactly, one per COPIED record (a test fails on a copy left out)."""
+    at = ctx.clock.eval_after(3600 + ctx.clock.step)       # the growth fit reads an hour
+    node = ctx.labels("node_exporter")
+    proc = ctx.labels("summarize_scene")
+    store = ctx.labels("storage_exporter", folder="processed")
+    series = [Series("process_cpu_seconds_total", proc, counter(0.2)),
+              Series("node_cpu_seconds_total", {**node, "cpu": "0", "mode": "idle"}, counter(0.5)),
+              Series("node_cpu_seconds_total", {**node, "cpu": "1", "mode": "idle"}, counter(0.7)),
+              Series("vv_storage_used_bytes", store, counter(1000.0, value_at_start=1e9))]
+    expected = {R.PROCESS_CPU_RATE: (proc, 0.2), R.NODE_CPU_IDLE_RATIO: (node, 0.6),
+                R.FOLDER_GROWTH: ({"site": store["site"], "job": store["job"], "folder": "processed"}, 1000.0)}
+    for i, (metric, record) in enumerate(R.NODE_DEVICE_RATE.items()):
+        series.append(Series(metric, {**node, "device": "sda"}, counter(100.0 * (i + 1))))
+        expected[record] = ({**node, "device": "sda"}, 100.0 * (i + 1))
+    checks = tuple(close(at, R.copied(record), *expected[record], rel=1e-6) for record in R.COPIED)
+    return [Scenario(R.copied(R.PROCESS_CPU_RATE), "expression",
+                     "each 5-minute copy of a recorded rate or fit has the original's value", (), tuple(series), checks)]
+
+
 def scenarios(ctx) -> list[Scenario]:
-    return _gauges(ctx, "min") + _gauges(ctx, "max") + _counts(ctx) + _storage_deriv(ctx)
+    return (_gauges(ctx, "min") + _gauges(ctx, "max") + _counts(ctx) + _storage_deriv(ctx) + _open_files(ctx)
+            + _copies(ctx))

@@ -78,6 +78,15 @@ CASES = [
      _expr("Videos completed", f"sum(increase(vv_cleanup_runs_total{{{SEL}}}[$__rate_interval]))"), VC,
      "a range query over the raw vv_cleanup_runs_total; the downsampling record "
      "instance_status_dry_run:vv_cleanup_runs:increase5m keeps it"),
+    # A record evaluated at the normal interval that has a 5-minute copy, drawn over the range.
+    ("query-cost-downsampled-rule",
+     _expr("Videos completed", f'sum by (job) (instance:process_cpu_seconds:rate5m{{{SEL}, job="orchestrator"}})'),
+     VC, "a range query over the record instance:process_cpu_seconds:rate5m, evaluated at the normal interval; its "
+         "copy instance:process_cpu_seconds:rate5m_every5m is evaluated every 5 minutes"),
+    # The open-files share of the limit is one downsampled record over both gauges.
+    ("query-cost-downsampled-rule", _expr("Queue depth", f"max(process_open_fds{{{SEL}}})"), QD,
+     "a range query over the raw process_open_fds; the downsampling record "
+     "instance:process_open_fds_per_max_fds:ratio_max_over_time5m keeps it"),
     ("query-cost-instant-rule", _one_number, QD, "target A: a stat panel shows one number per series but runs a "
                                                  "range query"),
     ("template-datasource-rule", _drop_var("datasource"), D, "has no templated datasource variable"),

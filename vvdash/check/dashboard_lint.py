@@ -66,8 +66,9 @@ RULES = {
                                 "read the record (one sample per series per step instead of every scrape).",
     "query-cost-instant-rule": "One-number panels (stat, gauge, bargauge) run instant queries, not range queries.",
     "query-cost-downsampled-rule": "Range queries do not draw a raw gauge or count that a downsampling record "
-                                   "keeps (rules/downsample.py): over days Prometheus decodes every raw sample "
-                                   "whatever the step; reduce the record over the step instead.",
+                                   "keeps (rules/downsample.py), nor a record that has a 5-minute copy: over days "
+                                   "Prometheus decodes every sample whatever the step; reduce the downsampled "
+                                   "record or the copy over the step instead.",
 }
 
 # Grafana's unit ids (packages/grafana-data/src/valueFormats/categories.ts), as the upstream linter lists them.
@@ -484,6 +485,12 @@ class _Dashboard:
                              f"target {ref}: a range query over the raw {node.name}; the downsampling record "
                              f"{record} keeps it: reduce the record over the step (e.g. Scope.over_step, "
                              f"Scope.count)", title, "panel")
+                copy = self.records.copied_by(node.name or "")
+                if copy:
+                    self.hit("query-cost-downsampled-rule",
+                             f"target {ref}: a range query over the record {node.name}, evaluated at the normal "
+                             f"interval; its copy {copy} is evaluated every 5 minutes: reduce the copy over the "
+                             f"step (Scope.copy_over_step)", title, "panel")
 
     def _raw_rates(self, node) -> list[tuple[str, str]]:
         """(raw series, record) for each rate()/increase() of a raw series under `node` that a record reads."""

@@ -3,7 +3,8 @@
 RecordIndex: for each raw series, the recording rule that records its rate (so a panel
 computing a quantile or a ratio from the raw rate can read the record instead); for each
 series name, the jobs that can expose it (catalog component -> job; a record: the jobs its
-expression selects).
+expression selects); for each record evaluated at the normal interval, its copy evaluated
+every 5 minutes, if any.
 """
 
 from __future__ import annotations
@@ -23,8 +24,11 @@ ALL_JOBS = frozenset({*JOB.values(), BLACKBOX_SELF_JOB})
 _EVERY_JOB = ("up", "scrape_duration_seconds", "scrape_samples_scraped")
 _RATE_FUNCS = ("rate", "irate", "increase")
 _RATE_RECORD = re.compile(r":(rate|irate|increase)\w*$")
-# A downsampling record (rules/downsample.py): a gauge reduced, or a counter's increase, over a window.
-_DOWNSAMPLE_RECORD = re.compile(r":((min|max|avg|last)_over_time|increase)\d\w*$")
+# A downsampling record (rules/downsample.py): a gauge (or a ratio of gauges) reduced, or a counter's
+# increase, over a window.
+_DOWNSAMPLE_RECORD = re.compile(r":(ratio_)?((min|max|avg|last)_over_time|increase)\d\w*$")
+# A copy of a record, evaluated every 5 minutes under the name `<record>_every5m` with its expression.
+_COPY_SUFFIX = re.compile(r"_every\d+[smh]$")
 _DOWNSAMPLE_FUNCS = ("min_over_time", "max_over_time", "avg_over_time", "last_over_time", "increase")
 
 
@@ -64,6 +68,7 @@ class RecordIndex:
     rates: dict[str, str] = field(default_factory=dict)       # raw series -> a record of its rate
     jobs: dict[str, frozenset] = field(default_factory=dict)  # record -> jobs it can carry
     downsampled: dict[str, str] = field(default_factory=dict)  # raw series -> its downsampling record
+    copies: dict[str, str] = field(default_factory=dict)      # record -> its 5-minute copy
 
     @classmethod
     def of_rules(cls, records) -> RecordIndex:
@@ -102,6 +107,11 @@ class RecordIndex:
             first_pass = rule.record not in seen
             seen.add(rule.record)
             index.jobs[rule.record] = found if first_pass else index.jobs[rule.record] | found
+        exprs = {rule.record: rule.expr for rule in rules}
+        for rule in rules:
+            original = _COPY_SUFFIX.sub("", rule.record)
+            if original != rule.record and exprs.get(original) == rule.expr:
+                index.copies[original] = rule.record
         return index
 
     @classmethod
@@ -113,6 +123,9 @@ class RecordIndex:
 
     def downsampled_by(self, series: str) -> str | None:
         return self.downsampled.get(series)
+
+    def copied_by(self, record: str) -> str | None:
+        return self.copies.get(record)
 
     def exposing_jobs(self, name: str) -> frozenset:
         """Jobs whose series `name` can be: one component's job, or every job for shared series."""
