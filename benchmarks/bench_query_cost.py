@@ -2,7 +2,8 @@
 
 Backfills 7 days of series shaped like the running pipeline's (vvdash.cost.series, 15 s
 scrapes) for 1 and 10 sites with `promtool tsdb create-blocks-from openmetrics`, the
-recording rules the dashboards read with `create-blocks-from rules`, and lets Prometheus
+recording rules the dashboards read (and those of --before/--compare REF, with REF's own
+rules for records since retired) with `create-blocks-from rules`, and lets Prometheus
 compact them; the blocks are cached in .cache/query-cost/. Then, on each Prometheus
 generation (2.x on PATH, 3.x in .tools/debian-unstable), expands every dashboard as Grafana
 does for a 1,600 px screen with every variable on All, runs each query (one warm-up, then
@@ -27,6 +28,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
@@ -70,9 +73,35 @@ def _scenarios(text: str) -> list[tuple[str, int]]:
     return out
 
 
-def _dataset(sites: int, days: float, scrape: float, eval_interval: str, log) -> dict:
+def _retired_rules(ref: str, into: Path) -> Path | None:
+    """REF's recording rules whose names the current rules no longer define, as one file in `into`,
+    so REF's dashboards (--before, --compare) find their records on the same data; None if none."""
+    current = records.recorded_names(sorted(RULES.glob("*.yml")))
+    names = subprocess.run(["git", "-C", str(PROJECT_ROOT), "ls-tree", "--name-only", ref,
+                            "generated/prometheus/rules/"], capture_output=True, text=True, check=True).stdout.split()
+    groups = []
+    for name in names:
+        text = subprocess.run(["git", "-C", str(PROJECT_ROOT), "show", f"{ref}:{name}"], capture_output=True,
+                              text=True, check=True).stdout
+        for group in (yaml.safe_load(text) or {}).get("groups", []):
+            kept = [r for r in group.get("rules", []) if "record" in r and r["record"] not in current]
+            if kept:
+                groups.append({**group, "name": f"retired_{group['name']}", "rules": kept})
+    if not groups:
+        return None
+    path = into / f"retired-at-{ref}.yml"
+    path.write_text(yaml.safe_dump({"groups": groups}, sort_keys=True))
+    return path
+
+
+def _dataset(sites: int, days: float, scrape: float, eval_interval: str, log, refs=(), work: Path | None = None) -> dict:
+    """The data set for the current dashboards and those of `refs`: the records any of them reads."""
     rules = sorted(RULES.glob("*.yml"))
     models = list(_dashboards_at(None).values())
+    for ref in refs:
+        models += list(_dashboards_at(ref).values())
+        retired = _retired_rules(ref, work) if work else None
+        rules += [retired] if retired else []
     return backfill.dataset(Shape(sites=sites, scrape_s=scrape), days, rules, records.read_by(models, rules),
                             eval_interval=eval_interval, log=log)
 
@@ -109,7 +138,10 @@ def main(argv=None) -> int:
         report, failed = [], False
         for sites in sorted({s for _, s in scenarios}):
             interval = args.fleet_eval_interval if sites > 1 and args.fleet_eval_interval else args.eval_interval
-            meta = _dataset(sites, args.days, scrape, interval, lambda m: print(m, flush=True))
+            refs = sorted({r for r in (args.before, args.compare) if r})
+            with tempfile.TemporaryDirectory(prefix="vvdash-cost-rules-") as rules_tmp:
+                meta = _dataset(sites, args.days, scrape, interval, lambda m: print(m, flush=True), refs,
+                                Path(rules_tmp))
             print(f"data: {sites} site(s), {meta['series_per_site']} series per site, {meta['days']:g} days, "
                   f"{meta['raw_samples']:,} raw samples, {meta['records']} records evaluated every "
                   f"{meta['eval_interval']}", flush=True)
