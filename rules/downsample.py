@@ -37,10 +37,11 @@ def _open_files_ratio() -> Record:
 
 
 def _copies(inv) -> list[Record]:
-    """The COPIED records with their own expressions (rules/host.py, rules/storage.py), under the copy's name."""
-    originals = {r.record: r for g in (*host.groups(inv), *storage.groups(inv)) for r in g.rules
-                 if isinstance(r, Record)}
-    return [Record(record=R.copied(name), expr=originals[name].expr, labels=dict(originals[name].labels)) for name in R.COPIED]
+    """The COPIED records with their own expressions and labels (rules/host.py, rules/storage.py; a
+    record may have several rules, one per horizon), under the copy's name."""
+    return [Record(record=R.copied(r.record), expr=r.expr, labels=dict(r.labels))
+            for g in (*host.groups(inv), *storage.groups(inv)) for r in g.rules
+            if isinstance(r, Record) and r.record in R.COPIED]
 
 
 def _counts(inv) -> list[Record]:

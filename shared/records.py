@@ -140,13 +140,16 @@ OPEN_FILES_RATIO = f"instance:process_open_fds_per_max_fds:ratio_max_over_time{D
 # Records evaluated at the normal interval (alerts and short ranges read them) that panels draw per
 # instance over days: each has a copy with the same expression evaluated every DOWNSAMPLE_WINDOW
 # (rules/downsample.py), which a panel reduces over its step: record -> reduction. A 5-minute rate
-# every 5 minutes tiles time, so the mean of the copies over a step is the step's mean rate; an
-# hourly fit overlaps its neighbours, so the highest over the step keeps a peak the alert saw.
+# every 5 minutes tiles time, so the mean of the copies over a step is the step's mean rate; a fit
+# over an hour or more overlaps its neighbours, so the worst over the step (highest growth, lowest
+# predicted free space, soonest full) keeps what the alert saw.
 COPIED = {
     PROCESS_CPU_RATE: "avg",
     NODE_CPU_IDLE_RATIO: "avg",
     **dict.fromkeys(NODE_DEVICE_RATE.values(), "avg"),
     FOLDER_GROWTH: "max",
+    STORAGE_PREDICTED_FREE: "min",
+    STORAGE_SECONDS_UNTIL_FULL: "min",
 }
 
 

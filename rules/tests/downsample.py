@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from shared import records as R
 from vvdash import catalog
+from vvdash.inventory import duration_seconds
 from vvdash.scenarios import Scenario, Series, close, counter, promql, seconds, steps
 
 RULE_FILES = ("downsample",)
@@ -103,9 +104,21 @@ def _copies(ctx) -> list[Scenario]:
     for i, (metric, record) in enumerate(R.NODE_DEVICE_RATE.items()):
         series.append(Series(metric, {**node, "device": "sda"}, counter(100.0 * (i + 1))))
         expected[record] = ({**node, "device": "sda"}, 100.0 * (i + 1))
-    checks = tuple(close(at, R.copied(record), *expected[record], rel=1e-6) for record in R.COPIED)
+    # The storage mount's free bytes falling 1,000 a second: the fits are exact.
+    mount = {**node, "device": "/dev/sda1", "fstype": "ext4", "mountpoint": ctx.site.get("storage_mountpoint", "/")}
+    series += [Series("node_filesystem_avail_bytes", mount, lambda t: 1e9 - 1000.0 * t),
+               Series("node_filesystem_size_bytes", mount, lambda t: 2e9)]
+    expected[R.STORAGE_SECONDS_UNTIL_FULL] = (mount, (1e9 - 1000.0 * ctx.clock.sample_at_or_before(at)) / 1000.0)
+    checks = [close(at, R.copied(record), *expected[record], rel=1e-4) for record in R.COPIED if record in expected]
+    for h in dict.fromkeys((ctx.value("thresholds.storage.fill_warning_horizon"),
+                            ctx.value("thresholds.storage.fill_critical_horizon"))):
+        checks.append(close(at, _sel(R.copied(R.STORAGE_PREDICTED_FREE), horizon=h), {**mount, "horizon": h},
+                            1e9 - 1000.0 * (at + duration_seconds(h)), rel=1e-4))
+    keys = ("thresholds.storage.predict_window", "thresholds.storage.fill_warning_horizon",
+            "thresholds.storage.fill_critical_horizon")
     return [Scenario(R.copied(R.PROCESS_CPU_RATE), "expression",
-                     "each 5-minute copy of a recorded rate or fit has the original's value", (), tuple(series), checks)]
+                     "each 5-minute copy of a recorded rate or fit has the original's value", keys, tuple(series),
+                     tuple(checks))]
 
 
 def scenarios(ctx) -> list[Scenario]:
