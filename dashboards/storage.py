@@ -61,13 +61,10 @@ def _panels(inv, sc: Scope) -> list:
                              q(sc.copy_over_step(R.STORAGE_PREDICTED_FREE, f'horizon="{crit_h}"'), f"in {crit_h}"),
                              q(avail, "now")],
                    thresholds=below(0), threshold_lines=True, w=12, h=6)),
-        downsampled(timeseries("Time until full",
-                   "The time-until-full figure over time: the stat's expression, from its recording rule's copy "
-                   "evaluated every 5 minutes (rules/downsample.py). Each point is the soonest over its step; "
-                   "points are at least 5 minutes apart, and the newest 5 minutes appear at the copy's next "
-                   "evaluation.",
-                   Unit.SECONDS, [q(sc.copy_over_step(R.STORAGE_SECONDS_UNTIL_FULL), "{{mountpoint}}")],
-                   thresholds=below(duration_seconds(crit_h), duration_seconds(warn_h)), min=0, w=12)),
+        timeseries("Time until full",
+                   "The time-until-full figure over time (the stat's expression, recorded at every rule evaluation).",
+                   Unit.SECONDS, [q(sc.rec(R.STORAGE_SECONDS_UNTIL_FULL), "{{mountpoint}}")],
+                   thresholds=below(duration_seconds(crit_h), duration_seconds(warn_h)), min=0, w=12),
         downsampled(timeseries("Storage filesystem growth per hour",
                    "Bytes consumed per hour on the filesystem holding VIDEO_STORAGE_ROOT (negative: space "
                    "freed), fitted over the last hour: the record evaluated every 5 minutes "

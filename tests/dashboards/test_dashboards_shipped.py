@@ -120,14 +120,12 @@ def _steps(panel):
 def test_time_to_full_is_the_alerts_expression_with_the_variables_added(models):
     inv = inventory.load()
     scope = 'site=~"$site", job=~"$job", instance=~"$instance"'
-    # Over days the panel reads the alert's expression recorded every 5 minutes (the soonest over each
-    # step), not a 6 h fit per step.
+    # Over days the panel reads the alert's expression recorded at each evaluation, not a 6 h fit per step.
     panel = _panel(models["vv-storage"], "Time until full")
-    copy = R.copied(R.STORAGE_SECONDS_UNTIL_FULL)
-    assert panel["targets"][0]["expr"] == f"min_over_time({copy}{{{scope}}}[$__interval])"
-    for name in (R.STORAGE_SECONDS_UNTIL_FULL, copy):
-        [rule] = [r for f in definitions.load_rules(inv) for _, r in f.rules() if getattr(r, "record", None) == name]
-        assert rule.expr == exprs.seconds_until_full(inv)
+    assert panel["targets"][0]["expr"] == f"{R.STORAGE_SECONDS_UNTIL_FULL}{{{scope}}}"
+    [rule] = [r for f in definitions.load_rules(inv) for _, r in f.rules()
+              if getattr(r, "record", None) == R.STORAGE_SECONDS_UNTIL_FULL]
+    assert rule.expr == exprs.seconds_until_full(inv)
     stat = _panel(models["vv-storage"], "Time until the storage filesystem is full")
     assert stat["targets"][0]["expr"].replace(f", {scope}", "") == f"min({exprs.seconds_until_full(inv)})"
     condition = _panel(models["vv-storage"], "Filesystems meeting the disk-exhaustion condition")
