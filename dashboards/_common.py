@@ -110,7 +110,7 @@ class Scope:
 
     def copy_over_step(self, record: str, extra: str = "") -> str:
         """The 5-minute copy of a record (shared/records.COPIED) reduced over the panel's step by its
-        reduction: the mean of the 5-minute rates in the step, or the highest fit."""
+        reduction: the mean of the 5-minute rates in the step, or the lowest or newest fit."""
         return f"{records.COPIED[record]}_over_time({self.rec(records.copied(record), extra)}[$__interval])"
 
     def count(self, metric: str, extra: str = "") -> str:

@@ -86,9 +86,8 @@ def _panels(inv, sc: Scope) -> list:
         downsampled(timeseries("Subfolder growth per hour",
                    "Bytes added per hour to each subfolder, fitted over the last hour: the abnormal-growth alert's "
                    "recording rule, drawn from its copy evaluated every 5 minutes (rules/downsample.py). Each point "
-                   "is the highest fit over its step, so an hour the alert saw above the threshold still shows; "
-                   "points are at least 5 minutes apart, and the newest 5 minutes appear at the copy's next "
-                   "evaluation. Red at storage.subfolder_growth_bytes_per_hour, the alert's threshold.",
+                   "is the newest fit of its step, at most 5 minutes before it; points are at least 5 minutes "
+                   "apart. Red at storage.subfolder_growth_bytes_per_hour, the alert's threshold.",
                    Unit.BYTES, [q(folder_growth, "{{site}} {{folder}}")],
                    thresholds=growth_th, threshold_lines=True, w=12)),
         stat("Storage usage age",

@@ -140,15 +140,17 @@ OPEN_FILES_RATIO = f"instance:process_open_fds_per_max_fds:ratio_max_over_time{D
 # Records evaluated at the normal interval (alerts and short ranges read them) that panels draw per
 # instance over days: each has a copy with the same expression evaluated every DOWNSAMPLE_WINDOW
 # (rules/downsample.py), which a panel reduces over its step: record -> reduction. A 5-minute rate
-# every 5 minutes tiles time, so the mean of the copies over a step is the step's mean rate; a fit
-# over an hour or more overlaps its neighbours, so the worst over the step (highest growth, lowest
-# predicted free space) keeps what the alert saw. (The time until full stays at the normal interval: one
-# series per site, and near a zero fill rate a 5-minute shift changes it by orders of magnitude.)
+# every 5 minutes tiles time, so the mean of the copies over a step is the step's mean rate. A fit
+# over hours moves slowly: the predicted free space is the lowest over the step; the hourly folder
+# growth the newest fit of the step, the value the alert compares (the highest of a 10-minute step's
+# two fits drew up to 6 % above the old line's point at the step). The time until full stays at the
+# normal interval: one series per site, and near a zero fill rate a 5-minute shift changes it by
+# orders of magnitude.
 COPIED = {
     PROCESS_CPU_RATE: "avg",
     NODE_CPU_IDLE_RATIO: "avg",
     **dict.fromkeys(NODE_DEVICE_RATE.values(), "avg"),
-    FOLDER_GROWTH: "max",
+    FOLDER_GROWTH: "last",
     STORAGE_PREDICTED_FREE: "min",
 }
 

@@ -67,7 +67,7 @@ def test_free_share_is_the_alerts_ratio_with_the_variables_added(storage):
 def test_subfolder_growth_reads_the_copy_of_the_alerts_recording_rule(project, storage):
     [expr] = _targets(storage, "Subfolder growth per hour")
     copy = R.copied(R.FOLDER_GROWTH)
-    assert expr == f'max_over_time({copy}{{site=~"$site", job=~"$job"}}[$__interval]) * 3600'
+    assert expr == f'last_over_time({copy}{{site=~"$site", job=~"$job"}}[$__interval]) * 3600'
     assert project.contract.check(expr) == []
     # The copy is the alert's record evaluated every 5 minutes: the same expression.
     rules = {r.record: r.expr for _, _, r in project.records()}
