@@ -478,19 +478,16 @@ class _Dashboard:
 
     def _downsampled(self, tree, title, ref):
         for node, _ in _walk(tree):
-            if isinstance(node, pp.VectorSelector):
-                record = self.records.downsampled_by(node.name or "")
-                if record:
-                    self.hit("query-cost-downsampled-rule",
-                             f"target {ref}: a range query over the raw {node.name}; the downsampling record "
-                             f"{record} keeps it: reduce the record over the step (e.g. Scope.over_step, "
-                             f"Scope.count)", title, "panel")
-                copy = self.records.copied_by(node.name or "")
-                if copy:
-                    self.hit("query-cost-downsampled-rule",
-                             f"target {ref}: a range query over the record {node.name}, evaluated at the normal "
-                             f"interval; its copy {copy} is evaluated every 5 minutes: reduce the copy over the "
-                             f"step (Scope.copy_over_step)", title, "panel")
+            if not isinstance(node, pp.VectorSelector):
+                continue
+            name = node.name or ""
+            record, copy = self.records.downsampled_by(name), self.records.copied_by(name)
+            why = (f"the raw {name}; the downsampling record {record} keeps it: reduce the record over the step "
+                   f"(e.g. Scope.over_step, Scope.count)" if record else
+                   f"the record {name}, evaluated at the normal interval; its copy {copy} is evaluated every "
+                   f"5 minutes: reduce the copy over the step (Scope.copy_over_step)" if copy else "")
+            if why:
+                self.hit("query-cost-downsampled-rule", f"target {ref}: a range query over {why}", title, "panel")
 
     def _raw_rates(self, node) -> list[tuple[str, str]]:
         """(raw series, record) for each rate()/increase() of a raw series under `node` that a record reads."""
