@@ -5,7 +5,7 @@ from __future__ import annotations
 from rules._common import RATE_WINDOW, number, runbook, seconds
 from shared import records as R
 from shared.dashboards import uid as dashboard_uid
-from shared.exprs import dvr_connected, seconds_since_segment
+from shared.exprs import dvr_connected, dvr_connection_errors_per_minute, seconds_since_segment
 from vvdash.inventory import duration_seconds
 from vvdash.jobs import selector
 from vvdash.model.rules import Alert, Group, Record, Severity
@@ -49,8 +49,7 @@ def _alerts(inv) -> list[Alert]:
                  "VVDvrProbeFailing and probe latency for the same DVR.", "agent_dvr log: disconnect reasons."])),
         Alert(
             alert="VVDvrConnectionErrors",
-            expr=f"sum by (site, job, dvr) (rate(vv_agent_dvr_connection_errors_total{{{agent}}}[{RATE_WINDOW}])) * 60 "
-            f"> {number(t('connection_errors_per_minute'))}",
+            expr=f"{dvr_connection_errors_per_minute()} > {number(t('connection_errors_per_minute'))}",
             severity=Severity.WARNING, summary="The DVR connection keeps failing.",
             description="agent_dvr at site {{ $labels.site }} sees {{ $value | humanize }} connection errors per minute "
             "to DVR {{ $labels.dvr }}.",
