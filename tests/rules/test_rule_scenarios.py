@@ -80,8 +80,7 @@ MUTATIONS = {
     "threshold from the wrong key": ("rules/pipeline.py", "> {t('queue_backlog')}", "> {t('corrupted_files_critical')}",
                                      "VVPipelineInputBacklogGrowing"),
     "label dropped by an aggregation an annotation uses": (
-        "rules/dvr.py", "sum by (site, job, dvr) (rate(vv_agent_dvr_connection_errors_total",
-        "sum by (site, job) (rate(vv_agent_dvr_connection_errors_total", "VVDvrConnectionErrors"),
+        "shared/exprs.py", 'by: str = "site, job, dvr"', 'by: str = "site, job"', "VVDvrConnectionErrors"),
 }
 
 
