@@ -40,7 +40,7 @@ from vvdash.procs import Process, free_port, wait_http
 from vvdash.stack import profile
 
 # Inside the project folder (relative paths are taken from it).
-DEFAULT_WORKDIR = Path(".fleet")
+DEFAULT_WORKDIR = ".fleet"     # in the project folder
 THANOS_BIN = Path(".tools") / "thanos" / "thanos"
 THANOS_ENV = "VVDASH_THANOS"
 RECEIVERS = 3
@@ -162,9 +162,9 @@ def sim_jobs(members: list[str], ports: Ports) -> list[dict]:
 
 
 class Fleet:
-    def __init__(self, workdir: Path = DEFAULT_WORKDIR, generation: int = 3, interval: str = INTERVAL,
+    def __init__(self, workdir: Path | None = None, generation: int = 3, interval: str = INTERVAL,
                  per_prometheus: int = 1):
-        self.workdir = (project_folder.root() / workdir).resolve()
+        self.workdir = project_folder.working_folder(workdir, DEFAULT_WORKDIR)
         self.interval = interval
         self.per_prometheus = per_prometheus
         self.groups: dict[str, list[str]] = {}
@@ -379,8 +379,8 @@ def _stop_group(pgid: int, timeout: float = 10.0) -> None:
             time.sleep(0.2)
 
 
-def attach(workdir: Path = DEFAULT_WORKDIR) -> Ports:
-    state = project_folder.root() / workdir / STATE
+def attach(workdir: Path | None = None) -> Ports:
+    state = project_folder.working_folder(workdir, DEFAULT_WORKDIR) / STATE
     if not state.exists():
         raise VVError(f"{state}: no fleet running here (start one with `vvdash fleet up`)")
     return Ports(**json.loads(state.read_text())["ports"])

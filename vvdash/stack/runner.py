@@ -56,8 +56,9 @@ class Part:
     timeout: float = 30.0
 
 
-def default_workdir() -> Path:
-    return project_folder.path(WORKDIR)
+def workdir(given: str | Path | None = None) -> Path:
+    """The stack's working folder: `--workdir` as given, else .stack/ in the project."""
+    return project_folder.working_folder(given, WORKDIR)
 
 
 @dataclass
