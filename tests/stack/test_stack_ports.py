@@ -51,20 +51,27 @@ def _hand_out(monkeypatch, service: str, port: int, times: int) -> list[dict]:
     return picks
 
 
+def _up_elsewhere(tmp_path, service: str, health: str, held: int) -> list[str]:
+    """`stack up`, then `service` answers on a port other than the held one; what up said."""
+    said: list[str] = []
+    stack = Stack(tmp_path / "stack")
+    try:
+        stack.up(profile="test", progress=said.append)
+        port = stack.inv.service(service)["port"]
+        assert port != held
+        assert requests.get(f"http://127.0.0.1:{port}{health}", timeout=5).status_code == 200
+    finally:
+        stack.stop(progress=lambda *_: None)
+    return said
+
+
 def test_a_part_that_cannot_bind_its_port_starts_again_on_another(tmp_path, monkeypatch, held, first_parts):
     """The port is free when checked and taken when the Pushgateway binds it (the check is told
     it is free, as in the moment between the two)."""
     picks = _hand_out(monkeypatch, "pushgateway", held, times=1)
     monkeypatch.setattr(runner, "port_in_use", lambda port, host="127.0.0.1": False)
-    said: list[str] = []
-    stack = Stack(tmp_path / "stack")
-    try:
-        stack.up(profile="test", progress=said.append)
-        port = stack.inv.service("pushgateway")["port"]
-        assert len(picks) == 2 and port != held
-        assert requests.get(f"http://127.0.0.1:{port}/-/ready", timeout=5).status_code == 200
-    finally:
-        stack.stop(progress=lambda *_: None)
+    said = _up_elsewhere(tmp_path, "pushgateway", "/-/ready", held)
+    assert len(picks) == 2
     lost = [line for line in said if "starting again" in line]
     assert lost == [f"  pushgateway: a port picked as free was taken before it could bind it (logs/pushgateway.log): "
                     f"starting again on other free ports (attempt 2 of {PORT_ATTEMPTS})"], said
@@ -73,15 +80,8 @@ def test_a_part_that_cannot_bind_its_port_starts_again_on_another(tmp_path, monk
 
 def test_a_port_taken_before_its_part_starts_is_picked_again(tmp_path, monkeypatch, held, first_parts):
     picks = _hand_out(monkeypatch, "webhook_receiver", held, times=1)
-    said: list[str] = []
-    stack = Stack(tmp_path / "stack")
-    try:
-        stack.up(profile="test", progress=said.append)
-        port = stack.inv.service("webhook_receiver")["port"]
-        assert len(picks) == 2 and port != held
-        assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
-    finally:
-        stack.stop(progress=lambda *_: None)
+    said = _up_elsewhere(tmp_path, "webhook_receiver", "/healthz", held)
+    assert len(picks) == 2
     assert f"  port {held} for webhook_receiver, picked as free, was taken before webhook_receiver started: " \
            f"starting again on other free ports (attempt 2 of {PORT_ATTEMPTS})" in said
 
