@@ -36,7 +36,7 @@ from vvdash.inventory import fleet as fleet_inv
 from vvdash.inventory import Inventory, duration_seconds, load
 from vvdash.scenarios.model import duration
 from vvdash.jobs import JOB
-from vvdash.procs import Process, free_port, wait_http
+from vvdash.procs import Process, free_port, wait_http, wait_until  # noqa: F401  (checks and tests import it from here)
 from vvdash.stack import profile
 
 # Inside the project folder (relative paths are taken from it).
@@ -386,16 +386,3 @@ def attach(workdir: Path | None = None) -> Ports:
     return Ports(**json.loads(state.read_text())["ports"])
 
 
-def wait_until(check, timeout: float, what: str, every: float = 1.0):
-    """Poll `check()` until it returns something true; VVError naming `what` after `timeout`."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = check()
-            if last:
-                return last
-        except (requests.RequestException, KeyError, ValueError) as exc:
-            last = exc
-        time.sleep(every)
-    raise VVError(f"fleet: {what} not within {timeout:.0f}s (last: {last!r})"[:500])
