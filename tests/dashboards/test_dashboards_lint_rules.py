@@ -229,37 +229,25 @@ def test_a_bad_exceptions_file_is_one_line_naming_file_and_key(tmp_path, text, e
     assert message.startswith(f"{path}: ") and error in message and "\n" not in message
 
 
-def test_rate_interval_in_every_spelling_passes():
-    model = good()
-    panel(model, "Videos completed")["targets"][0]["expr"] = (
-        f"sum(rate(nginx_http_requests_total{{{SEL}}}[${{__rate_interval}}])) / "
-        f"sum(increase(nginx_http_requests_total{{{SEL}}}[$__rate_interval]))")
-    assert lint([model]) == []
-
-
-def test_a_panel_selecting_its_own_job_passes_the_job_scope_rule():
-    model = good()
-    _summarizer_cpu(model)
-    panel(model, "Videos completed")["targets"][0]["expr"] = (
-        f'sum by (instance) (rate(process_cpu_seconds_total{{{SEL}, job="summarize_scene"}}[$__rate_interval]))')
-    assert lint([model]) == []
-
-
-def test_a_component_metric_needs_no_job_matcher_of_its_own():
+@pytest.mark.parametrize("expr, summarizer_job", [
+    pytest.param(f"sum(rate(nginx_http_requests_total{{{SEL}}}[${{__rate_interval}}])) / "
+                 f"sum(increase(nginx_http_requests_total{{{SEL}}}[$__rate_interval]))", False,
+                 id="rate interval in every spelling"),
+    pytest.param(f'sum by (instance) (rate(process_cpu_seconds_total{{{SEL}, job="summarize_scene"}}[$__rate_interval]))',
+                 True, id="a panel selecting its own job passes the job scope rule"),
     # vv_summarize_scene_* only ever comes from the summarizer's job: the variable alone is enough.
+    pytest.param(f"sum(rate(vv_summarize_scene_processed_total{{{SEL}}}[$__rate_interval]))", True,
+                 id="a component metric needs no job matcher of its own"),
+    pytest.param('histogram_quantile(0.95, sum by (le) (stage:vv_pipeline_duration_seconds_bucket:rate5m'
+                 '{site=~"$site", job=~"$job", stage="scan"})) / '
+                 'sum(status:vv_videos_processed:rate5m{site=~"$site", job=~"$job"})', False,
+                 id="quantile and ratio from records pass the cost rule"),
+])
+def test_these_expressions_pass(expr, summarizer_job):
     model = good()
-    _summarizer_cpu(model)
-    panel(model, "Videos completed")["targets"][0]["expr"] = (
-        f"sum(rate(vv_summarize_scene_processed_total{{{SEL}}}[$__rate_interval]))")
-    assert lint([model]) == []
-
-
-def test_quantile_and_ratio_from_records_pass_the_cost_rule():
-    model = good()
-    panel(model, "Videos completed")["targets"][0]["expr"] = (
-        'histogram_quantile(0.95, sum by (le) (stage:vv_pipeline_duration_seconds_bucket:rate5m'
-        '{site=~"$site", job=~"$job", stage="scan"})) / '
-        'sum(status:vv_videos_processed:rate5m{site=~"$site", job=~"$job"})')
+    if summarizer_job:
+        _summarizer_cpu(model)
+    panel(model, "Videos completed")["targets"][0]["expr"] = expr
     assert lint([model]) == []
 
 
