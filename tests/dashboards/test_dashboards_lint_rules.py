@@ -109,21 +109,12 @@ CASES = [
      "target A: invalid PromQL query"),
     ("target-promql-rule", _set(lambda m: m["annotations"]["list"][0], expr="ALERTS{"),
      'dashboard fixture / annotation "Firing alerts"', "invalid PromQL query 'ALERTS{'"),
-    ("target-rate-interval-rule", _expr("Videos completed", f"sum(rate(vv_videos_processed_total{{{SEL}}}[5m]))"),
-     VC, "target A: rate() should use $__rate_interval"),
-    ("target-rate-interval-rule",
-     _expr("Videos completed", f"sum(increase(vv_videos_processed_total{{{SEL}}}[1h]))"),
-     VC, "target A: increase() should use $__rate_interval"),
-    # Hand-written ranges equal to what $__rate_interval is parsed as, or to the old fixed stand-in.
-    ("target-rate-interval-rule",
-     _expr("Videos completed", f"sum(rate(vv_videos_processed_total{{{SEL}}}[7777s777ms]))"),
-     VC, "target A: rate() should use $__rate_interval"),
-    ("target-rate-interval-rule",
-     _expr("Videos completed", f"sum(rate(vv_videos_processed_total{{{SEL}}}[2h9m37s777ms]))"),
-     VC, "target A: rate() should use $__rate_interval"),
-    ("target-rate-interval-rule",
-     _expr("Videos completed", f"sum(irate(vv_videos_processed_total{{{SEL}}}[7777s]))"),
-     VC, "target A: irate() should use $__rate_interval"),
+    # Fixed ranges, and hand-written ones equal to what $__rate_interval is parsed as or to the old
+    # fixed stand-in (7777s777ms, 2h9m37s777ms, 7777s).
+    *(("target-rate-interval-rule", _expr("Videos completed", f"sum({fn}(vv_videos_processed_total{{{SEL}}}[{rng}]))"),
+       VC, f"target A: {fn}() should use $__rate_interval")
+      for fn, rng in (("rate", "5m"), ("increase", "1h"), ("rate", "7777s777ms"), ("rate", "2h9m37s777ms"),
+                      ("irate", "7777s"))),
     # One good range does not excuse a literal one beside it.
     ("target-rate-interval-rule",
      _expr("Videos completed", f"sum(rate(nginx_http_requests_total{{{SEL}}}[$__rate_interval])) / "
