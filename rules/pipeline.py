@@ -89,6 +89,7 @@ def _alerts(inv) -> list[Alert]:
     budget = 1 - t("slo_target")
     stalled = t("stalled_for")
     dash = dashboard_uid("pipeline")
+    slo = {"slo_percent": number(t("slo_target") * 100)}
     return [
         alert(alert="VVPipelineStageErrorRatioHigh", severity=Severity.WARNING, for_=t("for"), dashboard=dash,
               expr=f"{R.STAGE_ERROR_RATIO} > {number(t('stage_error_ratio'))}\n"
@@ -113,10 +114,10 @@ def _alerts(inv) -> list[Alert]:
               values={"window": RATE_WINDOW}),
         alert(alert="VVPipelineErrorBudgetBurn", severity=Severity.CRITICAL, dashboard=dash, text="VVPipelineErrorBudgetBurn critical",
               expr=_burn(PAGE_BURNS, budget),
-              values={"slo_percent": number(t('slo_target') * 100)}),
+              values=slo),
         alert(alert="VVPipelineErrorBudgetBurn", severity=Severity.WARNING, dashboard=dash, text="VVPipelineErrorBudgetBurn warning",
               expr=_burn(TICKET_BURNS, budget),
-              values={"slo_percent": number(t('slo_target') * 100)}),
+              values=slo),
     ]
 
 
