@@ -53,6 +53,11 @@ class AlertTexts:
         return out
 
 
+def runbook(meaning: str, causes: list[str], checks: list[str]) -> Runbook:
+    """A runbook written in Python (the fleet's central rules); the site rules' are in rules/texts/."""
+    return Runbook(meaning=meaning, causes=tuple(causes), checks=tuple(checks))
+
+
 def number(value: float) -> str:
     """A threshold as PromQL text without float noise (0.14400000000000013 -> 0.144)."""
     return format(round(value, 12), ".12g")
