@@ -53,7 +53,8 @@ def _dashboard_queries(fleet: Fleet) -> list[str]:
 def _kill_and_cut(fleet: Fleet) -> None:
     kill = checks.kill_receiver(fleet)
     lost = {s: kill.local[s] - kill.store[s] for s in kill.local}
-    print(f"receiver killed: {sum(kill.local.values())} samples at {len(kill.local)} server sites over "
+    print(f"{kill.receiver} killed (remote-write requests acknowledged before: {kill.writes_before}, after: "
+          f"{kill.writes_after}): {sum(kill.local.values())} samples at {len(kill.local)} server sites over "
           f"{kill.window_s}s, {sum(kill.store.values())} in the store, lost {sum(lost.values())}; "
           f"queries {kill.queries_answered} answered, {kill.queries_failed} failed")
     cut = checks.cut_site(fleet, "site-01")

@@ -50,9 +50,12 @@ def test_every_site_arrives_with_its_site_label(fleet):
     assert reporting
 
 
-def test_killing_a_receiver_loses_no_acknowledged_sample(fleet):
+def test_killing_the_receiver_the_sites_write_to_loses_no_acknowledged_sample(fleet):
     checks.arrival(fleet)
-    result = checks.kill_receiver(fleet)
+    result = checks.kill_receiver(fleet, "receive-0")
+    # It was the one taking the sites' writes; after it died another receiver took them.
+    assert result.writes_before["receive-0"] > 0, result
+    assert "receive-0" not in result.writes_after and sum(result.writes_after.values()) > 0, result
     assert result.local and result.local == result.store, result
     assert all(n > 0 for n in result.local.values())
     assert result.queries_failed == 0 and result.queries_answered > 0, result

@@ -1,8 +1,9 @@
 """What a running fleet must show, measured (the end-to-end test and benchmarks/bench_fleet.py).
 
 - arrival: every site's series reach the store with their `site`, as many as the site exposes;
-- a receiver killed during ingestion: no sample a site had acknowledged is missing from the
-  store (counted against the server sites' own TSDBs over the same window), queries answer;
+- the receiver the sites write to killed during ingestion (it holds a replica of every series
+  too): the sites' writes move to another receiver, no sample a site had acknowledged is missing
+  from the store (counted against the server sites' own TSDBs over the same window), queries answer;
 - one site's remote write cut: the ruler's VVFleetSiteSilent fires for that site only, the
   site's own VVDvrDisconnected fires at the site meanwhile, and both clear once restored.
 """
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+
+import requests
 
 from vvdash.cost.series import site_series
 from vvdash.fleet_stack.runtime import Fleet, wait_until
@@ -53,19 +56,40 @@ def local_firing(fleet: Fleet, site: str, alert: str = LOCAL_ALERT) -> bool:
 
 @dataclass
 class KillResult:
-    window_s: float
+    receiver: str
+    window_s: float = 0.0
     local: dict[str, int] = field(default_factory=dict)      # server site -> samples in its own TSDB
     store: dict[str, int] = field(default_factory=dict)      # the same site -> samples in the store
     queries_answered: int = 0
     queries_failed: int = 0
+    writes_before: dict[str, int] = field(default_factory=dict)   # receiver -> writes it acknowledged before the kill
+    writes_after: dict[str, int] = field(default_factory=dict)    # ... and after it, the survivors
 
 
-def kill_receiver(fleet: Fleet, receiver: str = "receive-2", before: float = 6, after: float = 12) -> KillResult:
-    """SIGKILL one receiver mid-ingestion; count the samples of the window around it, site by site."""
+def acknowledged_writes(fleet: Fleet) -> dict[str, int]:
+    """{receiver: remote-write requests it answered 2xx}, from each live receiver's own metrics."""
+    out = {}
+    for i, port in enumerate(fleet.ports.receive_http):
+        name = f"receive-{i}"
+        if name in fleet.procs and not fleet.procs[name].alive():
+            continue
+        text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        out[name] = sum(int(float(line.rsplit(" ", 1)[1])) for line in text.splitlines()
+                        if line.startswith("http_requests_total{") and 'handler="receive"' in line
+                        and 'code="2' in line)
+    return out
+
+
+def kill_receiver(fleet: Fleet, receiver: str = "receive-0", before: float = 6, after: float = 12) -> KillResult:
+    """SIGKILL one receiver (by default the one the sites write to) mid-ingestion; count the
+    samples of the window around it, site by site, and the writes each receiver took."""
     t0 = time.time()
+    start = acknowledged_writes(fleet)
     time.sleep(before)
+    result = KillResult(receiver)
+    at_kill = acknowledged_writes(fleet)
+    result.writes_before = {r: at_kill[r] - start.get(r, 0) for r in at_kill}
     fleet.kill(receiver)
-    result = KillResult(0)
     sites = len(fleet.ports.sites)
     end = time.monotonic() + after
     while time.monotonic() < end:
@@ -78,6 +102,7 @@ def kill_receiver(fleet: Fleet, receiver: str = "receive-2", before: float = 6, 
             result.queries_failed += 1
         time.sleep(1)
     t1 = time.time()
+    result.writes_after = {r: n - at_kill.get(r, 0) for r, n in acknowledged_writes(fleet).items()}
     servers = [s for s in fleet.ports.sites if fleet_inv.mode(fleet.inv.site(s)) == "server"]
 
     result.window_s = int(t1 - t0)

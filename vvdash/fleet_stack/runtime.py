@@ -203,7 +203,7 @@ class Fleet:
     def site_config(self, name: str) -> bytes:
         site = self.inv.site(name)
         cfg = site_config.config(self.inv, self.project.catalog, site, jobs=sim_jobs(self.groups[name], self.ports))
-        # Through the site's simulated WAN link, a forwarder to the first receiver.
+        # Through the site's simulated WAN link, a forwarder to the receivers' balancer.
         cfg["remote_write"][0]["url"] = f"http://127.0.0.1:{self.ports.wan[name]}/api/v1/receive"
         return dump_yaml(cfg, GENERATED_HEADER, sort_keys=False)
 
@@ -233,7 +233,8 @@ class Fleet:
         self._write("alertmanager.yml", dump_yaml(am_emit.config(self.inv), sort_keys=False))
         self._write("hashring.json", json.dumps([{"hashring": "default", "endpoints": [
             f"127.0.0.1:{p}" for p in self.ports.receive_grpc]}]))
-        store = f"127.0.0.1:{self.ports.receive_write[0]}"
+        # Every site writes to receive-0 while it is up, to the next receiver once it is not.
+        store = [f"127.0.0.1:{p}" for p in self.ports.receive_write]
         self._write("exporters.json", json.dumps({"exporters": self.ports.exporters,
                                                   "wan": {n: [p, store] for n, p in self.ports.wan.items()}}))
 

@@ -6,10 +6,13 @@ VVDvrDisconnected can be made to fire.
 
 Each site's WAN link is simulated too: the site's remote write goes through a TCP forwarder to
 the store, and `POST /wan/down` refuses and drops its connections (as a cut link does: the
-site's Prometheus keeps retrying and buffering) until `POST /wan/up`.
+site's Prometheus keeps retrying and buffering) until `POST /wan/up`. The forwarder ends at the
+store's load balancer, as a TCP balancer in front of the receivers does: each connection goes to
+the first receiver that accepts it, so the receiver the sites write to can die.
 
     python -m vvdash.fleet_stack.sim_exporter PORTS.json
-    # {"exporters": {"site-01": 9400, ...}, "wan": {"site-01": [9500, "127.0.0.1:19291"], ...}}
+    # {"exporters": {"site-01": 9400, ...},
+    #  "wan": {"site-01": [9500, ["127.0.0.1:19291", "127.0.0.1:19292"]], ...}}
 """
 
 from __future__ import annotations
@@ -29,12 +32,17 @@ DVR_STATUS = "vv_agent_dvr_connection_status"
 SHAPE = Shape(dvrs=2, tvs=2, cpus=2)
 
 
-class Link:
-    """A TCP forwarder standing in for a site's WAN link to the store; `up` False cuts it."""
+def _address(target: str) -> tuple[str, int]:
+    host, _, port = target.rpartition(":")
+    return host, int(port)
 
-    def __init__(self, port: int, target: str):
-        host, _, tport = target.rpartition(":")
-        self.target = (host, int(tport))
+
+class Link:
+    """A TCP forwarder standing in for a site's WAN link to the store; `up` False cuts it.
+    Connections go to the first of `targets` that accepts one (the balancer's failover)."""
+
+    def __init__(self, port: int, targets: list[str] | str):
+        self.targets = [_address(t) for t in ([targets] if isinstance(targets, str) else targets)]
         self.up = True
         self.open: set[socket.socket] = set()
         self.lock = threading.Lock()
@@ -58,9 +66,8 @@ class Link:
                 if not self.up:
                     client.close()
                     continue
-            try:
-                upstream = socket.create_connection(self.target, timeout=10)
-            except OSError:
+            upstream = self._connect()
+            if upstream is None:
                 client.close()
                 continue
             upstream.settimeout(None)
@@ -68,6 +75,14 @@ class Link:
                 self.open |= {client, upstream}
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    def _connect(self) -> socket.socket | None:
+        for target in self.targets:
+            try:
+                return socket.create_connection(target, timeout=10)
+            except OSError:
+                continue
+        return None
 
     def _pipe(self, src: socket.socket, dst: socket.socket) -> None:
         try:
