@@ -48,7 +48,9 @@ def _sites_table(inv) -> Panel:
         (F.SITE_DVRS, "DVRs", Unit.SHORT, None),
     ]
     # Each column's query is refId A, B, ... in order (vvdash.model.dashboards.Panel), its value "Value #A", ...
-    targets: list[Target] = [q(rollup(record), instant=True, fmt="table") for record, *_rest in columns]
+    # By site alone: Grafana's merge joins rows on the fields every query has, and each rollup keeps its own job.
+    targets: list[Target] = [q(f"max by (site) ({rollup(record)})", instant=True, fmt="table")
+                             for record, *_rest in columns]
     panel = table("Sites",
                   "One row per site, from the store: whether its samples arrive (Silent once nothing came for "
                   "fleet.silent_after), the videos waiting in input/, the share of videos failing over 5 minutes, "

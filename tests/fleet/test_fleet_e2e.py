@@ -10,6 +10,7 @@ binary these tests skip, saying so.
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
@@ -68,3 +69,21 @@ def test_cutting_one_site_fires_site_silent_for_it_alone(fleet):
     assert result.silent_after_s <= result.bound_s + 5, result     # polling and a reload's own delay
     assert result.local_alert_during_cut and result.in_alertmanager, result
     assert result.cut_samples_local > 0 and result.cut_samples_store == result.cut_samples_local, result
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is installed by `make setup`")
+def test_fleet_overview_in_a_browser_draws_every_site(fleet, tmp_path):
+    checks.arrival(fleet)
+    sites = set(fleet.ports.sites)
+    wait_until(lambda: {r["metric"]["site"] for r in fleet.query(f"{REPORTING} == 1")} == sites, 120,
+               "every site reporting in the ruler's rollup")
+    page = checks.overview_in_browser(fleet, tmp_path / "dashboards")
+    assert page.console_errors == [] and page.notes == [], page
+    # Every panel drawn with data: none says "No data" or failed.
+    assert page.states and set(page.states.values()) == {"data"}, {t: s for t, s in page.states.items() if s != "data"}
+    # The sites table: one row per site, each reporting, with its two DVRs connected.
+    assert sorted(r["site"] for r in page.table) == sorted(sites), page.table
+    assert {r["Reporting"] for r in page.table} == {"Reporting"}, page.table
+    assert {r["DVRs connected"] for r in page.table} == {"2"} and {r["DVRs"] for r in page.table} == {"2"}, page.table
+    assert all(r["Input backlog"] and r["Error ratio"] for r in page.table), page.table
+    assert page.stats["Sites reporting"] == len(sites) and page.stats["Sites silent"] == 0, page.stats

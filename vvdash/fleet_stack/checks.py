@@ -173,3 +173,45 @@ def cut_site(fleet: Fleet, site: str) -> CutResult:
     local, store = count_samples(fleet, [site], cut_wall - 2, time.time())
     result.cut_samples_local, result.cut_samples_store = local[site], store[site]
     return result
+
+
+@dataclass
+class OverviewPage:
+    states: dict[str, str]                   # panel title -> the page's state (data, nodata, error)
+    table: list[dict[str, str]]              # the sites table's rows as drawn, by column heading
+    stats: dict[str, float]                  # stat title -> the value drawn
+    notes: list[str] = field(default_factory=list)   # what the page said it does not draw
+    console_errors: list[str] = field(default_factory=list)
+
+
+def overview_in_browser(fleet: Fleet, folder, span: str = "now-5m") -> OverviewPage:
+    """The fleet overview as a browser draws it: the preview (Grafana's stand-in) over the fleet's
+    querier, opened in Debian's chromium; what every panel shows."""
+    import json  # noqa: PLC0415
+
+    from dashboards.fleet import dashboard  # noqa: PLC0415
+    from vvdash.model.dashboards import to_model  # noqa: PLC0415
+    from vvdash.preview.browser import browser_context, open_dashboard  # noqa: PLC0415
+    from vvdash.preview.server import PreviewServer  # noqa: PLC0415
+
+    model = to_model(dashboard(fleet.inv))
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{model['uid']}.json").write_text(json.dumps(model))
+    with PreviewServer(folder, f"http://127.0.0.1:{fleet.ports.query_http}") as server, browser_context() as ctx:
+        page = ctx.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        report = open_dashboard(page, f"{server.url}/d/{model['uid']}?from={span}&to=now")
+        titles = {str(p["id"]): p["title"] for p in model["panels"]}
+        states = {titles[str(pid)]: p["state"] for pid, p in report["panels"].items()}
+        rows = page.locator('.panel[data-title="Sites"] table tr').all()
+        head = [c.inner_text() for c in rows[0].locator("th").all()] if rows else []
+        table = [dict(zip(head, (c.inner_text() for c in r.locator("td").all()), strict=False)) for r in rows[1:]]
+        stats = {}
+        for p in model["panels"]:
+            if p["type"] == "stat":
+                el = page.locator(f'.panel[data-title="{p["title"]}"] .stat-value').first
+                stats[p["title"]] = float(el.get_attribute("data-value"))
+        notes = [t for n in page.locator(".panel .panel-notes").all() if (t := n.inner_text().strip())]
+        return OverviewPage(states, table, stats, notes, errors)
