@@ -9,8 +9,11 @@ the kill and cut steps, which need a Prometheus per site, are left out then.
 
 Needs .tools/thanos/thanos (`make fleet-tools`).
 
-Usage: .venv/bin/python benchmarks/bench_fleet.py [SITES [PER_PROMETHEUS [INTERVAL [SOAK_SECONDS]]]]
-       e.g. bench_fleet.py 20          bench_fleet.py 200 10 15s 300
+With PROFILE (a capture by benchmarks/bench_fleet_site_series.py), every simulated site exposes
+the series the running pipeline did, instead of the catalog's estimate.
+
+Usage: .venv/bin/python benchmarks/bench_fleet.py [SITES [PER_PROMETHEUS [INTERVAL [SOAK_SECONDS [PROFILE]]]]]
+       e.g. bench_fleet.py 20          bench_fleet.py 200 10 15s 300 .cache/fleet/site-series.json
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
-from vvdash.fleet_stack import checks  # noqa: E402
+from vvdash.fleet_stack import checks, measured  # noqa: E402
 from vvdash.fleet_stack.runtime import Fleet, require_thanos  # noqa: E402
 
 CLOCK_TICKS = 100
@@ -93,9 +96,13 @@ def main(argv: list[str]) -> int:
     per = int(argv[1]) if len(argv) > 1 else 1
     interval = argv[2] if len(argv) > 2 else "2s"
     soak = float(argv[3]) if len(argv) > 3 else 0.0
+    profile = Path(argv[4]).resolve() if len(argv) > 4 else None
     require_thanos()
     with tempfile.TemporaryDirectory(prefix="bench-fleet-") as tmp:
-        fleet = Fleet(Path(tmp), interval=interval, per_prometheus=per)
+        fleet = Fleet(Path(tmp), interval=interval, per_prometheus=per, profile=profile)
+        if profile:
+            n = len(measured.load(profile)["series"])
+            print(f"every site exposes the {n} series captured in {profile} ({checks.exposed_vv_series(fleet)} vv_)")
         started = time.monotonic()
         try:
             fleet.up(sites)

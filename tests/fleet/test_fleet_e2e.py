@@ -15,7 +15,9 @@ import shutil
 import pytest
 
 from vvdash.fleet_stack import checks
+from dashboards.fleet import ROLLUP_COMPONENT
 from shared.fleet import SITE_REPORTING as REPORTING
+from shared.fleet import SITE_STORAGE_SECONDS_LEFT
 from vvdash.fleet_stack.runtime import Fleet, thanos_binary, wait_until
 from vvdash.generations import GENERATIONS
 
@@ -77,6 +79,11 @@ def test_fleet_overview_in_a_browser_draws_every_site(fleet, tmp_path):
     sites = set(fleet.ports.sites)
     wait_until(lambda: {r["metric"]["site"] for r in fleet.query(f"{REPORTING} == 1")} == sites, 120,
                "every site reporting in the ruler's rollup")
+    # Every rollup the overview reads, for every site, with a few evaluations behind it (but storage
+    # time left: empty while a site's storage is not filling, as the simulated ones are not).
+    drawn = [record for record in ROLLUP_COMPONENT if record != SITE_STORAGE_SECONDS_LEFT]
+    wait_until(lambda: all({r["metric"].get("site") for r in fleet.query(f"count_over_time({record}[1m]) >= 3")} >= sites
+                           for record in drawn), 120, "every rollup for every site")
     page = checks.overview_in_browser(fleet, tmp_path / "dashboards")
     assert page.console_errors == [] and page.notes == [], page
     # Every panel drawn with data: none says "No data" or failed.

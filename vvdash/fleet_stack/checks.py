@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 import requests
 
-from vvdash.cost.series import site_series
+from vvdash.fleet_stack import measured
 from vvdash.fleet_stack.runtime import Fleet, wait_until
-from vvdash.fleet_stack.sim_exporter import SCRAPE_OWN, SHAPE
+from vvdash.fleet_stack.sim_exporter import exposed
 from vvdash.inventory import duration_seconds
 from vvdash.inventory import fleet as fleet_inv
 from vvdash.jobs import JOB
@@ -28,13 +28,15 @@ LOCAL_ALERT = "VVDvrDisconnected"
 SILENT = "VVFleetSiteSilent"
 
 
-def exposed_vv_series() -> int:
-    return sum(1 for s in site_series("x", SHAPE) if s.name.startswith("vv_") and s.name not in SCRAPE_OWN)
+def exposed_vv_series(fleet: Fleet | None = None) -> int:
+    """The vv_ series one simulated site exposes (the write relabelling keeps every one)."""
+    captured = measured.load(fleet.profile) if fleet is not None and fleet.profile else None
+    return sum(1 for s in exposed("x", captured) if s.name.startswith("vv_"))
 
 
 def arrival(fleet: Fleet, timeout: float = 180) -> dict[str, int]:
     """Wait until every site's vv_ series are all in the store; {site: series in the store}."""
-    want = exposed_vv_series()
+    want = exposed_vv_series(fleet)
     sites = set(fleet.ports.sites)
 
     def counts():

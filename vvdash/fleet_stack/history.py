@@ -18,6 +18,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dashboards.fleet import ROLLUP_COMPONENT
 from shared import fleet as F
 from vvdash.errors import VVError
 from vvdash.jobs import JOB
@@ -25,10 +26,8 @@ from vvdash.procs import Process, free_port, wait_http
 
 # The ruler's external labels (vvdash/fleet_stack/runtime.py starts it with the same).
 RULER_LABELS = {"ruler_cluster": "fleet"}
-# The per-site rollups the overview reads, each with the job it keeps (dashboards/fleet.py).
-ROLLUPS = {F.SITE_REPORTING: "prometheus", F.SITE_BACKLOG: "orchestrator", F.SITE_ERROR_RATIO: "orchestrator",
-           F.SITE_STORAGE_SECONDS_LEFT: "node_exporter", F.SITE_DVRS_CONNECTED: "agent_dvr",
-           F.SITE_DVRS: "agent_dvr"}
+# The per-site rollups the overview reads, each with the job it keeps.
+ROLLUPS = ROLLUP_COMPONENT
 SLO_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 DVRS = 2
 

@@ -163,8 +163,10 @@ def sim_jobs(members: list[str], ports: Ports) -> list[dict]:
 
 class Fleet:
     def __init__(self, workdir: Path = DEFAULT_WORKDIR, generation: int = 3, interval: str = INTERVAL,
-                 per_prometheus: int = 1):
+                 per_prometheus: int = 1, profile: Path | None = None):
         self.workdir = (project_folder.root() / workdir).resolve()
+        # A captured site's series (vvdash/fleet_stack/measured.py) for every site, or the catalog's.
+        self.profile = Path(profile).resolve() if profile else None
         self.interval = interval
         self.per_prometheus = per_prometheus
         self.groups: dict[str, list[str]] = {}
@@ -236,7 +238,8 @@ class Fleet:
         # Every site writes to receive-0 while it is up, to the next receiver once it is not.
         store = [f"127.0.0.1:{p}" for p in self.ports.receive_write]
         self._write("exporters.json", json.dumps({"exporters": self.ports.exporters,
-                                                  "wan": {n: [p, store] for n, p in self.ports.wan.items()}}))
+                                                  "wan": {n: [p, store] for n, p in self.ports.wan.items()},
+                                                  "profile": str(self.profile) if self.profile else None}))
 
     # -- processes ------------------------------------------------------------
     def _start(self, name: str, argv: list[str], ready: str, timeout: float = 90.0) -> None:
@@ -396,7 +399,7 @@ def wait_until(check, timeout: float, what: str, every: float = 1.0):
             last = check()
             if last:
                 return last
-        except (requests.RequestException, KeyError, ValueError) as exc:
+        except (requests.RequestException, KeyError, ValueError, VVError) as exc:
             last = exc
         time.sleep(every)
     raise VVError(f"fleet: {what} not within {timeout:.0f}s (last: {last!r})"[:500])

@@ -10,6 +10,9 @@ site's Prometheus keeps retrying and buffering) until `POST /wan/up`. The forwar
 store's load balancer, as a TCP balancer in front of the receivers does: each connection goes to
 the first receiver that accepts it, so the receiver the sites write to can die.
 
+A site's series are the catalog's, or with "profile" (a file from measured.capture) those
+the running pipeline exposed.
+
     python -m vvdash.fleet_stack.sim_exporter PORTS.json
     # {"exporters": {"site-01": 9400, ...},
     #  "wan": {"site-01": [9500, ["127.0.0.1:19291", "127.0.0.1:19292"]], ...}}
@@ -25,6 +28,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from vvdash.cost.series import Shape, site_series
+from vvdash.fleet_stack import measured
 
 # Made by the scraping Prometheus itself, never exposed by a target.
 SCRAPE_OWN = ("up", "scrape_duration_seconds")
@@ -100,11 +104,19 @@ class Link:
                 self.open -= {src, dst}
 
 
+def exposed(name: str, captured: dict | None = None) -> list:
+    """The series a simulated site exposes: a captured site's (vvdash/fleet_stack/measured.py),
+    or the catalog's (vvdash/cost/series.py) without what the scraping Prometheus makes."""
+    if captured is not None:
+        return measured.series(name, captured)
+    return [s for s in site_series(name, SHAPE) if s.name not in SCRAPE_OWN]
+
+
 class Site:
-    def __init__(self, name: str, shape: Shape = SHAPE, link: Link | None = None):
+    def __init__(self, name: str, link: Link | None = None, captured: dict | None = None):
         self.name = name
         self.link = link
-        self.series = [s for s in site_series(name, shape) if s.name not in SCRAPE_OWN]
+        self.series = exposed(name, captured)
         self.started = time.time()
         self.down: set[str] = set()
         self.lock = threading.Lock()
@@ -158,11 +170,11 @@ def handler(site: Site):
     return Handler
 
 
-def serve(exporters: dict[str, int], wan: dict[str, list]) -> list[ThreadingHTTPServer]:
+def serve(exporters: dict[str, int], wan: dict[str, list], captured: dict | None = None) -> list[ThreadingHTTPServer]:
     servers = []
     for name, port in exporters.items():
         link = Link(*wan[name]) if name in wan else None
-        server = ThreadingHTTPServer(("127.0.0.1", port), handler(Site(name, link=link)))
+        server = ThreadingHTTPServer(("127.0.0.1", port), handler(Site(name, link=link, captured=captured)))
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
     return servers
@@ -171,7 +183,7 @@ def serve(exporters: dict[str, int], wan: dict[str, list]) -> list[ThreadingHTTP
 def main(argv: list[str]) -> int:
     with open(argv[0], encoding="utf-8") as fh:
         ports = json.load(fh)
-    serve(ports["exporters"], ports.get("wan", {}))
+    serve(ports["exporters"], ports.get("wan", {}), measured.load(ports["profile"]) if ports.get("profile") else None)
     print(f"serving {len(ports['exporters'])} simulated sites", flush=True)
     threading.Event().wait()
     return 0
