@@ -72,10 +72,7 @@ def _store_and_overview(fleet: Fleet, sites: int, span: float) -> None:
         if name.startswith(("receive", "query", "rule")) and proc.alive():
             cpu, rss = _proc_usage(proc.pid)
             print(f"{name}: {cpu:.1f} CPU s over {span:.0f}s, {rss / 2**20:.0f} MiB resident")
-    from dashboards.fleet import dashboard  # noqa: PLC0415
-    from vvdash.model.dashboards import to_model  # noqa: PLC0415
-
-    (fleet.workdir / "fleet-dashboard.json").write_text(json.dumps(to_model(dashboard(fleet.inv))))
+    (fleet.workdir / "fleet-dashboard.json").write_text(json.dumps(checks.overview_model(fleet.project)))
     total = 0.0
     for expr in _dashboard_queries(fleet):
         t = time.monotonic()

@@ -26,14 +26,12 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 import yaml  # noqa: E402
 
-from dashboards.fleet import dashboard  # noqa: E402
-from vvdash.model.dashboards import to_model  # noqa: E402
-from shared import fleet as F  # noqa: E402
-from vvdash.fleet_stack import history  # noqa: E402
+from vvdash.fleet_stack import checks, history  # noqa: E402
 from vvdash.fleet_stack.runtime import Ports, render_inventory, require_thanos, site_names, wait_until  # noqa: E402
 from vvdash.generations import GENERATIONS  # noqa: E402
 from vvdash.inventory import load  # noqa: E402
 from vvdash.preview.server import PreviewServer  # noqa: E402
+from vvdash.project import load_project  # noqa: E402
 
 CLOCK_TICKS = 100
 
@@ -56,14 +54,15 @@ def main(argv: list[str]) -> int:
 
         # The fleet's inventory with these sites (the dashboard counts them); nothing listens on its ports.
         inv_path.write_text(yaml.safe_dump(render_inventory(load(None), work, names, Ports.pick(names)), sort_keys=False))
-        model = to_model(dashboard(load(inv_path)))
+        model = checks.overview_model(load_project(inv_path))
+        reporting = next(n for n, _lb, site in history.read_series(model) if site and "reporting" in n)
         (work / "dashboards").mkdir()
         (work / "dashboards" / "vv-fleet.json").write_text(json.dumps(model))
 
         end = int(time.time()) // step * step
         start = int(end - hours * 3600)
         t = time.monotonic()
-        samples = history.write_openmetrics(work / "records.om", names, start, end, step)
+        samples = history.write_openmetrics(work / "records.om", model, names, start, end, step)
         size = (work / "records.om").stat().st_size
         print(f"openmetrics: {samples:,} samples ({size / 2**20:.0f} MiB) of {sites} sites over {hours:g} h every "
               f"{step}s in {time.monotonic() - t:.1f}s", flush=True)
@@ -78,7 +77,7 @@ def main(argv: list[str]) -> int:
         store.up()
         try:
             def served():
-                r = requests.get(f"{store.url}/api/v1/query", params={"query": f"count({F.SITE_REPORTING})", "time": end},
+                r = requests.get(f"{store.url}/api/v1/query", params={"query": f"count({reporting})", "time": end},
                                  timeout=60).json()["data"]["result"]
                 return r and int(float(r[0]["value"][1])) == sites
             wait_until(served, 600, f"the store serving all {sites} sites")

@@ -42,14 +42,15 @@ def served(fleet_out, tmp_path_factory):
     end = int(time.time()) // STEP * STEP
     start = end - HOURS * 3600
     om = tmp / "records.om"
-    samples = history.write_openmetrics(om, sites, start, end, STEP)
+    model = json.loads((fleet_out / "dashboards" / "vv-fleet.json").read_text())
+    samples = history.write_openmetrics(om, model, sites, start, end, STEP)
     blocks = history.create_blocks(GEN.require("promtool"), om, tmp / "bucket")
     store = history.HistoryStore(thanos_binary(), tmp / "bucket", tmp).up()
     try:
         wait_until(lambda: store_sites(store.url, F.SITE_REPORTING, end) == set(sites), 120, "the store serving the blocks")
         server = PreviewServer(fleet_out / "dashboards", store.url)
         yield {"server": server, "store": store, "sites": sites, "start": start, "end": end, "samples": samples,
-               "blocks": blocks, "model": json.loads((fleet_out / "dashboards" / "vv-fleet.json").read_text())}
+               "blocks": blocks, "model": model}
     finally:
         store.down()
 
@@ -59,6 +60,16 @@ def store_sites(url: str, record: str, at: int) -> set[str]:
 
     r = requests.get(f"{url}/api/v1/query", params={"query": record, "time": at}, timeout=30)
     return {s["metric"].get("site") for s in r.json()["data"]["result"]}
+
+
+def test_the_backfill_is_what_the_overview_reads(served):
+    series = history.read_series(served["model"])
+    per_site = {name for name, _labels, site in series if site}
+    assert per_site == {F.SITE_REPORTING, F.SITE_BACKLOG, F.SITE_ERROR_RATIO, F.SITE_STORAGE_SECONDS_LEFT,
+                        F.SITE_DVRS_CONNECTED, F.SITE_DVRS}
+    assert {name for name, _labels, site in series if not site} == {F.slo_error_ratio("5m")}
+    # Each with the job its selector fixes.
+    assert all("job" in labels for _name, labels, _site in series)
 
 
 def test_blocks_carry_the_rulers_external_labels(served):
@@ -102,7 +113,10 @@ def test_the_table_and_stats_show_the_backfilled_values(served):
     got = served["server"].query(requests_["Sites reporting"])["results"]["A"]["data"]["result"]
     assert float(got[0]["value"][1]) == want
     # The sites table: each column's value per site is the one backfilled for it.
-    table = served["server"].query(requests_["Sites"])["results"]
-    for ref, record in zip("ABCDEF", history.ROLLUPS, strict=True):
-        shown = {s["metric"]["site"]: float(s["value"][1]) for s in table[ref]["data"]["result"]}
+    body = requests_["Sites"]
+    table = served["server"].query(body)["results"]
+    assert len(body["queries"]) == 6
+    for q in body["queries"]:
+        (record, _labels, _per_site), = history.read_series({"panels": [{"targets": [q]}]})
+        shown = {s["metric"]["site"]: float(s["value"][1]) for s in table[q["refId"]]["data"]["result"]}
         assert shown == {s: history.record_value(record, history.site_phase(s), end) for s in sites}, record

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import requests
 
+from vvdash.errors import VVError
 from vvdash.fleet_stack import measured
 from vvdash.fleet_stack.runtime import Fleet, wait_until
 from vvdash.fleet_stack.sim_exporter import exposed
@@ -177,6 +178,14 @@ def cut_site(fleet: Fleet, site: str) -> CutResult:
     return result
 
 
+def overview_model(project) -> dict:
+    """The fleet overview's Grafana model, as the build writes it for this inventory."""
+    found = next((d for d in project.dashboards if d.module.rsplit(".", 1)[-1] == "fleet"), None)
+    if found is None:
+        raise VVError("fleet: the inventory's project has no fleet overview dashboard (dashboards/fleet.py)")
+    return found.model
+
+
 @dataclass
 class OverviewPage:
     states: dict[str, str]                   # panel title -> the page's state (data, nodata, error)
@@ -191,12 +200,10 @@ def overview_in_browser(fleet: Fleet, folder, span: str = "now-5m") -> OverviewP
     querier, opened in Debian's chromium; what every panel shows."""
     import json  # noqa: PLC0415
 
-    from dashboards.fleet import dashboard  # noqa: PLC0415
-    from vvdash.model.dashboards import to_model  # noqa: PLC0415
     from vvdash.preview.browser import browser_context, open_dashboard  # noqa: PLC0415
     from vvdash.preview.server import PreviewServer  # noqa: PLC0415
 
-    model = to_model(dashboard(fleet.inv))
+    model = overview_model(fleet.project)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{model['uid']}.json").write_text(json.dumps(model))
     with PreviewServer(folder, f"http://127.0.0.1:{fleet.ports.query_http}") as server, browser_context() as ctx:

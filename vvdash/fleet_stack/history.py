@@ -1,8 +1,8 @@
 """Hours of the fleet's history in the store, for timing the fleet overview over a day.
 
-The overview reads only the ruler's per-site rollups and fleet SLO records (shared/fleet.py),
-so those are what is backfilled: the series the ruler writes (names and labels as
-rules/central/fleet.py records them, one per site and rollup, at the evaluation interval),
+The overview reads only the ruler's per-site rollups and fleet SLO records, so those are what
+is backfilled: every series the dashboard's queries select (names and fixed labels as their
+selectors write them, one per site where they select by `site`, at the evaluation interval),
 as OpenMetrics, turned into TSDB blocks by `promtool tsdb create-blocks-from openmetrics`,
 given the ruler's external labels in their meta.json as Thanos' uploader does, laid out in a
 filesystem bucket, and served by a Thanos store gateway behind a Thanos querier: where a day
@@ -13,23 +13,31 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dashboards.fleet import ROLLUP_COMPONENT
-from shared import fleet as F
 from vvdash.errors import VVError
-from vvdash.jobs import JOB
+from vvdash.model.dashboards import iter_targets
 from vvdash.procs import Process, free_port, wait_http
 
 # The ruler's external labels (vvdash/fleet_stack/runtime.py starts it with the same).
 RULER_LABELS = {"ruler_cluster": "fleet"}
-# The per-site rollups the overview reads, each with the job it keeps.
-ROLLUPS = ROLLUP_COMPONENT
-SLO_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 DVRS = 2
+_SELECTOR = re.compile(r"([A-Za-z_:][A-Za-z0-9_:]*)\{([^}]*)\}")
+_EQUAL = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)="([^"]*)"')
+
+
+def read_series(model: dict) -> list[tuple[str, dict, bool]]:
+    """(name, fixed labels, one per site?) of every series the dashboard's queries select."""
+    out = {}
+    for _panel, target in iter_targets(model):
+        for name, matchers in _SELECTOR.findall(target.get("expr", "")):
+            labels = dict(_EQUAL.findall(matchers))
+            out[(name, tuple(sorted(labels.items())))] = "site=" in matchers
+    return [(name, dict(labels), per_site) for (name, labels), per_site in sorted(out.items())]
 
 
 def record_value(record: str, phase: float, t: float) -> float:
@@ -37,42 +45,42 @@ def record_value(record: str, phase: float, t: float) -> float:
     ratio that wander, storage draining over days, one DVR out now and then; a site silent for
     a quarter of an hour once a day."""
     day = 86400.0
-    if record == F.SITE_REPORTING:
+    if "reporting" in record:
         return 0.0 if ((t / day + phase) % 1.0) < 900 / day else 1.0
-    if record == F.SITE_BACKLOG:
+    if "backlog" in record:
         return float(round(20 + 15 * math.sin(2 * math.pi * (t / 3600 + phase))))
-    if record == F.SITE_ERROR_RATIO:
+    if "ratio" in record:
         return round(0.02 + 0.015 * math.sin(2 * math.pi * (t / 7200 + phase)), 6)
-    if record == F.SITE_STORAGE_SECONDS_LEFT:
+    if "seconds_left" in record:
         return float(int(30 * day * (1 + phase) - (t % (30 * day))))
-    if record == F.SITE_DVRS_CONNECTED:
+    if "dvrs_connected" in record:
         return float(DVRS - (((t / 1800 + phase) % 1.0) < 0.05))
-    return float(DVRS)
+    if "dvrs" in record:
+        return float(DVRS)
+    return 1.0
 
 
 def site_phase(site: str) -> float:
     return (zlib.crc32(site.encode()) % 1000) / 1000
 
 
-def write_openmetrics(path: Path, sites: list[str], start: int, end: int, step: int) -> int:
-    """The records of `sites` from `start` to `end` (seconds) every `step`; samples written.
-    OpenMetrics wants each metric family's samples together, so family by family."""
-    samples = 0
+def write_openmetrics(path: Path, model: dict, sites: list[str], start: int, end: int, step: int) -> int:
+    """What `model` reads, for `sites`, from `start` to `end` (seconds) every `step`; samples
+    written. OpenMetrics wants each metric family's samples together, so family by family."""
+    samples, per_family = 0, (end - start) // step + 1
+    series = read_series(model)
     with open(path, "w", encoding="utf-8") as out:
-        families = [(record, JOB[component]) for record, component in ROLLUPS.items()]
-        for record, job in families:
-            out.write(f"# TYPE {record} gauge\n")
-            for site in sites:
-                phase, labels = site_phase(site), f'{{site="{site}",job="{job}"}}'
-                out.writelines(f"{record}{labels} {record_value(record, phase, t)} {t}\n" for t in range(start, end + 1, step))
-                samples += (end - start) // step + 1
-        job = JOB["orchestrator"]
-        for window in SLO_WINDOWS:
-            record = F.slo_error_ratio(window)
-            out.write(f"# TYPE {record} gauge\n")
-            out.writelines(f'{record}{{job="{job}"}} {record_value(F.SITE_ERROR_RATIO, 0.5, t)} {t}\n'
-                           for t in range(start, end + 1, step))
-            samples += (end - start) // step + 1
+        for family in sorted({name for name, *_ in series}):
+            out.write(f"# TYPE {family} gauge\n")
+            for name, labels, per_site in series:
+                if name != family:
+                    continue
+                for site in sites if per_site else [None]:
+                    phase = site_phase(site) if site else 0.5
+                    text = ",".join(f'{k}="{v}"' for k, v in sorted({**labels, **({"site": site} if site else {})}.items()))
+                    out.writelines(f"{name}{{{text}}} {record_value(name, phase, t)} {t}\n"
+                                   for t in range(start, end + 1, step))
+                    samples += per_family
         out.write("# EOF\n")
     return samples
 
