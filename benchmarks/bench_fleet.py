@@ -86,6 +86,12 @@ def _store_and_overview(fleet: Fleet, sites: int, span: float) -> None:
     stat = next(p for p in model["panels"] if p["title"] == "Sites reporting")["targets"][0]["expr"]
     shown = fleet.query(stat.replace("$site", ".+").replace("$job", ".+"))
     print(f"fleet overview 'Sites reporting': {shown[0]['value'][1] if shown else 'no value'} of {sites}")
+    shot = Path(tempfile.gettempdir()) / f"bench-fleet-overview-{sites}.png"
+    page = checks.overview_in_browser(fleet, fleet.workdir / "browser", screenshot=shot)
+    states = {s: sum(1 for v in page.states.values() if v == s) for s in sorted(set(page.states.values()))}
+    print(f"fleet overview in chromium: panels {states}; sites table {len(page.table)} rows "
+          f"({sum(1 for r in page.table if r.get('Reporting') == 'Reporting')} reporting); stats {page.stats}; "
+          f"notes {page.notes}; console errors {page.console_errors}; page {shot}")
 
 
 def main(argv: list[str]) -> int:

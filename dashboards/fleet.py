@@ -60,14 +60,15 @@ def _sites_table(inv) -> Panel:
     panel.transformations.insert(0, {"id": "merge", "options": {}})
     panel.transformations[-1]["options"]["renameByName"] = {
         f"Value #{chr(65 + i)}": title for i, (_, title, *_r) in enumerate(columns)}
-    for i, (_, _title, unit, thresholds) in enumerate(columns):
+    # Overrides match a field's display name, which the rename above has made the column title.
+    for i, (_, title, unit, thresholds) in enumerate(columns):
         props: list[dict] = [{"id": "unit", "value": str(unit)}]
         if thresholds:
             props += [{"id": "thresholds", "value": thresholds},
                       {"id": "custom.cellOptions", "value": {"type": "color-background"}}]
         if i == 0:
             props.append({"id": "mappings", "value": REPORTING})
-        panel.overrides.append({"matcher": {"id": "byName", "options": f"Value #{chr(65 + i)}"},
+        panel.overrides.append({"matcher": {"id": "byName", "options": title},
                                 "properties": props})
     panel.defaults["links"] = _site_links()
     return panel

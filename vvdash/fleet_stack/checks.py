@@ -195,9 +195,10 @@ class OverviewPage:
     console_errors: list[str] = field(default_factory=list)
 
 
-def overview_in_browser(fleet: Fleet, folder, span: str = "now-5m") -> OverviewPage:
+def overview_in_browser(fleet: Fleet, folder, span: str = "now-5m", screenshot=None) -> OverviewPage:
     """The fleet overview as a browser draws it: the preview (Grafana's stand-in) over the fleet's
-    querier, opened in Debian's chromium; what every panel shows."""
+    querier, opened in Debian's chromium; what every panel shows (and a PNG of the page to
+    `screenshot`, if given)."""
     import json  # noqa: PLC0415
 
     from vvdash.preview.browser import browser_context, open_dashboard  # noqa: PLC0415
@@ -223,4 +224,6 @@ def overview_in_browser(fleet: Fleet, folder, span: str = "now-5m") -> OverviewP
                 el = page.locator(f'.panel[data-title="{p["title"]}"] .stat-value').first
                 stats[p["title"]] = float(el.get_attribute("data-value"))
         notes = [t for n in page.locator(".panel .panel-notes").all() if (t := n.inner_text().strip())]
+        if screenshot:
+            page.screenshot(path=str(screenshot), full_page=True)
         return OverviewPage(states, table, stats, notes, errors)
