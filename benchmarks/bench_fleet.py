@@ -59,7 +59,9 @@ def _kill_and_cut(fleet: Fleet) -> None:
     print(f"{kill.receiver} killed (remote-write requests acknowledged before: {kill.writes_before}, after: "
           f"{kill.writes_after}): {sum(kill.local.values())} samples at {len(kill.local)} server sites over "
           f"{kill.window_s}s, {sum(kill.store.values())} in the store, lost {sum(lost.values())}; "
-          f"queries {kill.queries_answered} answered, {kill.queries_failed} failed")
+          f"queries {kill.queries_answered} answered, {kill.queries_failed} failed; all {len(kill.acked)} site Prometheus "
+          f"(agents too), by their remote-write counters: {sum(kill.acked.values())} samples acknowledged, "
+          f"{sum(kill.retried.values())} retried, {sum(kill.failed.values())} given up on")
     cut = checks.cut_site(fleet, "site-01")
     print(f"cut site-01: VVFleetSiteSilent after {cut.silent_after_s}s (bound {cut.bound_s:.0f}s), sites "
           f"silent {sorted(cut.silent_sites)}, local alert during the cut {cut.local_alert_during_cut}, "

@@ -60,6 +60,9 @@ def test_killing_the_receiver_the_sites_write_to_loses_no_acknowledged_sample(fl
     assert result.writes_before["receive-0"] > 0, result
     assert "receive-0" not in result.writes_after and sum(result.writes_after.values()) > 0, result
     assert result.local and result.local == result.store, result
+    # Every site, agents too, by its own remote-write counters: nothing given up on, all acknowledged.
+    assert set(result.acked) == set(fleet.groups) and all(n > 0 for n in result.acked.values()), result
+    assert not any(result.failed.values()), result
     assert all(n > 0 for n in result.local.values())
     assert result.queries_failed == 0 and result.queries_answered > 0, result
 

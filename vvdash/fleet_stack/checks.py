@@ -67,6 +67,10 @@ class KillResult:
     queries_failed: int = 0
     writes_before: dict[str, int] = field(default_factory=dict)   # receiver -> writes it acknowledged before the kill
     writes_after: dict[str, int] = field(default_factory=dict)    # ... and after it, the survivors
+    # Every site's Prometheus (agents too), by its own remote-write counters over the window:
+    acked: dict[str, int] = field(default_factory=dict)      # samples the store acknowledged
+    retried: dict[str, int] = field(default_factory=dict)    # samples sent again after a failed attempt
+    failed: dict[str, int] = field(default_factory=dict)     # samples given up on (lost)
 
 
 def acknowledged_writes(fleet: Fleet) -> dict[str, int]:
@@ -83,11 +87,28 @@ def acknowledged_writes(fleet: Fleet) -> dict[str, int]:
     return out
 
 
+REMOTE_WRITE = {"total": "prometheus_remote_storage_samples_total", "retried": "prometheus_remote_storage_samples_retried_total",
+                "failed": "prometheus_remote_storage_samples_failed_total"}
+
+
+def remote_write_counters(fleet: Fleet) -> dict[str, dict[str, float]]:
+    """{site Prometheus: {total, retried, failed}} from each site Prometheus's own metrics: every
+    attempt counts in total, each retry in retried, what it gave up on in failed, so an
+    acknowledged sample is total - retried - failed."""
+    out = {}
+    for leader in fleet.groups:
+        text = requests.get(f"http://127.0.0.1:{fleet.ports.sites[leader]}/metrics", timeout=10).text
+        out[leader] = {key: sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                                if line.startswith(name + "{")) for key, name in REMOTE_WRITE.items()}
+    return out
+
+
 def kill_receiver(fleet: Fleet, receiver: str = "receive-0", before: float = 6, after: float = 12) -> KillResult:
     """SIGKILL one receiver (by default the one the sites write to) mid-ingestion; count the
     samples of the window around it, site by site, and the writes each receiver took."""
     t0 = time.time()
     start = acknowledged_writes(fleet)
+    counters = remote_write_counters(fleet)
     time.sleep(before)
     result = KillResult(receiver)
     at_kill = acknowledged_writes(fleet)
@@ -110,6 +131,10 @@ def kill_receiver(fleet: Fleet, receiver: str = "receive-0", before: float = 6, 
 
     result.window_s = int(t1 - t0)
     result.local, result.store = count_samples(fleet, servers, t0, t1)
+    for leader, after in remote_write_counters(fleet).items():
+        d = {k: int(after[k] - counters[leader][k]) for k in REMOTE_WRITE}
+        result.acked[leader], result.retried[leader] = d["total"] - d["retried"] - d["failed"], d["retried"]
+        result.failed[leader] = d["failed"]
     return result
 
 
