@@ -131,8 +131,8 @@ def kill_receiver(fleet: Fleet, receiver: str = "receive-0", before: float = 6, 
 
     result.window_s = int(t1 - t0)
     result.local, result.store = count_samples(fleet, servers, t0, t1)
-    for leader, after in remote_write_counters(fleet).items():
-        d = {k: int(after[k] - counters[leader][k]) for k in REMOTE_WRITE}
+    for leader, now in remote_write_counters(fleet).items():
+        d = {k: int(now[k] - counters[leader][k]) for k in REMOTE_WRITE}
         result.acked[leader], result.retried[leader] = d["total"] - d["retried"] - d["failed"], d["retried"]
         result.failed[leader] = d["failed"]
     return result
