@@ -221,18 +221,23 @@ class OverviewPage:
 
 
 def overview_in_browser(fleet: Fleet, folder, span: str = "now-5m", screenshot=None) -> OverviewPage:
-    """The fleet overview as a browser draws it: the preview (Grafana's stand-in) over the fleet's
-    querier, opened in Debian's chromium; what every panel shows (and a PNG of the page to
-    `screenshot`, if given)."""
+    """The fleet overview as a browser draws it over the fleet's querier."""
+    return draw_overview(overview_model(fleet.project), f"http://127.0.0.1:{fleet.ports.query_http}", folder,
+                         span, screenshot)
+
+
+def draw_overview(model: dict, query_url: str, folder, span: str = "now-5m", screenshot=None) -> OverviewPage:
+    """The fleet overview as a browser draws it: the preview (Grafana's stand-in) over `query_url`
+    (a Thanos querier, or a Prometheus evaluating the ruler's rules), opened in Debian's chromium;
+    what every panel shows (and a PNG of the page to `screenshot`, if given)."""
     import json  # noqa: PLC0415
 
     from vvdash.preview.browser import browser_context, open_dashboard  # noqa: PLC0415
     from vvdash.preview.server import PreviewServer  # noqa: PLC0415
 
-    model = overview_model(fleet.project)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{model['uid']}.json").write_text(json.dumps(model))
-    with PreviewServer(folder, f"http://127.0.0.1:{fleet.ports.query_http}") as server, browser_context() as ctx:
+    with PreviewServer(folder, query_url) as server, browser_context() as ctx:
         page = ctx.new_page()
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
