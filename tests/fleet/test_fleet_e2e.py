@@ -1,6 +1,8 @@
 """`vvdash fleet up` end to end on real processes: three Thanos receivers (replication 3), a
 querier, a ruler, an Alertmanager cluster of two and a few simulated sites (server and agent
-Prometheus). The 20-site run is benchmarks/bench_fleet.py; VVDASH_FLEET_SITES=N here as well.
+Prometheus): every site's series arriving, the receiver the sites write to killed mid-ingestion
+(samples counted), one site cut, and the fleet overview drawn in chromium over the querier. The
+20-site run is benchmarks/bench_fleet.py; VVDASH_FLEET_SITES=N here as well.
 
 Needs the thanos binary: `make fleet-tools` builds it from its Go module. A cold Go build takes
 about a quarter of an hour on two cores, so `make test` does not build it, and without the
