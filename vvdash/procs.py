@@ -97,7 +97,7 @@ def wait_http(url: str, timeout: float = 20.0, proc: subprocess.Popen | None = N
 
 def wait_until(check: Callable, timeout: float, what: str, every: float = 1.0):
     """Poll `check()` until it returns something true (an HTTP error or a missing key counts as
-    not yet); VVError naming `what` and the last answer after `timeout`."""
+    not yet, as does a VVError of a check); VVError naming `what` and the last answer after `timeout`."""
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
@@ -105,7 +105,7 @@ def wait_until(check: Callable, timeout: float, what: str, every: float = 1.0):
             last = check()
             if last:
                 return last
-        except (requests.RequestException, KeyError, ValueError) as exc:
+        except (requests.RequestException, KeyError, ValueError, VVError) as exc:
             last = exc
         time.sleep(every)
     raise VVError(f"{what} not within {timeout:.0f}s (last: {last!r})"[:500])

@@ -163,8 +163,10 @@ def sim_jobs(members: list[str], ports: Ports) -> list[dict]:
 
 class Fleet:
     def __init__(self, workdir: Path | None = None, generation: int = 3, interval: str = INTERVAL,
-                 per_prometheus: int = 1):
+                 per_prometheus: int = 1, profile: Path | None = None):
         self.workdir = project_folder.working_folder(workdir, DEFAULT_WORKDIR)
+        # A captured site's series (vvdash/fleet_stack/measured.py) for every site, or the catalog's.
+        self.profile = Path(profile).resolve() if profile else None
         self.interval = interval
         self.per_prometheus = per_prometheus
         self.groups: dict[str, list[str]] = {}
@@ -203,7 +205,7 @@ class Fleet:
     def site_config(self, name: str) -> bytes:
         site = self.inv.site(name)
         cfg = site_config.config(self.inv, self.project.catalog, site, jobs=sim_jobs(self.groups[name], self.ports))
-        # Through the site's simulated WAN link, a forwarder to the first receiver.
+        # Through the site's simulated WAN link, a forwarder to the receivers' balancer.
         cfg["remote_write"][0]["url"] = f"http://127.0.0.1:{self.ports.wan[name]}/api/v1/receive"
         return dump_yaml(cfg, GENERATED_HEADER, sort_keys=False)
 
@@ -233,9 +235,11 @@ class Fleet:
         self._write("alertmanager.yml", dump_yaml(am_emit.config(self.inv), sort_keys=False))
         self._write("hashring.json", json.dumps([{"hashring": "default", "endpoints": [
             f"127.0.0.1:{p}" for p in self.ports.receive_grpc]}]))
-        store = f"127.0.0.1:{self.ports.receive_write[0]}"
+        # Every site writes to receive-0 while it is up, to the next receiver once it is not.
+        store = [f"127.0.0.1:{p}" for p in self.ports.receive_write]
         self._write("exporters.json", json.dumps({"exporters": self.ports.exporters,
-                                                  "wan": {n: [p, store] for n, p in self.ports.wan.items()}}))
+                                                  "wan": {n: [p, store] for n, p in self.ports.wan.items()},
+                                                  "profile": str(self.profile) if self.profile else None}))
 
     # -- processes ------------------------------------------------------------
     def _start(self, name: str, argv: list[str], ready: str, timeout: float = 90.0) -> None:
