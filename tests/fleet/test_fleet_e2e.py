@@ -4,9 +4,8 @@ Prometheus): every site's series arriving, the receiver the sites write to kille
 (samples counted), one site cut, and the fleet overview drawn in chromium over the querier. The
 20-site run is benchmarks/bench_fleet.py; VVDASH_FLEET_SITES=N here as well.
 
-Needs the thanos binary: `make fleet-tools` builds it from its Go module. A cold Go build takes
-about a quarter of an hour on two cores, so `make test` does not build it, and without the
-binary these tests skip, saying so.
+Needs the thanos binary: `make fleet-tools` builds it from its Go module, and `make test` runs
+that first. Run alone without the binary, these tests skip, saying so.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ GEN = GENERATIONS[3]
 pytestmark = [
     pytest.mark.skipif(thanos_binary() is None,
                        reason="no thanos binary (.tools/thanos/thanos): `make fleet-tools` builds it from its Go "
-                              "module; a cold build takes ~15 min, so make test does not"),
+                              "module (make test builds it first)"),
     pytest.mark.skipif(not GEN.has("prometheus", "prometheus-alertmanager"),
                        reason=f"no Prometheus 3 / Alertmanager from {GEN.source} (make setup)"),
 ]

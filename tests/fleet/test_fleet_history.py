@@ -30,7 +30,7 @@ GEN = GENERATIONS[3]
 pytestmark = [
     pytest.mark.skipif(thanos_binary() is None,
                        reason="no thanos binary (.tools/thanos/thanos): `make fleet-tools` builds it from its Go "
-                              "module; a cold build takes ~15 min, so make test does not"),
+                              "module (make test builds it first)"),
     pytest.mark.skipif(not GEN.has("promtool"), reason=f"no promtool 3 from {GEN.source} (make setup)"),
 ]
 
