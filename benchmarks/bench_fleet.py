@@ -9,8 +9,11 @@ the kill and cut steps, which need a Prometheus per site, are left out then.
 
 Needs .tools/thanos/thanos (`make fleet-tools`).
 
-Usage: .venv/bin/python benchmarks/bench_fleet.py [SITES [PER_PROMETHEUS [INTERVAL [SOAK_SECONDS]]]]
-       e.g. bench_fleet.py 20          bench_fleet.py 200 10 15s 300
+With PROFILE (a capture by benchmarks/bench_fleet_site_series.py), every simulated site exposes
+the series the running pipeline did, instead of the catalog's estimate.
+
+Usage: .venv/bin/python benchmarks/bench_fleet.py [SITES [PER_PROMETHEUS [INTERVAL [SOAK_SECONDS [PROFILE]]]]]
+       e.g. bench_fleet.py 20          bench_fleet.py 200 10 15s 300 .cache/fleet/site-series.json
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
-from vvdash.fleet_stack import checks  # noqa: E402
+from vvdash.fleet_stack import checks, measured  # noqa: E402
 from vvdash.fleet_stack.runtime import Fleet, require_thanos  # noqa: E402
 
 CLOCK_TICKS = 100
@@ -53,9 +56,12 @@ def _dashboard_queries(fleet: Fleet) -> list[str]:
 def _kill_and_cut(fleet: Fleet) -> None:
     kill = checks.kill_receiver(fleet)
     lost = {s: kill.local[s] - kill.store[s] for s in kill.local}
-    print(f"receiver killed: {sum(kill.local.values())} samples at {len(kill.local)} server sites over "
+    print(f"{kill.receiver} killed (remote-write requests acknowledged before: {kill.writes_before}, after: "
+          f"{kill.writes_after}): {sum(kill.local.values())} samples at {len(kill.local)} server sites over "
           f"{kill.window_s}s, {sum(kill.store.values())} in the store, lost {sum(lost.values())}; "
-          f"queries {kill.queries_answered} answered, {kill.queries_failed} failed")
+          f"queries {kill.queries_answered} answered, {kill.queries_failed} failed; all {len(kill.acked)} site Prometheus "
+          f"(agents too), by their remote-write counters: {sum(kill.acked.values())} samples acknowledged, "
+          f"{sum(kill.retried.values())} retried, {sum(kill.failed.values())} given up on")
     cut = checks.cut_site(fleet, "site-01")
     print(f"cut site-01: VVFleetSiteSilent after {cut.silent_after_s}s (bound {cut.bound_s:.0f}s), sites "
           f"silent {sorted(cut.silent_sites)}, local alert during the cut {cut.local_alert_during_cut}, "
@@ -68,9 +74,7 @@ def _store_and_overview(fleet: Fleet, sites: int, span: float) -> None:
         if name.startswith(("receive", "query", "rule")) and proc.alive():
             cpu, rss = _proc_usage(proc.pid)
             print(f"{name}: {cpu:.1f} CPU s over {span:.0f}s, {rss / 2**20:.0f} MiB resident")
-    from dashboards.fleet import dashboard  # noqa: PLC0415
-
-    (fleet.workdir / "fleet-dashboard.json").write_text(json.dumps(dashboard(fleet.inv)))
+    (fleet.workdir / "fleet-dashboard.json").write_text(json.dumps(checks.overview_model(fleet.project)))
     total = 0.0
     for expr in _dashboard_queries(fleet):
         t = time.monotonic()
@@ -84,6 +88,12 @@ def _store_and_overview(fleet: Fleet, sites: int, span: float) -> None:
     stat = next(p for p in model["panels"] if p["title"] == "Sites reporting")["targets"][0]["expr"]
     shown = fleet.query(stat.replace("$site", ".+").replace("$job", ".+"))
     print(f"fleet overview 'Sites reporting': {shown[0]['value'][1] if shown else 'no value'} of {sites}")
+    shot = Path(tempfile.gettempdir()) / f"bench-fleet-overview-{sites}.png"
+    page = checks.overview_in_browser(fleet, fleet.workdir / "browser", screenshot=shot)
+    states = {s: sum(1 for v in page.states.values() if v == s) for s in sorted(set(page.states.values()))}
+    print(f"fleet overview in chromium: panels {states}; sites table {len(page.table)} rows "
+          f"({sum(1 for r in page.table if r.get('Reporting') == 'Reporting')} reporting); stats {page.stats}; "
+          f"notes {page.notes}; console errors {page.console_errors}; page {shot}")
 
 
 def main(argv: list[str]) -> int:
@@ -91,9 +101,13 @@ def main(argv: list[str]) -> int:
     per = int(argv[1]) if len(argv) > 1 else 1
     interval = argv[2] if len(argv) > 2 else "2s"
     soak = float(argv[3]) if len(argv) > 3 else 0.0
+    profile = Path(argv[4]).resolve() if len(argv) > 4 else None
     require_thanos()
     with tempfile.TemporaryDirectory(prefix="bench-fleet-") as tmp:
-        fleet = Fleet(Path(tmp), interval=interval, per_prometheus=per)
+        fleet = Fleet(Path(tmp), interval=interval, per_prometheus=per, profile=profile)
+        if profile:
+            n = len(measured.load(profile)["series"])
+            print(f"every site exposes the {n} series captured in {profile} ({checks.exposed_vv_series(fleet)} vv_)")
         started = time.monotonic()
         try:
             fleet.up(sites)

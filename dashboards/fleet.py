@@ -48,7 +48,9 @@ def _sites_table(inv) -> Panel:
         (F.SITE_DVRS, "DVRs", Unit.SHORT, None),
     ]
     # Each column's query is refId A, B, ... in order (vvdash.model.dashboards.Panel), its value "Value #A", ...
-    targets: list[Target] = [q(rollup(record), instant=True, fmt="table") for record, *_rest in columns]
+    # By site alone: Grafana's merge joins rows on the fields every query has, and each rollup keeps its own job.
+    targets: list[Target] = [q(f"max by (site) ({rollup(record)})", instant=True, fmt="table")
+                             for record, *_rest in columns]
     panel = table("Sites",
                   "One row per site, from the store: whether its samples arrive (Silent once nothing came for "
                   "fleet.silent_after), the videos waiting in input/, the share of videos failing over 5 minutes, "
@@ -58,14 +60,15 @@ def _sites_table(inv) -> Panel:
     panel.transformations.insert(0, {"id": "merge", "options": {}})
     panel.transformations[-1]["options"]["renameByName"] = {
         f"Value #{chr(65 + i)}": title for i, (_, title, *_r) in enumerate(columns)}
-    for i, (_, _title, unit, thresholds) in enumerate(columns):
+    # Overrides match a field's display name, which the rename above has made the column title.
+    for i, (_, title, unit, thresholds) in enumerate(columns):
         props: list[dict] = [{"id": "unit", "value": str(unit)}]
         if thresholds:
             props += [{"id": "thresholds", "value": thresholds},
                       {"id": "custom.cellOptions", "value": {"type": "color-background"}}]
         if i == 0:
             props.append({"id": "mappings", "value": REPORTING})
-        panel.overrides.append({"matcher": {"id": "byName", "options": f"Value #{chr(65 + i)}"},
+        panel.overrides.append({"matcher": {"id": "byName", "options": title},
                                 "properties": props})
     panel.defaults["links"] = _site_links()
     return panel

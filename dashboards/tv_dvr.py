@@ -53,7 +53,7 @@ def _panels(inv, sc: Scope) -> list:
         timeseries("DVR connection errors per minute",
                    "Failed connections and dropped streams per minute, per DVR. Red at "
                    "dvr.connection_errors_per_minute, the connection-errors alert's threshold. " + RECORDED,
-                   Unit.PER_MINUTE, [q(f"sum by (dvr) ({sc.rec(R.counter_rate('vv_agent_dvr_connection_errors_total'))}) * 60",
+                   Unit.PER_MINUTE, [q(exprs.dvr_connection_errors_per_minute(sc.rec(exprs.DVR_CONNECTION_ERRORS_RATE), by="dvr"),
                              "{{dvr}}")],
                    thresholds=above(dvr("connection_errors_per_minute") / 2, dvr("connection_errors_per_minute")),
                    threshold_lines=True, min=0, w=8),

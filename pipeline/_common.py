@@ -22,7 +22,18 @@ def service_parser(name: str, description: str) -> argparse.ArgumentParser:
     parser.add_argument("--inventory", type=Path, help="vvdash.yaml (default: the project's)")
     parser.add_argument("--site", metavar="NAME", help="the inventory site this service runs for (default: the first)")
     parser.add_argument("--storage-root", type=Path, help="override the site's VIDEO_STORAGE_ROOT")
+    parser.add_argument("--port", type=int, help="listen on this port, not the inventory's; 0: any free one")
+    parser.add_argument("--ready-file", type=Path, help="once listening, write the port bound to this file")
     return parser
+
+
+def http_face(component: str, inv: Inventory, args, registry, **options) -> ServiceHTTP:
+    """The service's HTTP face on its inventory address and port, or on --port (0: a free one,
+    reported in --ready-file once listening, so whoever started it never races for a port)."""
+    svc = inv.service(component)
+    port = svc["port"] if getattr(args, "port", None) is None else args.port
+    return ServiceHTTP(component, svc["address"], port, registry, ready_file=getattr(args, "ready_file", None),
+                       **options)
 
 
 def load_inventory(args) -> Inventory:
@@ -65,12 +76,10 @@ def serve_until_stopped(http, on_stop=None) -> int:
     return 0
 
 
-def serve_stage(component: str, inv: Inventory, registry, handle) -> int:
-    """A pipeline stage's HTTP face on its inventory address and port: POST /process calls
-    `handle` (request dict -> answer dict), besides /metrics and /healthz; until stopped."""
-    svc = inv.service(component)
-    http = ServiceHTTP(component, svc["address"], svc["port"], registry,
-                       routes={("POST", "/process"): json_route(handle)})
+def serve_stage(component: str, inv: Inventory, args, registry, handle) -> int:
+    """A pipeline stage's HTTP face (http_face): POST /process calls `handle` (request dict ->
+    answer dict), besides /metrics and /healthz; until stopped."""
+    http = http_face(component, inv, args, registry, routes={("POST", "/process"): json_route(handle)})
     return serve_until_stopped(http)
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import requests
 
 from pipeline import _common, native_log
-from pipeline.service import ServiceHTTP, setup_logging
+from pipeline.service import setup_logging
 from pipeline.storage import Storage
 
 COMPONENT = "agent_dvr"
@@ -181,8 +181,7 @@ def main(argv=None) -> int:
 
     def health():
         return True, " ".join(f"{a.name}={'connected' if a.connected else 'disconnected'}" for a in agents) or "no DVRs"
-    svc = inv.service(COMPONENT)
-    http = ServiceHTTP(COMPONENT, svc["address"], svc["port"], registry, health=health)
+    http = _common.http_face(COMPONENT, inv, args, registry, health=health)
     _common.serve_until_stopped(http, on_stop=stop.set)
     for t in threads:
         t.join(timeout=5)

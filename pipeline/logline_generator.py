@@ -96,7 +96,7 @@ def main(argv=None) -> int:
     storage = Storage(_common.storage_root(inv, args)).ensure()
     registry, metrics = _common.registry_for(COMPONENT)
     writer = LoglineWriter(storage, key, metrics)
-    return _common.serve_stage(COMPONENT, inv, registry, writer.handle)
+    return _common.serve_stage(COMPONENT, inv, args, registry, writer.handle)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ import requests
 
 from pipeline import _common
 from pipeline.reasons import CORRUPTED_REASONS, PERMANENT_REASONS
-from pipeline.service import ServiceHTTP, setup_logging
+from pipeline.service import setup_logging
 from pipeline.settle import DEFAULT_SETTLE_SECONDS, SettleWatch
 from pipeline.storage import Storage, video_id
 
@@ -333,8 +333,7 @@ def main(argv=None) -> int:
     stages = HTTPStages({s: inv.service_url(svc, "/process") for s, svc in SERVICE_OF_STAGE.items()}, timeout)
     orch = Orchestrator(storage, stages, inv["pipeline"]["workers"], metrics, args.retry_seconds,
                         settle_seconds(inv))
-    svc = inv.service(COMPONENT)
-    http = ServiceHTTP(COMPONENT, svc["address"], svc["port"], registry).start()
+    http = _common.http_face(COMPONENT, inv, args, registry).start()
     log.info("watching %s (workers %s)", storage.input, orch.workers)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

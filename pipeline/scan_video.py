@@ -230,7 +230,7 @@ def main(argv=None) -> int:
     registry, metrics = _common.registry_for(COMPONENT)
     init_metrics(metrics)
     scanner = Scanner(storage, float(inv["pipeline"]["sample_fps"]), metrics)
-    return _common.serve_stage(COMPONENT, inv, registry, scanner.handle)
+    return _common.serve_stage(COMPONENT, inv, args, registry, scanner.handle)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import argparse
 import logging
 import threading
 import time
+from pathlib import Path
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -228,7 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     """Standalone, for a container deployment: probe each service's /healthz, restart with docker."""
     p = argparse.ArgumentParser(prog="python -m pipeline.self_monitor")
     p.add_argument("--inventory", metavar="FILE", help="inventory file (default: the project's vvdash.yaml)")
-    p.add_argument("--port", type=int, help="override the inventory's self_monitor port")
+    p.add_argument("--port", type=int, help="listen on this port, not the inventory's; 0: any free one")
+    p.add_argument("--ready-file", type=Path, help="once listening, write the port bound to this file")
     p.add_argument("--container", action="append", default=[], metavar="SERVICE=CONTAINER",
                    help="container name of a service when it is not the service name (repeatable)")
     args = p.parse_args(argv)
@@ -252,8 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     ProcessCollector(registry=registry)
     monitor = SelfMonitor(DockerRestarter(containers), watched, cfg["period_seconds"], cfg["restart_budget"],
                           cfg["budget_window_seconds"], registry)
-    svc = inv.service(COMPONENT)
-    http = ServiceHTTP(COMPONENT, svc["address"], args.port or svc["port"], registry, health=monitor.health)
+    http = _common.http_face(COMPONENT, inv, args, registry, health=monitor.health)
     monitor.start()
     return _common.serve_until_stopped(http, on_stop=monitor.stop)
 

@@ -10,10 +10,11 @@ import logging
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from collections.abc import Callable
+from pathlib import Path
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from vvdash.http_reply import reply  # noqa: F401  (pipeline modules import it from here)
+from vvdash.http_reply import reply, write_ready_file  # noqa: F401  (pipeline modules import reply from here)
 
 # A route handler takes the request body and query string, returns (status, content type, body).
 Handler = Callable[[bytes, str], tuple[int, str, bytes]]
@@ -26,8 +27,9 @@ def json_response(status: int, obj) -> tuple[int, str, bytes]:
 class ServiceHTTP:
     def __init__(self, name: str, address: str, port: int, registry: CollectorRegistry,
                  health: Callable[[], tuple[bool, str]] = lambda: (True, "ok"),
-                 routes: dict[tuple[str, str], Handler] | None = None):
+                 routes: dict[tuple[str, str], Handler] | None = None, ready_file: Path | None = None):
         self.name = name
+        self.ready_file = ready_file      # where the port is written once listening (port 0: a free one)
         self.registry = registry
         self.health = health
         self.routes = dict(routes or {})
@@ -82,6 +84,8 @@ class ServiceHTTP:
         self._thread = threading.Thread(target=self._server.serve_forever, name=f"{self.name}-http", daemon=True)
         self._thread.start()
         self.log.info("listening on http://%s:%d (/metrics, /healthz)", *self._server.server_address[:2])
+        if self.ready_file is not None:
+            write_ready_file(self.ready_file, self.port)
         return self
 
     def stop(self) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry, ProcessCollector, disable_created_metrics
 
 from pipeline import _common, storage
-from pipeline.service import ServiceHTTP, setup_logging
+from pipeline.service import setup_logging
 from vvdash.catalog.instrument import instruments
 from vvdash.errors import VVError
 
@@ -127,7 +127,6 @@ class StorageExporter:
 
 def main(argv: list[str] | None = None) -> int:
     p = _common.service_parser(COMPONENT, "Bytes and files per subfolder of VIDEO_STORAGE_ROOT.")
-    p.add_argument("--port", type=int, help="override the inventory's storage_exporter port")
     args = p.parse_args(argv)
     setup_logging(COMPONENT)
     disable_created_metrics()
@@ -136,14 +135,13 @@ def main(argv: list[str] | None = None) -> int:
     except VVError as exc:
         log.error("%s", exc)
         return 2
-    svc = inv.service(COMPONENT)
     registry = CollectorRegistry()
     ProcessCollector(registry=registry)
     exporter = StorageExporter(_common.storage_root(inv, args), inv["pipeline"]["storage_exporter"]["refresh_seconds"],
                                registry)
     exporter.scan_once()  # figures before the first scrape
     exporter.start()
-    http = ServiceHTTP(COMPONENT, svc["address"], args.port or svc["port"], registry, health=exporter.health)
+    http = _common.http_face(COMPONENT, inv, args, registry, health=exporter.health)
     return _common.serve_until_stopped(http, on_stop=exporter.stop)
 
 

@@ -219,7 +219,7 @@ def main(argv=None) -> int:
     summarizer = Summarizer(storage, config, metrics)
     log.info("backend %s, model %s %s%s", config["backend"], config["model_name"], config["model_version"],
              "" if config["backend"] == "builtin" else f" at {config['bitnet_url']}")
-    return _common.serve_stage(COMPONENT, inv, registry, summarizer.handle)
+    return _common.serve_stage(COMPONENT, inv, args, registry, summarizer.handle)
 
 
 if __name__ == "__main__":

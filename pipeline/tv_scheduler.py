@@ -30,7 +30,7 @@ from prometheus_client import CollectorRegistry, ProcessCollector, disable_creat
 
 from pipeline import _common
 from pipeline.schemas import first_error
-from pipeline.service import ServiceHTTP, json_response, setup_logging
+from pipeline.service import json_response, setup_logging
 from pipeline.signing import SignatureError, load_key, verify
 from pipeline.storage import Storage
 from vvdash.catalog.instrument import instruments
@@ -241,7 +241,6 @@ class Loop:
 
 def main(argv: list[str] | None = None) -> int:
     p = _common.service_parser("tv_scheduler", "Playlists per TV from the signed loglines.")
-    p.add_argument("--port", type=int, help="override the inventory's tv_scheduler port")
     args = p.parse_args(argv)
     setup_logging(COMPONENT)
     disable_created_metrics()
@@ -256,9 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     registry = CollectorRegistry()
     ProcessCollector(registry=registry)
     scheduler = Scheduler(storage, site["tvs"], key, registry)
-    svc = inv.service(COMPONENT)
-    http = ServiceHTTP(COMPONENT, svc["address"], args.port or svc["port"], registry, health=scheduler.health,
-                       routes={("POST", "/run"): lambda body, query: json_response(200, scheduler.run_once())})
+    http = _common.http_face(COMPONENT, inv, args, registry, health=scheduler.health,
+                             routes={("POST", "/run"): lambda body, query: json_response(200, scheduler.run_once())})
     loop = Loop(scheduler, inv["pipeline"]["tv_scheduler"]["period_seconds"]).start()
     return _common.serve_until_stopped(http, on_stop=loop.stop)
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from rules._common import RATE_WINDOW, STAGES, number, runbook
+from rules._common import RATE_WINDOW, AlertTexts, number, STAGES
 from shared import records as R
 from shared.dashboards import uid as dashboard_uid
 from shared.exprs import input_queue
 from vvdash.jobs import selector
 from vvdash.model.rules import Alert, Group, Record, Severity
 from vvdash.slo import PAGE_BURNS, TICKET_BURNS
+
+alert = AlertTexts(__name__)
 
 # Per stage: (outcome counter, duration histogram, schema-validation error counter).
 STAGE_METRICS = {
@@ -87,105 +89,35 @@ def _alerts(inv) -> list[Alert]:
     budget = 1 - t("slo_target")
     stalled = t("stalled_for")
     dash = dashboard_uid("pipeline")
-    burn_book = runbook(
-        "Videos are failing fast enough to use up the pipeline's error budget "
-        f"(SLO {number(t('slo_target') * 100)}% of videos processed successfully).",
-        ["A stage failing on most inputs (see the stage error ratios).",
-         "Corrupted or unreadable segments from a DVR.",
-         "The summarizer backend or the HMAC key unavailable."],
-        ["Pipeline dashboard: error ratio per stage, corrupted files.",
-         "Logs of the failing stage's service.",
-         "Recent changes to the inventory, schemas or models."])
+    slo = {"slo_percent": number(t("slo_target") * 100)}
     return [
-        Alert(
-            alert="VVPipelineStageErrorRatioHigh",
-            expr=f"{R.STAGE_ERROR_RATIO} > {number(t('stage_error_ratio'))}\n"
-            f"and on (site, job, stage)\nsum by (site, job, stage) ({R.STAGE_ITEMS_RATE}) "
-            f">= {number(t('min_items_per_second'))}",
-            severity=Severity.WARNING, summary="A pipeline stage is failing on too many items.",
-            description="Stage {{ $labels.stage }} at site {{ $labels.site }} fails on {{ $value | humanizePercentage }} "
-            f"of its items (threshold {number(t('stage_error_ratio') * 100)}%).",
-            dashboard=dash, runbook=runbook(
-                "The share of items one stage fails on is over the threshold, with enough traffic to matter.",
-                ["Malformed input segments.", "A schema change the stage does not follow.",
-                 "A dependency of the stage (model backend, storage) failing."],
-                ["Pipeline dashboard: per-stage error ratio and throughput.",
-                 "The stage service's log for the failure reason.",
-                 "corrupted/ for the inputs that failed."]),
-            for_=t("for")),
-        Alert(
-            alert="VVPipelineInputBacklogGrowing",
-            expr=f"{input_queue()} > {t('queue_backlog')}\n"
-            f"and\nmax by (site, job) (delta(vv_videos_in_input_queue{{{orch}}}[{t('for')}])) > 0",
-            severity=Severity.WARNING, summary="The pipeline input queue is long and still growing.",
-            description="{{ $value }} videos wait in input/ at site {{ $labels.site }} and the queue keeps growing.",
-            dashboard=dash, runbook=runbook(
-                "Segments arrive faster than the pipeline processes them.",
-                ["Too few workers for the DVR load.", "A slow stage (summarizer inference).",
-                 "More DVRs or higher segment rates than planned."],
-                ["Pipeline dashboard: queue depth, per-stage throughput and latency.",
-                 "pipeline.workers in vvdash.yaml.", "Host dashboard: CPU saturation."]),
-            for_=t("for")),
-        Alert(
-            alert="VVPipelineStalled",
-            expr=f"{input_queue()} > 0\n"
-            f"and on (site, job)\nsum by (site, job) (increase(vv_videos_processed_total{{{orch}}}[{stalled}])) == 0",
-            severity=Severity.CRITICAL, summary="The pipeline has stopped processing videos.",
-            description="{{ $value }} videos wait in input/ at site {{ $labels.site }} and none finished processing "
-            f"in the last {stalled}.",
-            dashboard=dash, runbook=runbook(
-                "Videos are queued but the pipeline finished none of them within the window.",
-                ["The orchestrator or a stage service hung or crashed.", "Storage not writable.",
-                 "A stage waiting forever on the summarizer backend."],
-                ["Overview dashboard: service up/down.", "Orchestrator log.",
-                 "Free space and read-only state of the storage mount."]),
-            for_="0s"),
-        Alert(
-            alert="VVPipelineCorruptedFilesIncreasing",
-            expr=f"sum by (site, job) (increase(vv_videos_corrupted_total{{{orch}}}[{t('for')}])) > 0",
-            severity=Severity.WARNING, summary="Input videos are being moved to corrupted/.",
-            description="{{ $value | humanize }} videos were moved to corrupted/ at site {{ $labels.site }} "
-            f"in the last {t('for')}.",
-            dashboard=dash, runbook=runbook(
-                "The orchestrator is rejecting inputs it cannot read.",
-                ["A DVR writing truncated segments.", "Disk errors.", "A codec the reader lacks."],
-                ["Pipeline dashboard: corrupted files by reason.", "A sample file from corrupted/.",
-                 "The DVR's connection errors."])),
-        Alert(
-            alert="VVPipelineSchemaValidationErrors",
-            expr=f"{R.STAGE_SCHEMA_ERRORS_RATE} * 60 > 0",
-            severity=Severity.WARNING, summary="A pipeline stage is producing documents that fail schema validation.",
-            description="Stage {{ $labels.stage }} at site {{ $labels.site }} has {{ $value | humanize }} "
-            "schema validation errors per minute.",
-            dashboard=dash, runbook=runbook(
-                "A stage wrote or received a JSON document that does not match its schema.",
-                ["A stage and its schema out of step after an upgrade.", "A bug producing partial documents."],
-                ["Pipeline dashboard: schema validation errors.", "The stage's log names the failing field.",
-                 "pipeline/schemas/ for the expected shape."])),
-        Alert(
-            alert="VVLoglineHmacSigningErrors",
-            expr=f"sum by (site, job) (increase(vv_logline_hmac_errors_total{{{selector('logline_generator')}}}"
-            f"[{RATE_WINDOW}])) > 0",
-            severity=Severity.CRITICAL, summary="Loglines cannot be signed.",
-            description="{{ $value | humanize }} loglines failed HMAC signing at site {{ $labels.site }} "
-            f"in the last {RATE_WINDOW}.",
-            dashboard=dash, runbook=runbook(
-                "The logline generator fails to sign loglines; the TV scheduler rejects unsigned ones.",
-                ["VV_HMAC_KEY unset or unreadable.", "The key file replaced with an empty one."],
-                ["logline_generator log.", "pipeline.hmac_key in vvdash.yaml and the referenced env/file.",
-                 "TV scheduler dashboard: rejected loglines."])),
-        Alert(
-            alert="VVPipelineErrorBudgetBurn", expr=_burn(PAGE_BURNS, budget),
-            severity=Severity.CRITICAL, summary="The pipeline is burning its error budget fast.",
-            description="At site {{ $labels.site }} {{ $value | humanizePercentage }} of videos fail; "
-            "at this rate the 30-day error budget is gone within days.",
-            dashboard=dash, runbook=burn_book),
-        Alert(
-            alert="VVPipelineErrorBudgetBurn", expr=_burn(TICKET_BURNS, budget),
-            severity=Severity.WARNING, summary="The pipeline is burning its error budget.",
-            description="At site {{ $labels.site }} {{ $value | humanizePercentage }} of videos fail, "
-            "more than the SLO allows over the long window.",
-            dashboard=dash, runbook=burn_book),
+        alert(alert="VVPipelineStageErrorRatioHigh", severity=Severity.WARNING, for_=t("for"), dashboard=dash,
+              expr=f"{R.STAGE_ERROR_RATIO} > {number(t('stage_error_ratio'))}\n"
+                   f"and on (site, job, stage)\nsum by (site, job, stage) ({R.STAGE_ITEMS_RATE}) "
+                   f">= {number(t('min_items_per_second'))}",
+              values={"stage_error_percent": number(t('stage_error_ratio') * 100)}),
+        alert(alert="VVPipelineInputBacklogGrowing", severity=Severity.WARNING, for_=t("for"), dashboard=dash,
+              expr=f"{input_queue()} > {t('queue_backlog')}\n"
+                   f"and\nmax by (site, job) (delta(vv_videos_in_input_queue{{{orch}}}[{t('for')}])) > 0"),
+        alert(alert="VVPipelineStalled", severity=Severity.CRITICAL, for_="0s", dashboard=dash,
+              expr=f"{input_queue()} > 0\n"
+                   f"and on (site, job)\nsum by (site, job) (increase(vv_videos_processed_total{{{orch}}}[{stalled}])) == 0",
+              values={"stalled": stalled}),
+        alert(alert="VVPipelineCorruptedFilesIncreasing", severity=Severity.WARNING, dashboard=dash,
+              expr=f"sum by (site, job) (increase(vv_videos_corrupted_total{{{orch}}}[{t('for')}])) > 0",
+              values={"for": t('for')}),
+        alert(alert="VVPipelineSchemaValidationErrors", severity=Severity.WARNING, dashboard=dash,
+              expr=f"{R.STAGE_SCHEMA_ERRORS_RATE} * 60 > 0"),
+        alert(alert="VVLoglineHmacSigningErrors", severity=Severity.CRITICAL, dashboard=dash,
+              expr=f"sum by (site, job) (increase(vv_logline_hmac_errors_total{{{selector('logline_generator')}}}"
+                   f"[{RATE_WINDOW}])) > 0",
+              values={"window": RATE_WINDOW}),
+        alert(alert="VVPipelineErrorBudgetBurn", severity=Severity.CRITICAL, dashboard=dash, text="VVPipelineErrorBudgetBurn critical",
+              expr=_burn(PAGE_BURNS, budget),
+              values=slo),
+        alert(alert="VVPipelineErrorBudgetBurn", severity=Severity.WARNING, dashboard=dash, text="VVPipelineErrorBudgetBurn warning",
+              expr=_burn(TICKET_BURNS, budget),
+              values=slo),
     ]
 
 

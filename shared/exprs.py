@@ -5,6 +5,7 @@ Functions take the inventory; thresholds and windows come from it, never from he
 
 from __future__ import annotations
 
+from shared import records
 from vvdash.inventory import Inventory, duration_seconds
 from vvdash.jobs import selector
 from vvdash.quoting import promql_regex_union, promql_string
@@ -92,3 +93,13 @@ def seconds_since_segment() -> str:
     and no connection yet: no value, rather than the time since 1970."""
     return (f"time() - max by (site, job, dvr) "
             f"(vv_agent_dvr_last_segment_timestamp_seconds{{{selector('agent_dvr')}}} > 0)")
+
+
+DVR_CONNECTION_ERRORS_RATE = records.counter_rate("vv_agent_dvr_connection_errors_total")
+
+
+def dvr_connection_errors_per_minute(rate: str = f"{DVR_CONNECTION_ERRORS_RATE}{{{selector('agent_dvr')}}}",
+                                     by: str = "site, job, dvr") -> str:
+    """Connection errors a minute per DVR, from the recorded rate: the connection-errors alert
+    (per site) and its panel, which passes the record with its matchers (Scope.rec) and sums by dvr."""
+    return f"sum by ({by}) ({rate}) * 60"

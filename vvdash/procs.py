@@ -95,6 +95,22 @@ def wait_http(url: str, timeout: float = 20.0, proc: subprocess.Popen | None = N
     raise VVError(f"{url}: not ready after {timeout:.0f}s ({last})")
 
 
+def wait_until(check: Callable, timeout: float, what: str, every: float = 1.0):
+    """Poll `check()` until it returns something true (an HTTP error or a missing key counts as
+    not yet, as does a VVError of a check); VVError naming `what` and the last answer after `timeout`."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+            if last:
+                return last
+        except (requests.RequestException, KeyError, ValueError, VVError) as exc:
+            last = exc
+        time.sleep(every)
+    raise VVError(f"{what} not within {timeout:.0f}s (last: {last!r})"[:500])
+
+
 class Process:
     """A child process with its log file; `stop()` terminates its whole process group."""
 

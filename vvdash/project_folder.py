@@ -68,6 +68,12 @@ def path(*parts: str) -> Path:
     return root().joinpath(*parts)
 
 
+def working_folder(given: str | Path | None, default: str) -> Path:
+    """A command's working folder (`stack`, `fleet`): `--workdir` as given, relative to the current
+    directory; without it `default` in the project folder."""
+    return Path(given).resolve() if given else path(default)
+
+
 def shown(p: str | Path) -> str:
     """A path as people read it: relative to the project folder when it lies inside."""
     folder = current()

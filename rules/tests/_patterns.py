@@ -56,9 +56,10 @@ def stale(ctx, alert: str, limit: float, keys, metric: str, labels: dict, firing
 
 
 def one_event(ctx, alert: str, window: float, keys, metric: str, labels: dict, firing_labels: dict,
-              measure, others=()) -> list[Scenario]:
+              measure, others=(), steady: bool = False) -> list[Scenario]:
     """Alerts on any increase within `window`: an event, the window edge after it, a steady counter.
-    `measure(series, t)` is the alert's value; `others` are series fed alongside (e.g. successes)."""
+    `measure(series, t)` is the alert's value; `others` are series fed alongside (e.g. successes);
+    `steady`: the near miss runs on the module's steady clock (Scenario.steady)."""
     clock = ctx.clock
     at = clock.sample_after(window + 2 * clock.evaluation)
     event = Series(metric, labels, steps((0, 0), (at, 2)))
@@ -72,5 +73,5 @@ def one_event(ctx, alert: str, window: float, keys, metric: str, labels: dict, f
                   fires(last, alert, Firing(firing_labels, measure(event, last))),
                   quiet(gone, alert, "the event has left the window"))),
         Scenario(alert, "near miss", "a counter at 7, not moving", keys,
-                 (Series(metric, labels, gauge(7)), *others), (quiet(gone, alert),)),
+                 (Series(metric, labels, gauge(7)), *others), (quiet(gone, alert),), steady=steady),
     ]

@@ -7,6 +7,9 @@ from rules.tests._patterns import down_for
 from vvdash.scenarios import (Firing, Scenario, Series, counter, fires, gauge, just_over, just_under, promql, quiet,
                               steps)
 
+# The connection-errors alert reads the dashboards' recorded rate (shared/exprs.py), evaluated
+# before the alerts here (group_eval_order); in Prometheus it lags at most one evaluation.
+RULE_FILES = ("dashboard_rates", "dvr")
 T = "thresholds.dvr."
 # Far over a limit; not a round factor, so no ramp-up fraction of a window meets it exactly.
 MANY = 7.3

@@ -7,9 +7,10 @@ import math
 
 from rules._common import RATE_WINDOW, STAGES
 from rules.pipeline import PAGE_BURNS, STAGE_METRICS, TICKET_BURNS
+from rules.tests._patterns import one_event
 from shared import records as R
 from vvdash.scenarios import (Firing, clear, Scenario, Series, close, counter, fires, gauge, just_over, just_under, promql,
-                              quiet, seconds, steps)
+                              quiet, seconds)
 
 T = "thresholds.pipeline."
 # Far over a limit; not a round factor, so no ramp-up fraction of a window meets it exactly.
@@ -201,38 +202,19 @@ def _stall(ctx) -> list[Scenario]:
     ]
 
 
-def _one_event(ctx, alert, metric, labels, firing_labels, window, keys, measure) -> list[Scenario]:
-    """Alerts on any increase in a window: an event, the window edge after it, a steady counter."""
-    clock = ctx.clock
-    at = clock.sample_after(window + 2 * clock.evaluation)
-    event = Series(metric, labels, steps((0, 0), (at, 2)))
-    seen = promql.first_eval(clock, lambda t: (measure(event, t) or 0) > 0, start=at)
-    gone = promql.first_eval(clock, lambda t: not (measure(event, t) or 0) > 0, start=seen)
-    last = gone - clock.evaluation
-    return [
-        Scenario(alert, "window edge", f"2 at {at:g}s, then no more", keys, (event,),
-                 (quiet(seen - clock.evaluation, alert, "before the event"),
-                  fires(seen, alert, Firing(firing_labels, measure(event, seen))),
-                  fires(last, alert, Firing(firing_labels, measure(event, last))),
-                  quiet(gone, alert, "the event has left the window"))),
-        Scenario(alert, "near miss", "a counter at 7, not moving", keys, (Series(metric, labels, gauge(7)),),
-                 (quiet(gone, alert),), steady=True),
-    ]
-
-
 def _events(ctx) -> list[Scenario]:
     clock = ctx.clock
     site = ctx.site["name"]
     hold = ctx.seconds(T + "for")
-    out = _one_event(ctx, "VVPipelineCorruptedFilesIncreasing", "vv_videos_corrupted_total",
-                     ctx.labels("orchestrator", reason="unreadable"), {"job": "orchestrator", "site": site},
-                     hold, (T + "for",), lambda s, t: promql.increase(s, clock, t, hold))
-    out += _one_event(ctx, "VVLoglineHmacSigningErrors", "vv_logline_hmac_errors_total",
-                      ctx.labels("logline_generator"), {"job": "logline_generator", "site": site}, W, (),
-                      lambda s, t: promql.increase(s, clock, t, W))
-    out += _one_event(ctx, "VVPipelineSchemaValidationErrors", STAGE_METRICS["logline"][2],
-                      ctx.labels("logline_generator"), _stage_labels(ctx, "logline"), W, (),
-                      lambda s, t: (r * 60 if (r := promql.rate(s, clock, t, W)) is not None else None))
+    out = one_event(ctx, "VVPipelineCorruptedFilesIncreasing", hold, (T + "for",), "vv_videos_corrupted_total",
+                    ctx.labels("orchestrator", reason="unreadable"), {"job": "orchestrator", "site": site},
+                    lambda s, t: promql.increase(s, clock, t, hold), steady=True)
+    out += one_event(ctx, "VVLoglineHmacSigningErrors", W, (), "vv_logline_hmac_errors_total",
+                     ctx.labels("logline_generator"), {"job": "logline_generator", "site": site},
+                     lambda s, t: promql.increase(s, clock, t, W), steady=True)
+    out += one_event(ctx, "VVPipelineSchemaValidationErrors", W, (), STAGE_METRICS["logline"][2],
+                     ctx.labels("logline_generator"), _stage_labels(ctx, "logline"),
+                     lambda s, t: (r * 60 if (r := promql.rate(s, clock, t, W)) is not None else None), steady=True)
     # The schema-error record: a steady 3 a minute in every stage.
     series = [Series(errors, ctx.labels(STAGES[stage]), counter(3 / 60)) for stage, (_, _, errors) in STAGE_METRICS.items()]
     at = clock.eval_after(W + clock.step)

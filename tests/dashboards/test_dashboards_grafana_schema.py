@@ -51,24 +51,31 @@ def lenient(schema):
     return schema
 
 
+def _panel_schemas(model: dict, schemas: Path):
+    """(panel, its type, its entry in @grafana/schema) for every panel but rows."""
+    for panel in iter_panels(model):
+        kind = panel.get("type", "")
+        if kind != "row":
+            yield panel, kind, _load(schemas / "panels" / f"{kind.replace('-', '')}.json")
+
+
+def _custom(panel: dict) -> dict:
+    return ((panel.get("fieldConfig") or {}).get("defaults") or {}).get("custom", {})
+
+
 def panel_type_errors(model: dict, schemas: Path = SCHEMAS, strict: bool = True) -> list[str]:
     """Every option or custom field config of every panel that Grafana's types do not declare or type so
     (strict: unknown keys and missing required ones too)."""
     shape = (lambda schema: schema) if strict else lenient
     problems = []
-    for panel in iter_panels(model):
-        kind = panel.get("type", "")
-        if kind == "row":
-            continue
+    for panel, kind, entry in _panel_schemas(model, schemas):
         where = f"{model.get('uid')} panel {panel.get('id')} {panel.get('title')!r} ({kind})"
-        entry = _load(schemas / "panels" / f"{kind.replace('-', '')}.json")
         if entry.get("errors"):
             problems.append(f"{where}: no JSON Schema for this panel type: {entry['errors']}")
             continue
         problems += _errors(_validator(shape(entry["Options"])), panel.get("options", {}), f"{where} options")
         if "FieldConfig" in entry:
-            custom = ((panel.get("fieldConfig") or {}).get("defaults") or {}).get("custom", {})
-            problems += _errors(_validator(shape(entry["FieldConfig"])), custom,
+            problems += _errors(_validator(shape(entry["FieldConfig"])), _custom(panel),
                                 f"{where} fieldConfig.defaults.custom")
     return problems
 
@@ -87,15 +94,11 @@ def _missing(defaults: dict, value, where: str) -> list[str]:
 def panel_default_gaps(model: dict, schemas: Path = SCHEMAS) -> list[str]:
     """Every option and custom field config for which @grafana/schema declares a default and the panel has none."""
     gaps = []
-    for panel in iter_panels(model):
-        kind = panel.get("type", "")
-        if kind == "row":
-            continue
+    for panel, kind, entry in _panel_schemas(model, schemas):
         where = f"{model.get('uid')} panel {panel.get('id')} ({kind})"
-        defaults = _load(schemas / "panels" / f"{kind.replace('-', '')}.json").get("defaults", {})
+        defaults = entry.get("defaults", {})
         gaps += _missing(defaults.get("Options", {}), panel.get("options", {}), f"{where} options")
-        custom = ((panel.get("fieldConfig") or {}).get("defaults") or {}).get("custom", {})
-        gaps += _missing(defaults.get("FieldConfig", {}), custom, f"{where} fieldConfig.defaults.custom")
+        gaps += _missing(defaults.get("FieldConfig", {}), _custom(panel), f"{where} fieldConfig.defaults.custom")
     return gaps
 
 

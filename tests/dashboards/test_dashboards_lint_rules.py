@@ -118,21 +118,12 @@ CASES = [
      "target A: invalid PromQL query"),
     ("target-promql-rule", _set(lambda m: m["annotations"]["list"][0], expr="ALERTS{"),
      'dashboard fixture / annotation "Firing alerts"', "invalid PromQL query 'ALERTS{'"),
-    ("target-rate-interval-rule", _expr("Videos completed", f"sum(rate(vv_videos_processed_total{{{SEL}}}[5m]))"),
-     VC, "target A: rate() should use $__rate_interval"),
-    ("target-rate-interval-rule",
-     _expr("Videos completed", f"sum(increase(vv_videos_processed_total{{{SEL}}}[1h]))"),
-     VC, "target A: increase() should use $__rate_interval"),
-    # Hand-written ranges equal to what $__rate_interval is parsed as, or to the old fixed stand-in.
-    ("target-rate-interval-rule",
-     _expr("Videos completed", f"sum(rate(vv_videos_processed_total{{{SEL}}}[7777s777ms]))"),
-     VC, "target A: rate() should use $__rate_interval"),
-    ("target-rate-interval-rule",
-     _expr("Videos completed", f"sum(rate(vv_videos_processed_total{{{SEL}}}[2h9m37s777ms]))"),
-     VC, "target A: rate() should use $__rate_interval"),
-    ("target-rate-interval-rule",
-     _expr("Videos completed", f"sum(irate(vv_videos_processed_total{{{SEL}}}[7777s]))"),
-     VC, "target A: irate() should use $__rate_interval"),
+    # Fixed ranges, and hand-written ones equal to what $__rate_interval is parsed as or to the old
+    # fixed stand-in (7777s777ms, 2h9m37s777ms, 7777s).
+    *(("target-rate-interval-rule", _expr("Videos completed", f"sum({fn}(vv_videos_processed_total{{{SEL}}}[{rng}]))"),
+       VC, f"target A: {fn}() should use $__rate_interval")
+      for fn, rng in (("rate", "5m"), ("increase", "1h"), ("rate", "7777s777ms"), ("rate", "2h9m37s777ms"),
+                      ("irate", "7777s"))),
     # One good range does not excuse a literal one beside it.
     ("target-rate-interval-rule",
      _expr("Videos completed", f"sum(rate(nginx_http_requests_total{{{SEL}}}[$__rate_interval])) / "
@@ -238,37 +229,25 @@ def test_a_bad_exceptions_file_is_one_line_naming_file_and_key(tmp_path, text, e
     assert message.startswith(f"{path}: ") and error in message and "\n" not in message
 
 
-def test_rate_interval_in_every_spelling_passes():
-    model = good()
-    panel(model, "Videos completed")["targets"][0]["expr"] = (
-        f"sum(rate(nginx_http_requests_total{{{SEL}}}[${{__rate_interval}}])) / "
-        f"sum(increase(nginx_http_requests_total{{{SEL}}}[$__rate_interval]))")
-    assert lint([model]) == []
-
-
-def test_a_panel_selecting_its_own_job_passes_the_job_scope_rule():
-    model = good()
-    _summarizer_cpu(model)
-    panel(model, "Videos completed")["targets"][0]["expr"] = (
-        f'sum by (instance) (rate(process_cpu_seconds_total{{{SEL}, job="summarize_scene"}}[$__rate_interval]))')
-    assert lint([model]) == []
-
-
-def test_a_component_metric_needs_no_job_matcher_of_its_own():
+@pytest.mark.parametrize("expr, summarizer_job", [
+    pytest.param(f"sum(rate(nginx_http_requests_total{{{SEL}}}[${{__rate_interval}}])) / "
+                 f"sum(increase(nginx_http_requests_total{{{SEL}}}[$__rate_interval]))", False,
+                 id="rate interval in every spelling"),
+    pytest.param(f'sum by (instance) (rate(process_cpu_seconds_total{{{SEL}, job="summarize_scene"}}[$__rate_interval]))',
+                 True, id="a panel selecting its own job passes the job scope rule"),
     # vv_summarize_scene_* only ever comes from the summarizer's job: the variable alone is enough.
+    pytest.param(f"sum(rate(vv_summarize_scene_processed_total{{{SEL}}}[$__rate_interval]))", True,
+                 id="a component metric needs no job matcher of its own"),
+    pytest.param('histogram_quantile(0.95, sum by (le) (stage:vv_pipeline_duration_seconds_bucket:rate5m'
+                 '{site=~"$site", job=~"$job", stage="scan"})) / '
+                 'sum(status:vv_videos_processed:rate5m{site=~"$site", job=~"$job"})', False,
+                 id="quantile and ratio from records pass the cost rule"),
+])
+def test_these_expressions_pass(expr, summarizer_job):
     model = good()
-    _summarizer_cpu(model)
-    panel(model, "Videos completed")["targets"][0]["expr"] = (
-        f"sum(rate(vv_summarize_scene_processed_total{{{SEL}}}[$__rate_interval]))")
-    assert lint([model]) == []
-
-
-def test_quantile_and_ratio_from_records_pass_the_cost_rule():
-    model = good()
-    panel(model, "Videos completed")["targets"][0]["expr"] = (
-        'histogram_quantile(0.95, sum by (le) (stage:vv_pipeline_duration_seconds_bucket:rate5m'
-        '{site=~"$site", job=~"$job", stage="scan"})) / '
-        'sum(status:vv_videos_processed:rate5m{site=~"$site", job=~"$job"})')
+    if summarizer_job:
+        _summarizer_cpu(model)
+    panel(model, "Videos completed")["targets"][0]["expr"] = expr
     assert lint([model]) == []
 
 

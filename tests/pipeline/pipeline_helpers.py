@@ -61,31 +61,32 @@ class ServiceSet:
         return f"http://127.0.0.1:{port_of(self.inv_path, name)}{path}"
 
     def start(self, name: str, *extra: str, wait: bool = True) -> Process:
-        argv = [sys.executable, "-m", MODULES[name], "--inventory", str(self.inv_path), *extra]
+        """Start a service. Its first start binds a port of its own (--port 0) and reports it, so
+        no other process can take it first; the inventory then names it, for the services started
+        after it (start those a service calls first). A restart takes the same port again."""
         ready = self.root.parent / "logs" / f"{name}.port"
+        ready.unlink(missing_ok=True)
+        argv = [sys.executable, "-m", MODULES[name], "--inventory", str(self.inv_path), *extra,
+                "--port", str(self.bound.get(name, 0)), "--ready-file", str(ready)]
         if name == "dvr_simulator":
-            # The first start binds a port of its own and reports it: no other process can take it
-            # first. A restart takes the same port again (the agent already knows it).
-            port = self.bound.get(name, 0)
-            ready.unlink(missing_ok=True)
-            argv += ["--fps", "10", "--port", str(port), "--ready-file", str(ready)]
+            argv += ["--fps", "10"]
         proc = Process(name, argv, self.root.parent / "logs" / f"{name}.log", env=self.env, cwd=PROJECT_ROOT)
         proc.start()
         self.procs[name] = proc
-        if name == "dvr_simulator":
+        if name not in self.bound:
             self.bound[name] = wait_ready_file(ready, timeout=30, proc=proc.popen)
-            self._simulator_at(self.bound[name])
+            self._bound_at(name, self.bound[name])
         if wait:
             health = self.url(name, "/healthz")
             wait_http(health, timeout=30, proc=proc.popen)
         return proc
 
-    def _simulator_at(self, port: int) -> None:
-        """The inventory names the port the DVR simulator bound (the agent reads it from there)."""
+    def _bound_at(self, name: str, port: int) -> None:
+        """The inventory names the port `name` bound (the DVR simulator's also as its DVRs' port)."""
         data = yaml.safe_load(self.inv_path.read_text())
-        old = data["services"]["dvr_simulator"]["port"]
-        data["services"]["dvr_simulator"]["port"] = port
-        for site in data["sites"]:
+        old = data["services"][name]["port"]
+        data["services"][name]["port"] = port
+        for site in data["sites"] if name == "dvr_simulator" else ():
             for dvr in site.get("dvrs") or []:
                 if dvr.get("port") == old:
                     dvr["port"] = port

@@ -19,7 +19,8 @@ from pipeline.signing import sign
 from pipeline.storage import Storage
 from pipeline.supervisor import ServiceSpec, Supervisor, python_module_argv
 from vvdash import catalog, inventory
-from vvdash.procs import free_port, require_binary, wait_http
+from vvdash.http_reply import wait_ready_file
+from vvdash.procs import require_binary, wait_http
 
 INV = inventory.load()
 
@@ -65,17 +66,20 @@ def services(tmp_path, root, hmac_key):
            "people": 1, "faces": 0, "activity": "low", "tags": [], "summary": "A scene.", "backend": "builtin"}
     (storage.processed / "a.mp4").write_bytes(b"video")
     storage.logline_path("a" * 24).write_text(sign(rec, hmac_key).replace("A scene", "B scene") + "\n")
-    ports = {name: free_port() for name in ("storage_exporter", "tv_scheduler", "self_monitor")}
     sup = Supervisor(tmp_path / "logs")
-    for name in ("storage_exporter", "tv_scheduler"):
-        argv = python_module_argv(f"pipeline.{name}", "--inventory", str(INV.path), "--storage-root", str(root),
-                                  "--port", str(ports[name]))
-        sup.add(ServiceSpec(name, argv, f"http://127.0.0.1:{ports[name]}/healthz", {HMAC_ENV: TEST_KEY}))
-    sup.start_all()
+    ports = {}
     try:
-        for name, spec in sup.specs.items():
-            wait_http(spec.health_url, timeout=30, proc=sup.procs[name].popen)
-        running = attach(sup, INV, port=ports["self_monitor"], period=0.3)
+        for name in ("storage_exporter", "tv_scheduler"):
+            # Each binds a port of its own and reports it; a restart then takes that port again.
+            argv = python_module_argv(f"pipeline.{name}", "--inventory", str(INV.path), "--storage-root", str(root))
+            ready = tmp_path / f"{name}.port"
+            sup.add(ServiceSpec(name, [*argv, "--port", "0", "--ready-file", str(ready)], env={HMAC_ENV: TEST_KEY}))
+            ports[name] = wait_ready_file(ready, timeout=30, proc=sup.start(name).popen)
+            sup.add(ServiceSpec(name, [*argv, "--port", str(ports[name])], f"http://127.0.0.1:{ports[name]}/healthz",
+                                {HMAC_ENV: TEST_KEY}))
+            wait_http(sup.specs[name].health_url, timeout=30, proc=sup.procs[name].popen)
+        running = attach(sup, INV, port=0, period=0.3)
+        ports["self_monitor"] = running.http.port
         yield sup, running, {name: f"http://127.0.0.1:{port}/metrics" for name, port in ports.items()}
     finally:
         sup.stop_all()     # attach chained the monitor's stop into this
@@ -135,7 +139,7 @@ def test_pushed_exposition_matches_the_catalog_and_passes_promtool(root, module)
 
 
 def test_tv_scheduler_refuses_a_missing_key_in_one_line():
-    done = subprocess.run([sys.executable, "-m", "pipeline.tv_scheduler", "--port", str(free_port())],
+    done = subprocess.run([sys.executable, "-m", "pipeline.tv_scheduler", "--port", "0"],
                           cwd=ROOT, capture_output=True, text=True, timeout=30,
                           env={k: v for k, v in os.environ.items() if k != HMAC_ENV})
     assert done.returncode == 2

@@ -53,6 +53,14 @@ def tiny(tmp_path, boot: float = 0.2) -> tuple[ServiceSpec, str]:
     return ServiceSpec("tiny", [sys.executable, str(script), str(port), str(boot)], health_url=url), url
 
 
+def reported(registry, service: str) -> dict[str, float]:
+    """What self_monitor's series say of `service`."""
+    text = generate_latest(registry).decode()
+    return {name: value(text, f"vv_self_monitor_{name}", service=service)
+            for name in ("service_up", "container_restarts_triggered_total", "unhealthy_services_detected_total",
+                         "service_given_up")}
+
+
 def monitor(sup, budget=3, window=60.0, grace=5.0):
     registry = CollectorRegistry()
     watched = [Watched(spec.name, spec.health_url) for spec in sup.specs.values()]
@@ -101,11 +109,8 @@ def test_a_killed_service_is_restarted_by_the_first_probe_after_its_death(tmp_pa
     # Generous against a loaded machine, yet bounded by this service's own measured start.
     wait_until(lambda: healthy(url), timeout=3 * restart_time + 10)
     mon.probe_all()
-    text = generate_latest(registry).decode()
-    assert value(text, "vv_self_monitor_service_up", service="tiny") == 1
-    assert value(text, "vv_self_monitor_container_restarts_triggered_total", service="tiny") == 1
-    assert value(text, "vv_self_monitor_unhealthy_services_detected_total", service="tiny") == 1
-    assert value(text, "vv_self_monitor_service_given_up", service="tiny") == 0
+    assert reported(registry, "tiny") == {"service_up": 1, "container_restarts_triggered_total": 1,
+                                          "unhealthy_services_detected_total": 1, "service_given_up": 0}
 
 
 def test_the_probe_loop_restarts_a_killed_service_on_its_own(tmp_path, supervisor):
@@ -142,11 +147,8 @@ def test_a_service_dying_on_every_start_is_given_up_after_its_budget(tmp_path, s
     probe_after_death()                                 # budget spent: left down, reported
     for _ in range(3):                                  # several more probes: no more restarts
         mon.probe_all()
-    text = generate_latest(registry).decode()
-    assert value(text, "vv_self_monitor_container_restarts_triggered_total", service="crashy") == 2
-    assert value(text, "vv_self_monitor_service_given_up", service="crashy") == 1
-    assert value(text, "vv_self_monitor_service_up", service="crashy") == 0
-    assert value(text, "vv_self_monitor_unhealthy_services_detected_total", service="crashy") == 6
+    assert reported(registry, "crashy") == {"service_up": 0, "container_restarts_triggered_total": 2,
+                                            "unhealthy_services_detected_total": 6, "service_given_up": 1}
     assert not supervisor.alive("crashy")
 
 

@@ -75,13 +75,12 @@ def test_shipped_scenarios_pass_on_prometheus_3():
 MUTATIONS = {
     "inverted comparison": ("rules/dvr.py", 'f"probe_duration_seconds{{{probe}}} > {number(',
                             'f"probe_duration_seconds{{{probe}}} < {number(', "VVDvrProbeSlow"),
-    "dropped for": ("rules/platform.py", 'for_=t("target_down_for")),\n        Alert(\n            alert="VVJobAbsent"',
-                    'for_="0s"),\n        Alert(\n            alert="VVJobAbsent"', "VVTargetDown"),
+    "dropped for": ("rules/platform.py", 'for_=t("target_down_for"), dashboard=dash,\n              expr="up == 0"',
+                    'for_="0s", dashboard=dash,\n              expr="up == 0"', "VVTargetDown"),
     "threshold from the wrong key": ("rules/pipeline.py", "> {t('queue_backlog')}", "> {t('corrupted_files_critical')}",
                                      "VVPipelineInputBacklogGrowing"),
     "label dropped by an aggregation an annotation uses": (
-        "rules/dvr.py", "sum by (site, job, dvr) (rate(vv_agent_dvr_connection_errors_total",
-        "sum by (site, job) (rate(vv_agent_dvr_connection_errors_total", "VVDvrConnectionErrors"),
+        "shared/exprs.py", 'by: str = "site, job, dvr"', 'by: str = "site, job"', "VVDvrConnectionErrors"),
 }
 
 

@@ -57,8 +57,8 @@ def test_lint_lints_the_definitions_not_a_stale_generated_folder(project_copy):
 
 
 def test_github_format_annotates_the_file_of_each_finding(project_copy, tmp_path):
-    rules = project_copy / "rules/dvr.py"
-    rules.write_text(rules.read_text().replace('"The DVR answers its probe slowly."', '"the DVR answers slowly"'))
+    texts = project_copy / "rules/texts/dvr.yaml"
+    texts.write_text(texts.read_text().replace("summary: The DVR answers its probe slowly.", "summary: the DVR answers slowly"))
     junit = tmp_path / "out/lint.xml"
     result = run_vvdash(["lint", "--format", "github", "--junit", str(junit), "--prometheus", "3"], project_copy)
     assert result.returncode == 1, result.stdout + result.stderr

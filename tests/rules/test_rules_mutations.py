@@ -34,8 +34,8 @@ def _promtool_failure(junit, major: str = "") -> str:
 
 
 def test_alert_without_summary_is_caught(project_copy):
-    _edit(project_copy / "rules/summarizer.py", 'severity=Severity.CRITICAL, summary="The summarizer runs without a loaded model.",',
-          'severity=Severity.CRITICAL, summary="",')
+    _edit(project_copy / "rules/texts/summarizer.yaml", "summary: The summarizer runs without a loaded model.",
+          "summary: ''")
     result, out = _lint(project_copy, *ONE_GENERATION)
     assert result.returncode == 1, out
     assert ("rules/summarizer.py / vv_summarizer_alerts / VVSummarizerModelNotLoaded: summary is missing"
@@ -60,8 +60,8 @@ def test_bad_for_is_caught(project_copy):
     assert "vvdash.yaml: thresholds.dvr.disconnected_for: expected a Prometheus duration" in out
     # The same mistake in a definition is caught by the style check.
     _edit(project_copy / "vvdash.yaml", "disconnected_for: 2 minutes", "disconnected_for: 2m")
-    _edit(project_copy / "rules/platform.py", 'for_=t("target_down_for")),\n        Alert(\n            alert="VVJobAbsent"',
-          'for_="5 min"),\n        Alert(\n            alert="VVJobAbsent"')
+    _edit(project_copy / "rules/platform.py", 'for_=t("target_down_for"), dashboard=dash,\n              expr="up == 0"',
+          'for_="5 min", dashboard=dash,\n              expr="up == 0"')
     result, out = _lint(project_copy, *ONE_GENERATION)
     assert result.returncode == 2, out
     assert "rules/platform.py: VVTargetDown: for '5 min' is not a Prometheus duration such as 30s, 5m, 4h" in out

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.helpers import alert_rules
 from vvdash.build import render
 from vvdash.check import rule_tests
 from vvdash.project import load_project
@@ -34,13 +35,9 @@ def github_anchor(heading: str) -> str:
 def test_every_alert_links_to_its_own_runbook_section(project, files):
     runbook = files["RUNBOOK.md"].decode()
     anchors = {github_anchor(h) for h in re.findall(r"^## (.+)$", runbook, re.M)}
-    alerts = {}
-    for path, content in files.items():
-        if path.startswith("prometheus/rules/"):
-            for group in yaml.safe_load(content)["groups"]:
-                for rule in group["rules"]:
-                    if "alert" in rule:
-                        alerts.setdefault(rule["alert"], set()).add(rule["annotations"]["runbook_url"])
+    alerts: dict[str, set] = {}
+    for rule in alert_rules(files):
+        alerts.setdefault(rule["alert"], set()).add(rule["annotations"]["runbook_url"])
     assert len(alerts) >= 30
     # vvdash.yaml sets no links: the default is the first site's first host, by name.
     assert "links" not in project.inventory

@@ -25,6 +25,7 @@ import requests
 from vvdash import catalog as catalog_mod
 from vvdash.catalog.model import series_of
 from vvdash.inventory import duration_seconds
+from vvdash.procs import wait_until
 from vvdash.stack.runner import Stack, firing_alerts, leftovers, pid_alive, targets
 from vvdash.stack.webhook import read_notifications
 
@@ -77,18 +78,8 @@ def _drop_corrupt_video(stack: Stack) -> None:
     tmp.rename(root / "input" / "broken-clip.mp4")
 
 
-def _wait(predicate, timeout: float, what: str, interval: float = 0.5):
-    deadline = time.monotonic() + timeout
-    last_exc = None
-    while time.monotonic() < deadline:
-        try:
-            result = predicate()
-            if result:
-                return result
-        except (requests.RequestException, KeyError, ValueError) as exc:
-            last_exc = exc
-        time.sleep(interval)
-    pytest.fail(f"timed out after {timeout:.0f}s waiting for {what} (last error: {last_exc})")
+def _wait(predicate, timeout: float, what: str):
+    return wait_until(predicate, timeout, what, every=0.5)
 
 
 def _query(prom: str, expr: str) -> dict:
@@ -418,6 +409,10 @@ def test_the_first_run_stops_with_its_dvr_down_and_leaves_no_process_behind(stac
           and _value(prom, 'max(vv_agent_dvr_connection_status{dvr="dvr1"})') == 0, 30, "the DVR seen down")
     first_instances = {t["labels"]["instance"] for t in targets(prom)}
     stack.first_instances = first_instances
+    _stops_without_leftovers(stack)
+
+
+def _stops_without_leftovers(stack) -> None:
     pids = [p.pid for p in stack.procs.values()]
     assert len(pids) >= 8
     stack.stop(progress=lambda *_: None)
@@ -469,11 +464,4 @@ def test_every_printed_link_answers_on_the_second(second_run):
 
 
 def test_down_leaves_no_process_behind(second_run):
-    second = second_run[0]
-    pids = [p.pid for p in second.procs.values()]
-    assert len(pids) >= 8
-    second.stop(progress=lambda *_: None)
-    time.sleep(0.5)
-    assert not [pid for pid in pids if pid_alive(pid)]
-    assert leftovers(second.inventory.path) == []
-    assert not Path(second.pid_file).exists()
+    _stops_without_leftovers(second_run[0])

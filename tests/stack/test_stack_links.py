@@ -14,6 +14,7 @@ import pytest
 import requests
 import yaml
 
+from tests.helpers import alert_rules
 from tests.stack.stack_helpers import base_inventory, render_to, write_inventory
 from vvdash.emit import alert_links
 from vvdash.emit.compose import RUNBOOK_IN_CONTAINER, RUNBOOK_SERVICE
@@ -27,14 +28,8 @@ GENERATED = ROOT / "generated"
 
 
 def _alert_links(files: dict[str, bytes]) -> dict[str, tuple[str, str]]:
-    out = {}
-    for path, content in files.items():
-        if path.startswith("prometheus/rules/"):
-            for group in yaml.safe_load(content)["groups"]:
-                for rule in group["rules"]:
-                    if "alert" in rule:
-                        out[rule["alert"]] = (rule["annotations"]["runbook_url"], rule["annotations"]["dashboard_url"])
-    return out
+    return {rule["alert"]: (rule["annotations"]["runbook_url"], rule["annotations"]["dashboard_url"])
+            for rule in alert_rules(files)}
 
 
 def _generated_rules() -> dict[str, bytes]:

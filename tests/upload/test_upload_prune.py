@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from upload_helpers import FOLDER_TITLE, FOLDER_UID, dashboard, upload_args, write_dashboards
 
 from vvdash.ship.local import MANAGED_TAG
@@ -115,7 +116,15 @@ def _seed_tagged_elsewhere(standin):
     standin.seed_dashboard(dashboard("in-general", "In General", tags=[MANAGED_TAG]))
 
 
-def test_prune_touches_only_the_configured_folder(vv, standin, dash_dir):
+@pytest.mark.parametrize("search", ["in the folder", "in every folder"])
+def test_prune_touches_only_the_configured_folder(vv, standin, dash_dir, monkeypatch, search):
+    """Prune searches vvdash's folder; even if the search answered for every folder, only hits in
+    vvdash's folder are deleted (each hit's folder is checked again)."""
+    from vvdash.ship.client import GrafanaClient
+
+    if search == "in every folder":
+        every_folder = GrafanaClient.search_dashboards
+        monkeypatch.setattr(GrafanaClient, "search_dashboards", lambda self, tag, folder_uid: every_folder(self, tag, ""))
     assert vv(*upload_args(standin, dash_dir)).code == 0
     _seed_tagged_elsewhere(standin)
     (dash_dir / "vv-fix-5.json").unlink()
@@ -125,22 +134,8 @@ def test_prune_touches_only_the_configured_folder(vv, standin, dash_dir):
     assert [w.path for w in standin.writes] == ["/api/dashboards/uid/vv-fix-5"]
     assert {"other-board", "saved-as-copy", "in-general"} <= set(standin.dashboards)
     searches = [r.summary for r in standin.requests if r.path == "/api/search"]
-    assert searches == [{"tag": MANAGED_TAG, "folderUIDs": FOLDER_UID}]
-
-
-def test_prune_rechecks_the_folder_of_each_search_hit(vv, standin, dash_dir, monkeypatch):
-    """Even if the search answered for every folder, only hits in vvdash's folder are deleted."""
-    from vvdash.ship.client import GrafanaClient
-
-    every_folder = GrafanaClient.search_dashboards
-    monkeypatch.setattr(GrafanaClient, "search_dashboards", lambda self, tag, folder_uid: every_folder(self, tag, ""))
-    assert vv(*upload_args(standin, dash_dir)).code == 0
-    _seed_tagged_elsewhere(standin)
-    (dash_dir / "vv-fix-5.json").unlink()
-    standin.reset_log()
-    run = vv(*upload_args(standin, dash_dir, "--prune"))
-    assert run.code == 0, run.err
-    searches = [r.summary for r in standin.requests if r.path == "/api/search"]
-    assert searches and not any(s.get("folderUIDs") for s in searches)    # the search was not limited
-    assert [w.path for w in standin.writes] == ["/api/dashboards/uid/vv-fix-5"]
+    if search == "in the folder":
+        assert searches == [{"tag": MANAGED_TAG, "folderUIDs": FOLDER_UID}]
+    else:
+        assert searches and not any(s.get("folderUIDs") for s in searches)    # the search was not limited
     assert {"other-board", "saved-as-copy", "in-general"} <= set(standin.dashboards)

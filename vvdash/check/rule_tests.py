@@ -22,8 +22,8 @@ import yaml
 
 from vvdash import project_folder
 from vvdash.check.metric_coverage import selected_names
-from vvdash.errors import VVError
 from vvdash.findings import Finding
+from vvdash.yaml_input import read_listing
 
 TESTS_DIR = "rules/tests"      # the hand-written promtool tests, in the project folder
 CHECK = "rule-test-coverage"
@@ -38,13 +38,7 @@ def test_files(folder: Path | None = None) -> list[Path]:
 
 
 def load_test_file(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise VVError(f"{path}: cannot read promtool test file: {str(exc).splitlines()[0]}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("tests"), list):
-        raise VVError(f"{path}: not a promtool test file (no tests: list)")
-    return data
+    return read_listing(path, "tests", "promtool test file", "not a promtool test file (no tests: list)")
 
 
 @dataclass

@@ -10,11 +10,9 @@ from vvdash.ship.report import Reporter
 
 
 def register(sub):
-    p = sub.add_parser(
-        "diff", help="show what `vvdash upload` would change in Grafana, as unified diffs",
-        description="Compare each generated dashboard with Grafana's copy. Exit 0 no difference, 1 differences, "
-                    "2 could not compare.")
-    setup.add_arguments(p)
+    p = setup.add_parser(sub, "diff", "show what `vvdash upload` would change in Grafana, as unified diffs",
+                         "Compare each generated dashboard with Grafana's copy. Exit 0 no difference, 1 differences, "
+                         "2 could not compare.")
     p.set_defaults(func=run)
 
 

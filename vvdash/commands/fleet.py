@@ -4,25 +4,23 @@ simulated sites on 127.0.0.1 (vvdash/fleet_stack/runtime.py)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from vvdash.commands.stack import ignore_stop_signals, raise_on_stop_signals
+from vvdash.commands.stack import add_actions, ignore_stop_signals, raise_on_stop_signals
 from vvdash.errors import EXIT_FINDINGS
 from vvdash.fleet_stack.runtime import DEFAULT_WORKDIR, Fleet, attach
 
 
 def register(sub):
     p = sub.add_parser("fleet", help="run a fleet of simulated sites into a distributed store locally")
-    fsub = p.add_subparsers(dest="fleet_command", metavar="ACTION", required=True)
-    for name, help_ in (("up", "start the store, the Alertmanager cluster and N sites; Ctrl-C stops them"),
-                        ("down", "stop everything `fleet up` started"),
-                        ("status", "the sites the store hears from, and the ruler's firing alerts")):
-        sp = fsub.add_parser(name, help=help_)
-        sp.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="working folder (default: .fleet/)")
-        if name == "up":
-            sp.add_argument("--sites", type=int, default=3, metavar="N", help="simulated sites (default: 3)")
-            sp.add_argument("--detach", action="store_true", help="start and return (stop with `fleet down`)")
-        sp.set_defaults(func={"up": run_up, "down": run_down, "status": run_status}[name])
+    add_actions(p, "fleet_command", DEFAULT_WORKDIR, _up_options, {
+        "up": ("start the store, the Alertmanager cluster and N sites; Ctrl-C stops them", run_up),
+        "down": ("stop everything `fleet up` started", run_down),
+        "status": ("the sites the store hears from, and the ruler's firing alerts", run_status)})
+
+
+def _up_options(sp) -> None:
+    sp.add_argument("--sites", type=int, default=3, metavar="N", help="simulated sites (default: 3)")
+    sp.add_argument("--detach", action="store_true", help="start and return (stop with `fleet down`)")
 
 
 def run_up(args) -> int:

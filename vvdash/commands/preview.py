@@ -13,7 +13,7 @@ from pathlib import Path
 
 from vvdash.build import default_out
 from vvdash.errors import EXIT_FINDINGS, VVError
-from vvdash.stack.runner import default_workdir, Stack
+from vvdash.stack.runner import Stack, workdir
 
 
 def register(sub):
@@ -37,7 +37,7 @@ def prometheus_url(args) -> str:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise VVError("--prometheus: expected an http(s) URL")
         return args.prometheus
-    stack = Stack(Path(args.workdir or default_workdir()).resolve())
+    stack = Stack(workdir(args.workdir))
     if not stack.running_pids():
         raise VVError(f"{stack.workdir}: no local stack running; start one with `vvdash stack up` "
                       "or pass --prometheus URL")

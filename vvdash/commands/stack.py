@@ -8,21 +8,29 @@ from pathlib import Path
 from vvdash.errors import EXIT_FINDINGS, VVError
 from vvdash.generations import DEFAULT, GENERATIONS
 from vvdash.stack.profile import PROFILES
-from vvdash.stack.runner import default_workdir, Stack, firing_alerts, targets
+from vvdash.stack.runner import Stack, firing_alerts, targets, workdir
 
 
 def register(sub):
     p = sub.add_parser("stack", help="run the pipeline with Prometheus, Alertmanager and exporters locally")
-    ssub = p.add_subparsers(dest="stack_command", metavar="ACTION", required=True)
-    for name, help_ in (("up", "start everything on 127.0.0.1, wait for health, print the URLs"),
-                        ("down", "stop everything the stack started"),
-                        ("status", "targets up/down and firing alerts (exit 1 if a target is down)")):
-        sp = ssub.add_parser(name, help=help_)
+    add_actions(p, "stack_command", ".stack", add_up_options, {
+        "up": ("start everything on 127.0.0.1, wait for health, print the URLs", run_up),
+        "down": ("stop everything the stack started", run_down),
+        "status": ("targets up/down and firing alerts (exit 1 if a target is down)", run_status)})
+
+
+def add_actions(parser, dest: str, default_workdir: str, up_options, actions: dict) -> None:
+    """The up/down/status actions of `stack` and `fleet`: {name: (help, function)}, each with
+    --workdir (vvdash/project_folder.py working_folder), `up` with `up_options(subparser)`'s too."""
+    sub = parser.add_subparsers(dest=dest, metavar="ACTION", required=True)
+    for name, (help_, func) in actions.items():
+        sp = sub.add_parser(name, help=help_)
         sp.add_argument("--workdir", type=Path, default=None,
-                        help="the stack's working folder (default: .stack/ in the project)")
+                        help=f"the working folder, as given (relative to the current directory); "
+                             f"default: {default_workdir}/ in the project")
         if name == "up":
-            add_up_options(sp)
-        sp.set_defaults(func={"up": run_up, "down": run_down, "status": run_status}[name])
+            up_options(sp)
+        sp.set_defaults(func=func)
 
 
 def add_up_options(sp) -> None:
@@ -36,7 +44,7 @@ def add_up_options(sp) -> None:
 
 
 def stack_for(args) -> Stack:
-    return Stack(Path(args.workdir or default_workdir()).resolve())
+    return Stack(workdir(args.workdir))
 
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)

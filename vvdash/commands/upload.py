@@ -12,11 +12,9 @@ DATASOURCE_NAME = "VV Prometheus"
 
 
 def register(sub):
-    p = sub.add_parser(
-        "upload", help="upload generated dashboards to Grafana over its HTTP API",
-        description="Upload generated/dashboards/*.json to Grafana: folder by uid, a managed-by tag, unchanged "
-                    "dashboards skipped. Exit 0 all done, 1 some failed, 2 could not start.")
-    setup.add_arguments(p)
+    p = setup.add_parser(sub, "upload", "upload generated dashboards to Grafana over its HTTP API",
+                         "Upload generated/dashboards/*.json to Grafana: folder by uid, a managed-by tag, unchanged "
+                         "dashboards skipped. Exit 0 all done, 1 some failed, 2 could not start.")
     p.add_argument("--dry-run", action="store_true", help="say what would change; send no write")
     p.add_argument("--prune", action="store_true",
                    help="delete dashboards tagged managed-by:vvdash in the inventory's Grafana folder "

@@ -36,11 +36,11 @@ from vvdash.inventory import fleet as fleet_inv
 from vvdash.inventory import Inventory, duration_seconds, load
 from vvdash.scenarios.model import duration
 from vvdash.jobs import JOB
-from vvdash.procs import Process, free_port, wait_http
+from vvdash.procs import Process, free_port, wait_http, wait_until  # noqa: F401  (checks and tests import it from here)
 from vvdash.stack import profile
 
 # Inside the project folder (relative paths are taken from it).
-DEFAULT_WORKDIR = Path(".fleet")
+DEFAULT_WORKDIR = ".fleet"     # in the project folder
 THANOS_BIN = Path(".tools") / "thanos" / "thanos"
 THANOS_ENV = "VVDASH_THANOS"
 RECEIVERS = 3
@@ -162,9 +162,11 @@ def sim_jobs(members: list[str], ports: Ports) -> list[dict]:
 
 
 class Fleet:
-    def __init__(self, workdir: Path = DEFAULT_WORKDIR, generation: int = 3, interval: str = INTERVAL,
-                 per_prometheus: int = 1):
-        self.workdir = (project_folder.root() / workdir).resolve()
+    def __init__(self, workdir: Path | None = None, generation: int = 3, interval: str = INTERVAL,
+                 per_prometheus: int = 1, profile: Path | None = None):
+        self.workdir = project_folder.working_folder(workdir, DEFAULT_WORKDIR)
+        # A captured site's series (vvdash/fleet_stack/measured.py) for every site, or the catalog's.
+        self.profile = Path(profile).resolve() if profile else None
         self.interval = interval
         self.per_prometheus = per_prometheus
         self.groups: dict[str, list[str]] = {}
@@ -203,7 +205,7 @@ class Fleet:
     def site_config(self, name: str) -> bytes:
         site = self.inv.site(name)
         cfg = site_config.config(self.inv, self.project.catalog, site, jobs=sim_jobs(self.groups[name], self.ports))
-        # Through the site's simulated WAN link, a forwarder to the first receiver.
+        # Through the site's simulated WAN link, a forwarder to the receivers' balancer.
         cfg["remote_write"][0]["url"] = f"http://127.0.0.1:{self.ports.wan[name]}/api/v1/receive"
         return dump_yaml(cfg, GENERATED_HEADER, sort_keys=False)
 
@@ -233,9 +235,11 @@ class Fleet:
         self._write("alertmanager.yml", dump_yaml(am_emit.config(self.inv), sort_keys=False))
         self._write("hashring.json", json.dumps([{"hashring": "default", "endpoints": [
             f"127.0.0.1:{p}" for p in self.ports.receive_grpc]}]))
-        store = f"127.0.0.1:{self.ports.receive_write[0]}"
+        # Every site writes to receive-0 while it is up, to the next receiver once it is not.
+        store = [f"127.0.0.1:{p}" for p in self.ports.receive_write]
         self._write("exporters.json", json.dumps({"exporters": self.ports.exporters,
-                                                  "wan": {n: [p, store] for n, p in self.ports.wan.items()}}))
+                                                  "wan": {n: [p, store] for n, p in self.ports.wan.items()},
+                                                  "profile": str(self.profile) if self.profile else None}))
 
     # -- processes ------------------------------------------------------------
     def _start(self, name: str, argv: list[str], ready: str, timeout: float = 90.0) -> None:
@@ -379,23 +383,10 @@ def _stop_group(pgid: int, timeout: float = 10.0) -> None:
             time.sleep(0.2)
 
 
-def attach(workdir: Path = DEFAULT_WORKDIR) -> Ports:
-    state = project_folder.root() / workdir / STATE
+def attach(workdir: Path | None = None) -> Ports:
+    state = project_folder.working_folder(workdir, DEFAULT_WORKDIR) / STATE
     if not state.exists():
         raise VVError(f"{state}: no fleet running here (start one with `vvdash fleet up`)")
     return Ports(**json.loads(state.read_text())["ports"])
 
 
-def wait_until(check, timeout: float, what: str, every: float = 1.0):
-    """Poll `check()` until it returns something true; VVError naming `what` after `timeout`."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = check()
-            if last:
-                return last
-        except (requests.RequestException, KeyError, ValueError) as exc:
-            last = exc
-        time.sleep(every)
-    raise VVError(f"fleet: {what} not within {timeout:.0f}s (last: {last!r})"[:500])

@@ -6,10 +6,16 @@ VVDvrDisconnected can be made to fire.
 
 Each site's WAN link is simulated too: the site's remote write goes through a TCP forwarder to
 the store, and `POST /wan/down` refuses and drops its connections (as a cut link does: the
-site's Prometheus keeps retrying and buffering) until `POST /wan/up`.
+site's Prometheus keeps retrying and buffering) until `POST /wan/up`. The forwarder ends at the
+store's load balancer, as a TCP balancer in front of the receivers does: each connection goes to
+the first receiver that accepts it, so the receiver the sites write to can die.
+
+A site's series are the catalog's, or with "profile" (a file from measured.capture) those
+the running pipeline exposed.
 
     python -m vvdash.fleet_stack.sim_exporter PORTS.json
-    # {"exporters": {"site-01": 9400, ...}, "wan": {"site-01": [9500, "127.0.0.1:19291"], ...}}
+    # {"exporters": {"site-01": 9400, ...},
+    #  "wan": {"site-01": [9500, ["127.0.0.1:19291", "127.0.0.1:19292"]], ...}}
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from vvdash.cost.series import Shape, site_series
+from vvdash.fleet_stack import measured
 
 # Made by the scraping Prometheus itself, never exposed by a target.
 SCRAPE_OWN = ("up", "scrape_duration_seconds")
@@ -29,12 +36,17 @@ DVR_STATUS = "vv_agent_dvr_connection_status"
 SHAPE = Shape(dvrs=2, tvs=2, cpus=2)
 
 
-class Link:
-    """A TCP forwarder standing in for a site's WAN link to the store; `up` False cuts it."""
+def _address(target: str) -> tuple[str, int]:
+    host, _, port = target.rpartition(":")
+    return host, int(port)
 
-    def __init__(self, port: int, target: str):
-        host, _, tport = target.rpartition(":")
-        self.target = (host, int(tport))
+
+class Link:
+    """A TCP forwarder standing in for a site's WAN link to the store; `up` False cuts it.
+    Connections go to the first of `targets` that accepts one (the balancer's failover)."""
+
+    def __init__(self, port: int, targets: list[str] | str):
+        self.targets = [_address(t) for t in ([targets] if isinstance(targets, str) else targets)]
         self.up = True
         self.open: set[socket.socket] = set()
         self.lock = threading.Lock()
@@ -58,9 +70,8 @@ class Link:
                 if not self.up:
                     client.close()
                     continue
-            try:
-                upstream = socket.create_connection(self.target, timeout=10)
-            except OSError:
+            upstream = self._connect()
+            if upstream is None:
                 client.close()
                 continue
             upstream.settimeout(None)
@@ -68,6 +79,14 @@ class Link:
                 self.open |= {client, upstream}
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    def _connect(self) -> socket.socket | None:
+        for target in self.targets:
+            try:
+                return socket.create_connection(target, timeout=10)
+            except OSError:
+                continue
+        return None
 
     def _pipe(self, src: socket.socket, dst: socket.socket) -> None:
         try:
@@ -85,11 +104,19 @@ class Link:
                 self.open -= {src, dst}
 
 
+def exposed(name: str, captured: dict | None = None) -> list:
+    """The series a simulated site exposes: a captured site's (vvdash/fleet_stack/measured.py),
+    or the catalog's (vvdash/cost/series.py) without what the scraping Prometheus makes."""
+    if captured is not None:
+        return measured.series(name, captured)
+    return [s for s in site_series(name, SHAPE) if s.name not in SCRAPE_OWN]
+
+
 class Site:
-    def __init__(self, name: str, shape: Shape = SHAPE, link: Link | None = None):
+    def __init__(self, name: str, link: Link | None = None, captured: dict | None = None):
         self.name = name
         self.link = link
-        self.series = [s for s in site_series(name, shape) if s.name not in SCRAPE_OWN]
+        self.series = exposed(name, captured)
         self.started = time.time()
         self.down: set[str] = set()
         self.lock = threading.Lock()
@@ -143,11 +170,11 @@ def handler(site: Site):
     return Handler
 
 
-def serve(exporters: dict[str, int], wan: dict[str, list]) -> list[ThreadingHTTPServer]:
+def serve(exporters: dict[str, int], wan: dict[str, list], captured: dict | None = None) -> list[ThreadingHTTPServer]:
     servers = []
     for name, port in exporters.items():
         link = Link(*wan[name]) if name in wan else None
-        server = ThreadingHTTPServer(("127.0.0.1", port), handler(Site(name, link=link)))
+        server = ThreadingHTTPServer(("127.0.0.1", port), handler(Site(name, link=link, captured=captured)))
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
     return servers
@@ -156,7 +183,7 @@ def serve(exporters: dict[str, int], wan: dict[str, list]) -> list[ThreadingHTTP
 def main(argv: list[str]) -> int:
     with open(argv[0], encoding="utf-8") as fh:
         ports = json.load(fh)
-    serve(ports["exporters"], ports.get("wan", {}))
+    serve(ports["exporters"], ports.get("wan", {}), measured.load(ports["profile"]) if ports.get("profile") else None)
     print(f"serving {len(ports['exporters'])} simulated sites", flush=True)
     threading.Event().wait()
     return 0

@@ -9,7 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-import yaml
 
 from vvdash import project_folder
 from vvdash.build import render
@@ -19,6 +18,7 @@ from vvdash.emit.alertmanager import CONFIG_PATH as AM_CONFIG
 from vvdash.errors import VVError
 from vvdash.fleet import fleet_lint_files
 from vvdash.findings import Finding
+from vvdash.yaml_input import read_listing
 from vvdash.generations import FETCH_COMMAND, GENERATIONS, Generation, generation
 from vvdash.lint import StepResult, inhibitions, tools
 from vvdash.project import Project, load_project
@@ -48,12 +48,7 @@ def dashboard_lint(project: Project) -> StepResult:
 
 def load_route_cases(path: Path | None = None) -> dict:
     path = path or project_folder.path(ROUTES_FILE)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise VVError(f"{_rel(path)}: cannot read routing cases: {str(exc).splitlines()[0]}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("routes"), list):
-        raise VVError(f"{_rel(path)}: expected a mapping with a routes: list")
+    data = read_listing(path, "routes", "routing cases", "expected a mapping with a routes: list", shown=_rel(path))
     for i, case in enumerate(data["routes"]):
         if not isinstance(case, dict) or not {"name", "labels", "receivers"} <= set(case):
             raise VVError(f"{_rel(path)}: routes[{i}]: needs name, labels and receivers")

@@ -15,12 +15,15 @@ from vvdash.ship.report import Reporter
 DEFAULT_JOBS = 4
 
 
-def add_arguments(parser) -> None:
+def add_parser(sub, name: str, help: str, description: str):
+    """A Grafana command's parser (`upload`, `diff`) with the options both take."""
+    parser = sub.add_parser(name, help=help, description=description)
     parser.add_argument("--dashboards", metavar="DIR", type=Path, default=None,
                         help="folder of dashboard JSON files (default: generated/dashboards)")
     parser.add_argument("--jobs", "-j", metavar="N", type=int, default=DEFAULT_JOBS,
                         help=f"dashboards handled at once (default: {DEFAULT_JOBS})")
     connection.add_arguments(parser)
+    return parser
 
 
 def open_client(args, report: Reporter):

@@ -21,26 +21,36 @@ from vvdash.inventory.schema import SERVICE_NAMES
 from vvdash.procs import free_port
 
 # Profiles: overrides merged into the inventory. `demo` for a person watching, `test` for CI.
-PROFILES: dict[str, dict] = {
-    "demo": {
-        "prometheus": {"scrape_interval": "5s", "evaluation_interval": "5s"},
-        "thresholds": {"dvr": {"disconnected_for": "30s"}, "platform": {"target_down_for": "30s"},
-                       "meta": {"for": "30s"}},
-        "alerting": {"group_wait": "5s", "group_interval": "30s", "repeat_interval": "1h",
-                     "heartbeat": {"repeat_interval": "30s"}},
-        "pipeline": {"segment_seconds": 5, "tv_scheduler": {"period_seconds": 10},
-                     "self_monitor": {"period_seconds": 5}, "storage_exporter": {"refresh_seconds": 5}},
-    },
-    "test": {
-        "prometheus": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-        "thresholds": {"dvr": {"disconnected_for": "5s"}, "platform": {"target_down_for": "10s"},
-                       "meta": {"for": "5s"}},
-        "alerting": {"group_wait": "1s", "group_interval": "2s", "repeat_interval": "1h",
-                     "heartbeat": {"repeat_interval": "2s"}},
-        "pipeline": {"segment_seconds": 3, "tv_scheduler": {"period_seconds": 2},
-                     "self_monitor": {"period_seconds": 2}, "storage_exporter": {"refresh_seconds": 1}},
-    },
+# Inventory key: (demo, test).
+_SETTINGS: dict[str, tuple] = {
+    "prometheus.scrape_interval": ("5s", "1s"),
+    "prometheus.evaluation_interval": ("5s", "1s"),
+    "thresholds.dvr.disconnected_for": ("30s", "5s"),
+    "thresholds.platform.target_down_for": ("30s", "10s"),
+    "thresholds.meta.for": ("30s", "5s"),
+    "alerting.group_wait": ("5s", "1s"),
+    "alerting.group_interval": ("30s", "2s"),
+    "alerting.repeat_interval": ("1h", "1h"),
+    "alerting.heartbeat.repeat_interval": ("30s", "2s"),
+    "pipeline.segment_seconds": (5, 3),
+    "pipeline.tv_scheduler.period_seconds": (10, 2),
+    "pipeline.self_monitor.period_seconds": (5, 2),
+    "pipeline.storage_exporter.refresh_seconds": (5, 1),
 }
+
+
+def _overrides(column: int) -> dict:
+    out: dict = {}
+    for key, values in _SETTINGS.items():
+        *parents, leaf = key.split(".")
+        node = out
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = values[column]
+    return out
+
+
+PROFILES: dict[str, dict] = {name: _overrides(i) for i, name in enumerate(("demo", "test"))}
 # Components the stack does not run here (no Docker, no nginx): they stay disabled.
 NOT_RUN = ("cadvisor", "nginx_exporter", "grafana", "bitnet")
 HMAC_KEY_FILE = "secrets/hmac_key"

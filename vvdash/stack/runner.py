@@ -5,6 +5,11 @@ its own process group on 127.0.0.1, waits for each to be healthy and writes the 
 (stack.json), so `down` from another shell stops the same processes. A failure or an interrupt
 while starting stops whatever had started. The pid file keeps each process's start time with its
 pid: a pid left from before a reboot may belong to another process, which is then left alone.
+
+Ports picked as free are free when picked, not when each part binds one: another process may take
+one in between. A part that then cannot bind its port (its log says "address already in use",
+or the port is taken before it starts) stops the attempt, and `up` starts again on other free
+ports, PORT_ATTEMPTS times at most. Ports from the inventory (`--inventory-ports`) are not retried.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from vvdash.generations import DEFAULT as DEFAULT_GENERATION
 from vvdash.generations import GENERATIONS, Generation, generation
 from vvdash.inventory import Inventory, load
 from vvdash.jobs import PIPELINE_SERVICES
-from vvdash.procs import Process, port_in_use, wait_http
+from vvdash.procs import ADDRESS_IN_USE, PORT_ATTEMPTS, Process, port_in_use, wait_http
 from vvdash.project import load_project
 from vvdash.stack import links
 from vvdash.stack import profile as stack_profile
@@ -45,6 +50,10 @@ BINARIES = ("prometheus", "prometheus-alertmanager", "prometheus-pushgateway", "
             "prometheus-blackbox-exporter")
 
 
+class PortLost(VVError):
+    """A port picked as free was taken by another process before the part bound it."""
+
+
 @dataclass
 class Part:
     """One process of the stack: how to start it and how to tell it is healthy."""
@@ -56,8 +65,9 @@ class Part:
     timeout: float = 30.0
 
 
-def default_workdir() -> Path:
-    return project_folder.path(WORKDIR)
+def workdir(given: str | Path | None = None) -> Path:
+    """The stack's working folder: `--workdir` as given, else .stack/ in the project."""
+    return project_folder.working_folder(given, WORKDIR)
 
 
 @dataclass
@@ -178,15 +188,35 @@ class Stack:
         for binary in BINARIES:
             self.generation.require(binary)
         self.start_clean()
-        self.render(base_inventory, profile, fixed_ports)
+        attempts = 1 if fixed_ports else PORT_ATTEMPTS
+        for attempt in range(1, attempts + 1):
+            self.render(base_inventory, profile, fixed_ports)
+            try:
+                self._start_all(fixed_ports, progress)
+                return
+            except PortLost as lost:
+                if attempt == attempts:
+                    raise VVError(f"{lost}, in each of {attempts} attempts on other free ports") from None
+                progress(f"  {lost}: starting again on other free ports (attempt {attempt + 1} of {attempts})")
+                self._discard_attempt()
+
+    def _discard_attempt(self) -> None:
+        """What a failed attempt left that the next must not see; its logs stay (appended to)."""
+        for rel in RUN_STATE:
+            shutil.rmtree(self.workdir / rel, ignore_errors=True)
+        (self.workdir / NOTIFICATIONS_FILE).unlink(missing_ok=True)
+
+    def _start_all(self, fixed_ports: bool, progress) -> None:
         parts = self.parts()
         for part in parts:
             for service in part.port_of:
                 port = self.inv.service(service)["port"]
-                if port_in_use(port):
-                    where = f"{self.base_name}: services.{service}.port" if fixed_ports else "picked as free"
-                    raise VVError(f"port {port} for {service} is already in use ({where}); free it or "
-                                  f"{'drop --inventory-ports' if fixed_ports else 'retry'}")
+                if not port_in_use(port):
+                    continue
+                if not fixed_ports:
+                    raise PortLost(f"port {port} for {service}, picked as free, was taken before {part.name} started")
+                raise VVError(f"port {port} for {service} is already in use ({self.base_name}: "
+                              f"services.{service}.port); free it or drop --inventory-ports")
         try:
             for part in parts:
                 self._start(part, progress)
@@ -249,15 +279,32 @@ class Stack:
         try:
             wait_http(part.health, timeout=part.timeout, proc=proc.popen)
         except VVError:
+            self._raise_if_port_lost(part)
             last = (proc.tail(1) or "no output").strip()
             raise VVError(f"{part.name}: did not become healthy at {part.health} ({last}); log: {log}") from None
         progress(f"  {part.name:18} up  (pid {proc.pid})")
 
     def _wait_pipeline(self, part: Part) -> None:
         deadline = time.monotonic() + part.timeout
-        for service in part.port_of:
-            wait_http(self.url(service, "/healthz"), timeout=max(1.0, deadline - time.monotonic()),
-                      proc=self.procs["pipeline"].popen)
+        try:
+            for service in part.port_of:
+                wait_http(self.url(service, "/healthz"), timeout=max(1.0, deadline - time.monotonic()),
+                          proc=self.procs["pipeline"].popen)
+        except VVError:
+            self._raise_if_port_lost(part)
+            raise
+
+    def _raise_if_port_lost(self, part: Part) -> None:
+        """PortLost when the part's log, or a log of the services it runs (logs/<part>/), says a port was taken."""
+        logs = self.workdir / "logs"
+        for path in [logs / f"{part.name}.log", *sorted((logs / part.name).glob("*.log"))]:
+            try:
+                text = path.read_text(errors="replace").lower()
+            except OSError:
+                continue
+            if ADDRESS_IN_USE in text:
+                raise PortLost(f"{part.name}: a port picked as free was taken before it could bind it "
+                               f"({path.relative_to(self.workdir)})")
 
     @staticmethod
     def _project_env() -> dict[str, str]:

@@ -313,12 +313,27 @@
       r[valueName(f)] = VV.reduce(f.values, "lastNotNull");
       return r;
     });
-    return { cols, rows, valueCols: new Set(cols.filter((c) => c.startsWith("Value"))) };
+    const valueCols = new Set(cols.filter((c) => c.startsWith("Value")));
+    const merge = (p.transformations || []).some((t) => t.id === "merge" && !t.disabled);
+    return { cols, rows: merge ? mergeRows(frames, rows, valueName) : rows, valueCols };
+  }
+  // Grafana's merge transformation: rows whose fields present in every frame (Time, shared labels)
+  // are equal become one row holding every frame's value.
+  function mergeRows(frames, rows, valueName) {
+    const inAll = ["Time", ...Object.keys(frames[0].labels).filter((k) => frames.every((f) => k in f.labels))];
+    const byKey = new Map();
+    rows.forEach((r, i) => {
+      const key = JSON.stringify(inAll.map((k) => r[k]));
+      const into = byKey.get(key);
+      if (!into) return byKey.set(key, { ...r });
+      for (const [k, v] of Object.entries(r)) if (into[k] === undefined || into[k] === "") into[k] = v;
+    });
+    return [...byKey.values()];
   }
   const table = {
     options: ["cellHeight", "footer", "showHeader", "sortBy", "frameIndex", "showTypeIcons", "enablePagination"],
     custom: ["align", "cellOptions", "filterable", "inspect", "displayMode", "width", "minWidth", "hidden", "hideFrom", "wrapText"],
-    transformations: ["organize"],
+    transformations: ["merge", "organize"],
     draw(body, p, frames, ctx) {
       if (!frames.length) return noData(body, defaults(p).noValue);
       let { cols, rows, valueCols } = tableRows(p, frames, ctx.targets);
@@ -361,7 +376,7 @@
             const cell = ((fc.custom || {}).cellOptions || {}).type || (fc.custom || {}).displayMode || "auto";
             if (/color-text/.test(cell)) td.style.color = d.color;
             if (/color-background/.test(cell)) td.style.background = d.color;
-          } else td.textContent = v;
+          } else td.textContent = v === undefined ? "" : v;
           tr.appendChild(td);
         }
         t.appendChild(tr);
