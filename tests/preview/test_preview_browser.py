@@ -18,7 +18,7 @@ import requests
 from shared.dashboards import uid as dashboard_uid
 from vvdash import definitions
 from vvdash.preview import grafana_time
-from vvdash.preview.browser import browser_context, open_dashboard, wait_round
+from vvdash.preview.browser import VIEWPORT, browser_context, open_dashboard, wait_round
 from vvdash.stack.runner import Stack, targets
 
 RANGE = "?from=now-5m&to=now"
@@ -155,6 +155,7 @@ def test_screenshots_command_writes_a_png_and_a_line_per_dashboard(stack, tmp_pa
     assert done.returncode == 0, done.stdout + done.stderr
     lines = [ln for ln in done.stdout.splitlines() if re.match(r"^vv-[a-z-]+: ", ln)]
     assert sorted(ln.split(":")[0] for ln in lines) == sorted(discovered(stack)), done.stdout
+    heights = []
     for ln in lines:
         m = re.fullmatch(r"(vv-[a-z-]+): (\d+) panels, (\d+) with data, (\d+) no data, (\d+) errors", ln)
         assert m, ln
@@ -162,7 +163,10 @@ def test_screenshots_command_writes_a_png_and_a_line_per_dashboard(stack, tmp_pa
         assert n == d + k and e == 0 and n == len(drawn_panels(models(stack)[uid]))
         png = (out / f"{uid}.png").read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
-        assert int.from_bytes(png[16:20], "big") == 1600 and int.from_bytes(png[20:24], "big") > 1000
+        assert int.from_bytes(png[16:20], "big") == VIEWPORT["width"]
+        heights.append(int.from_bytes(png[20:24], "big"))
+    # The whole page, not the window: at least the window, taller where the dashboard is.
+    assert min(heights) >= VIEWPORT["height"] and max(heights) > VIEWPORT["height"], heights
 
 
 def test_instance_variable_requeries_and_changes_the_panel(stack, page):
