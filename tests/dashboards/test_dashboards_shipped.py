@@ -18,7 +18,8 @@ from vvdash.jobs import JOB
 from vvdash.model.dashboards import DATA_PANEL_TYPES, GRID_COLUMNS, SCHEMA_VERSION, iter_panels, iter_targets
 from vvdash.project import load_project
 
-EXPECTED = {"vv-overview", "vv-pipeline", "vv-summarizer", "vv-host", "vv-storage", "vv-tv-dvr", "vv-maintenance"}
+# Modules that build a dashboard only for an inventory with a `fleet` section (tests/fleet/).
+FLEET_ONLY = {"fleet"}
 
 
 @pytest.fixture(scope="module")
@@ -31,9 +32,31 @@ def models(project):
     return {d.uid: d.model for d in project.dashboards}
 
 
-def test_the_seven_dashboards_exist_with_stable_uids(models):
-    # The fleet overview is built only for an inventory with a `fleet` section (tests/fleet/).
-    assert set(models) == EXPECTED == {dashboard_uid(d.module) for d in definitions.load_dashboards(inventory.load())}
+@pytest.fixture(scope="module")
+def expected():
+    """The uids of the dashboards the build's own discovery finds (vvdash/definitions.py)."""
+    return {dashboard_uid(name) for name, _path, _module in definitions.modules("dashboards")
+            if name not in FLEET_ONLY}
+
+
+def test_every_discovered_module_builds_its_dashboard_with_a_stable_uid(project, expected):
+    assert len(expected) > 1
+    assert {d.uid for d in project.dashboards} == expected
+    for d in project.dashboards:
+        assert d.uid == dashboard_uid(d.module) and d.source == f"dashboards/{d.module}.py", d.source
+
+
+def test_with_a_fleet_section_every_discovered_module_builds(tmp_path):
+    from tests.fleet.conftest import write_fleet_inventory
+
+    every = {name for name, _path, _module in definitions.modules("dashboards")}
+    built = definitions.load_dashboards(inventory.load(write_fleet_inventory(tmp_path)))
+    assert FLEET_ONLY < every and {d.module for d in built} == every
+
+
+def test_the_committed_dashboards_are_the_discovered_ones(expected):
+    shipped = {p.stem for p in (PROJECT_ROOT / "generated" / "dashboards").glob("*.json")}
+    assert shipped == expected
 
 
 def test_shipped_dashboards_lint_clean(project):
@@ -99,11 +122,11 @@ def test_firing_alerts_are_annotations_from_prometheus(models):
         assert annotation["datasource"] == {"type": "prometheus", "uid": "${datasource}"}
 
 
-def test_generated_json_is_deterministic(project):
+def test_generated_json_is_deterministic(project, expected):
     first = emit_dashboards.emit(project)
     second = emit_dashboards.emit(load_project())
     assert first == second
-    assert set(first) == {f"dashboards/{uid}.json" for uid in EXPECTED}
+    assert set(first) == {f"dashboards/{uid}.json" for uid in expected}
     for content in first.values():
         assert json.loads(content) and content.endswith(b"\n")
 
@@ -166,11 +189,11 @@ def test_corrupted_files_colours_follow_the_inventory(tmp_path):
     assert _steps(_panel(overview, "Files in corrupted/")) == [None, 3, 25]
 
 
-def test_overview_headlines_link_to_the_dashboard_that_explains_them(models):
+def test_overview_headlines_link_to_the_dashboard_that_explains_them(models, expected):
     links = {p["title"]: p["links"] for p in iter_panels(models["vv-overview"]) if p.get("links")}
     assert links["Time until storage full"] == [
         {"title": "Open vv-storage", "targetBlank": False,
          "url": "/d/vv-storage?${__url_time_range}&${site:queryparam}"}]
     for title, panel_links in links.items():
         for link in panel_links:
-            assert link["url"].split("?")[0].removeprefix("/d/") in EXPECTED, title
+            assert link["url"].split("?")[0].removeprefix("/d/") in expected, title

@@ -16,12 +16,12 @@ from vvdash.errors import VVError
 from vvdash.generations import GENERATIONS
 from vvdash.inventory import load
 
-from tests.fleet.conftest import FLEET
+from tests.fleet.conftest import fleet_data
 from tests.helpers import run_vvdash
 
 
 def _write(tmp_path, edit) -> Path:
-    data = yaml.safe_load(FLEET.read_text())
+    data = fleet_data()
     edit(data)
     path = tmp_path / "vvdash.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
@@ -58,8 +58,8 @@ def _site(out: Path, name: str) -> dict:
     return yaml.safe_load((out / f"fleet/sites/{name}/prometheus.yml").read_text())
 
 
-def test_site_configs_ship_with_site_label_and_the_catalog_only(fleet_out):
-    inv = load(FLEET)
+def test_site_configs_ship_with_site_label_and_the_catalog_only(fleet_out, fleet_inventory):
+    inv = load(fleet_inventory)
     for site in inv.sites:
         cfg = _site(fleet_out, site["name"])
         assert cfg["global"]["external_labels"] == {"site": site["name"]}
@@ -102,11 +102,11 @@ def _gens():
 
 
 @pytest.mark.parametrize("gen", _gens())
-def test_promtool_accepts_configs_rules_and_tests(fleet_out, gen):
+def test_promtool_accepts_configs_rules_and_tests(fleet_out, fleet_inventory, gen):
     promtool = gen.find("promtool")
     if not promtool:
         pytest.skip(f"no promtool of generation {gen.number} ({gen.source})")
-    inv = load(FLEET)
+    inv = load(fleet_inventory)
     for site in inv.sites:
         cfg = fleet_out / f"fleet/sites/{site['name']}/prometheus.yml"
         agent = ["--agent"] if site.get("prometheus") == "agent" else []

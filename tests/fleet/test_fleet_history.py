@@ -21,8 +21,6 @@ from vvdash.inventory import load
 from vvdash.preview import grafana_time
 from vvdash.preview.server import PreviewServer
 
-from .conftest import FLEET
-
 HOURS = 2
 STEP = 15
 GEN = GENERATIONS[3]
@@ -36,9 +34,9 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def served(fleet_out, tmp_path_factory):
+def served(fleet_out, fleet_inventory, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("history")
-    sites = [s["name"] for s in load(FLEET).sites]
+    sites = [s["name"] for s in load(fleet_inventory).sites]
     end = int(time.time()) // STEP * STEP
     start = end - HOURS * 3600
     om = tmp / "records.om"

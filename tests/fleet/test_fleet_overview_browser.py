@@ -21,8 +21,6 @@ from vvdash.inventory import load
 from vvdash.jobs import JOB
 from vvdash.procs import Process, free_port, wait_http
 
-from .conftest import FLEET
-
 GEN = GENERATIONS[3]
 pytestmark = [
     pytest.mark.skipif(not GEN.has("prometheus"), reason=f"no Prometheus 3 from {GEN.source} (make setup)"),
@@ -31,9 +29,9 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def prometheus(fleet_out, tmp_path_factory):
+def prometheus(fleet_out, fleet_inventory, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("overview")
-    sites = [s["name"] for s in load(FLEET).sites]
+    sites = [s["name"] for s in load(fleet_inventory).sites]
     exporters = {s: free_port() for s in sites}
     (tmp / "exporters.json").write_text(json.dumps({"exporters": exporters}))
     port = free_port()

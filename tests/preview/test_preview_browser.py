@@ -15,8 +15,10 @@ import urllib.parse
 import pytest
 import requests
 
+from shared.dashboards import uid as dashboard_uid
+from vvdash import definitions
 from vvdash.preview import grafana_time
-from vvdash.preview.browser import browser_context, open_dashboard, wait_round
+from vvdash.preview.browser import VIEWPORT, browser_context, open_dashboard, wait_round
 from vvdash.stack.runner import Stack, targets
 
 RANGE = "?from=now-5m&to=now"
@@ -82,6 +84,11 @@ def models(stack) -> dict[str, dict]:
     return {m["uid"]: m for m in (json.loads(p.read_text()) for p in sorted(folder.glob("*.json")))}
 
 
+def discovered(stack) -> set[str]:
+    """The uids of the dashboards the build discovers for the stack's inventory."""
+    return {dashboard_uid(d.module) for d in definitions.load_dashboards(stack.inv)}
+
+
 def drawn_panels(model: dict) -> list[dict]:
     out = []
     for p in model["panels"]:
@@ -98,7 +105,7 @@ def stat_text(page, title: str):
 
 def test_all_dashboards_drawn_with_data_or_explicit_no_data(stack, page):
     dashboards = models(stack)
-    assert len(dashboards) == 7
+    assert len(dashboards) > 1 and set(dashboards) == discovered(stack)
     totals = {"data": 0, "nodata": 0}
     timed = 0                   # dashboards with a time chart drawn
     for uid, model in dashboards.items():
@@ -147,7 +154,8 @@ def test_screenshots_command_writes_a_png_and_a_line_per_dashboard(stack, tmp_pa
                            "--from", "now-5m"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     lines = [ln for ln in done.stdout.splitlines() if re.match(r"^vv-[a-z-]+: ", ln)]
-    assert len(lines) == 7, done.stdout
+    assert sorted(ln.split(":")[0] for ln in lines) == sorted(discovered(stack)), done.stdout
+    heights = []
     for ln in lines:
         m = re.fullmatch(r"(vv-[a-z-]+): (\d+) panels, (\d+) with data, (\d+) no data, (\d+) errors", ln)
         assert m, ln
@@ -155,7 +163,10 @@ def test_screenshots_command_writes_a_png_and_a_line_per_dashboard(stack, tmp_pa
         assert n == d + k and e == 0 and n == len(drawn_panels(models(stack)[uid]))
         png = (out / f"{uid}.png").read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
-        assert int.from_bytes(png[16:20], "big") == 1600 and int.from_bytes(png[20:24], "big") > 1000
+        assert int.from_bytes(png[16:20], "big") == VIEWPORT["width"]
+        heights.append(int.from_bytes(png[20:24], "big"))
+    # The whole page, not the window: at least the window, taller where the dashboard is.
+    assert min(heights) >= VIEWPORT["height"] and max(heights) > VIEWPORT["height"], heights
 
 
 def test_instance_variable_requeries_and_changes_the_panel(stack, page):

@@ -1,9 +1,10 @@
 """Property: any valid inventory builds and lints clean, its rule tests included.
 
 Every threshold and window is drawn from its valid range (relationships included), with one to
-three sites. The seed is fixed by default (CI repeats one run); VVDASH_PROPERTY_SEED=N replays N and
-VVDASH_PROPERTY_SEED=random draws a new one; the seed is in every failure message. The
-work is bounded: durations are capped, so each rendered test file spans a bounded number of
+three sites. The keys are vvdash.yaml's: a key with no draw here keeps its value there, and a draw
+for a key vvdash.yaml lacks is an error. The seed is fixed by default (CI repeats one run);
+VVDASH_PROPERTY_SEED=N replays N and VVDASH_PROPERTY_SEED=random draws a new one; the seed is in
+every failure message. The work is bounded: durations are capped, so each rendered test file spans a bounded number of
 evaluations (asserted), and the number of inventories is fixed.
 """
 
@@ -55,7 +56,7 @@ def random_inventory(rng: random.Random, base: dict) -> dict:
     floor = round(rng.uniform(0.05, 0.5), 3)
     # Room for the changes a flap needs: the firing scenario toggles no faster than every 8 scrapes.
     flap_window = max(window(), 16 * scrape)
-    inv["thresholds"] = {
+    drawn = {
         "storage": {
             "predict_window": _duration(window(12 * 3600)),
             "fill_warning_horizon": _duration(rng.randint(crit + 60, 72 * 3600)),
@@ -96,6 +97,11 @@ def random_inventory(rng: random.Random, base: dict) -> dict:
                      "restart_loop_window": _duration(window())},
         "meta": {"notification_error_ratio": round(rng.uniform(0.0001, 0.5), 4), "for": _duration(hold())},
     }
+    # Drawn over the base's own keys: a key without a draw here keeps the base's value.
+    for area, values in drawn.items():
+        unknown = sorted(set(values) - set(inv["thresholds"].get(area, {})))
+        assert not unknown, f"drawn thresholds the inventory does not have: {area}: {unknown}"
+        inv["thresholds"][area].update(values)
     least = max(4 * scrape, evaluation + 1)
     pipe = inv["pipeline"]
     for section, periods, low, high in (("tv_scheduler", "scheduler", 10, 900), ("cleanup", "maintenance", 60, 7200),

@@ -5,6 +5,7 @@ Every error is one line: `<file>: <key path>: expected <what>, got <value>`.
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import os
 import re
@@ -263,6 +264,17 @@ def _check_relations(data: dict, label: str) -> None:
     if errors:
         path, message = errors[0]
         raise VVError(f"{label}: {path}: {message}")
+
+
+def overlay(base: dict, over: dict) -> dict:
+    """`base` with `over` laid on it, in place: mappings merged key by key, anything else (a list
+    too) replaced. How a variant of an inventory says only what it changes."""
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            overlay(base[key], value)
+        else:
+            base[key] = copy.deepcopy(value)
+    return base
 
 
 def load(path: str | Path | None = None) -> Inventory:

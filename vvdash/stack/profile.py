@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from vvdash.emit.serialize import GENERATED_HEADER, dump_yaml
-from vvdash.inventory import Inventory, load
+from vvdash.inventory import Inventory, load, overlay
 from vvdash.inventory.schema import SERVICE_NAMES
 from vvdash.procs import free_port
 
@@ -55,15 +55,6 @@ PROFILES: dict[str, dict] = {name: _overrides(i) for i, name in enumerate(("demo
 NOT_RUN = ("cadvisor", "nginx_exporter", "grafana", "bitnet")
 HMAC_KEY_FILE = "secrets/hmac_key"
 INVENTORY_FILE = "vvdash.yaml"
-
-
-def _merge(base: dict, over: dict) -> dict:
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            _merge(base[key], value)
-        else:
-            base[key] = copy.deepcopy(value)
-    return base
 
 
 def mountpoint(path: Path) -> str:
@@ -147,7 +138,7 @@ def render(base: Inventory, workdir: Path, ports: dict[str, int], profile: str) 
         "dvrs": [{"name": dvr["name"], "address": "127.0.0.1", "port": ports["dvr_simulator"],
                   "path": dvr.get("path", "/stream.mjpg"), "probe": "http"}],
     }]
-    _merge(data, PROFILES[profile])
+    overlay(data, PROFILES[profile])
     # Links in notifications open this stack's own servers: RUNBOOK.md from the link server, the
     # dashboards from `vvdash preview`, which answers on Grafana's port since no Grafana runs here.
     # The only inventory with loopback links is this one, read on this machine.
