@@ -1,7 +1,8 @@
 """What each dashboard costs Prometheus over a week and a fleet, measured on backfilled blocks.
 
 Backfills 7 days of series shaped like the running pipeline's (vvdash.cost.series, 15 s
-scrapes) for 1 and 10 sites with `promtool tsdb create-blocks-from openmetrics`, the
+scrapes; each site runs the compose stack's containers, so cAdvisor's series are there too, unless
+--containers none) for 1 and 10 sites with `promtool tsdb create-blocks-from openmetrics`, the
 recording rules the dashboards read (and those of --before/--compare REF, with REF's own
 rules for records since retired) with `create-blocks-from rules`, and lets Prometheus
 compact them; the blocks are cached in .cache/query-cost/. Then, on each Prometheus
@@ -14,6 +15,7 @@ server time (execTotalTime) and the samples read; per panel with --panels.
   .venv/bin/python benchmarks/bench_query_cost.py --before REF          # also the dashboards of REF
   .venv/bin/python benchmarks/bench_query_cost.py --compare REF         # old vs new panels agree?
   options: --scenarios 24h:1,7d:1,7d:10  --generations 2,3  --runs 3  --panels  --json FILE
+           --containers compose|none
 
 Budget: every dashboard <= 300 ms at 7 d x 10 sites and <= 100 ms at 24 h x 1 site.
 Exit 1 when a dashboard is over budget (or a compared panel disagrees), 2 on bad input.
@@ -35,8 +37,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from vvdash.cost import backfill, compare, grafana, measure, records  # noqa: E402
-from vvdash.cost.series import Shape  # noqa: E402
+from vvdash.cost.series import Shape, compose_containers  # noqa: E402
 from vvdash.errors import VVError  # noqa: E402
+from vvdash.inventory import load  # noqa: E402
 
 BUDGET_MS = {("7d", 10): 300, ("24h", 1): 100}
 RANGES = {"24h": 86400, "7d": 7 * 86400, "2h": 7200, "1h": 3600, "6h": 21600}
@@ -94,7 +97,8 @@ def _retired_rules(ref: str, into: Path) -> Path | None:
     return path
 
 
-def _dataset(sites: int, days: float, scrape: float, eval_interval: str, log, refs=(), work: Path | None = None) -> dict:
+def _dataset(sites: int, days: float, scrape: float, eval_interval: str, log, refs=(), work: Path | None = None,
+             containers: tuple[str, ...] = ()) -> dict:
     """The data set for the current dashboards and those of `refs`: the records any of them reads."""
     rules = sorted(RULES.glob("*.yml"))
     models = list(_dashboards_at(None).values())
@@ -102,7 +106,7 @@ def _dataset(sites: int, days: float, scrape: float, eval_interval: str, log, re
         models += list(_dashboards_at(ref).values())
         retired = _retired_rules(ref, work) if work else None
         rules += [retired] if retired else []
-    return backfill.dataset(Shape(sites=sites, scrape_s=scrape), days, rules, records.read_by(models, rules),
+    return backfill.dataset(Shape(sites=sites, scrape_s=scrape, containers=containers), days, rules, records.read_by(models, rules),
                             eval_interval=eval_interval, log=log)
 
 
@@ -122,6 +126,8 @@ def main(argv=None) -> int:
     ap.add_argument("--json", metavar="FILE", help="write every figure to FILE")
     ap.add_argument("--days", type=float, default=7.0, help="days backfilled (the longest range must fit)")
     ap.add_argument("--eval-interval", default="15s", help="rule evaluation interval of the records' backfill")
+    ap.add_argument("--containers", choices=("compose", "none"), default="compose",
+                    help="containers cAdvisor reports at each site: the compose stack's (default) or none")
     ap.add_argument("--fleet-eval-interval", help="the same for datasets of several sites (default: --eval-interval)")
     args = ap.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))     # stop servers on the way out
@@ -131,6 +137,7 @@ def main(argv=None) -> int:
         if any(g not in (2, 3) for g in generations):
             raise VVError("--generations: expected 2 and/or 3")
         scrape = 15.0
+        containers = compose_containers(load(PROJECT_ROOT / "vvdash.yaml")) if args.containers == "compose" else ()
         sets = {"after": _dashboards_at(None)}
         if args.before:
             sets = {"before": _dashboards_at(args.before), **sets}
@@ -141,8 +148,9 @@ def main(argv=None) -> int:
             refs = sorted({r for r in (args.before, args.compare) if r})
             with tempfile.TemporaryDirectory(prefix="vvdash-cost-rules-") as rules_tmp:
                 meta = _dataset(sites, args.days, scrape, interval, lambda m: print(m, flush=True), refs,
-                                Path(rules_tmp))
-            print(f"data: {sites} site(s), {meta['series_per_site']} series per site, {meta['days']:g} days, "
+                                Path(rules_tmp), containers)
+            print(f"data: {sites} site(s), {meta['series_per_site']} series per site "
+                  f"({len(containers)} containers), {meta['days']:g} days, "
                   f"{meta['raw_samples']:,} raw samples, {meta['records']} records evaluated every "
                   f"{meta['eval_interval']}", flush=True)
             for gen in generations:

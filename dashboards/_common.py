@@ -28,10 +28,13 @@ _DOWNSAMPLED = ("Drawn from the 5-minute downsampled record (rules/downsample.py
 DOWNSAMPLED_MIN = _DOWNSAMPLED.format(what="lowest value", keeps="a failure as short as one scrape")
 DOWNSAMPLED_MAX = _DOWNSAMPLED.format(what="highest value", keeps="a peak")
 COUNTED = _DOWNSAMPLED.format(what="sum of the 5-minute increases", keeps="every event")
-# Said by every panel drawn from a 5-minute copy of a recorded rate (shared/records.COPIED).
-COPIED_RATE = ("Drawn from the recorded 5-minute rate's copy evaluated every 5 minutes (rules/downsample.py): each "
-               "point is the mean rate over its step, so bursts shorter than 5 minutes are smoothed out; points are "
-               "at least 5 minutes apart, and the newest 5 minutes appear at the copy's next evaluation.")
+# Said by every panel drawn from 5-minute rates evaluated every 5 minutes: a copy of a recorded rate
+# (shared/records.COPIED) or a rate recorded only that way (CONTAINER_RATES).
+_EVERY5M_RATE = ("Drawn from {what} evaluated every 5 minutes (rules/downsample.py): each point is the mean rate "
+                 "over its step, so bursts shorter than 5 minutes are smoothed out; points are at least 5 minutes "
+                 "apart, and the newest 5 minutes appear at the {record}'s next evaluation.")
+COPIED_RATE = _EVERY5M_RATE.format(what="the recorded 5-minute rate's copy", record="copy")
+RECORDED_RATE = _EVERY5M_RATE.format(what="the 5-minute rate recorded", record="record")
 # The outcome the error-ratio alerts count (corrupted inputs have their own panels and alert).
 FAILED = 'status="failure"'
 TAG = "vvdash"     # every dashboard carries it; the dashboard links list dashboards by it
@@ -112,6 +115,11 @@ class Scope:
         """The 5-minute copy of a record (shared/records.COPIED) reduced over the panel's step by its
         reduction: the mean of the 5-minute rates in the step, or the lowest or newest fit."""
         return f"{records.COPIED[record]}_over_time({self.rec(records.copied(record), extra)}[$__interval])"
+
+    def rate_over_step(self, record: str, extra: str = "") -> str:
+        """A rate recorded every DOWNSAMPLE_WINDOW over that window (shared/records.CONTAINER_RATES),
+        averaged over the panel's step: the step's mean rate."""
+        return f"avg_over_time({self.rec(record, extra)}[$__interval])"
 
     def count(self, metric: str, extra: str = "") -> str:
         """Events per step of a pushed counter: its recorded 5-minute increases (COUNTED) summed over the step."""

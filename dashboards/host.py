@@ -1,7 +1,7 @@
 """Host and containers: node_exporter, cAdvisor, and per-process metrics where there are no containers."""
 
 from dashboards._common import (
-    COPIED_RATE, DOWNSAMPLED_MAX, RECORDED, Scope, above, build, downsampled, jobs, q, row, table, timeseries,
+    COPIED_RATE, DOWNSAMPLED_MAX, RECORDED, RECORDED_RATE, Scope, above, build, downsampled, jobs, q, row, table, timeseries,
 )
 from shared import records as R
 from vvdash.jobs import PIPELINE_SERVICES
@@ -15,9 +15,11 @@ IDLE = 'mode="idle"'
 
 def _panels(inv, sc: Scope) -> list:
     cpu_busy = f"1 - avg by (instance) ({sc.copy_over_step(R.NODE_CPU_IDLE_RATIO)})"
-    ct = 'name!=""'
     # process_* is exposed by every job: only this dashboard's services are drawn.
     own = sc.own_jobs
+
+    def container_rate(metric: str, sign: str = "") -> str:
+        return f"{sign}sum by (name) ({sc.rate_over_step(R.CONTAINER_RATES[metric])})"
 
     def per_device(metric: str, device_filter: str, sign: str = "") -> str:
         return f"{sign}sum by (instance, device) ({sc.copy_over_step(R.NODE_DEVICE_RATE[metric], device_filter)})"
@@ -53,29 +55,31 @@ def _panels(inv, sc: Scope) -> list:
         in_out("Network", "Bytes received (negative) and transmitted per second, per interface.",
                DEVICE_FILTER, ("node_network_receive_bytes_total", "rx"), ("node_network_transmit_bytes_total", "tx")),
         row("Containers (cAdvisor)"),
-        timeseries("Container CPU",
-                   "CPU seconds per second per container (1 = one core). Empty without cAdvisor.",
-                   Unit.PERCENT_UNIT, [q(f"sum by (name) ({sc.rate('container_cpu_usage_seconds_total', ct)})",
-                                     "{{name}}")], min=0, w=8),
-        timeseries("Container memory",
-                   "Working set per container, what the OOM killer sees.",
-                   Unit.BYTES, [q(f"sum by (name) ({sc.m('container_memory_working_set_bytes', ct)})", "{{name}}"),
-                             q(f"sum by (name) ({sc.m('container_memory_usage_bytes', ct)})", "{{name}} incl. cache")],
-                   min=0, w=8),
-        timeseries("Container network",
-                   "Bytes received (negative) and transmitted per second per container.",
-                   Unit.BYTES_PER_SECOND, [q(f"-sum by (name) ({sc.rate('container_network_receive_bytes_total', ct)})", "{{name}} rx"),
-                           q(f"sum by (name) ({sc.rate('container_network_transmit_bytes_total', ct)})", "{{name}} tx")],
-                   w=8),
-        timeseries("Container filesystem I/O",
-                   "Bytes read (negative) and written per second per container.",
-                   Unit.BYTES_PER_SECOND, [q(f"-sum by (name) ({sc.rate('container_fs_reads_bytes_total', ct)})", "{{name}} read"),
-                           q(f"sum by (name) ({sc.rate('container_fs_writes_bytes_total', ct)})", "{{name}} write")],
-                   w=8),
+        downsampled(timeseries("Container CPU",
+                   "CPU seconds per second per container (1 = one core). Empty without cAdvisor. " + RECORDED_RATE,
+                   Unit.PERCENT_UNIT, [q(container_rate("container_cpu_usage_seconds_total"), "{{name}}")],
+                   min=0, w=8)),
+        downsampled(timeseries("Container memory",
+                   "Working set per container, what the OOM killer sees. " + DOWNSAMPLED_MAX,
+                   Unit.BYTES, [q(f"sum by (name) ({sc.over_step('container_memory_working_set_bytes')})", "{{name}}"),
+                                q(f"sum by (name) ({sc.over_step('container_memory_usage_bytes')})",
+                                  "{{name}} incl. cache")],
+                   min=0, w=8)),
+        downsampled(timeseries("Container network",
+                   "Bytes received (negative) and transmitted per second per container. " + RECORDED_RATE,
+                   Unit.BYTES_PER_SECOND, [q(container_rate("container_network_receive_bytes_total", "-"), "{{name}} rx"),
+                                           q(container_rate("container_network_transmit_bytes_total"), "{{name}} tx")],
+                   w=8)),
+        downsampled(timeseries("Container filesystem I/O",
+                   "Bytes read (negative) and written per second per container. " + RECORDED_RATE,
+                   Unit.BYTES_PER_SECOND, [q(container_rate("container_fs_reads_bytes_total", "-"), "{{name}} read"),
+                                           q(container_rate("container_fs_writes_bytes_total"), "{{name}} write")],
+                   w=8)),
         table("Container restarts",
-              "Container starts over the time range (changes of the start time), and restarts self_monitor "
+              "Container starts over the time range (changes of the start time, counted per 5-minute window by "
+              "a recording rule, so the newest 5 minutes count at its next evaluation), and restarts self_monitor "
               "triggered per service. Red at platform.restart_loop_count.",
-              Unit.SHORT, [q(f"sum by (name) (changes({sc.m('container_start_time_seconds', ct)}[$__range]))",
+              Unit.SHORT, [q(f"sum by (name) (sum_over_time({sc.rec(R.CONTAINER_STARTS)}[$__range]))",
                           instant=True, fmt="table")],
               thresholds=above(None, inv.thresholds("platform")("restart_loop_count")), w=8),
         timeseries("Restarts triggered by self_monitor",

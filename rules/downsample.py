@@ -14,6 +14,7 @@ from shared import records as R
 from shared import exprs
 from vvdash import catalog
 from vvdash.jobs import selector
+from vvdash.inventory import duration_seconds
 from vvdash.model.rules import Group, Record
 
 
@@ -21,6 +22,8 @@ def _matchers(component: str | None, extra: str) -> str:
     parts = [selector(component)] if component else []
     if extra == "FSTYPE":
         parts.append(exprs.FSTYPE_FILTER)
+    elif extra == "CONTAINERS":
+        parts.append(R.CONTAINER_FILTER)
     return "{" + ", ".join(parts) + "}" if parts else ""
 
 
@@ -44,6 +47,25 @@ def _copies(inv) -> list[Record]:
             if isinstance(r, Record) and r.record in R.COPIED]
 
 
+def _containers() -> list[Record]:
+    """Per-container rates and starts of each window (shared/records.CONTAINER_RATES, CONTAINER_STARTS)."""
+    w = R.DOWNSAMPLE_WINDOW
+    by = "site, job, instance, name"
+    out = [Record(record=record, expr=f"sum by ({by}) (rate({metric}{_matchers('cadvisor', 'CONTAINERS')}[{w}]))")
+           for metric, record in R.CONTAINER_RATES.items()]
+    # changes() counts changes between samples inside its range, so one over the last window alone
+    # would miss a start between the window's first sample and the one before it. Over two windows
+    # minus the earlier one it counts exactly the changes whose later sample is in this window, so
+    # consecutive evaluations count every start once; a container new within the two windows has no
+    # earlier samples, and its changes over both are all in this one.
+    start = f"container_start_time_seconds{_matchers('cadvisor', 'CONTAINERS')}"
+    two = f"{duration_seconds(w) * 2:g}s"
+    out.append(Record(record=R.CONTAINER_STARTS,
+                      expr=f"sum by ({by}) ((changes({start}[{two}]) - changes({start}[{w}] offset {w})) "
+                           f"or changes({start}[{two}]))"))
+    return out
+
+
 def _counts(inv) -> list[Record]:
     w = R.DOWNSAMPLE_WINDOW
     cat = catalog.load()
@@ -61,4 +83,5 @@ def groups(inv) -> list[Group]:
     return [Group(name="vv_downsample_health_records", rules=tuple(_gauges("min")), interval=every),
             Group(name="vv_downsample_level_records", rules=(*_gauges("max"), _open_files_ratio()), interval=every),
             Group(name="vv_downsample_count_records", rules=tuple(_counts(inv)), interval=every),
-            Group(name="vv_downsample_copied_records", rules=tuple(_copies(inv)), interval=every)]
+            Group(name="vv_downsample_copied_records", rules=tuple(_copies(inv)), interval=every),
+            Group(name="vv_downsample_container_records", rules=tuple(_containers()), interval=every)]

@@ -120,7 +120,25 @@ DOWNSAMPLED = {
     "vv_cleanup_duration_seconds": ("max", "cleanup_old_files", ""),
     "vv_log_exporter_duration_seconds": ("max", "log_exporter", ""),
     "vv_summarize_scene_gpu_memory_used_bytes": ("max", "summarize_scene", ""),
+    "container_memory_working_set_bytes": ("max", "cadvisor", "CONTAINERS"),
+    "container_memory_usage_bytes": ("max", "cadvisor", "CONTAINERS"),
 }
+# cAdvisor's series of named containers (cgroups without a container, such as system slices, have
+# an empty name).
+CONTAINER_FILTER = 'name!=""'
+# cAdvisor's counters the host dashboard draws per container: metric -> record, the rate over
+# DOWNSAMPLE_WINDOW summed by site, job, instance and container name, evaluated every
+# DOWNSAMPLE_WINDOW (rules/downsample.py). The rates tile time, so their mean over a panel's step is
+# the step's mean rate. No alert reads them, so there is no record at the normal interval.
+CONTAINER_RATES = {
+    metric: f"instance_name:{metric.removesuffix('_total')}:rate{DOWNSAMPLE_WINDOW}"
+    for metric in ("container_cpu_usage_seconds_total", "container_network_receive_bytes_total",
+                   "container_network_transmit_bytes_total", "container_fs_reads_bytes_total",
+                   "container_fs_writes_bytes_total")
+}
+# Starts of each container within each DOWNSAMPLE_WINDOW (changes of its start time), summed by site,
+# job, instance and name: their sum over a range counts every start in it once.
+CONTAINER_STARTS = f"instance_name:container_start_time_seconds:changes{DOWNSAMPLE_WINDOW}"
 # Pushed counters the dashboards draw as counts per interval: metric -> labels kept beyond site and job.
 # Recorded as the increase over each DOWNSAMPLE_WINDOW (the group's interval), so a panel's sum of
 # them over its step counts every event once.

@@ -6,7 +6,9 @@ with one high sample: its max record holds the peak for one window. A pushed cou
 steadily: its increase record is the window's increase. Free space falling 1,000 bytes a second:
 the hourly fit is exact. One sample of many open files: the open-files share holds it for one
 window. Steady counters and a folder growing steadily: each 5-minute copy of a recorded rate or fit
-is the original's exact value.
+is the original's exact value. Steady container counters: each container's rate, and none for a
+cgroup without a container name. Container restarts: each start counts in the one window that holds
+its first sample, also a start right after the window before ends and a container new in the window.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from shared import records as R
 from vvdash import catalog
 from vvdash.inventory import duration_seconds
-from vvdash.scenarios import Scenario, Series, close, counter, promql, seconds, steps
+from vvdash.scenarios import ExprCheck, Scenario, Series, close, counter, promql, seconds, steps
 
 RULE_FILES = ("downsample",)
 W = seconds(R.DOWNSAMPLE_WINDOW)
@@ -22,15 +24,22 @@ BASE = {"min": 1.0, "max": 5.0}
 ODD = {"min": 0.0, "max": 9.0}       # the one sample the record must not lose
 
 
-def _sel(name: str, **matchers) -> str:
-    return name + "{" + ", ".join(f'{k}="{v}"' for k, v in matchers.items()) + "}"
+def _sel(metric: str, /, **matchers) -> str:
+    return metric + "{" + ", ".join(f'{k}="{v}"' for k, v in matchers.items()) + "}"
 
 
 def _labels(ctx, metric: str, component: str | None, extra: str) -> dict:
     labels = ctx.labels(component or "orchestrator")
     if extra == "FSTYPE":
         labels.update(device="/dev/sda1", fstype="ext4", mountpoint=ctx.site.get("storage_mountpoint", "/"))
+    elif extra == "CONTAINERS":
+        labels.update(_container("orchestrator"))
     return labels
+
+
+def _container(name: str) -> dict:
+    """cAdvisor's labels of a named container (a cgroup without a container has name="")."""
+    return {"name": name, "id": f"/docker/{name}-id", "image": f"{name}:latest"}
 
 
 def _gauges(ctx, reduction: str) -> list[Scenario]:
@@ -121,6 +130,51 @@ def _copies(ctx) -> list[Scenario]:
                      tuple(checks))]
 
 
+def _container_rates(ctx) -> list[Scenario]:
+    at = ctx.clock.eval_after(3 * W)
+    series, checks = [], []
+    for i, (metric, record) in enumerate(R.CONTAINER_RATES.items()):
+        target = ctx.labels("cadvisor", **_container("scan_video"))
+        rate = 10.0 * (i + 1)
+        # Two series of one container (two interfaces or devices) sum; the unnamed cgroup is left out.
+        series += [Series(metric, {**target, "device": "a"}, counter(rate)),
+                   Series(metric, {**target, "device": "b"}, counter(rate / 2)),
+                   Series(metric, {**target, "name": "", "id": "/system.slice"}, counter(rate * 3))]
+        out = {k: target[k] for k in ("site", "job", "instance", "name")}
+        checks.append(close(at, _sel(record, site=target["site"]), out, rate * 1.5, rel=1e-6))
+    return [Scenario(R.CONTAINER_RATES["container_cpu_usage_seconds_total"], "expression",
+                     "each named container's rate over the window, summed over its series", (), tuple(series),
+                     tuple(checks))]
+
+
+def _container_starts(ctx) -> list[Scenario]:
+    clock = ctx.clock
+    at = clock.eval_after(3 * W)
+    first = clock.sample_after(at - W)           # the window's first sample: its change is since the sample before
+    second = first + 2 * clock.step
+    before, after = clock.eval_before(first), clock.eval_at_or_after(second + W)
+    old, new = ctx.labels("cadvisor", **_container("scan_video")), ctx.labels("cadvisor", **_container("tv_scheduler"))
+    unnamed = {**old, "name": "", "id": "/system.slice"}
+    series = (Series("container_start_time_seconds", old, steps((0, 1.0), (first, first), (second, second))),
+              Series("container_start_time_seconds", new, steps((0, None), (first, first), (second, second))),
+              Series("container_start_time_seconds", unnamed, steps((0, 1.0), (first, first))))
+    record = R.CONTAINER_STARTS
+
+    def out(labels: dict) -> dict:
+        return {k: labels[k] for k in ("site", "job", "instance", "name")}
+
+    site = old["site"]
+    checks = (close(before, _sel(record, site=site), out(old), 0.0, why="both starts are after this window"),
+              close(at, _sel(record, name="scan_video"), out(old), 2.0, why="two starts in the window, one at its edge"),
+              close(at, _sel(record, name="tv_scheduler"), out(new), 1.0,
+                    why="a container first seen in the window, restarted once"),
+              ExprCheck(at, f"count({_sel(record, site=site)})", (({}, 2),), "no series for the unnamed cgroup"),
+              close(after, _sel(record, name="scan_video"), out(old), 0.0, why="no start in this window"),
+              close(after, _sel(record, name="tv_scheduler"), out(new), 0.0, why="no start in this window"))
+    return [Scenario(record, "expression", "each container start counts once, in the window of its first sample",
+                     (), series, checks)]
+
+
 def scenarios(ctx) -> list[Scenario]:
     return (_gauges(ctx, "min") + _gauges(ctx, "max") + _counts(ctx) + _storage_deriv(ctx) + _open_files(ctx)
-            + _copies(ctx))
+            + _copies(ctx) + _container_rates(ctx) + _container_starts(ctx))

@@ -2,6 +2,8 @@
 blocks (raw series and the recording rules the dashboards read), a real Prometheus of each
 generation on them, every dashboard expanded and measured with stats=all.
 
+The site runs the compose stack's containers, so cAdvisor's series are there (a layer of their own).
+
 Also: a changed panel's new query (recorded rates, downsampled records, 5-minute copies) and its
 old one (raw series) draw the same lines within 5 %, and the summarizer's process panels draw the
 summarizer only.
@@ -14,17 +16,20 @@ import shutil
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.helpers import PROJECT_ROOT
 from vvdash.cost import backfill, compare, grafana, measure, records
-from vvdash.cost.series import Shape
+from vvdash.cost.series import Shape, compose_containers
 from vvdash.errors import VVError
+from vvdash.inventory import load
 
 RULES = sorted((PROJECT_ROOT / "generated" / "prometheus" / "rules").glob("*.yml"))
 MODELS = {m["uid"]: m for m in (json.loads(p.read_text()) for p in
                                  sorted((PROJECT_ROOT / "generated" / "dashboards").glob("*.json")))}
 SCRAPE = 15.0
 HOURS = 2
+CONTAINERS = compose_containers(load(PROJECT_ROOT / "vvdash.yaml"))
 
 
 def _generations():
@@ -40,7 +45,7 @@ def _generations():
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     cache = tmp_path_factory.mktemp("query-cost")
-    meta = backfill.dataset(Shape(sites=1), HOURS / 24, RULES, records.read_by(list(MODELS.values()), RULES),
+    meta = backfill.dataset(Shape(sites=1, containers=CONTAINERS), HOURS / 24, RULES, records.read_by(list(MODELS.values()), RULES),
                             compact=False, cache=cache, log=lambda _: None)
     yield meta
     shutil.rmtree(cache, ignore_errors=True)
@@ -65,6 +70,33 @@ def _queries(model, panel, data, range_s):
 def test_the_backfill_holds_raw_series_and_records(data):
     assert data["series_per_site"] > 500 and data["raw_samples"] == data["series"] * HOURS * 3600 / SCRAPE
     assert data["records"] >= 30
+
+
+def test_containers_are_a_layer_over_a_cached_data_set_without_them(tmp_path):
+    """A data set with containers starts from the cached one without them and backfills only the
+    records that read cAdvisor's series; one of them is a record whose input is there."""
+    from shared import records as R
+    cpu = R.CONTAINER_RATES["container_cpu_usage_seconds_total"]
+    wanted = {R.downsampled("up"), cpu}
+    logs: list[str] = []
+    end = 1_700_000_000.0
+    plain = backfill.dataset(Shape(sites=1), 0.5 / 24, RULES, {R.downsampled("up")}, end=end, compact=False,
+                             cache=tmp_path, log=logs.append)
+    # Over a data set without containers, the container record (held, empty) cannot be built upon.
+    empty = backfill.dataset(Shape(sites=1), 0.5 / 24, RULES, {cpu}, end=end, compact=False, cache=tmp_path,
+                             log=logs.append)
+    layered = backfill.dataset(Shape(sites=1, containers=("a", "b")), 0.5 / 24, RULES, wanted, end=end,
+                               compact=False, cache=tmp_path, log=logs.append)
+    assert plain["layers"] == [] and len(layered["layers"]) == 1 and layered["raw_key"] == plain["raw_key"]
+    assert layered["series"] > plain["series"]
+    on_top = [m for m in logs if "on top of" in m][-1]      # the layered data set's
+    assert f"on top of {plain['key']}" in on_top and " 1 recording rules" in on_top, logs
+    assert empty["key"] not in on_top
+    with backfill.Server(backfill.binary("prometheus", 2), backfill.clone(Path(layered["data"]), tmp_path / "q"),
+                         tmp_path / "p.log") as s:
+        got = requests.get(f"{s.url}/api/v1/query", params={
+            "query": f"count({cpu})", "time": end}, timeout=30)
+    assert got.json()["data"]["result"][0]["value"][1] == "2"
 
 
 def test_every_dashboard_is_measured(server, data):
@@ -93,6 +125,7 @@ def test_recorded_quantile_reads_fewer_samples_than_the_raw_one(server, data):
 
 OWN_HOST = ('site=~"$site", job=~"$job", instance=~"$instance", job=~"agent_dvr|cadvisor|logline_generator|node|'
             'orchestrator|scan_video|self_monitor|storage_exporter|summarize_scene|tv_scheduler"')
+CT = 'site=~"$site", job=~"$job", instance=~"$instance", name!=""'
 OLD = {
     # dashboard, panel: the raw queries these panels ran before they read recording rules.
     ("vv-pipeline", "Scan duration p50/p95/p99"): [
@@ -128,6 +161,20 @@ OLD = {
         ("{{job}} {{instance}}", f'sum by (job, instance) (rate(process_cpu_seconds_total{{{OWN_HOST}}}[5m]))')],
     ("vv-host", "Process open files"): [
         ("{{job}} {{instance}}", f"process_open_fds{{{OWN_HOST}}} / process_max_fds{{{OWN_HOST}}}")],
+    # cAdvisor's panels, which read raw series before their 5-minute records.
+    ("vv-host", "Container CPU"): [
+        ("{{name}}", f'sum by (name) (rate(container_cpu_usage_seconds_total{{{CT}}}[$__rate_interval]))')],
+    ("vv-host", "Container memory"): [
+        ("{{name}}", f'sum by (name) (container_memory_working_set_bytes{{{CT}}})'),
+        ("{{name}} incl. cache", f'sum by (name) (container_memory_usage_bytes{{{CT}}})')],
+    ("vv-host", "Container network"): [
+        ("{{name}} rx", f'-sum by (name) (rate(container_network_receive_bytes_total{{{CT}}}'
+                        f'[$__rate_interval]))'),
+        ("{{name}} tx", f'sum by (name) (rate(container_network_transmit_bytes_total{{{CT}}}'
+                        f'[$__rate_interval]))')],
+    ("vv-host", "Container filesystem I/O"): [
+        ("{{name}} write", f'sum by (name) (rate(container_fs_writes_bytes_total{{{CT}}}'
+                           f'[$__rate_interval]))')],
 }
 # (Subfolder growth per hour is compared by the benchmark over a week: its copy's newest fit is up to
 # 5 minutes old, which over this data's last hour is up to 10 % of the line, over a week 2 %.)

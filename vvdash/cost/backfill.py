@@ -3,7 +3,9 @@ the recording rules through `promtool tsdb create-blocks-from rules` against a P
 then compacted by Prometheus itself as a server running for that long would have done.
 
 The finished data folder is cached (git-ignored .cache/query-cost/) under a key of the shape,
-the span and the rules, so a benchmark backfills once and measures many times.
+the span and the rules, so a benchmark backfills once and measures many times. cAdvisor's series
+(a shape with containers) are a layer of their own over the same span: adding them backfills only
+them and the records that read them, on top of a cached data set without them.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import yaml
 
 from vvdash import project_folder
 from vvdash.generations import GENERATIONS
-from vvdash.cost.series import SERIES_VERSION, Shape, fleet_series, write_openmetrics
+from vvdash.cost.series import SERIES_VERSION, Series, Shape, fleet_container_series, fleet_series, write_openmetrics
 from vvdash.errors import VVError
 from vvdash.procs import Process, free_port, wait_http
 
@@ -94,9 +96,9 @@ def _windows(start: float, end: float):
         t = edge
 
 
-def _raw_blocks(shape: Shape, start: float, end: float, data: Path, promtool: str, work: Path) -> int:
-    """Blocks of every series from start to end; the next window's file is written while promtool reads one."""
-    series = fleet_series(shape)
+def _raw_blocks(series: list[Series], scrape_s: float, start: float, end: float, data: Path, promtool: str,
+                work: Path) -> int:
+    """Blocks of `series` from start to end; the next window's file is written while promtool reads one."""
     running: tuple[subprocess.Popen, Path] | None = None
     samples = 0
 
@@ -110,7 +112,7 @@ def _raw_blocks(shape: Shape, start: float, end: float, data: Path, promtool: st
     for i, (a, b) in enumerate(_windows(start, end)):
         path = work / f"window-{i}.om"
         with open(path, "w", buffering=1 << 22) as out:
-            samples += write_openmetrics(out, series, a, b, shape.scrape_s, start)
+            samples += write_openmetrics(out, series, a, b, scrape_s, start)
             out.write("# EOF\n")
         if running:
             finish(running)
@@ -263,12 +265,17 @@ def _key(*parts) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:12]
 
 
-def raw_dataset(shape: Shape, days: float, *, end: float | None = None, cache: Path | None = None, log=print) -> dict:
-    """Blocks of the raw series only (no records), cached: the slow part, shared by every rule set."""
-    cache = cache or project_folder.path(CACHE_DIR)
+def _shaped(series: list[Series]) -> list:
     # The series themselves are in the key: a metric added to the catalog is a new data set.
-    shaped = [(s.text, s.kind, s.rate, s.swing) for s in fleet_series(shape)]
-    key = f"raw-{shape.sites}sites-{days:g}d-" + _key(SERIES_VERSION, asdict(shape), days, end, shaped)
+    return [(s.text, s.kind, s.rate, s.swing) for s in series]
+
+
+def raw_dataset(shape: Shape, days: float, *, end: float | None = None, cache: Path | None = None, log=print) -> dict:
+    """Blocks of the raw series only (no records, no containers), cached: the slow part, shared by every rule set."""
+    cache = cache or project_folder.path(CACHE_DIR)
+    shape = shape.without_containers()
+    series = fleet_series(shape)
+    key = f"raw-{shape.sites}sites-{days:g}d-" + _key(SERIES_VERSION, asdict(shape), days, end, _shaped(series))
     folder = cache / key
     meta_path = folder / "raw.json"
     if meta_path.exists():
@@ -277,21 +284,46 @@ def raw_dataset(shape: Shape, days: float, *, end: float | None = None, cache: P
     if end is None:
         end = math.floor(time.time() / 60) * 60 - 3600
     start = end - days * 86400
+    samples = _backfill_series(series, shape.scrape_s, start, end, folder, promtool, key, log)
+    meta = {"key": key, "data": str(folder / "data"), "start": start, "end": end, "days": days,
+            "shape": asdict(shape), "series": len(series), "series_per_site": len(series) // shape.sites,
+            "raw_samples": samples}
+    meta_path.write_text(json.dumps(meta, indent=2))
+    return meta
+
+
+def container_layer(shape: Shape, raw: dict, *, cache: Path | None = None, log=print) -> dict | None:
+    """Blocks of cAdvisor's series over the raw data set's span, cached; None for a shape without containers."""
+    series = fleet_container_series(shape)
+    if not series:
+        return None
+    cache = cache or project_folder.path(CACHE_DIR)
+    key = f"containers-{shape.sites}sites-{raw['days']:g}d-" + _key(SERIES_VERSION, raw["key"], _shaped(series))
+    folder = cache / key
+    meta_path = folder / "layer.json"
+    if meta_path.exists():
+        return json.loads(meta_path.read_text())
+    samples = _backfill_series(series, shape.scrape_s, raw["start"], raw["end"], folder, binary("promtool", 2),
+                               key, log)
+    meta = {"key": key, "data": str(folder / "data"), "series": len(series), "raw_samples": samples,
+            "metrics": sorted({s.name for s in series})}
+    meta_path.write_text(json.dumps(meta, indent=2))
+    return meta
+
+
+def _backfill_series(series: list[Series], scrape_s: float, start: float, end: float, folder: Path, promtool: str,
+                     key: str, log) -> int:
     shutil.rmtree(folder, ignore_errors=True)
     data = folder / "data"
     data.mkdir(parents=True)
     work = Path(tempfile.mkdtemp(prefix="vvdash-backfill-", dir=folder))
     try:
         t0 = time.monotonic()
-        samples = _raw_blocks(shape, start, end, data, promtool, work)
+        samples = _raw_blocks(series, scrape_s, start, end, data, promtool, work)
         log(f"backfill {key}: {samples:,} raw samples in {time.monotonic() - t0:.0f}s")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    series = len(fleet_series(shape))
-    meta = {"key": key, "data": str(data), "start": start, "end": end, "days": days, "shape": asdict(shape),
-            "series": series, "series_per_site": series // shape.sites, "raw_samples": samples}
-    meta_path.write_text(json.dumps(meta, indent=2))
-    return meta
+    return samples
 
 
 def dataset(shape: Shape, days: float, rule_files: list[Path], records: set[str] | None = None, *,
@@ -300,8 +332,10 @@ def dataset(shape: Shape, days: float, rule_files: list[Path], records: set[str]
     """The raw blocks plus the recording rules `records` (all when None) read, backfilled and compacted."""
     cache = cache or project_folder.path(CACHE_DIR)
     raw = raw_dataset(shape, days, end=end, cache=cache, log=log)
+    layer = container_layer(shape, raw, cache=cache, log=log)
+    layers = [layer["key"]] if layer else []
     levels = record_levels(rule_files, records)
-    key = f"{shape.sites}sites-{days:g}d-" + _key(raw["key"], levels, eval_interval, compact)
+    key = f"{shape.sites}sites-{days:g}d-" + _key(raw["key"], levels, eval_interval, compact, *layers)
     folder = cache / key
     meta_path = folder / "dataset.json"
     if meta_path.exists():
@@ -310,13 +344,15 @@ def dataset(shape: Shape, days: float, rule_files: list[Path], records: set[str]
     # Start from the cached data set holding most of these rules (same raw blocks and interval): only
     # the rules it lacks are backfilled. A changed rule is a different rule, so it is backfilled anew.
     wanted = [_canonical(r) for level in levels for r in level]
-    base = _best_base(cache, raw["key"], eval_interval, compact, set(wanted))
+    base = _best_base(cache, raw["key"], eval_interval, compact, set(wanted), layer)
     have = set(base["rules"]) if base else set()
     todo = [[r for r in level if _canonical(r) not in have] for level in levels]
     todo = [level for level in todo if level]
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     data = clone(Path(base["data"] if base else raw["data"]), folder)
+    if layer and layer["key"] not in (base or {}).get("layers", []):
+        clone(Path(layer["data"]), folder)          # its blocks beside the others (Prometheus merges overlaps)
     work = Path(tempfile.mkdtemp(prefix="vvdash-backfill-", dir=folder))
     try:
         t1 = time.monotonic()
@@ -329,7 +365,11 @@ def dataset(shape: Shape, days: float, rule_files: list[Path], records: set[str]
             log(f"backfill {key}: compacted to {blocks} blocks in {time.monotonic() - t2:.0f}s")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    meta = {**raw, "key": key, "raw_key": raw["key"], "data": str(data), "records": sum(map(len, levels)),
+    meta = {**raw, "key": key, "raw_key": raw["key"], "layers": layers, "data": str(data),
+            "records": sum(map(len, levels)),
+            "series": raw["series"] + (layer["series"] if layer else 0),
+            "series_per_site": (raw["series"] + (layer["series"] if layer else 0)) // shape.sites,
+            "raw_samples": raw["raw_samples"] + (layer["raw_samples"] if layer else 0),
             "eval_interval": eval_interval, "compact": compact,
             "rules": wanted + sorted(have - set(wanted))}      # what the blocks hold
     meta_path.write_text(json.dumps(meta, indent=2))
@@ -340,11 +380,15 @@ def _canonical(rule: dict) -> str:
     return json.dumps(rule, sort_keys=True)
 
 
-def _best_base(cache: Path, raw_key: str, eval_interval: str, compact: bool, wanted: set[str]) -> dict | None:
+def _best_base(cache: Path, raw_key: str, eval_interval: str, compact: bool, wanted: set[str],
+               layer: dict | None = None) -> dict | None:
     """The cached data set over the same raw blocks sharing the most rules with `wanted`, and holding no
     other version of a wanted record (its samples would mix with the new ones); other records are
-    harmless extra series."""
+    harmless extra series. With a container layer, a data set without it will do as long as none of
+    the wanted rules it holds reads the layer's metrics (their samples would lack the containers)."""
     names = {json.loads(r)["record"] for r in wanted}
+    layers = [layer["key"]] if layer else []
+    layer_metrics = set(layer["metrics"]) if layer else set()
     best = None
     for path in Path(cache).glob("*/dataset.json"):
         try:
@@ -356,6 +400,10 @@ def _best_base(cache: Path, raw_key: str, eval_interval: str, compact: bool, wan
                 or meta.get("compact", True) != compact or rules is None or not Path(meta["data"]).is_dir()
                 or any(r not in wanted and json.loads(r)["record"] in names for r in rules)):
             continue
+        held = meta.get("layers", [])
+        if held != layers and (held or any(_names(json.loads(r)["expr"]) & layer_metrics
+                                           for r in set(rules) & wanted)):
+            continue
         if best is None or len(set(rules) & wanted) > len(set(best["rules"]) & wanted):
             best = meta
     return best
@@ -363,8 +411,9 @@ def _best_base(cache: Path, raw_key: str, eval_interval: str, compact: bool, wan
 
 def clone(data: Path, into: Path) -> Path:
     """A hard-linked copy of a data folder, so a server may write (lock, WAL, compaction) without
-    touching the cache: blocks are never modified in place, only replaced."""
+    touching the cache: blocks are never modified in place, only replaced. Into a folder that has
+    data already, the blocks join those there."""
     target = Path(into) / "data"
-    shutil.copytree(data, target, copy_function=os.link,
+    shutil.copytree(data, target, copy_function=os.link, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("lock", "wal", "chunks_head", "queries.active", "*.tmp*"))
     return target

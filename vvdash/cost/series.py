@@ -5,6 +5,10 @@ Per site: one host; every scraped job with its `up`, `scrape_duration_seconds` a
 values the pipeline's code uses (statuses, stages, reasons, folders, services) and the
 fleet shape's DVRs and TVs; histogram buckets from the catalog. Values follow steady
 rates with a daily swing, so quantiles and ratios are stable and comparable across queries.
+
+A site running containers (Shape.containers, the compose stack's, which runs cAdvisor) also has
+cAdvisor's series for each of them and for a few unnamed cgroups, kept apart from the rest
+(`container_series`) so the backfill adds them as a layer on the same blocks.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from itertools import product
 import numpy as np
 
 from vvdash import catalog
+from vvdash.emit.compose import compose_file
+from vvdash.inventory import Inventory
 from vvdash.jobs import JOB, PIPELINE_SERVICES, PUSHED_JOBS
 
 DAY = 86400.0
@@ -65,6 +71,10 @@ class Shape:
     tvs: int = 3
     cpus: int = 4
     scrape_s: float = 15.0
+    containers: tuple[str, ...] = ()     # names cAdvisor reports; none: no cAdvisor
+
+    def without_containers(self) -> Shape:
+        return Shape(sites=self.sites, dvrs=self.dvrs, tvs=self.tvs, cpus=self.cpus, scrape_s=self.scrape_s)
 
     def site_names(self) -> list[str]:
         return [f"site-{i + 1:02d}" for i in range(self.sites)]
@@ -232,6 +242,61 @@ def site_series(site: str, shape: Shape) -> list[Series]:
     for s in out:
         s.phase = _phase(s) if s.swing else 0.0
     return out
+
+
+# cAdvisor's per-container series: (metric, kind, per-second rate or level, extra labels).
+CONTAINER_METRICS: tuple[tuple[str, str, float, dict[str, str]], ...] = (
+    ("container_cpu_usage_seconds_total", "counter", 0.05, {}),
+    ("container_cpu_user_seconds_total", "counter", 0.03, {}),
+    ("container_cpu_system_seconds_total", "counter", 0.02, {}),
+    ("container_memory_working_set_bytes", "gauge", 2e8, {}),
+    ("container_memory_usage_bytes", "gauge", 3e8, {}),
+    ("container_memory_rss", "gauge", 1.5e8, {}),
+    ("container_memory_cache", "gauge", 1e8, {}),
+    ("container_spec_memory_limit_bytes", "gauge", 0.0, {}),
+    ("container_network_receive_bytes_total", "counter", 5e4, {"interface": "eth0"}),
+    ("container_network_transmit_bytes_total", "counter", 2e4, {"interface": "eth0"}),
+    ("container_fs_reads_bytes_total", "counter", 1e4, {"device": "/dev/vda"}),
+    ("container_fs_writes_bytes_total", "counter", 5e4, {"device": "/dev/vda"}),
+    ("container_last_seen", "timestamp", 15.0, {}),
+)
+# cgroups without a container (name=""): cAdvisor reports their CPU and memory too.
+UNNAMED_CGROUPS = ("/", "/system.slice", "/system.slice/docker.service")
+RESTART_EVERY_S = 6 * 3600      # one container restarts this often; the others run the whole time
+
+
+def compose_containers(inv: Inventory) -> tuple[str, ...]:
+    """The long-running containers of the compose stack vvdash generates, as cAdvisor names them."""
+    doc = compose_file(inv)
+    return tuple(svc.get("container_name") or f"{doc['name']}-{name}-1"
+                 for name, svc in doc["services"].items() if svc.get("restart") != "no")
+
+
+def container_series(site: str, shape: Shape) -> list[Series]:
+    """cAdvisor's series at one site: every metric per named container, CPU and memory per unnamed cgroup."""
+    base = {"site": site, "job": JOB["cadvisor"], "instance": _instance(f"{site}-host", "cadvisor")}
+    out: list[Series] = []
+    for i, name in enumerate(shape.containers):
+        labels = {**base, "name": name, "id": f"/system.slice/docker-{zlib.crc32(name.encode()):08x}.scope",
+                  "image": f"{name}:latest", "container_label_com_docker_compose_service": name}
+        for metric, kind, value, extra in CONTAINER_METRICS:
+            out.append(Series(metric, {**labels, **extra}, kind, value, swing=0.2 if kind != "timestamp" else 0.0))
+        start = Series("container_start_time_seconds", labels, "timestamp", RESTART_EVERY_S) if i == 0 else \
+            Series("container_start_time_seconds", labels, "gauge", 1.7e9, swing=0.0)
+        out.append(start)
+    if shape.containers:
+        for cgroup in UNNAMED_CGROUPS:
+            labels = {**base, "name": "", "id": cgroup, "image": ""}
+            out += [Series("container_cpu_usage_seconds_total", labels, "counter", 0.5),
+                    Series("container_memory_working_set_bytes", labels, "gauge", 4e9),
+                    Series("container_memory_usage_bytes", labels, "gauge", 6e9)]
+    for s in out:
+        s.phase = _phase(s) if s.swing else 0.0
+    return out
+
+
+def fleet_container_series(shape: Shape) -> list[Series]:
+    return [s for site in shape.site_names() for s in container_series(site, shape)]
 
 
 def _phase(series: Series) -> float:
