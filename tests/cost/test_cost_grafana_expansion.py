@@ -47,6 +47,16 @@ def test_substitution_sends_all_values_and_durations():
     assert b.params() == {"query": b.expr, "time": "1000000.000"}
 
 
+def test_listed_values_are_sent_as_grafanas_prometheus_regex():
+    model = {"uid": "u", "templating": {"list": [
+        {"name": "site", "type": "query", "allValue": ".+"}, {"name": "job", "type": "query", "allValue": ".+"}]},
+        "panels": [{"type": "timeseries", "title": "t", "gridPos": {"w": 8},
+                    "targets": [{"refId": "A", "expr": 'x{site=~"$site", job=~"$job"}'}]}]}
+    [a] = grafana.expand(model, end=1_000_000, range_s=3600, scrape_s=15,
+                         variables={"site": grafana.multi_value(["site-01", "a.b"])})
+    assert a.expr == 'x{site=~"(site-01|a\\.b)", job=~".+"}'
+
+
 def test_panel_min_interval_raises_the_step():
     model = {"uid": "u", "templating": {"list": []}, "panels": [
         {"type": "timeseries", "title": "t", "interval": "5m", "gridPos": {"w": 8},

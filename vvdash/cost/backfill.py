@@ -275,7 +275,9 @@ def raw_dataset(shape: Shape, days: float, *, end: float | None = None, cache: P
     cache = cache or project_folder.path(CACHE_DIR)
     shape = shape.without_containers()
     series = fleet_series(shape)
-    key = f"raw-{shape.sites}sites-{days:g}d-" + _key(SERIES_VERSION, asdict(shape), days, end, _shaped(series))
+    # (containers are the layer's key, not this one's: a data set with them shares these blocks)
+    fields = {k: v for k, v in asdict(shape).items() if k != "containers"}
+    key = f"raw-{shape.sites}sites-{days:g}d-" + _key(SERIES_VERSION, fields, days, end, _shaped(series))
     folder = cache / key
     meta_path = folder / "raw.json"
     if meta_path.exists():
@@ -286,7 +288,7 @@ def raw_dataset(shape: Shape, days: float, *, end: float | None = None, cache: P
     start = end - days * 86400
     samples = _backfill_series(series, shape.scrape_s, start, end, folder, promtool, key, log)
     meta = {"key": key, "data": str(folder / "data"), "start": start, "end": end, "days": days,
-            "shape": asdict(shape), "series": len(series), "series_per_site": len(series) // shape.sites,
+            "shape": fields, "series": len(series), "series_per_site": len(series) // shape.sites,
             "raw_samples": samples}
     meta_path.write_text(json.dumps(meta, indent=2))
     return meta

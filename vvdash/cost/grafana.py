@@ -107,9 +107,17 @@ def all_values(model: dict) -> dict[str, str]:
     return out
 
 
-def expand(model: dict, *, end: float, range_s: float, scrape_s: float, screen_px: int = 1600) -> list[Query]:
-    """Every query a dashboard's panels send for the range [end - range_s, end]."""
-    variables = all_values(model)
+def multi_value(values: list[str]) -> str:
+    """What a multi-value variable with these values selected sends to Prometheus: its values
+    regex-escaped, joined by | and grouped (Grafana's Prometheus data source)."""
+    return "(" + "|".join(re.sub(r"([\\^$*+?.()|{}\[\]])", r"\\\1", v) for v in values) + ")"
+
+
+def expand(model: dict, *, end: float, range_s: float, scrape_s: float, screen_px: int = 1600,
+           variables: dict[str, str] | None = None) -> list[Query]:
+    """Every query a dashboard's panels send for the range [end - range_s, end], with every variable
+    on All except those given in `variables` (name -> the value sent)."""
+    variables = {**all_values(model), **(variables or {})}
     out = []
     for panel in iter_panels(model):
         if panel.get("type") not in DATA_PANEL_TYPES:
