@@ -63,10 +63,11 @@ def start_on_free_port(start: Callable[[int], Process], ready_url: Callable[[int
         try:
             wait_http(ready_url(port), timeout=timeout, proc=proc.popen)
             return proc, port
-        except VVError:
+        except VVError as exc:
             proc.stop()
             if ADDRESS_IN_USE not in proc.tail(50).lower():
-                raise
+                last = proc.tail(1).strip()
+                raise VVError(f"{exc}" + (f"; its log ends: {last[-300:]}" if last else "")) from None
     raise VVError(f"{proc.name}: every one of {attempts} free ports was taken before it could bind it")
 
 

@@ -30,7 +30,7 @@ from vvdash import project_folder
 from vvdash.generations import GENERATIONS
 from vvdash.cost.series import SERIES_VERSION, Series, Shape, fleet_container_series, fleet_series, write_openmetrics
 from vvdash.errors import VVError
-from vvdash.procs import Process, free_port, wait_http
+from vvdash.procs import Process, start_on_free_port
 
 CACHE_DIR = ".cache/query-cost"      # in the project folder
 RAW_WINDOW_S = 6 * 3600          # one promtool run per aligned 6 h window keeps each input file small
@@ -59,27 +59,31 @@ def version(path: str) -> str:
 
 # -- a Prometheus over a data folder --------------------------------------------------------
 class Server:
-    """A Prometheus with no scrape jobs over `data`; stopped on exit."""
+    """A Prometheus with no scrape jobs over `data`, on a port it binds itself (started again on
+    another if one is taken first); stopped on exit."""
 
     def __init__(self, prometheus: str, data: Path, log: Path):
         self.prometheus, self.data, self.log = prometheus, Path(data), Path(log)
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.port = 0
+        self.url = ""
         self.proc: Process | None = None
 
-    def __enter__(self) -> Server:
-        config = self.data.parent / f"prometheus-{self.port}.yml"
+    def _start(self, port: int) -> Process:
+        config = self.data.parent / f"prometheus-{port}.yml"
         config.write_text("global: {scrape_interval: 15s, evaluation_interval: 15s}\nscrape_configs: []\n")
-        self.proc = Process("prometheus", [
+        return Process("prometheus", [
             self.prometheus, f"--config.file={config}", f"--storage.tsdb.path={self.data}",
-            f"--web.listen-address=127.0.0.1:{self.port}", "--storage.tsdb.retention.time=15d",
+            f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=15d",
             "--query.max-samples=500000000", "--query.timeout=5m", "--log.level=warn",
         ], self.log).start()
+
+    def __enter__(self) -> Server:
         try:
-            wait_http(f"{self.url}/-/ready", timeout=600, proc=self.proc.popen)
-        except VVError:
-            self.proc.stop()
-            raise VVError(f"prometheus on {self.data} did not start: {self.proc.tail(5)}") from None
+            self.proc, self.port = start_on_free_port(self._start, lambda port: f"http://127.0.0.1:{port}/-/ready",
+                                                      timeout=600)
+        except VVError as exc:
+            raise VVError(f"prometheus on {self.data} did not start: {exc}") from None
+        self.url = f"http://127.0.0.1:{self.port}"
         return self
 
     def __exit__(self, *exc):
