@@ -29,7 +29,7 @@ DOWNSAMPLED_MIN = _DOWNSAMPLED.format(what="lowest value", keeps="a failure as s
 DOWNSAMPLED_MAX = _DOWNSAMPLED.format(what="highest value", keeps="a peak")
 COUNTED = _DOWNSAMPLED.format(what="sum of the 5-minute increases", keeps="every event")
 # Said by every panel drawn from 5-minute rates evaluated every 5 minutes: a copy of a recorded rate
-# (shared/records.COPIED) or a rate recorded only that way (CONTAINER_RATES).
+# (shared/records.COPIED) or a rate recorded only that way (CONTAINERS).
 _EVERY5M_RATE = ("Drawn from {what} evaluated every 5 minutes (rules/downsample.py): each point is the mean rate "
                  "over its step, so bursts shorter than 5 minutes are smoothed out; points are at least 5 minutes "
                  "apart, and the newest 5 minutes appear at the {record}'s next evaluation.")
@@ -44,6 +44,8 @@ TAG = "vvdash"     # every dashboard carries it; the dashboard links list dashbo
 # Matchers on `job`, whose value is never a site name: the first holds only when $site is All's `.+`,
 # the second only when it is a list of sites (Scope.buckets).
 SITES_ALL, SITES_LISTED = 'job=~"$site"', 'job!~"$site"'
+# The same for the instance variable (a job is never an instance either).
+INSTANCES_ALL, INSTANCES_LISTED = 'job=~"$instance"', 'job!~"$instance"'
 
 
 @dataclass(frozen=True)
@@ -116,10 +118,19 @@ class Scope:
         reduction: the mean of the 5-minute rates in the step, or the lowest or newest fit."""
         return f"{records.COPIED[record]}_over_time({self.rec(records.copied(record), extra)}[$__interval])"
 
-    def rate_over_step(self, record: str, extra: str = "") -> str:
-        """A rate recorded every DOWNSAMPLE_WINDOW over that window (shared/records.CONTAINER_RATES),
-        averaged over the panel's step: the step's mean rate."""
-        return f"avg_over_time({self.rec(record, extra)}[$__interval])"
+    def per_container(self, metric: str, window: str = "$__interval") -> str:
+        """A container metric's 5-minute record (shared/records.CONTAINERS) reduced over `window`
+        (the panel's step, or `$__range`) by its reduction: the mean rate, the highest level, the
+        starts. With the site and instance variables on All it reads the fleet rollup (one series per
+        container name instead of one per name and site); otherwise the per-instance records, through
+        a branch per variable that is not on All (both branches then hold the same series, which
+        `or` keeps once). Panels sum it by name either way."""
+        how = records.CONTAINERS[metric][1]
+        record = records.container(metric)
+        fleet = f'{records.fleet(record)}{{job=~"$job", {SITES_ALL}' + (f", {INSTANCES_ALL}" if self.instance else "") + "}"
+        listed = [SITES_LISTED, *([INSTANCES_LISTED] if self.instance else [])]
+        branches = [fleet, *(self._rec(record, matcher) for matcher in listed)]
+        return "(" + " or ".join(f"{how}_over_time({b}[{window}])" for b in branches) + ")"
 
     def count(self, metric: str, extra: str = "") -> str:
         """Events per step of a pushed counter: its recorded 5-minute increases (COUNTED) summed over the step."""

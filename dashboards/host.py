@@ -11,6 +11,9 @@ from vvdash.model.dashboards import Unit
 DEVICE_FILTER = 'device!~"lo|veth.*|docker.*|br-.*|virbr.*"'
 DISK_FILTER = 'device!~"loop.*|ram.*|sr.*"'
 IDLE = 'mode="idle"'
+# Said by every container panel (Scope.per_container).
+FLEET_CONTAINERS = ("With the site and instance variables on All, each line is the containers of that name summed "
+                    "over the sites, from the fleet rollup of those records.")
 
 
 def _panels(inv, sc: Scope) -> list:
@@ -18,8 +21,8 @@ def _panels(inv, sc: Scope) -> list:
     # process_* is exposed by every job: only this dashboard's services are drawn.
     own = sc.own_jobs
 
-    def container_rate(metric: str, sign: str = "") -> str:
-        return f"{sign}sum by (name) ({sc.rate_over_step(R.CONTAINER_RATES[metric])})"
+    def per_container(metric: str, sign: str = "") -> str:
+        return f"{sign}sum by (name) ({sc.per_container(metric)})"
 
     def per_device(metric: str, device_filter: str, sign: str = "") -> str:
         return f"{sign}sum by (instance, device) ({sc.copy_over_step(R.NODE_DEVICE_RATE[metric], device_filter)})"
@@ -56,30 +59,32 @@ def _panels(inv, sc: Scope) -> list:
                DEVICE_FILTER, ("node_network_receive_bytes_total", "rx"), ("node_network_transmit_bytes_total", "tx")),
         row("Containers (cAdvisor)"),
         downsampled(timeseries("Container CPU",
-                   "CPU seconds per second per container (1 = one core). Empty without cAdvisor. " + RECORDED_RATE,
-                   Unit.PERCENT_UNIT, [q(container_rate("container_cpu_usage_seconds_total"), "{{name}}")],
+                   "CPU seconds per second per container (1 = one core). Empty without cAdvisor. " + RECORDED_RATE
+                   + " " + FLEET_CONTAINERS,
+                   Unit.PERCENT_UNIT, [q(per_container("container_cpu_usage_seconds_total"), "{{name}}")],
                    min=0, w=8)),
         downsampled(timeseries("Container memory",
-                   "Working set per container, what the OOM killer sees. " + DOWNSAMPLED_MAX,
-                   Unit.BYTES, [q(f"sum by (name) ({sc.over_step('container_memory_working_set_bytes')})", "{{name}}"),
-                                q(f"sum by (name) ({sc.over_step('container_memory_usage_bytes')})",
-                                  "{{name}} incl. cache")],
+                   "Working set per container, what the OOM killer sees. " + DOWNSAMPLED_MAX + " " + FLEET_CONTAINERS,
+                   Unit.BYTES, [q(per_container("container_memory_working_set_bytes"), "{{name}}"),
+                                q(per_container("container_memory_usage_bytes"), "{{name}} incl. cache")],
                    min=0, w=8)),
         downsampled(timeseries("Container network",
-                   "Bytes received (negative) and transmitted per second per container. " + RECORDED_RATE,
-                   Unit.BYTES_PER_SECOND, [q(container_rate("container_network_receive_bytes_total", "-"), "{{name}} rx"),
-                                           q(container_rate("container_network_transmit_bytes_total"), "{{name}} tx")],
+                   "Bytes received (negative) and transmitted per second per container. " + RECORDED_RATE
+                   + " " + FLEET_CONTAINERS,
+                   Unit.BYTES_PER_SECOND, [q(per_container("container_network_receive_bytes_total", "-"), "{{name}} rx"),
+                                           q(per_container("container_network_transmit_bytes_total"), "{{name}} tx")],
                    w=8)),
         downsampled(timeseries("Container filesystem I/O",
-                   "Bytes read (negative) and written per second per container. " + RECORDED_RATE,
-                   Unit.BYTES_PER_SECOND, [q(container_rate("container_fs_reads_bytes_total", "-"), "{{name}} read"),
-                                           q(container_rate("container_fs_writes_bytes_total"), "{{name}} write")],
+                   "Bytes read (negative) and written per second per container. " + RECORDED_RATE
+                   + " " + FLEET_CONTAINERS,
+                   Unit.BYTES_PER_SECOND, [q(per_container("container_fs_reads_bytes_total", "-"), "{{name}} read"),
+                                           q(per_container("container_fs_writes_bytes_total"), "{{name}} write")],
                    w=8)),
         table("Container restarts",
               "Container starts over the time range (changes of the start time, counted per 5-minute window by "
               "a recording rule, so the newest 5 minutes count at its next evaluation), and restarts self_monitor "
-              "triggered per service. Red at platform.restart_loop_count.",
-              Unit.SHORT, [q(f"sum by (name) (sum_over_time({sc.rec(R.CONTAINER_STARTS)}[$__range]))",
+              "triggered per service. Red at platform.restart_loop_count. " + FLEET_CONTAINERS,
+              Unit.SHORT, [q(f"sum by (name) ({sc.per_container('container_start_time_seconds', '$__range')})",
                           instant=True, fmt="table")],
               thresholds=above(None, inv.thresholds("platform")("restart_loop_count")), w=8),
         timeseries("Restarts triggered by self_monitor",

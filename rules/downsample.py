@@ -22,8 +22,6 @@ def _matchers(component: str | None, extra: str) -> str:
     parts = [selector(component)] if component else []
     if extra == "FSTYPE":
         parts.append(exprs.FSTYPE_FILTER)
-    elif extra == "CONTAINERS":
-        parts.append(R.CONTAINER_FILTER)
     return "{" + ", ".join(parts) + "}" if parts else ""
 
 
@@ -48,21 +46,28 @@ def _copies(inv) -> list[Record]:
 
 
 def _containers() -> list[Record]:
-    """Per-container rates and starts of each window (shared/records.CONTAINER_RATES, CONTAINER_STARTS)."""
+    """Each container's rates, highest levels and starts of each window (shared/records.CONTAINERS),
+    then their fleet rollups (evaluated after them, in the same group)."""
     w = R.DOWNSAMPLE_WINDOW
     by = "site, job, instance, name"
-    out = [Record(record=record, expr=f"sum by ({by}) (rate({metric}{_matchers('cadvisor', 'CONTAINERS')}[{w}]))")
-           for metric, record in R.CONTAINER_RATES.items()]
-    # changes() counts changes between samples inside its range, so one over the last window alone
-    # would miss a start between the window's first sample and the one before it. Over two windows
-    # minus the earlier one it counts exactly the changes whose later sample is in this window, so
-    # consecutive evaluations count every start once; a container new within the two windows has no
-    # earlier samples, and its changes over both are all in this one.
-    start = f"container_start_time_seconds{_matchers('cadvisor', 'CONTAINERS')}"
-    two = f"{duration_seconds(w) * 2:g}s"
-    out.append(Record(record=R.CONTAINER_STARTS,
-                      expr=f"sum by ({by}) ((changes({start}[{two}]) - changes({start}[{w}] offset {w})) "
-                           f"or changes({start}[{two}]))"))
+    out = []
+    for metric, (how, _) in R.CONTAINERS.items():
+        sel = f"{metric}{{{selector('cadvisor')}, {R.CONTAINER_FILTER}}}"
+        if how == "rate":
+            expr = f"sum by ({by}) (rate({sel}[{w}]))"
+        elif how == "max_over_time":
+            expr = f"max by ({by}) (max_over_time({sel}[{w}]))"
+        else:
+            # changes() counts changes between samples inside its range, so one over the last window
+            # alone would miss a start between the window's first sample and the one before it. Over
+            # two windows minus the earlier one it counts exactly the changes whose later sample is in
+            # this window, so consecutive evaluations count every start once; a container new within
+            # the two windows has no earlier samples, and its changes over both are all in this one.
+            two = f"{duration_seconds(w) * 2:g}s"
+            expr = f"sum by ({by}) ((changes({sel}[{two}]) - changes({sel}[{w}] offset {w})) or changes({sel}[{two}]))"
+        out.append(Record(record=R.container(metric), expr=expr))
+    out += [Record(record=R.fleet(R.container(metric)), expr=f"sum by (job, name) ({R.container(metric)})")
+            for metric in R.CONTAINERS]
     return out
 
 

@@ -82,9 +82,11 @@ FLEET_BUCKET_RATES = {
 
 
 def fleet(record: str) -> str:
-    """The fleet rollup of a per-site bucket-rate record: `fleet_<level>:…` (keeps job, le and its labels)."""
+    """The fleet rollup of a per-site (or per-instance) record: `fleet_<level without site and
+    instance>:…`, e.g. `fleet_stage:…`, `fleet:…` for a site-level one (keeps job and its labels)."""
     level, rest = record.split(":", 1)
-    return f"fleet_{level}:{rest}" if level != "site" else f"fleet:{rest}"
+    kept = [part for part in level.split("_") if part not in ("site", "instance")]
+    return f"fleet_{'_'.join(kept)}:{rest}" if kept else f"fleet:{rest}"
 
 
 def fleet_quantile(record: str) -> str:
@@ -120,25 +122,32 @@ DOWNSAMPLED = {
     "vv_cleanup_duration_seconds": ("max", "cleanup_old_files", ""),
     "vv_log_exporter_duration_seconds": ("max", "log_exporter", ""),
     "vv_summarize_scene_gpu_memory_used_bytes": ("max", "summarize_scene", ""),
-    "container_memory_working_set_bytes": ("max", "cadvisor", "CONTAINERS"),
-    "container_memory_usage_bytes": ("max", "cadvisor", "CONTAINERS"),
 }
 # cAdvisor's series of named containers (cgroups without a container, such as system slices, have
 # an empty name).
 CONTAINER_FILTER = 'name!=""'
-# cAdvisor's counters the host dashboard draws per container: metric -> record, the rate over
-# DOWNSAMPLE_WINDOW summed by site, job, instance and container name, evaluated every
-# DOWNSAMPLE_WINDOW (rules/downsample.py). The rates tile time, so their mean over a panel's step is
-# the step's mean rate. No alert reads them, so there is no record at the normal interval.
-CONTAINER_RATES = {
-    metric: f"instance_name:{metric.removesuffix('_total')}:rate{DOWNSAMPLE_WINDOW}"
-    for metric in ("container_cpu_usage_seconds_total", "container_network_receive_bytes_total",
-                   "container_network_transmit_bytes_total", "container_fs_reads_bytes_total",
-                   "container_fs_writes_bytes_total")
+# What the host dashboard draws per container, recorded every DOWNSAMPLE_WINDOW over that window
+# (rules/downsample.py) by site, job, instance and container name: metric -> (the window's
+# reduction, the panel's over its step). The rates tile time, so their mean over a step is the
+# step's mean rate; the highest working set of each window keeps a peak; the starts of each window
+# (changes of the start time) sum to every start in a range. No alert reads them, so there is no
+# record at the normal interval. Each has a fleet rollup (fleet(), summed by job and name), which
+# a panel reads with the site and instance variables on All.
+CONTAINERS = {
+    "container_cpu_usage_seconds_total": ("rate", "avg"),
+    "container_network_receive_bytes_total": ("rate", "avg"),
+    "container_network_transmit_bytes_total": ("rate", "avg"),
+    "container_fs_reads_bytes_total": ("rate", "avg"),
+    "container_fs_writes_bytes_total": ("rate", "avg"),
+    "container_memory_working_set_bytes": ("max_over_time", "max"),
+    "container_memory_usage_bytes": ("max_over_time", "max"),
+    "container_start_time_seconds": ("changes", "sum"),
 }
-# Starts of each container within each DOWNSAMPLE_WINDOW (changes of its start time), summed by site,
-# job, instance and name: their sum over a range counts every start in it once.
-CONTAINER_STARTS = f"instance_name:container_start_time_seconds:changes{DOWNSAMPLE_WINDOW}"
+
+
+def container(metric: str) -> str:
+    """`instance_name:<metric>:<rate|max_over_time|changes>5m`, the 5-minute record of a CONTAINERS metric."""
+    return f"instance_name:{metric.removesuffix('_total')}:{CONTAINERS[metric][0]}{DOWNSAMPLE_WINDOW}"
 # Pushed counters the dashboards draw as counts per interval: metric -> labels kept beyond site and job.
 # Recorded as the increase over each DOWNSAMPLE_WINDOW (the group's interval), so a panel's sum of
 # them over its step counts every event once.

@@ -6,8 +6,9 @@ with one high sample: its max record holds the peak for one window. A pushed cou
 steadily: its increase record is the window's increase. Free space falling 1,000 bytes a second:
 the hourly fit is exact. One sample of many open files: the open-files share holds it for one
 window. Steady counters and a folder growing steadily: each 5-minute copy of a recorded rate or fit
-is the original's exact value. Steady container counters: each container's rate, and none for a
-cgroup without a container name. Container restarts: each start counts in the one window that holds
+is the original's exact value. Steady container counters and levels with one peak: each
+container's rate or highest level (none for a cgroup without a container name), and the fleet
+rollup's sum over two instances. Container restarts: each start counts in the one window that holds
 its first sample, also a start right after the window before ends and a container new in the window.
 """
 
@@ -32,8 +33,6 @@ def _labels(ctx, metric: str, component: str | None, extra: str) -> dict:
     labels = ctx.labels(component or "orchestrator")
     if extra == "FSTYPE":
         labels.update(device="/dev/sda1", fstype="ext4", mountpoint=ctx.site.get("storage_mountpoint", "/"))
-    elif extra == "CONTAINERS":
-        labels.update(_container("orchestrator"))
     return labels
 
 
@@ -130,21 +129,41 @@ def _copies(ctx) -> list[Scenario]:
                      tuple(checks))]
 
 
-def _container_rates(ctx) -> list[Scenario]:
-    at = ctx.clock.eval_after(3 * W)
+def _out(labels: dict) -> dict:
+    return {k: labels[k] for k in ("site", "job", "instance", "name")}
+
+
+def _container_levels(ctx) -> list[Scenario]:
+    """Rates and highest levels per container and window, and their fleet rollups over two instances."""
+    clock = ctx.clock
+    at = clock.eval_after(3 * W)
+    odd_at = clock.sample_after(at - W)          # one high sample inside the window that ends at `at`
     series, checks = [], []
-    for i, (metric, record) in enumerate(R.CONTAINER_RATES.items()):
-        target = ctx.labels("cadvisor", **_container("scan_video"))
-        rate = 10.0 * (i + 1)
-        # Two series of one container (two interfaces or devices) sum; the unnamed cgroup is left out.
-        series += [Series(metric, {**target, "device": "a"}, counter(rate)),
-                   Series(metric, {**target, "device": "b"}, counter(rate / 2)),
-                   Series(metric, {**target, "name": "", "id": "/system.slice"}, counter(rate * 3))]
-        out = {k: target[k] for k in ("site", "job", "instance", "name")}
-        checks.append(close(at, _sel(record, site=target["site"]), out, rate * 1.5, rel=1e-6))
-    return [Scenario(R.CONTAINER_RATES["container_cpu_usage_seconds_total"], "expression",
-                     "each named container's rate over the window, summed over its series", (), tuple(series),
-                     tuple(checks))]
+    for i, (metric, (how, _)) in enumerate(R.CONTAINERS.items()):
+        if how == "changes":
+            continue
+        one = ctx.labels("cadvisor", **_container("scan_video"))
+        two = {**one, "instance": "other-host:8080"}
+        unnamed = {**one, "name": "", "id": "/system.slice"}
+        v = 10.0 * (i + 1)
+        if how == "rate":
+            # Two series of one container (two interfaces or devices) sum; the unnamed cgroup is left out.
+            series += [Series(metric, {**one, "device": "a"}, counter(v)), Series(metric, {**one, "device": "b"}, counter(v / 2)),
+                       Series(metric, two, counter(v)), Series(metric, unnamed, counter(v * 3))]
+            mine, other = v * 1.5, v
+        else:
+            series += [Series(metric, one, steps((0, v), (odd_at, v * 4), (odd_at + clock.step, v))),
+                       Series(metric, two, steps((0, v))), Series(metric, unnamed, steps((0, v * 9)))]
+            mine, other = v * 4, v
+        record = R.container(metric)
+        checks += [close(at, _sel(record, instance=one["instance"]), _out(one), mine, rel=1e-6,
+                         why="the unnamed cgroup left out" + (", the peak kept" if how != "rate" else "")),
+                   close(at, _sel(record, instance=two["instance"]), _out(two), other, rel=1e-6),
+                   close(at, R.fleet(record), {"job": one["job"], "name": one["name"]}, mine + other, rel=1e-6,
+                         why="the fleet rollup sums the instances")]
+    return [Scenario(R.container("container_cpu_usage_seconds_total"), "expression",
+                     "each named container's rate or highest level over the window, and its fleet rollup", (),
+                     tuple(series), tuple(checks))]
 
 
 def _container_starts(ctx) -> list[Scenario]:
@@ -155,26 +174,24 @@ def _container_starts(ctx) -> list[Scenario]:
     before, after = clock.eval_before(first), clock.eval_at_or_after(second + W)
     old, new = ctx.labels("cadvisor", **_container("scan_video")), ctx.labels("cadvisor", **_container("tv_scheduler"))
     unnamed = {**old, "name": "", "id": "/system.slice"}
-    series = (Series("container_start_time_seconds", old, steps((0, 1.0), (first, first), (second, second))),
-              Series("container_start_time_seconds", new, steps((0, None), (first, first), (second, second))),
-              Series("container_start_time_seconds", unnamed, steps((0, 1.0), (first, first))))
-    record = R.CONTAINER_STARTS
-
-    def out(labels: dict) -> dict:
-        return {k: labels[k] for k in ("site", "job", "instance", "name")}
-
+    metric = "container_start_time_seconds"
+    series = (Series(metric, old, steps((0, 1.0), (first, first), (second, second))),
+              Series(metric, new, steps((0, None), (first, first), (second, second))),
+              Series(metric, unnamed, steps((0, 1.0), (first, first))))
+    record = R.container(metric)
     site = old["site"]
-    checks = (close(before, _sel(record, site=site), out(old), 0.0, why="both starts are after this window"),
-              close(at, _sel(record, name="scan_video"), out(old), 2.0, why="two starts in the window, one at its edge"),
-              close(at, _sel(record, name="tv_scheduler"), out(new), 1.0,
+    checks = (close(before, _sel(record, site=site), _out(old), 0.0, why="both starts are after this window"),
+              close(at, _sel(record, name="scan_video"), _out(old), 2.0, why="two starts in the window, one at its edge"),
+              close(at, _sel(record, name="tv_scheduler"), _out(new), 1.0,
                     why="a container first seen in the window, restarted once"),
               ExprCheck(at, f"count({_sel(record, site=site)})", (({}, 2),), "no series for the unnamed cgroup"),
-              close(after, _sel(record, name="scan_video"), out(old), 0.0, why="no start in this window"),
-              close(after, _sel(record, name="tv_scheduler"), out(new), 0.0, why="no start in this window"))
+              close(at, _sel(R.fleet(record), name="scan_video"), {"job": old["job"], "name": "scan_video"}, 2.0),
+              close(after, _sel(record, name="scan_video"), _out(old), 0.0, why="no start in this window"),
+              close(after, _sel(record, name="tv_scheduler"), _out(new), 0.0, why="no start in this window"))
     return [Scenario(record, "expression", "each container start counts once, in the window of its first sample",
                      (), series, checks)]
 
 
 def scenarios(ctx) -> list[Scenario]:
     return (_gauges(ctx, "min") + _gauges(ctx, "max") + _counts(ctx) + _storage_deriv(ctx) + _open_files(ctx)
-            + _copies(ctx) + _container_rates(ctx) + _container_starts(ctx))
+            + _copies(ctx) + _container_levels(ctx) + _container_starts(ctx))

@@ -76,7 +76,7 @@ def test_containers_are_a_layer_over_a_cached_data_set_without_them(tmp_path):
     """A data set with containers starts from the cached one without them and backfills only the
     records that read cAdvisor's series; one of them is a record whose input is there."""
     from shared import records as R
-    cpu = R.CONTAINER_RATES["container_cpu_usage_seconds_total"]
+    cpu = R.container("container_cpu_usage_seconds_total")
     wanted = {R.downsampled("up"), cpu}
     logs: list[str] = []
     end = 1_700_000_000.0
