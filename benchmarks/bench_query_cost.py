@@ -7,7 +7,9 @@ recording rules the dashboards read (and those of --before/--compare REF, with R
 rules for records since retired) with `create-blocks-from rules`, and lets Prometheus
 compact them; the blocks are cached in .cache/query-cost/. Then, on each Prometheus
 generation (2.x on PATH, 3.x in .tools/debian-unstable), expands every dashboard as Grafana
-does for a 1,600 px screen with every variable on All, runs each query (one warm-up, then
+does for a 1,600 px screen with every variable on All (the generated dashboards, and with
+containers also those built for the inventory with cAdvisor enabled: "after, cAdvisor"),
+runs each query (one warm-up, then
 RUNS times) with stats=all, and reports per dashboard the median over runs of the summed
 server time (execTotalTime) and the samples read; per panel with --panels.
 
@@ -24,6 +26,7 @@ Exit 1 when a dashboard is over budget (or a compared panel disagrees), 2 on bad
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import signal
 import subprocess
@@ -66,6 +69,18 @@ def _dashboards_at(ref: str | None) -> dict[str, dict]:
     return out
 
 
+def _dashboards_with_cadvisor() -> dict[str, dict]:
+    """The current dashboards built for the project's inventory with cAdvisor enabled, as a site
+    running the compose stack has them (vv-host then draws containers instead of processes)."""
+    from vvdash import definitions
+    from vvdash.inventory import Inventory
+
+    inv = load(PROJECT_ROOT / "vvdash.yaml")
+    data = copy.deepcopy(dict(inv))
+    data["services"]["cadvisor"]["enabled"] = True
+    return {d.model["uid"]: d.model for d in definitions.load_dashboards(Inventory(data, inv.path))}
+
+
 def _scenarios(text: str) -> list[tuple[str, int]]:
     out = []
     for part in text.split(","):
@@ -101,7 +116,7 @@ def _dataset(sites: int, days: float, scrape: float, eval_interval: str, log, re
              containers: tuple[str, ...] = ()) -> dict:
     """The data set for the current dashboards and those of `refs`: the records any of them reads."""
     rules = sorted(RULES.glob("*.yml"))
-    models = list(_dashboards_at(None).values())
+    models = list(_dashboards_at(None).values()) + (list(_dashboards_with_cadvisor().values()) if containers else [])
     for ref in refs:
         models += list(_dashboards_at(ref).values())
         retired = _retired_rules(ref, work) if work else None
@@ -144,6 +159,8 @@ def main(argv=None) -> int:
         scrape = 15.0
         containers = compose_containers(load(PROJECT_ROOT / "vvdash.yaml")) if args.containers == "compose" else ()
         sets = {"after": _dashboards_at(None)}
+        if containers:
+            sets["after, cAdvisor"] = _dashboards_with_cadvisor()
         if args.before:
             sets = {"before": _dashboards_at(args.before), **sets}
         old = _dashboards_at(args.compare) if args.compare else None
@@ -202,9 +219,9 @@ def main(argv=None) -> int:
                                                        "dashboard": uid, "panel": title,
                                                        "ms": round(fig["seconds"] * 1000, 2),
                                                        "samples": fig["samples"]})
-                            if old is not None:
-                                failed |= _compare(old, sets["after"], server.url, meta, RANGES[rng], scrape,
-                                                   f"Prometheus {ver}, {rng} x {sites} site(s)", report)
+                            for label in (k for k in sets if k.startswith("after") and old is not None):
+                                failed |= _compare(old, sets[label], server.url, meta, RANGES[rng], scrape,
+                                                   f"Prometheus {ver}, {rng} x {sites} site(s), {label}", report)
         if args.json:
             Path(args.json).write_text(json.dumps(report, indent=1))
         return 1 if failed else 0

@@ -21,9 +21,6 @@ def _panels(inv, sc: Scope) -> list:
     # process_* is exposed by every job: only this dashboard's services are drawn.
     own = sc.own_jobs
 
-    def per_container(metric: str, sign: str = "") -> str:
-        return f"{sign}sum by (name) ({sc.per_container(metric)})"
-
     def per_device(metric: str, device_filter: str, sign: str = "") -> str:
         return f"{sign}sum by (instance, device) ({sc.copy_over_step(R.NODE_DEVICE_RATE[metric], device_filter)})"
 
@@ -33,7 +30,7 @@ def _panels(inv, sc: Scope) -> list:
                                       [q(per_device(into[0], device_filter, "-"), f"{{{{device}}}} {into[1]}"),
                                        q(per_device(out[0], device_filter), f"{{{{device}}}} {out[1]}")], w=8))
 
-    return [
+    host = [
         row("Host (node_exporter)"),
         downsampled(timeseries("CPU busy",
                    "Share of CPU time not idle, averaged over the host's cores. " + COPIED_RATE,
@@ -57,10 +54,53 @@ def _panels(inv, sc: Scope) -> list:
                                      "{{device}}")], thresholds=above(0.8, 0.95), min=0, w=8)),
         in_out("Network", "Bytes received (negative) and transmitted per second, per interface.",
                DEVICE_FILTER, ("node_network_receive_bytes_total", "rx"), ("node_network_transmit_bytes_total", "tx")),
-        row("Containers (cAdvisor)"),
+    ]
+    self_monitor = timeseries(
+        "Restarts triggered by self_monitor", "Restarts self_monitor started per second, by service. " + RECORDED,
+        Unit.OPS, [q(f"sum by (service) ({sc.rec(R.counter_rate('vv_self_monitor_container_restarts_triggered_total'))})",
+                     "{{service}}")], bars=True, w=8)
+    open_files = downsampled(timeseries(
+        "Process open files", "Open file descriptors as a share of each process's limit. " + DOWNSAMPLED_MAX,
+        Unit.PERCENT_UNIT, [q(f"max_over_time({sc.rec(R.OPEN_FILES_RATIO, own)}[$__interval])", "{{job}} {{instance}}")],
+        thresholds=above(0.8, 0.95), min=0, w=8))
+    uptime = table(
+        "Process uptime", "Time since each service's process started; a short uptime is a recent restart.",
+        Unit.SECONDS, [q(f"time() - max by (job, instance) ({sc.m('process_start_time_seconds', own)})", instant=True,
+                         fmt="table")], w=12)
+    # Where cAdvisor runs (the compose stack) each service is a container: CPU, memory, network and
+    # disk are drawn per container, and of the processes' own metrics what cAdvisor does not see.
+    # Elsewhere each service is a process, and its process_* metrics are all there is.
+    if inv.service("cadvisor")["enabled"]:
+        return [*host, row("Containers (cAdvisor)"), *_containers(inv, sc), self_monitor,
+                row("Processes (what cAdvisor does not see)"), open_files, uptime]
+    return [
+        *host,
+        row("Processes"),
+        downsampled(timeseries("Process CPU",
+                   "CPU seconds per second of each service's process, from its own process_* metrics. " + COPIED_RATE,
+                   Unit.PERCENT_UNIT, [q(f"sum by (job, instance) ({sc.copy_over_step(R.PROCESS_CPU_RATE, own)})",
+                                     "{{job}} {{instance}}")], min=0, w=8)),
+        downsampled(timeseries("Process memory",
+                   "Resident memory of each service's process. " + DOWNSAMPLED_MAX,
+                   Unit.BYTES, [q(f"sum by (job, instance) ({sc.over_step('process_resident_memory_bytes', own)})",
+                               "{{job}} {{instance}}")], min=0, w=8)),
+        open_files,
+        uptime,
+        downsampled(timeseries("Process virtual memory",
+                   "Virtual memory of each service's process (address space, not usage). " + DOWNSAMPLED_MAX,
+                   Unit.BYTES, [q(f"sum by (job, instance) ({sc.over_step('process_virtual_memory_bytes', own)})",
+                               "{{job}} {{instance}}")], min=0, w=12)),
+        self_monitor,
+    ]
+
+
+def _containers(inv, sc: Scope) -> list:
+    def per_container(metric: str, sign: str = "") -> str:
+        return f"{sign}sum by (name) ({sc.per_container(metric)})"
+
+    return [
         downsampled(timeseries("Container CPU",
-                   "CPU seconds per second per container (1 = one core). Empty without cAdvisor. " + RECORDED_RATE
-                   + " " + FLEET_CONTAINERS,
+                   "CPU seconds per second per container (1 = one core). " + RECORDED_RATE + " " + FLEET_CONTAINERS,
                    Unit.PERCENT_UNIT, [q(per_container("container_cpu_usage_seconds_total"), "{{name}}")],
                    min=0, w=8)),
         downsampled(timeseries("Container memory",
@@ -82,38 +122,11 @@ def _panels(inv, sc: Scope) -> list:
                    w=8)),
         table("Container restarts",
               "Container starts over the time range (changes of the start time, counted per 5-minute window by "
-              "a recording rule, so the newest 5 minutes count at its next evaluation), and restarts self_monitor "
-              "triggered per service. Red at platform.restart_loop_count. " + FLEET_CONTAINERS,
+              "a recording rule, so the newest 5 minutes count at its next evaluation). Red at "
+              "platform.restart_loop_count. " + FLEET_CONTAINERS,
               Unit.SHORT, [q(f"sum by (name) ({sc.per_container('container_start_time_seconds', '$__range')})",
                           instant=True, fmt="table")],
               thresholds=above(None, inv.thresholds("platform")("restart_loop_count")), w=8),
-        timeseries("Restarts triggered by self_monitor",
-                   "Restarts self_monitor started per second, by service. " + RECORDED,
-                   Unit.OPS, [q(f"sum by (service) "
-                             f"({sc.rec(R.counter_rate('vv_self_monitor_container_restarts_triggered_total'))})",
-                             "{{service}}")], bars=True, w=8),
-        row("Processes (deployments without containers)"),
-        downsampled(timeseries("Process CPU",
-                   "CPU seconds per second of each service's process, from its own process_* metrics. " + COPIED_RATE,
-                   Unit.PERCENT_UNIT, [q(f"sum by (job, instance) ({sc.copy_over_step(R.PROCESS_CPU_RATE, own)})",
-                                     "{{job}} {{instance}}")], min=0, w=8)),
-        downsampled(timeseries("Process memory",
-                   "Resident memory of each service's process. " + DOWNSAMPLED_MAX,
-                   Unit.BYTES, [q(f"sum by (job, instance) ({sc.over_step('process_resident_memory_bytes', own)})",
-                               "{{job}} {{instance}}")], min=0, w=8)),
-        downsampled(timeseries("Process open files",
-                   "Open file descriptors as a share of each process's limit. " + DOWNSAMPLED_MAX,
-                   Unit.PERCENT_UNIT,
-                   [q(f"max_over_time({sc.rec(R.OPEN_FILES_RATIO, own)}[$__interval])", "{{job}} {{instance}}")],
-                   thresholds=above(0.8, 0.95), min=0, w=8)),
-        table("Process uptime",
-              "Time since each service's process started; a short uptime is a recent restart.",
-              Unit.SECONDS, [q(f"time() - max by (job, instance) ({sc.m('process_start_time_seconds', own)})", instant=True,
-                      fmt="table")], w=12),
-        downsampled(timeseries("Process virtual memory",
-                   "Virtual memory of each service's process (address space, not usage). " + DOWNSAMPLED_MAX,
-                   Unit.BYTES, [q(f"sum by (job, instance) ({sc.over_step('process_virtual_memory_bytes', own)})",
-                               "{{job}} {{instance}}")], min=0, w=12)),
     ]
 
 
@@ -121,6 +134,6 @@ def dashboard(inv):
     sc = Scope(jobs("node_exporter", "cadvisor", *PIPELINE_SERVICES))
     return build(
         inv, module=__name__, title="VV / Host and containers",
-        description="Host CPU, memory, disk and network from node_exporter; containers from cAdvisor; "
-                    "per-process metrics for deployments without containers.",
+        description="Host CPU, memory, disk and network from node_exporter; where the inventory enables cAdvisor, "
+                    "CPU, memory, network and disk per container; elsewhere per service process.",
         tags=("host", "containers"), scope=sc, panels=_panels(inv, sc))

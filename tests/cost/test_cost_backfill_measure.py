@@ -11,6 +11,7 @@ summarizer only.
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 from pathlib import Path
@@ -22,7 +23,8 @@ from tests.helpers import PROJECT_ROOT
 from vvdash.cost import backfill, compare, grafana, measure, records
 from vvdash.cost.series import Shape, compose_containers
 from vvdash.errors import VVError
-from vvdash.inventory import load
+from vvdash import definitions
+from vvdash.inventory import Inventory, load
 
 RULES = sorted((PROJECT_ROOT / "generated" / "prometheus" / "rules").glob("*.yml"))
 MODELS = {m["uid"]: m for m in (json.loads(p.read_text()) for p in
@@ -30,6 +32,17 @@ MODELS = {m["uid"]: m for m in (json.loads(p.read_text()) for p in
 SCRAPE = 15.0
 HOURS = 2
 CONTAINERS = compose_containers(load(PROJECT_ROOT / "vvdash.yaml"))
+
+
+def _with_cadvisor() -> dict[str, dict]:
+    """The dashboards of a site running cAdvisor (vv-host draws containers instead of processes)."""
+    inv = load(PROJECT_ROOT / "vvdash.yaml")
+    data = copy.deepcopy(dict(inv))
+    data["services"]["cadvisor"]["enabled"] = True
+    return {d.model["uid"]: d.model for d in definitions.load_dashboards(Inventory(data, inv.path))}
+
+
+CADVISOR = _with_cadvisor()
 
 
 def _generations():
@@ -45,7 +58,7 @@ def _generations():
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     cache = tmp_path_factory.mktemp("query-cost")
-    meta = backfill.dataset(Shape(sites=1, containers=CONTAINERS), HOURS / 24, RULES, records.read_by(list(MODELS.values()), RULES),
+    meta = backfill.dataset(Shape(sites=1, containers=CONTAINERS), HOURS / 24, RULES, records.read_by([*MODELS.values(), *CADVISOR.values()], RULES),
                             compact=False, cache=cache, log=lambda _: None)
     yield meta
     shutil.rmtree(cache, ignore_errors=True)
@@ -60,7 +73,7 @@ def server(request, data, tmp_path_factory):
 
 
 def _panel(uid, title):
-    return next(p for p in MODELS[uid]["panels"] if p.get("title") == title)
+    return next(p for models in (MODELS, CADVISOR) for p in models[uid]["panels"] if p.get("title") == title)
 
 
 def _queries(model, panel, data, range_s):
@@ -100,7 +113,7 @@ def test_containers_are_a_layer_over_a_cached_data_set_without_them(tmp_path):
 
 
 def test_every_dashboard_is_measured(server, data):
-    for uid, model in MODELS.items():
+    for uid, model in [*MODELS.items(), ("vv-host", CADVISOR["vv-host"])]:
         queries = grafana.expand(model, end=data["end"], range_s=HOURS * 3600, scrape_s=SCRAPE)
         costs = measure.measure(server.url, queries, runs=1, warmup=False)
         assert len(costs) == len(queries)

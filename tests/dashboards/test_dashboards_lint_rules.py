@@ -46,11 +46,14 @@ def _no_unit(m):
     panel(m, "Queue depth")["fieldConfig"]["defaults"]["unit"] = ""
 
 
+CPU_COPY = "instance:process_cpu_seconds:rate5m_every5m"     # every process's CPU, every 5 minutes
+
+
 def _summarizer_cpu(m):
     """The summarizer dashboard's bug: a per-process panel on a dashboard about one job."""
     variable(m, "job")["query"] = {"query": 'label_values(up{site=~"$site", job=~"orchestrator|summarize_scene"}, job)'}
     panel(m, "Videos completed")["targets"][0]["expr"] = (
-        f"sum by (instance) (rate(process_cpu_seconds_total{{{SEL}}}[$__rate_interval]))")
+        f"sum by (instance) (avg_over_time({CPU_COPY}{{{SEL}}}[$__interval]))")
 
 
 def _one_number(m):
@@ -61,7 +64,7 @@ def _one_number(m):
 
 CASES = [
     ("panel-job-scope-rule", _summarizer_cpu, VC,
-     "selector process_cpu_seconds_total can match job(s) agent_dvr, alertmanager"),
+     f"selector {CPU_COPY} can match job(s) agent_dvr, alertmanager"),
     ("query-cost-recorded-rule",
      _expr("Videos completed", f"histogram_quantile(0.95, sum by (le) "
                                f"(rate(vv_scan_video_duration_seconds_bucket{{{SEL}}}[$__rate_interval])))"),
@@ -83,6 +86,15 @@ CASES = [
      _expr("Videos completed", f'sum by (job) (instance:process_cpu_seconds:rate5m{{{SEL}, job="orchestrator"}})'),
      VC, "a range query over the record instance:process_cpu_seconds:rate5m, evaluated at the normal interval; its "
          "copy instance:process_cpu_seconds:rate5m_every5m is evaluated every 5 minutes"),
+    # cAdvisor's series: per-container records every 5 minutes (shared/records.CONTAINERS).
+    ("query-cost-downsampled-rule",
+     _expr("Queue depth", f'sum by (name) (container_memory_working_set_bytes{{{SEL}, name!=""}})'), QD,
+     "a range query over the raw container_memory_working_set_bytes; the downsampling record "
+     "instance_name:container_memory_working_set_bytes:max_over_time5m keeps it"),
+    ("query-cost-downsampled-rule",
+     _expr("Queue depth", f"sum by (name) (rate(container_cpu_usage_seconds_total{{{SEL}}}[$__rate_interval]))"), QD,
+     "a range query over the raw container_cpu_usage_seconds_total's rate; the record "
+     "instance_name:container_cpu_usage_seconds:rate5m holds it every 5 minutes"),
     # The open-files share of the limit is one downsampled record over both gauges.
     ("query-cost-downsampled-rule", _expr("Queue depth", f"max(process_open_fds{{{SEL}}})"), QD,
      "a range query over the raw process_open_fds; the downsampling record "
@@ -233,7 +245,7 @@ def test_a_bad_exceptions_file_is_one_line_naming_file_and_key(tmp_path, text, e
     pytest.param(f"sum(rate(nginx_http_requests_total{{{SEL}}}[${{__rate_interval}}])) / "
                  f"sum(increase(nginx_http_requests_total{{{SEL}}}[$__rate_interval]))", False,
                  id="rate interval in every spelling"),
-    pytest.param(f'sum by (instance) (rate(process_cpu_seconds_total{{{SEL}, job="summarize_scene"}}[$__rate_interval]))',
+    pytest.param(f'sum by (instance) (avg_over_time({CPU_COPY}{{{SEL}, job="summarize_scene"}}[$__interval]))',
                  True, id="a panel selecting its own job passes the job scope rule"),
     # vv_summarize_scene_* only ever comes from the summarizer's job: the variable alone is enough.
     pytest.param(f"sum(rate(vv_summarize_scene_processed_total{{{SEL}}}[$__rate_interval]))", True,

@@ -66,9 +66,10 @@ RULES = {
                                 "read the record (one sample per series per step instead of every scrape).",
     "query-cost-instant-rule": "One-number panels (stat, gauge, bargauge) run instant queries, not range queries.",
     "query-cost-downsampled-rule": "Range queries do not draw a raw gauge or count that a downsampling record "
-                                   "keeps (rules/downsample.py), nor a record that has a 5-minute copy: over days "
-                                   "Prometheus decodes every sample whatever the step; reduce the downsampled "
-                                   "record or the copy over the step instead.",
+                                   "keeps (rules/downsample.py), nor a record that has a 5-minute copy, nor the "
+                                   "rate of a raw counter that a 5-minute group records: over days Prometheus "
+                                   "decodes every sample whatever the step; reduce the downsampled record, the "
+                                   "copy or the rate's record over the step instead.",
 }
 
 # Grafana's unit ids (packages/grafana-data/src/valueFormats/categories.ts), as the upstream linter lists them.
@@ -477,15 +478,20 @@ class _Dashboard:
                              f"that rate: divide sums of the record instead", title, "panel")
 
     def _downsampled(self, tree, title, ref):
-        for node, _ in _walk(tree):
+        for node, parents in _walk(tree):
             if not isinstance(node, pp.VectorSelector):
                 continue
             name = node.name or ""
             record, copy = self.records.downsampled_by(name), self.records.copied_by(name)
+            rated = len(parents) >= 2 and isinstance(parents[-1], pp.MatrixSelector) \
+                and isinstance(parents[-2], pp.Call) and parents[-2].func.name == "rate"
+            slow = self.records.rate_every5m_by(name) if rated else None
             why = (f"the raw {name}; the downsampling record {record} keeps it: reduce the record over the step "
                    f"(e.g. Scope.over_step, Scope.count)" if record else
                    f"the record {name}, evaluated at the normal interval; its copy {copy} is evaluated every "
-                   f"5 minutes: reduce the copy over the step (Scope.copy_over_step)" if copy else "")
+                   f"5 minutes: reduce the copy over the step (Scope.copy_over_step)" if copy else
+                   f"the raw {name}'s rate; the record {slow} holds it every 5 minutes: average the record "
+                   f"over the step (e.g. Scope.per_container, Scope.copy_over_step)" if slow else "")
             if why:
                 self.hit("query-cost-downsampled-rule", f"target {ref}: a range query over {why}", title, "panel")
 

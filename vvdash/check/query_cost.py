@@ -4,7 +4,8 @@ RecordIndex: for each raw series, the recording rule that records its rate (so a
 computing a quantile or a ratio from the raw rate can read the record instead); for each
 series name, the jobs that can expose it (catalog component -> job; a record: the jobs its
 expression selects); for each record evaluated at the normal interval, its copy evaluated
-every 5 minutes, if any.
+every 5 minutes, if any; for each raw counter, a record of its rate in a group with an interval of
+its own (a 5-minute downsampling group), if any.
 """
 
 from __future__ import annotations
@@ -69,12 +70,15 @@ class RecordIndex:
     jobs: dict[str, frozenset] = field(default_factory=dict)  # record -> jobs it can carry
     downsampled: dict[str, str] = field(default_factory=dict)  # raw series -> its downsampling record
     copies: dict[str, str] = field(default_factory=dict)      # record -> its 5-minute copy
+    slow_rates: dict[str, str] = field(default_factory=dict)  # raw counter -> a record of its rate every 5 m
 
     @classmethod
     def of_rules(cls, records) -> RecordIndex:
-        """From (file, group, Record) triples or Record objects of the project's rule files."""
+        """From (file, group, Record) triples, (group, Record) pairs or Record objects of the project's
+        rule files (a group tells its interval)."""
         index = cls()
         rules = [item[-1] if isinstance(item, tuple) else item for item in records]
+        slow = {id(item[-1]) for item in records if isinstance(item, tuple) and getattr(item[-2], "interval", "")}
         # Twice: a record read by a record defined in a later file gets its jobs on the second pass.
         seen: set[str] = set()
         for rule in rules + rules:
@@ -99,6 +103,8 @@ class RecordIndex:
                     index.downsampled.setdefault(name, rule.record)
                 if ":" not in name and len(parents) >= 2 and isinstance(parents[-1], pp.MatrixSelector) \
                         and isinstance(parents[-2], pp.Call) and parents[-2].func.name in _RATE_FUNCS:
+                    if id(rule) in slow and _RATE_RECORD.search(rule.record) and parents[-2].func.name == "rate":
+                        index.slow_rates.setdefault(name, rule.record)
                     # Prefer a record of the rate itself (…:rate5m) to one computed from it (a quantile).
                     if name not in index.rates or _RATE_RECORD.search(rule.record):
                         if not (name in index.rates and _RATE_RECORD.search(index.rates[name])):
@@ -127,6 +133,9 @@ class RecordIndex:
     def copied_by(self, record: str) -> str | None:
         return self.copies.get(record)
 
+    def rate_every5m_by(self, series: str) -> str | None:
+        return self.slow_rates.get(series)
+
     def exposing_jobs(self, name: str) -> frozenset:
         """Jobs whose series `name` can be: one component's job, or every job for shared series."""
         if name in self.jobs:
@@ -147,5 +156,5 @@ def _project_index() -> RecordIndex:
     from vvdash import definitions, inventory
     from vvdash.model.rules import Record
 
-    rules = [r for f in definitions.load_rules(inventory.load()) for _, r in f.rules() if isinstance(r, Record)]
+    rules = [(g, r) for f in definitions.load_rules(inventory.load()) for g, r in f.rules() if isinstance(r, Record)]
     return RecordIndex.of_rules(rules)
