@@ -78,7 +78,7 @@ class RecordIndex:
         rule files (a group tells its interval)."""
         index = cls()
         rules = [item[-1] if isinstance(item, tuple) else item for item in records]
-        slow = {id(item[-1]) for item in records if isinstance(item, tuple) and getattr(item[-2], "interval", "")}
+        slow = {id(item[-1]) for item in records if isinstance(item, tuple) and bool(getattr(item[-2], "interval", None))}
         # Twice: a record read by a record defined in a later file gets its jobs on the second pass.
         seen: set[str] = set()
         for rule in rules + rules:

@@ -277,8 +277,7 @@ def _shaped(series: list[Series]) -> list:
 def raw_dataset(shape: Shape, days: float, *, end: float | None = None, cache: Path | None = None, log=print) -> dict:
     """Blocks of the raw series only (no records, no containers), cached: the slow part, shared by every rule set."""
     cache = cache or project_folder.path(CACHE_DIR)
-    shape = shape.without_containers()
-    series = fleet_series(shape)
+    series = fleet_series(shape)        # cAdvisor's series aside (container_layer)
     # (containers are the layer's key, not this one's: a data set with them shares these blocks)
     fields = {k: v for k, v in asdict(shape).items() if k != "containers"}
     key = f"raw-{shape.sites}sites-{days:g}d-" + _key(SERIES_VERSION, fields, days, end, _shaped(series))

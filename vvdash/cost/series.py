@@ -73,9 +73,6 @@ class Shape:
     scrape_s: float = 15.0
     containers: tuple[str, ...] = ()     # names cAdvisor reports; none: no cAdvisor
 
-    def without_containers(self) -> Shape:
-        return Shape(sites=self.sites, dvrs=self.dvrs, tvs=self.tvs, cpus=self.cpus, scrape_s=self.scrape_s)
-
     def site_names(self) -> list[str]:
         return [f"site-{i + 1:02d}" for i in range(self.sites)]
 
