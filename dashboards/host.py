@@ -98,6 +98,12 @@ def _containers(inv, sc: Scope) -> list:
     def per_container(metric: str, sign: str = "") -> str:
         return f"{sign}sum by (name) ({sc.per_container(metric)})"
 
+    def in_out(title: str, description: str, into: tuple[str, str], out: tuple[str, str]):
+        """Bytes per second per container, `into` drawn below the axis: (metric, legend word) each."""
+        return downsampled(timeseries(title, f"{description} {RECORDED_RATE} {FLEET_CONTAINERS}", Unit.BYTES_PER_SECOND,
+                                      [q(per_container(into[0], "-"), f"{{{{name}}}} {into[1]}"),
+                                       q(per_container(out[0]), f"{{{{name}}}} {out[1]}")], w=8))
+
     return [
         downsampled(timeseries("Container CPU",
                    "CPU seconds per second per container (1 = one core). " + RECORDED_RATE + " " + FLEET_CONTAINERS,
@@ -108,18 +114,10 @@ def _containers(inv, sc: Scope) -> list:
                    Unit.BYTES, [q(per_container("container_memory_working_set_bytes"), "{{name}}"),
                                 q(per_container("container_memory_usage_bytes"), "{{name}} incl. cache")],
                    min=0, w=8)),
-        downsampled(timeseries("Container network",
-                   "Bytes received (negative) and transmitted per second per container. " + RECORDED_RATE
-                   + " " + FLEET_CONTAINERS,
-                   Unit.BYTES_PER_SECOND, [q(per_container("container_network_receive_bytes_total", "-"), "{{name}} rx"),
-                                           q(per_container("container_network_transmit_bytes_total"), "{{name}} tx")],
-                   w=8)),
-        downsampled(timeseries("Container filesystem I/O",
-                   "Bytes read (negative) and written per second per container. " + RECORDED_RATE
-                   + " " + FLEET_CONTAINERS,
-                   Unit.BYTES_PER_SECOND, [q(per_container("container_fs_reads_bytes_total", "-"), "{{name}} read"),
-                                           q(per_container("container_fs_writes_bytes_total"), "{{name}} write")],
-                   w=8)),
+        in_out("Container network", "Bytes received (negative) and transmitted per second per container.",
+               ("container_network_receive_bytes_total", "rx"), ("container_network_transmit_bytes_total", "tx")),
+        in_out("Container filesystem I/O", "Bytes read (negative) and written per second per container.",
+               ("container_fs_reads_bytes_total", "read"), ("container_fs_writes_bytes_total", "write")),
         table("Container restarts",
               "Container starts over the time range (changes of the start time, counted per 5-minute window by "
               "a recording rule, so the newest 5 minutes count at its next evaluation). Red at "
