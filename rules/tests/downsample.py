@@ -170,7 +170,7 @@ def _container_starts(ctx) -> list[Scenario]:
     clock = ctx.clock
     at = clock.eval_after(3 * W)
     first = clock.sample_after(at - W)           # the window's first sample: its change is since the sample before
-    second = first + 2 * clock.step
+    second = clock.sample_at_or_before(at)       # the window's last (a window holds several samples)
     before, after = clock.eval_before(first), clock.eval_at_or_after(second + W)
     old, new = ctx.labels("cadvisor", **_container("scan_video")), ctx.labels("cadvisor", **_container("tv_scheduler"))
     unnamed = {**old, "name": "", "id": "/system.slice"}
