@@ -152,11 +152,18 @@ def test_every_recording_rule_produces_series(stack):
     assert len(records) >= 10
     unhealthy = [f"{r['name']}: {r.get('lastError')}" for r in records if r["health"] != "ok"]
     assert not unhealthy, "\n".join(unhealthy)
-    skip = _not_running(stack)
+    # A record reading a metric this machine cannot produce has no series, and so has one reading
+    # such a record (a fleet rollup of a container record).
+    absent = set(_not_running(stack))
+    while True:
+        more = {r["name"] for r in records if r["name"] not in absent
+                and any(re.search(rf"\b{re.escape(name)}\b", r["query"]) for name in absent)}
+        if not more:
+            break
+        absent |= more
     empty = []
     for rule in records:
-        uses_absent = [name for name in skip if re.search(rf"\b{re.escape(name)}\b", rule["query"])]
-        if uses_absent:
+        if rule["name"] in absent:
             continue
         if _query(prom, f'count({{__name__="{rule["name"]}"}})')["result"]:
             continue
