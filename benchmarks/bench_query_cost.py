@@ -26,7 +26,6 @@ Exit 1 when a dashboard is over budget (or a compared panel disagrees), 2 on bad
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import signal
 import subprocess
@@ -40,7 +39,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from vvdash.cost import backfill, compare, grafana, measure, records  # noqa: E402
-from vvdash.cost.series import Shape, compose_containers  # noqa: E402
+from vvdash.cost.series import Shape, cadvisor_dashboards, compose_containers  # noqa: E402
 from vvdash.errors import VVError  # noqa: E402
 from vvdash.inventory import load  # noqa: E402
 
@@ -70,15 +69,7 @@ def _dashboards_at(ref: str | None) -> dict[str, dict]:
 
 
 def _dashboards_with_cadvisor() -> dict[str, dict]:
-    """The current dashboards built for the project's inventory with cAdvisor enabled, as a site
-    running the compose stack has them (vv-host then draws containers instead of processes)."""
-    from vvdash import definitions
-    from vvdash.inventory import Inventory
-
-    inv = load(PROJECT_ROOT / "vvdash.yaml")
-    data = copy.deepcopy(dict(inv))
-    data["services"]["cadvisor"]["enabled"] = True
-    return {d.model["uid"]: d.model for d in definitions.load_dashboards(Inventory(data, inv.path))}
+    return cadvisor_dashboards(load(PROJECT_ROOT / "vvdash.yaml"))
 
 
 def _scenarios(text: str) -> list[tuple[str, int]]:

@@ -11,7 +11,6 @@ summarizer only.
 
 from __future__ import annotations
 
-import copy
 import json
 import shutil
 from pathlib import Path
@@ -21,10 +20,9 @@ import requests
 
 from tests.helpers import PROJECT_ROOT
 from vvdash.cost import backfill, compare, grafana, measure, records
-from vvdash.cost.series import Shape, compose_containers
+from vvdash.cost.series import Shape, cadvisor_dashboards, compose_containers
 from vvdash.errors import VVError
-from vvdash import definitions
-from vvdash.inventory import Inventory, load
+from vvdash.inventory import load
 
 RULES = sorted((PROJECT_ROOT / "generated" / "prometheus" / "rules").glob("*.yml"))
 MODELS = {m["uid"]: m for m in (json.loads(p.read_text()) for p in
@@ -34,15 +32,7 @@ HOURS = 2
 CONTAINERS = compose_containers(load(PROJECT_ROOT / "vvdash.yaml"))
 
 
-def _with_cadvisor() -> dict[str, dict]:
-    """The dashboards of a site running cAdvisor (vv-host draws containers instead of processes)."""
-    inv = load(PROJECT_ROOT / "vvdash.yaml")
-    data = copy.deepcopy(dict(inv))
-    data["services"]["cadvisor"]["enabled"] = True
-    return {d.model["uid"]: d.model for d in definitions.load_dashboards(Inventory(data, inv.path))}
-
-
-CADVISOR = _with_cadvisor()
+CADVISOR = cadvisor_dashboards(load(PROJECT_ROOT / "vvdash.yaml"))   # vv-host draws containers
 
 
 def _generations():

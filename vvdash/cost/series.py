@@ -13,6 +13,7 @@ cAdvisor's series for each of them and for a few unnamed cgroups, kept apart fro
 
 from __future__ import annotations
 
+import copy
 import math
 import zlib
 from dataclasses import dataclass, field
@@ -267,6 +268,16 @@ def compose_containers(inv: Inventory) -> tuple[str, ...]:
     doc = compose_file(inv)
     return tuple(svc.get("container_name") or f"{doc['name']}-{name}-1"
                  for name, svc in doc["services"].items() if svc.get("restart") != "no")
+
+
+def cadvisor_dashboards(inv: Inventory) -> dict[str, dict]:
+    """The dashboards built for `inv` with cAdvisor enabled, as a site running the compose stack has
+    them (vv-host then draws containers instead of processes), by uid."""
+    from vvdash import definitions
+
+    data = copy.deepcopy(dict(inv))
+    data["services"]["cadvisor"]["enabled"] = True
+    return {d.model["uid"]: d.model for d in definitions.load_dashboards(Inventory(data, inv.path))}
 
 
 def container_series(site: str, shape: Shape) -> list[Series]:
